@@ -1,0 +1,93 @@
+"""Demo mode: the local Outreach sandbox as a child process, started and stopped by the app."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+READY_PREFIX = "Sandbox listening on "
+
+
+class SandboxStartError(RuntimeError):
+    """The sandbox did not come up; the message says what it printed."""
+
+
+def sandbox_command(*args: str) -> list[str]:
+    """How to start `dialer-app sandbox` from this same installation (frozen or not)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "sandbox", *args]
+    return [sys.executable, "-m", "dialer_app.sandbox", *args]
+
+
+@dataclass
+class SandboxProcess:
+    """A sandbox child process on 127.0.0.1; `base_url` is known once `read_ready` returned."""
+
+    data_dir: Path
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    extra_args: tuple[str, ...] = ()
+    log_file: Path | None = None
+    base_url: str = ""
+    _proc: subprocess.Popen[str] | None = None
+    _log: IO[str] | None = None
+
+    def start(self) -> None:
+        """Spawn the process; returns at once (call `read_ready` to wait for it)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        cmd = sandbox_command(
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--data",
+            str(self.data_dir),
+            "--access-token",
+            self.token,
+            *self.extra_args,
+        )
+        self._log = open(self.log_file, "a", encoding="utf-8") if self.log_file else None  # noqa: SIM115
+        self._proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._log if self._log else subprocess.DEVNULL,
+            text=True,
+        )
+
+    def read_ready(self) -> str:
+        """Block until the sandbox says where it listens; return the API base URL."""
+        if self._proc is None or self._proc.stdout is None:
+            raise SandboxStartError("The sandbox was not started.")
+        line = self._proc.stdout.readline()
+        if not line.startswith(READY_PREFIX):
+            code = self._proc.poll()
+            raise SandboxStartError(
+                f"The demo sandbox did not start (exit code {code});"
+                f" see {self.log_file or 'its log'}."
+            )
+        self.base_url = line[len(READY_PREFIX) :].strip().rstrip("/") + "/api/v2"
+        return self.base_url
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Terminate the child (by its own PID), kill it if it lingers."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout)
+        if proc is not None and proc.stdout is not None:
+            proc.stdout.close()
+        if self._log is not None:
+            self._log.close()
+            self._log = None

@@ -1,0 +1,305 @@
+"""The outbox: every logged call is committed to SQLite before any network attempt.
+
+One row a call, identified by its `vendorCallId`. States:
+
+    waiting ──claim──▶ sending ──▶ sent            (Outreach id kept)
+       ▲                  │
+       └──── retry ───────┤                        (backoff; `uncertain` when a POST's fate is
+                          │                         unknown: look in Outreach before resending)
+                          └──▶ attention            (Outreach refused it: field errors kept, the
+                                                     rep fixes and resends, or discards)
+
+The database runs in WAL mode with synchronous writes, so a committed call survives a crash or a
+power cut. Claiming a call is one `BEGIN IMMEDIATE` transaction, so two processes sharing the file
+never send the same call; a claim older than its lease (a sender that died) is taken back as
+`uncertain`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from .calls import NewCall
+from .jsonapi import FieldError
+
+State = Literal["waiting", "sending", "sent", "attention", "discarded"]
+STATES: tuple[State, ...] = ("waiting", "sending", "sent", "attention", "discarded")
+LEASE_SECONDS = 120.0
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    vendor_call_id TEXT NOT NULL UNIQUE,
+    prospect_id INTEGER,
+    body TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL DEFAULT 'waiting',
+    uncertain INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL DEFAULT 0,
+    claimed_by TEXT,
+    claimed_at REAL,
+    last_error TEXT NOT NULL DEFAULT '',
+    field_errors TEXT NOT NULL DEFAULT '[]',
+    outreach_id INTEGER,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at, id);
+"""
+
+
+class OutboxError(RuntimeError):
+    """The outbox cannot store or update calls (disk full, read-only, corrupt); nothing was lost
+    that had been stored before, and the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One call in the outbox."""
+
+    id: int
+    vendor_call_id: str
+    prospect_id: int | None
+    call: NewCall
+    summary: str
+    state: State
+    uncertain: bool
+    attempts: int
+    next_attempt_at: float
+    last_error: str
+    field_errors: tuple[FieldError, ...]
+    outreach_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    waiting: int = 0
+    sending: int = 0
+    sent: int = 0
+    attention: int = 0
+
+    @property
+    def unsent(self) -> int:
+        return self.waiting + self.sending
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Outbox:
+    """A durable queue of calls to log. Thread-compatible: one connection per instance."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self._clock = clock
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise OutboxError(f"Cannot open the outbox at {path}: {exc}") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise OutboxError(f"The outbox is not writable: {exc}") from None
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._db.execute("ROLLBACK")
+            raise OutboxError(f"The outbox could not save: {exc}") from None
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def enqueue(self, call: NewCall, *, summary: str = "") -> Entry:
+        """Store a call durably; it is safe on disk when this returns."""
+        vendor_id = call.attributes.vendorCallId
+        if not vendor_id:
+            raise ValueError("a call needs a vendorCallId to enter the outbox")
+        prospect = call.relationships.prospect
+        now = _now_iso()
+        try:
+            with self._tx() as db:
+                cur = db.execute(
+                    "INSERT INTO outbox (vendor_call_id, prospect_id, body, summary, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        vendor_id,
+                        prospect.id if prospect else None,
+                        json.dumps(call.to_document()),
+                        summary,
+                        now,
+                        now,
+                    ),
+                )
+                row_id = cur.lastrowid
+        except sqlite3.IntegrityError:
+            raise ValueError(f"call {vendor_id} is already in the outbox") from None
+        except sqlite3.Error as exc:
+            raise OutboxError(f"The call could not be saved: {exc}") from None
+        assert row_id is not None
+        return self.get(row_id)
+
+    def claim_next(self, owner: str) -> Entry | None:
+        """Take the oldest due call for sending, or None. Stale claims come back as uncertain."""
+        now = self._clock()
+        with self._tx() as db:
+            db.execute(
+                "UPDATE outbox SET state='waiting', uncertain=1, claimed_by=NULL, claimed_at=NULL"
+                " WHERE state='sending' AND claimed_at < ?",
+                (now - LEASE_SECONDS,),
+            )
+            row = db.execute(
+                "SELECT id FROM outbox WHERE state='waiting' AND next_attempt_at <= ?"
+                " ORDER BY id LIMIT 1",
+                (now,),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                "UPDATE outbox SET state='sending', claimed_by=?, claimed_at=?,"
+                " attempts=attempts+1, updated_at=? WHERE id=?",
+                (owner, now, _now_iso(), row[0]),
+            )
+        return self.get(row[0])
+
+    def release_claims(self, owner: str) -> None:
+        """Give back what `owner` claimed (clean shutdown mid-send): fate unknown → uncertain."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE outbox SET state='waiting', uncertain=1, claimed_by=NULL, claimed_at=NULL"
+                " WHERE state='sending' AND claimed_by=?",
+                (owner,),
+            )
+
+    def mark_sent(self, entry_id: int, outreach_id: int) -> None:
+        self._update(entry_id, state="sent", outreach_id=outreach_id, uncertain=0, last_error="")
+
+    def mark_retry(
+        self, entry_id: int, *, delay: float, error: str, uncertain: bool | None = None
+    ) -> None:
+        changes: dict[str, Any] = {
+            "state": "waiting",
+            "next_attempt_at": self._clock() + delay,
+            "last_error": error,
+        }
+        if uncertain is not None:
+            changes["uncertain"] = int(uncertain)
+        self._update(entry_id, **changes)
+
+    def mark_attention(self, entry_id: int, error: str, field_errors: list[FieldError]) -> None:
+        self._update(
+            entry_id,
+            state="attention",
+            uncertain=0,
+            last_error=error,
+            field_errors=json.dumps([[f.pointer, f.field, f.message] for f in field_errors]),
+        )
+
+    def resend(self, entry_id: int, call: NewCall | None = None) -> None:
+        """Put a call back in the queue now, optionally corrected by the rep."""
+        changes: dict[str, Any] = {
+            "state": "waiting",
+            "next_attempt_at": 0,
+            "field_errors": "[]",
+            "last_error": "",
+        }
+        if call is not None:
+            changes["body"] = json.dumps(call.to_document())
+        self._update(entry_id, **changes)
+
+    def retry_now(self) -> None:
+        """Make every waiting call due at once (the rep pressed "Retry now")."""
+        with self._tx() as db:
+            db.execute("UPDATE outbox SET next_attempt_at=0 WHERE state='waiting'")
+
+    def discard(self, entry_id: int) -> None:
+        self._update(entry_id, state="discarded")
+
+    def _update(self, entry_id: int, **changes: Any) -> None:
+        changes["updated_at"] = _now_iso()
+        changes.setdefault("claimed_by", None)
+        changes.setdefault("claimed_at", None)
+        cols = ", ".join(f"{k}=?" for k in changes)
+        with self._tx() as db:
+            db.execute(f"UPDATE outbox SET {cols} WHERE id=?", (*changes.values(), entry_id))
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def get(self, entry_id: int) -> Entry:
+        row = self._db.execute("SELECT * FROM outbox WHERE id=?", (entry_id,)).fetchone()
+        if row is None:
+            raise KeyError(entry_id)
+        return self._entry(row)
+
+    def entries(self, *, states: tuple[State, ...] = STATES, limit: int = 500) -> list[Entry]:
+        marks = ",".join("?" for _ in states)
+        rows = self._db.execute(
+            f"SELECT * FROM outbox WHERE state IN ({marks}) ORDER BY id DESC LIMIT ?",
+            (*states, limit),
+        ).fetchall()
+        return [self._entry(r) for r in rows]
+
+    def counts(self) -> Counts:
+        rows = dict(
+            self._db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
+        )
+        return Counts(
+            waiting=rows.get("waiting", 0),
+            sending=rows.get("sending", 0),
+            sent=rows.get("sent", 0),
+            attention=rows.get("attention", 0),
+        )
+
+    def next_due_in(self) -> float | None:
+        """Seconds until the next waiting call is due (0 if one is due now), None if none waits."""
+        row = self._db.execute(
+            "SELECT min(next_attempt_at) FROM outbox WHERE state='waiting'"
+        ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return max(0.0, float(row[0]) - self._clock())
+
+    def _entry(self, row: tuple[Any, ...]) -> Entry:
+        cols = [d[0] for d in self._db.execute("SELECT * FROM outbox LIMIT 0").description]
+        r = dict(zip(cols, row, strict=True))
+        return Entry(
+            id=r["id"],
+            vendor_call_id=r["vendor_call_id"],
+            prospect_id=r["prospect_id"],
+            call=NewCall.from_document(json.loads(r["body"])),
+            summary=r["summary"],
+            state=r["state"],
+            uncertain=bool(r["uncertain"]),
+            attempts=r["attempts"],
+            next_attempt_at=r["next_attempt_at"],
+            last_error=r["last_error"],
+            field_errors=tuple(FieldError(*f) for f in json.loads(r["field_errors"])),
+            outreach_id=r["outreach_id"],
+            created_at=datetime.fromisoformat(r["created_at"]),
+            updated_at=datetime.fromisoformat(r["updated_at"]),
+        )

@@ -1,0 +1,123 @@
+"""What can go wrong talking to Outreach, as one tree the UI can show without knowing httpx.
+
+OutreachError                  anything below; `.message` is fit to show a rep
+├── TransportError             the request may not have reached Outreach
+│   ├── ConnectError           refused, unreachable, DNS, dropped before an answer
+│   ├── RequestTimeout         no answer in time (a POST's fate is then unknown)
+│   └── TlsError               certificate or TLS handshake failure
+├── HttpError                  Outreach answered with an error status; `.status`, `.errors`
+│   ├── Unauthorized           401: token missing, invalid or expired — sign in again
+│   ├── Forbidden              403: the token lacks a scope or the user a permission
+│   ├── NotFound               404: no such resource
+│   ├── UnsupportedMediaType   415: body not sent as application/vnd.api+json
+│   ├── ValidationFailed       422: `.field_errors` name each field Outreach refused
+│   ├── RateLimited            429: `.reset_at` says when the budget comes back
+│   └── ServerError            5xx: Outreach failed; `.retry_after` when it said so
+└── MalformedResponse          the answer was not JSON:API of the expected shape
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..jsonapi import ErrorObject, FieldError
+
+
+class OutreachError(Exception):
+    """Base of every error the Outreach client raises."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class TransportError(OutreachError):
+    """The request failed below HTTP; it may or may not have reached Outreach."""
+
+
+class ConnectError(TransportError):
+    """Could not reach Outreach; the request did not go out."""
+
+
+class ConnectionDropped(ConnectError):
+    """The connection dropped after the request went out: it may have been processed."""
+
+
+class RequestTimeout(TransportError):
+    """Outreach did not answer in time."""
+
+
+class TlsError(TransportError):
+    """The TLS handshake or certificate check failed."""
+
+
+class HttpError(OutreachError):
+    """Outreach answered with an error status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        errors: list[ErrorObject] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.errors = errors or []
+        self.retry_after = retry_after
+
+
+class Unauthorized(HttpError):
+    """401: the access token is missing, invalid or expired."""
+
+
+class Forbidden(HttpError):
+    """403: the token lacks the scope, or the user the permission."""
+
+
+class NotFound(HttpError):
+    """404: the resource does not exist."""
+
+
+class UnsupportedMediaType(HttpError):
+    """415: the request body was not `application/vnd.api+json`."""
+
+
+class ValidationFailed(HttpError):
+    """422: Outreach refused the body; `field_errors` say which fields and why."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        errors: list[ErrorObject],
+        field_errors: list[FieldError],
+    ) -> None:
+        super().__init__(message, status=status, errors=errors)
+        self.field_errors = field_errors
+
+
+class RateLimited(HttpError):
+    """429: the hourly request budget is spent until `reset_at`."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        errors: list[ErrorObject] | None = None,
+        retry_after: float | None = None,
+        reset_at: datetime | None = None,
+    ) -> None:
+        super().__init__(message, status=status, errors=errors, retry_after=retry_after)
+        self.reset_at = reset_at
+
+
+class ServerError(HttpError):
+    """5xx: Outreach failed or is in maintenance."""
+
+
+class MalformedResponse(OutreachError):
+    """The answer was not JSON, or not the JSON:API shape the operation expects."""

@@ -1,0 +1,128 @@
+"""Typed views of the Outreach resources the app reads (prospects, numbers, dispositions, …)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..jsonapi import Resource
+
+
+def _text(attrs: dict[str, Any], name: str) -> str:
+    value = attrs.get(name)
+    return value if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """The signed-in rep."""
+
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneNumber:
+    """One of a prospect's numbers, in E.164."""
+
+    id: int
+    number: str
+    phone_type: str = ""
+    extension: str = ""
+
+    @classmethod
+    def from_resource(cls, res: Resource) -> PhoneNumber:
+        a = res.attributes
+        return cls(
+            id=res.id,
+            number=_text(a, "number"),
+            phone_type=_text(a, "phoneType"),
+            extension=_text(a, "extension"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Prospect:
+    """A prospect as the lookup and the card show it."""
+
+    id: int
+    first_name: str
+    last_name: str
+    title: str = ""
+    company: str = ""
+    emails: tuple[str, ...] = ()
+    time_zone: str = ""
+    call_opted_out: bool = False
+    phone_numbers: tuple[PhoneNumber, ...] = field(default=())
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or f"Prospect {self.id}"
+
+    @classmethod
+    def from_resource(cls, res: Resource, phone_numbers: tuple[PhoneNumber, ...] = ()) -> Prospect:
+        a = res.attributes
+        emails = a.get("emails")
+        return cls(
+            id=res.id,
+            first_name=_text(a, "firstName"),
+            last_name=_text(a, "lastName"),
+            title=_text(a, "title"),
+            company=_text(a, "company"),
+            emails=tuple(e for e in emails if isinstance(e, str))
+            if isinstance(emails, list)
+            else (),
+            time_zone=_text(a, "timeZone"),
+            call_opted_out=a.get("callOptedOut") is True,
+            phone_numbers=phone_numbers,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A lookup result: the prospect and why it matched (`name`, `email`, `phone +1…`)."""
+
+    prospect: Prospect
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Disposition:
+    """A call disposition of the org (ids are per organisation)."""
+
+    id: int
+    name: str
+    order: int
+    outcome: str = ""
+
+    @classmethod
+    def from_resource(cls, res: Resource) -> Disposition:
+        a = res.attributes
+        order = a.get("order")
+        return cls(
+            id=res.id,
+            name=_text(a, "name"),
+            order=order if isinstance(order, int) else 0,
+            outcome=_text(a, "outcome"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Purpose:
+    """A call purpose of the org."""
+
+    id: int
+    name: str
+    order: int
+
+    @classmethod
+    def from_resource(cls, res: Resource) -> Purpose:
+        a = res.attributes
+        order = a.get("order")
+        return cls(id=res.id, name=_text(a, "name"), order=order if isinstance(order, int) else 0)

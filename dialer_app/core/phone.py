@@ -1,0 +1,58 @@
+"""Phone numbers: anything a rep types or a softphone sends, normalised to E.164, or refused."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+MAX_INPUT = 64
+
+
+class PhoneNumberError(ValueError):
+    """The text is not a phone number this app can call; the message says why."""
+
+
+def to_e164(text: str, region: str = "US") -> str:
+    """`(415) 555-0123` with region US → `+14155550123`; `0044 20 7946 0958` → `+442079460958`.
+
+    A leading `00` is taken as the international prefix. Extensions are dropped from the E.164
+    form (see `extension_of`). Invalid or impossible numbers raise PhoneNumberError.
+    """
+    raw = text.strip()
+    if not raw:
+        raise PhoneNumberError("Enter a phone number.")
+    if len(raw) > MAX_INPUT:
+        raise PhoneNumberError(f"A phone number has at most {MAX_INPUT} characters.")
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
+    try:
+        parsed = phonenumbers.parse(raw, region.upper())
+    except phonenumbers.NumberParseException as exc:
+        raise PhoneNumberError(f"Not a phone number: {exc}") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise PhoneNumberError(f"{mask(raw)} is not a valid number for its country.")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def extension_of(text: str, region: str = "US") -> str:
+    """The extension part of a number (`+1 415 555 0123 ext. 12` → `12`), or ``""``."""
+    try:
+        parsed = phonenumbers.parse(text.strip(), region.upper())
+    except phonenumbers.NumberParseException:
+        return ""
+    return parsed.extension or ""
+
+
+def pretty(e164: str) -> str:
+    """An E.164 number in international format for display (`+1 415-555-0123`)."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def mask(number: str) -> str:
+    """A number safe for logs: all but the last two digits hidden (`+1*******23`)."""
+    digits = [i for i, ch in enumerate(number) if ch.isdigit()]
+    keep = set(digits[-2:]) | ({digits[0]} if number.startswith("+") and digits else set())
+    return "".join(ch if (not ch.isdigit() or i in keep) else "*" for i, ch in enumerate(number))

@@ -1,0 +1,169 @@
+"""The sync worker: drains the outbox to Outreach, in order, without losing or doubling a call.
+
+For each due call:
+- if its last POST's fate is unknown (timeout, dropped connection, 5xx other than 503, a sender
+  that died), first look for it among the prospect's recent calls in Outreach, matched on
+  `vendorCallId`; only when it is not there is it posted again;
+- 422 and other refusals park it as "needs attention" with Outreach's messages per field;
+- 401 holds the queue until the rep signs in again (`resume()`);
+- 429 waits for `X-RateLimit-Reset` / `Retry-After`; 5xx and network failures back off
+  exponentially with full jitter, capped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .outbox import Entry, Outbox
+from .outreach import errors as e
+from .outreach.client import OutreachClient
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Full-jitter exponential backoff: uniform(floor, min(cap, base·2^(attempt-1)))."""
+
+    base: float = 1.0
+    cap: float = 300.0
+    floor: float = 0.2
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        ceiling = min(self.cap, self.base * 2 ** max(0, attempt - 1))
+        return rng.uniform(min(self.floor, ceiling), ceiling)
+
+
+class SyncWorker:
+    """Sends outbox entries through an OutreachClient. `run()` until cancelled."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        client: Callable[[], OutreachClient | None],
+        *,
+        owner: str,
+        backoff: Backoff | None = None,
+        rng: random.Random | None = None,
+        on_change: Callable[[], None] = lambda: None,
+        on_sent: Callable[[Entry, int], None] = lambda entry, outreach_id: None,
+        on_parked: Callable[[Entry], None] = lambda entry: None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._outbox = outbox
+        self._client = client
+        self._owner = owner
+        self._backoff = backoff or Backoff()
+        self._rng = rng or random.Random()
+        self._on_change = on_change
+        self._on_sent = on_sent
+        self._on_parked = on_parked
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self.held: str | None = None
+        self.last_error: str = ""
+
+    def wake(self) -> None:
+        """Something changed (a call was logged, the rep pressed retry): look again now."""
+        self._wake.set()
+
+    def resume(self) -> None:
+        """The rep signed in again: release a held queue."""
+        self.held = None
+        self.wake()
+
+    async def run(self) -> None:
+        try:
+            while True:
+                sent_any = False
+                while self.held is None and await self.send_next():
+                    sent_any = True
+                if sent_any:
+                    self._on_change()
+                wait = None if self.held else self._outbox.next_due_in()
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+        finally:
+            self._outbox.release_claims(self._owner)
+
+    async def send_next(self) -> bool:
+        """Send the next due call; False when none is due or no client is available."""
+        client = self._client()
+        if client is None or self.held is not None:
+            return False
+        entry = self._outbox.claim_next(self._owner)
+        if entry is None:
+            return False
+        self._on_change()
+        await self._deliver(client, entry)
+        self._on_change()
+        return True
+
+    async def _deliver(self, client: OutreachClient, entry: Entry) -> None:
+        try:
+            if entry.uncertain and await self._already_there(client, entry):
+                return
+            created = await client.create_call(entry.call)
+        except e.ValidationFailed as err:
+            self._park(entry, err.message, err)
+        except e.Unauthorized as err:
+            self.held = err.message
+            self._outbox.mark_retry(entry.id, delay=0, error=err.message)
+        except e.RateLimited as err:
+            self._outbox.mark_retry(entry.id, delay=self._rate_wait(err), error=err.message)
+        except (e.Forbidden, e.NotFound, e.UnsupportedMediaType) as err:
+            self._park(entry, err.message, err)
+        except e.ServerError as err:
+            uncertain = err.status != 503 or entry.uncertain
+            delay = err.retry_after or self._backoff.delay(entry.attempts, self._rng)
+            self._outbox.mark_retry(entry.id, delay=delay, error=err.message, uncertain=uncertain)
+        except e.HttpError as err:
+            self._park(entry, err.message, err)
+        except e.OutreachError as err:
+            # Connect failures never left the machine; anything else may have been processed.
+            fate_unknown = not isinstance(err, e.ConnectError) or isinstance(
+                err, e.ConnectionDropped
+            )
+            self.last_error = err.message
+            self._outbox.mark_retry(
+                entry.id,
+                delay=self._backoff.delay(entry.attempts, self._rng),
+                error=err.message,
+                uncertain=fate_unknown or entry.uncertain,
+            )
+        except BaseException:
+            self._outbox.release_claims(self._owner)
+            raise
+        else:
+            self.last_error = ""
+            self._sent(entry, created.id)
+
+    def _sent(self, entry: Entry, outreach_id: int) -> None:
+        self._outbox.mark_sent(entry.id, outreach_id)
+        self._on_sent(self._outbox.get(entry.id), outreach_id)
+
+    def _park(self, entry: Entry, message: str, err: e.HttpError) -> None:
+        field_errors = err.field_errors if isinstance(err, e.ValidationFailed) else []
+        self._outbox.mark_attention(entry.id, message, field_errors)
+        self._on_parked(self._outbox.get(entry.id))
+
+    async def _already_there(self, client: OutreachClient, entry: Entry) -> bool:
+        """Whether Outreach already has this call (matched on vendorCallId)."""
+        if entry.prospect_id is None:
+            return False
+        for call in await client.calls_of_prospect(entry.prospect_id, limit=100):
+            if call.attributes.vendorCallId == entry.vendor_call_id:
+                self._sent(entry, call.id)
+                return True
+        return False
+
+    def _rate_wait(self, err: e.RateLimited) -> float:
+        if err.reset_at is not None:
+            return max(1.0, err.reset_at.timestamp() - self._clock())
+        if err.retry_after is not None:
+            return max(1.0, err.retry_after)
+        return 60.0

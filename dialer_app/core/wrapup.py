@@ -1,0 +1,99 @@
+"""From a timed call and the rep's wrap-up form to the call Outreach will store."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from .. import APP_NAME
+from .calls import CallValidationError, NewCall
+from .jsonapi import FieldError
+from .session import CallTimes
+
+
+@dataclass(frozen=True, slots=True)
+class WrapUp:
+    """What the rep filled in after the call. Text is raw: `compose_call` checks it."""
+
+    disposition_id: int | None = None
+    purpose_id: int | None = None
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    sequence_action: str = ""
+    outcome: str = ""
+    should_record: bool | None = None
+    recording_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """Who and what the call was with."""
+
+    prospect_id: int | None = None
+    user_id: int | None = None
+    phone_number_id: int | None = None
+    to_number: str = ""
+    from_number: str = ""
+
+
+def new_vendor_call_id() -> str:
+    """The app's own id for a call, sent as `vendorCallId` (≤ 63 characters)."""
+    return str(uuid.uuid4())
+
+
+def compose_call(
+    times: CallTimes, wrap: WrapUp, ctx: CallContext, *, vendor_call_id: str
+) -> NewCall:
+    """The call to post; raise CallValidationError naming each field that is wrong."""
+    if times.dialed_at is None and times.answered_at is None:
+        raise CallValidationError(
+            [FieldError("/data/attributes/dialedAt", "dialedAt", "Dial or answer a call first.")]
+        )
+    if times.completed_at is None:
+        raise CallValidationError(
+            [FieldError("/data/attributes/completedAt", "completedAt", "Hang up before logging.")]
+        )
+    tags = [t.strip() for t in wrap.tags if t.strip()]
+    attributes: dict[str, Any] = {
+        "direction": times.direction,
+        "dialedAt": times.dialed_at,
+        "answeredAt": times.answered_at,
+        "completedAt": times.completed_at,
+        "outcome": wrap.outcome or times.outcome,
+        "note": wrap.note or None,
+        "tags": tags or None,
+        "sequenceAction": wrap.sequence_action or None,
+        "shouldRecordCall": wrap.should_record,
+        "recordingUrl": wrap.recording_url.strip() or None,
+        "externalVendor": APP_NAME,
+        "vendorCallId": vendor_call_id,
+    }
+    outbound = times.direction == "outbound"
+    if ctx.to_number or ctx.from_number:
+        attributes["to" if outbound else "from"] = ctx.to_number or None
+        attributes["from" if outbound else "to"] = ctx.from_number or None
+    relationships = {
+        name: {"data": {"type": name, "id": rid}}
+        for name, rid in (
+            ("prospect", ctx.prospect_id),
+            ("user", ctx.user_id),
+            ("phoneNumber", ctx.phone_number_id),
+            ("callDisposition", wrap.disposition_id),
+            ("callPurpose", wrap.purpose_id),
+        )
+        if rid is not None
+    }
+    body = {
+        "data": {
+            "type": "call",
+            "attributes": {k: v for k, v in attributes.items() if v is not None},
+            "relationships": relationships,
+        }
+    }
+    call = NewCall.from_document(body)
+    try:
+        call.attributes.model_dump(mode="json")
+    except ValueError as exc:  # pragma: no cover - from_document already validated
+        raise CallValidationError([FieldError("/data", "data", str(exc))]) from None
+    return call

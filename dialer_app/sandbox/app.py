@@ -1,0 +1,167 @@
+"""The sandbox's ASGI app: Outreach's JSON:API under `/api/v2`, backed by the SQLite store.
+
+Routes (all need `Authorization: Bearer <token>`; bodies are `application/vnd.api+json`):
+
+- `GET /api/v2` → `meta.user` of the token's user.
+- `GET /api/v2/<type>` and `GET /api/v2/<type>/{id}` for users, accounts, prospects,
+  phoneNumbers, callDispositions, callPurposes, sequences, sequenceSteps, sequenceStates, tasks
+  and calls, with filters (`dialer_app.sandbox.resources`), `sort`, cursor pagination
+  (`page[size]` 1..1000, default 50, `page[after]` from `links.next`), `count=true` (`meta.count`),
+  `include=` and `fields[type]=` (`dialer_app.sandbox.query`).
+- Prospects' `filter[q]` is a search-as-you-type extension: a case-insensitive prefix match on
+  first name, last name, "first last", any email or the company (`dialer_app.sandbox.search`).
+- `POST /api/v2/calls` (201) and `DELETE /api/v2/calls/{id}` (204) (`dialer_app.sandbox.calls`).
+
+Errors use Outreach's shape: 400 `badRequest`, 401 `unauthorized`, 404 `resourceNotFound`,
+415 `unsupportedMediaType`, 422 `validationError` (one per field, with `source.pointer`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .auth import BearerAuth
+from .calls import check_media_type, create_call, parse_body, parse_new_call
+from .errors import ApiError, not_found
+from .latency import AddedLatency
+from .query import encode_cursor, parse_list_query, parse_read_options
+from .reads import read_list, read_one
+from .resources import CALL, RESOURCE_TYPES, USER, ResourceType
+from .responses import jsonapi_response, on_api_error, on_http_exception, on_unexpected
+from .settings import SandboxSettings
+from .store import Store
+from .worker import StoreWorker
+
+API_ROOT = "/api/v2"
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _api_root(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + API_ROOT
+
+
+def _missing(rtype: ResourceType, rid: int) -> ApiError:
+    return not_found(f"There is no {rtype.type} with id {rid}.")
+
+
+class Handlers:
+    """The endpoints of one app, sharing its database worker and settings."""
+
+    def __init__(self, worker: StoreWorker, settings: SandboxSettings) -> None:
+        self.worker = worker
+        self.settings = settings
+
+    async def root(self, request: Request) -> Response:
+        user_id: int = request.state.user_id
+        row = await self.worker.run(self.worker.store.get, USER, user_id)
+        if row is None:
+            raise _missing(USER, user_id)
+        keys = ("email", "firstName", "lastName")
+        user = {"id": row.id, **{k: row.attrs.get(k) for k in keys}}
+        return jsonapi_response({"meta": {"user": user}})
+
+    def lister(self, rtype: ResourceType) -> Endpoint:
+        async def list_resources(request: Request) -> Response:
+            query = parse_list_query(rtype, request.query_params)
+            options = parse_read_options(rtype, request.query_params)
+            result = await self.worker.run(
+                read_list, self.worker.store, rtype, query, options, _api_root(request)
+            )
+            doc: dict[str, object] = {"data": result.data}
+            if options.include:
+                doc["included"] = result.included
+            links = {"first": str(request.url.remove_query_params("page[after]"))}
+            if result.next_key is not None:
+                cursor = encode_cursor(query.sort, result.next_key)
+                links["next"] = str(request.url.include_query_params(**{"page[after]": cursor}))
+            doc["links"] = links
+            if result.count is not None:
+                doc["meta"] = {"count": result.count}
+            return jsonapi_response(doc)
+
+        return list_resources
+
+    def getter(self, rtype: ResourceType) -> Endpoint:
+        async def get_resource(request: Request) -> Response:
+            rid: int = request.path_params["id"]
+            options = parse_read_options(rtype, request.query_params)
+            found = await self.worker.run(
+                read_one, self.worker.store, rtype, rid, options, _api_root(request)
+            )
+            if found is None:
+                raise _missing(rtype, rid)
+            data, included = found
+            doc: dict[str, object] = {"data": data}
+            if options.include:
+                doc["included"] = included
+            return jsonapi_response(doc)
+
+        return get_resource
+
+    async def post_call(self, request: Request) -> Response:
+        check_media_type(request.headers.get("content-type", ""))
+        call = parse_new_call(parse_body(await request.body()))
+        row = await self.worker.run(
+            create_call, self.worker.store, call, request.state.user_id, self.settings.clock()
+        )
+        found = await self.worker.run(
+            read_one,
+            self.worker.store,
+            CALL,
+            row.id,
+            parse_read_options(CALL, {}),
+            _api_root(request),
+        )
+        assert found is not None
+        data, _ = found
+        return jsonapi_response({"data": data}, 201, {"Location": data["links"]["self"]})
+
+    async def delete_call(self, request: Request) -> Response:
+        rid: int = request.path_params["id"]
+        if not await self.worker.run(self.worker.store.delete, CALL, rid):
+            raise _missing(CALL, rid)
+        return Response(status_code=204)
+
+
+def create_app(store: Store, settings: SandboxSettings) -> Starlette:
+    """The ASGI app serving `store`; it runs database calls on a worker thread of its own."""
+    worker = StoreWorker(store)
+    handlers = Handlers(worker, settings)
+    routes = [Route(API_ROOT, handlers.root, methods=["GET"])]
+    for rtype in RESOURCE_TYPES:
+        collection, member = f"{API_ROOT}/{rtype.path}", f"{API_ROOT}/{rtype.path}/{{id:int}}"
+        routes.append(Route(collection, handlers.lister(rtype), methods=["GET"]))
+        routes.append(Route(member, handlers.getter(rtype), methods=["GET"]))
+    routes.append(Route(f"{API_ROOT}/{CALL.path}", handlers.post_call, methods=["POST"]))
+    routes.append(
+        Route(f"{API_ROOT}/{CALL.path}/{{id:int}}", handlers.delete_call, methods=["DELETE"])
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            worker.shutdown()
+
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(AddedLatency, latency_ms=settings.latency_ms),
+            Middleware(BearerAuth, tokens=settings.tokens),
+        ],
+        exception_handlers={
+            ApiError: on_api_error,
+            HTTPException: on_http_exception,
+            Exception: on_unexpected,
+        },
+        lifespan=lifespan,
+    )

@@ -1,0 +1,53 @@
+"""The SQLite schema, derived from the resource types, and its version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .resources import RESOURCE_TYPES, ResourceType
+
+SCHEMA_VERSION = 1
+
+SEARCH_TERMS = (
+    "CREATE TABLE IF NOT EXISTS search_terms "
+    "(type TEXT NOT NULL, term TEXT NOT NULL, kind TEXT NOT NULL, rid INTEGER NOT NULL)"
+)
+SEARCH_TERMS_INDEX = (
+    "CREATE INDEX IF NOT EXISTS search_terms_lookup ON search_terms (type, term, kind, rid)"
+)
+META = "CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT)"
+
+
+def table_ddl(rtype: ResourceType) -> str:
+    """CREATE TABLE for one resource type."""
+    columns = ["id INTEGER PRIMARY KEY AUTOINCREMENT", "attrs TEXT NOT NULL"]
+    columns += [f"{rel.column} INTEGER" for rel in rtype.to_one]
+    columns += [attr.column for attr in rtype.indexed]
+    return f"CREATE TABLE IF NOT EXISTS {rtype.table} ({', '.join(columns)})"
+
+
+def index_ddl(rtype: ResourceType) -> Iterator[str]:
+    """CREATE INDEX statements for one resource type's lookups."""
+    for rel in rtype.to_one:
+        yield (
+            f"CREATE INDEX IF NOT EXISTS {rtype.table}_{rel.column} "
+            f"ON {rtype.table} ({rel.column}, id)"
+        )
+    for attr in (a for a in rtype.indexed if a.index):
+        yield (
+            f"CREATE INDEX IF NOT EXISTS {rtype.table}_{attr.column} "
+            f"ON {rtype.table} ({attr.column}, id)"
+        )
+
+
+def tables() -> Iterator[str]:
+    yield from (table_ddl(rtype) for rtype in RESOURCE_TYPES)
+    yield SEARCH_TERMS
+    yield META
+
+
+def indexes() -> Iterator[str]:
+    """Created after the tables (and, when seeding, after the bulk load: faster)."""
+    for rtype in RESOURCE_TYPES:
+        yield from index_ddl(rtype)
+    yield SEARCH_TERMS_INDEX

@@ -1,0 +1,79 @@
+"""Serving the app with uvicorn on a socket bound here, announcing the port once it answers."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from types import FrameType
+
+import uvicorn
+from starlette.types import ASGIApp
+
+READY_PREFIX = "Sandbox listening on "
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on `host:port` (port 0: the OS picks a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(1024)
+        sock.set_inheritable(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def origin(sock: socket.socket) -> str:
+    """`http://127.0.0.1:PORT` for a bound socket."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def announce(sock: socket.socket) -> None:
+    """The one stdout line a parent process waits for."""
+    sys.stdout.write(f"{READY_PREFIX}{origin(sock)}\n")
+    sys.stdout.flush()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, calling `on_ready` once it accepts requests."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and not self.should_exit:
+            self._on_ready()
+
+
+def _exit_quietly(_sig: int, _frame: FrameType | None) -> None:
+    """After uvicorn's graceful stop it re-raises the signal: end normally instead of dying."""
+
+
+def serve(app: ASGIApp, sock: socket.socket) -> int:
+    """Run until SIGTERM or SIGINT; 0 after a clean stop, 1 if the server failed to start."""
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=3,
+    )
+    server = _Server(config, lambda: announce(sock))
+    previous = {sig: signal.signal(sig, _exit_quietly) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        asyncio.run(server.serve(sockets=[sock]))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        sock.close()
+    return 0 if server.started else 1

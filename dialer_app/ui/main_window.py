@@ -1,0 +1,227 @@
+"""The rep's window: find → card → call → wrap-up → log, with the connection in the status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import APP_NAME
+from ..core.calls import CallValidationError
+from ..core.jsonapi import FieldError
+from ..core.outbox import Counts, Entry
+from ..core.outreach.models import Disposition, Match, Prospect, Purpose, User
+from ..core.session import CallSession, CallState
+from ..core.wrapup import CallContext, compose_call, new_vendor_call_id
+from ..services.dialer import DialerService
+from .call_panel import CallPanel
+from .card import ProspectCard
+from .search_panel import SearchPanel
+from .wrapup_form import WrapUpForm
+
+TIME_FIELDS = {"dialedAt", "answeredAt", "completedAt", "returnedAt", "direction"}
+
+
+class MainWindow(QMainWindow):
+    """The main window.
+
+    Signals:
+        closed(): the rep closed the window; the app shuts down.
+    """
+
+    closed = Signal()
+
+    def __init__(self, service: DialerService, session: CallSession) -> None:
+        super().__init__()
+        self.service = service
+        self.setWindowTitle(APP_NAME)
+        self.setObjectName("main-window")
+        self.prospect: Prospect | None = None
+        self._vendor_call_id = new_vendor_call_id()
+
+        self.search = SearchPanel(self)
+        self.card = ProspectCard(self)
+        self.call = CallPanel(session, self)
+        self.wrapup = WrapUpForm(self)
+        self.log_button = QPushButton("Log call", self)
+        self.log_button.setAccessibleName("Log call")
+        self.log_button.setToolTip("Log call (Ctrl+Enter)")
+        self.log_button.setDefault(True)
+        self.log_message = QLabel(self)
+        self.log_message.setObjectName("log-message")
+        self.log_message.setWordWrap(True)
+
+        call_box = QGroupBox("Call", self)
+        QVBoxLayout(call_box).addWidget(self.call)
+        wrap_box = QGroupBox("Wrap-up", self)
+        wrap_layout = QVBoxLayout(wrap_box)
+        wrap_layout.addWidget(self.wrapup)
+        wrap_layout.addWidget(self.log_button)
+        wrap_layout.addWidget(self.log_message)
+
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.addWidget(self.search)
+        layout.addWidget(self.card)
+        layout.addWidget(call_box)
+        layout.addWidget(wrap_box)
+        layout.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        self.setCentralWidget(scroll)
+
+        self.mode_label = QLabel(self)
+        self.mode_label.setObjectName("mode")
+        self.connection_label = QLabel("Connecting…", self)
+        self.connection_label.setObjectName("connection")
+        self.outbox_label = QLabel(self)
+        self.outbox_label.setObjectName("outbox")
+        self.outbox_label.setAccessibleName("Sync status")
+        self.statusBar().addWidget(self.mode_label)
+        self.statusBar().addWidget(self.connection_label, 1)
+        self.statusBar().addPermanentWidget(self.outbox_label)
+        self.resize(460, 860)
+
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, activated=self._on_log_button_clicked)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search.box.setFocus)
+
+        self.search.queryChanged.connect(service.search)
+        self.search.matchChosen.connect(self._on_search_match_chosen)
+        self.log_button.clicked.connect(self._on_log_button_clicked)
+        self.call.stateChanged.connect(self._on_call_state_changed)
+        service.connecting.connect(self._on_service_connecting)
+        service.connected.connect(self._on_service_connected)
+        self._on_service_outbox_changed(service.counts())
+        service.connectionFailed.connect(self._on_service_connection_failed)
+        service.referenceLoaded.connect(self._on_service_reference_loaded)
+        service.searchFinished.connect(self.search.show_results)
+        service.searchFailed.connect(self.search.show_error)
+        service.prospectLoaded.connect(self._on_service_prospect_loaded)
+        service.prospectFailed.connect(self._on_service_prospect_failed)
+        service.callQueued.connect(self._on_service_call_queued)
+        service.callSent.connect(self._on_service_call_sent)
+        service.callParked.connect(self._on_service_call_parked)
+        service.callFailed.connect(self._on_service_call_failed)
+        service.outboxChanged.connect(self._on_service_outbox_changed)
+        self.search.box.setFocus()
+
+    # -- service → window -------------------------------------------------------------------
+
+    def _on_service_connecting(self, what: str) -> None:
+        self.connection_label.setText(what)
+
+    def _on_service_connected(self, user: User, label: str) -> None:
+        demo = label == "Demo"
+        self.mode_label.setText(f"<b>{label}</b>" if demo else label)
+        self.mode_label.setToolTip(
+            "Demo mode: a local Outreach sandbox with sample data; nothing reaches a real org."
+            if demo
+            else ""
+        )
+        self.connection_label.setText(f"Connected as {user.name}")
+        self.setWindowTitle(f"{APP_NAME} — {label}")
+
+    def _on_service_connection_failed(self, message: str) -> None:
+        self.connection_label.setText(f"Not connected: {message}")
+
+    def _on_service_reference_loaded(
+        self, dispositions: list[Disposition], purposes: list[Purpose]
+    ) -> None:
+        self.wrapup.set_reference(dispositions, purposes)
+
+    def _on_service_prospect_loaded(self, prospect: Prospect) -> None:
+        if self.prospect is not None and prospect.id != self.prospect.id:
+            return
+        self.prospect = prospect
+        self.card.show_prospect(prospect)
+
+    def _on_service_prospect_failed(self, message: str) -> None:
+        self.card.subtitle.setText(f"Could not load the prospect: {message}")
+
+    def _on_service_call_queued(self, entry: Entry) -> None:
+        self.log_message.setText(f"Call with {entry.summary or 'the prospect'} saved; syncing…")
+        self.wrapup.clear()
+        self.call.reset()
+        self._vendor_call_id = new_vendor_call_id()
+        self.search.box.setFocus()
+
+    def _on_service_call_sent(self, entry: Entry, outreach_id: int) -> None:
+        self.log_message.setText(
+            f"Call with {entry.summary or 'the prospect'} logged in Outreach (call {outreach_id})."
+        )
+
+    def _on_service_call_parked(self, entry: Entry) -> None:
+        details = "; ".join(str(f) for f in entry.field_errors) or entry.last_error
+        self.log_message.setText(
+            f"Outreach refused the call with {entry.summary or 'the prospect'}: {details}."
+            " It is kept in the outbox for you to fix and resend."
+        )
+
+    def _on_service_outbox_changed(self, counts: Counts) -> None:
+        parts = [f"{counts.unsent} waiting to sync" if counts.unsent else "All calls synced"]
+        if counts.attention:
+            parts.append(f"{counts.attention} need attention")
+        self.outbox_label.setText(" · ".join(parts))
+
+    def _on_service_call_failed(self, message: str) -> None:
+        self.log_message.setText(
+            f"Not saved: {message} The call is kept here; press Log call to try again."
+        )
+
+    # -- window → service -------------------------------------------------------------------
+
+    def _on_search_match_chosen(self, match: Match) -> None:
+        self.prospect = match.prospect
+        self.card.show_loading(match.prospect.name)
+        self.service.open_prospect(match.prospect.id)
+
+    def _on_call_state_changed(self, state: CallState) -> None:
+        if state is CallState.ENDED:
+            self.wrapup.disposition.setFocus()
+
+    def _on_log_button_clicked(self) -> None:
+        self.wrapup.clear_errors()
+        self.call.error.clear_error()
+        if self.prospect is None:
+            self.wrapup.general_error.show_error("Pick a prospect before logging the call.")
+            return
+        user = self.service.user
+        phone = self.prospect.phone_numbers[0] if self.prospect.phone_numbers else None
+        ctx = CallContext(
+            prospect_id=self.prospect.id,
+            user_id=user.id if user else None,
+            phone_number_id=phone.id if phone else None,
+            to_number=phone.number if phone else "",
+        )
+        try:
+            call = compose_call(
+                self.call.session.times,
+                self.wrapup.wrapup(),
+                ctx,
+                vendor_call_id=self._vendor_call_id,
+            )
+        except CallValidationError as exc:
+            self._show_errors(exc.errors)
+            return
+        self.service.log_call(call, summary=self.prospect.name)
+
+    def _show_errors(self, errors: list[FieldError]) -> None:
+        time_errors = [e for e in errors if e.field in TIME_FIELDS]
+        if time_errors:
+            self.call.show_error(" ".join(e.message for e in time_errors))
+        self.wrapup.show_errors([e for e in errors if e.field not in TIME_FIELDS])
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.closed.emit()
+        super().closeEvent(event)

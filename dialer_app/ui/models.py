@@ -1,0 +1,47 @@
+"""Qt item models over core data: lookup matches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from ..core.outreach.models import Match
+
+MatchRole = Qt.ItemDataRole.UserRole + 1
+Index = QModelIndex | QPersistentModelIndex
+
+
+class MatchListModel(QAbstractListModel):
+    """Lookup results: one row a prospect, saying who it is and why it matched."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._matches: list[Match] = []
+
+    def set_matches(self, matches: list[Match]) -> None:
+        self.beginResetModel()
+        self._matches = list(matches)
+        self.endResetModel()
+
+    def match_at(self, row: int) -> Match | None:
+        return self._matches[row] if 0 <= row < len(self._matches) else None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._matches)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._matches):
+            return None
+        match = self._matches[index.row()]
+        p = match.prospect
+        if role == Qt.ItemDataRole.DisplayRole:
+            where = " · ".join(x for x in (p.title, p.company) if x)
+            return f"{p.name}\n{where + ' — ' if where else ''}matched on {match.reason}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{p.name}, {p.title} at {p.company}, matched on {match.reason}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return ", ".join(p.emails)
+        if role == MatchRole:
+            return match
+        return None

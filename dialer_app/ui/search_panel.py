@@ -1,0 +1,113 @@
+"""The lookup: type a name, email or number; matches appear as you type, each saying why."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
+
+from ..core.outreach.models import Match
+from .models import MatchListModel
+
+DEBOUNCE_MS = 150
+
+
+class SearchPanel(QWidget):
+    """Search box and results.
+
+    Signals:
+        queryChanged(str): the debounced text to look up.
+        matchChosen(object): the `Match` the rep picked (Enter or click).
+    """
+
+    queryChanged = Signal(str)
+    matchChosen = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.box = QLineEdit(self)
+        self.box.setPlaceholderText("Find a prospect: name, email or phone")
+        self.box.setAccessibleName("Prospect search")
+        self.box.setClearButtonEnabled(True)
+        self.model = MatchListModel(self)
+        self.results = QListView(self)
+        self.results.setAccessibleName("Search results")
+        self.results.setModel(self.model)
+        self.results.setWordWrap(True)
+        self.results.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.results.hide()
+        self.state = QLabel(self)
+        self.state.setObjectName("search-state")
+        self.state.setWordWrap(True)
+        self.state.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.box)
+        layout.addWidget(self.state)
+        layout.addWidget(self.results)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._on_debounce_timeout)
+        self.box.textEdited.connect(self._on_box_text_edited)
+        self.box.returnPressed.connect(self._on_box_return_pressed)
+        self.results.activated.connect(self._on_results_activated)
+        self.results.clicked.connect(self._on_results_activated)
+        self._pending = ""
+
+    def show_results(self, query: str, matches: list[Match]) -> None:
+        if query != self.box.text().strip():
+            return  # an answer to an older query
+        self.model.set_matches(matches)
+        self.results.setVisible(bool(matches))
+        if not query:
+            self._say("")
+        elif not matches:
+            self._say(
+                f"No prospect matches “{query}”. Check the spelling, or try an email or number."
+            )
+        elif len(matches) == 1:
+            self._say("1 match — press Enter to open it.")
+        else:
+            self._say(f"{len(matches)} matches — pick one with ↓ and Enter.")
+        if matches:
+            self.results.setCurrentIndex(self.model.index(0, 0))
+
+    def show_error(self, query: str, message: str) -> None:
+        if query != self.box.text().strip():
+            return
+        self._say(f"Lookup failed: {message} Keep typing to try again.")
+
+    def _say(self, text: str) -> None:
+        self.state.setText(text)
+        self.state.setVisible(bool(text))
+
+    # -- slots ------------------------------------------------------------------------------
+
+    def _on_box_text_edited(self, text: str) -> None:
+        self._pending = text
+        self.results.setVisible(self.model.rowCount() > 0 and bool(text.strip()))
+        if text.strip():
+            self._say("Searching…")
+        self._debounce.start()
+
+    def _on_debounce_timeout(self) -> None:
+        self.queryChanged.emit(self._pending.strip())
+
+    def _on_box_return_pressed(self) -> None:
+        if self.model.rowCount() == 1:
+            self._choose(0)
+        elif self.model.rowCount() > 1:
+            self.results.setFocus(Qt.FocusReason.TabFocusReason)
+
+    def _on_results_activated(self, index: object) -> None:
+        row = getattr(index, "row", lambda: -1)()
+        self._choose(row)
+
+    def _choose(self, row: int) -> None:
+        match = self.model.match_at(row)
+        if match is not None:
+            self.results.hide()
+            self._say("")
+            self.matchChosen.emit(match)

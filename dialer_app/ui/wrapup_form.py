@@ -1,0 +1,145 @@
+"""The wrap-up form: disposition, purpose, tags, notes, sequence action, recording link."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.calls import NOTE_MAX, SEQUENCE_ACTIONS
+from ..core.jsonapi import FieldError
+from ..core.outreach.models import Disposition, Purpose
+from ..core.wrapup import WrapUp
+from .widgets import FieldErrorLabel
+
+SEQUENCE_HINTS = {
+    "": "Leave the sequence as it is.",
+    "Advance": "Move the prospect on to the next step of the sequence.",
+    "Finish": "Take the prospect out of the sequence.",
+    "Finish - No Reply": "Finish the sequence: the prospect never replied.",
+    "Finish - Replied": "Finish the sequence: the prospect replied.",
+}
+
+
+class WrapUpForm(QWidget):
+    """Collects a `WrapUp`; shows each field's error right under the field."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.disposition = QComboBox(self)
+        self.disposition.setAccessibleName("Disposition")
+        self.purpose = QComboBox(self)
+        self.purpose.setAccessibleName("Call purpose")
+        self.tags = QLineEdit(self)
+        self.tags.setAccessibleName("Tags")
+        self.tags.setPlaceholderText("Comma-separated, e.g. budget, follow-up")
+        self.notes = QPlainTextEdit(self)
+        self.notes.setAccessibleName("Notes")
+        self.notes.setPlaceholderText("What was said, what happens next")
+        self.notes.setTabChangesFocus(True)
+        self.notes.setFixedHeight(96)
+        self.note_count = QLabel(self)
+        self.note_count.setObjectName("note-count")
+        self.note_count.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.sequence_action = QComboBox(self)
+        self.sequence_action.setAccessibleName("Sequence action")
+        self.sequence_action.addItem("No change", "")
+        for action in SEQUENCE_ACTIONS:
+            self.sequence_action.addItem(action, action)
+        self.sequence_hint = QLabel(self)
+        self.sequence_hint.setObjectName("sequence-hint")
+        self.sequence_hint.setWordWrap(True)
+        self.recording_url = QLineEdit(self)
+        self.recording_url.setAccessibleName("Recording link")
+        self.recording_url.setPlaceholderText("https://… (optional)")
+
+        self.errors: dict[str, FieldErrorLabel] = {}
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for label, widget, fields in (
+            ("&Disposition", self.disposition, ("callDisposition", "outcome")),
+            ("&Purpose", self.purpose, ("callPurpose",)),
+            ("&Tags", self.tags, ("tags",)),
+            ("&Notes", self.notes, ("note",)),
+            ("", self.note_count, ()),
+            ("&Sequence", self.sequence_action, ("sequenceAction",)),
+            ("", self.sequence_hint, ()),
+            ("&Recording", self.recording_url, ("recordingUrl", "shouldRecordCall")),
+        ):
+            if label:
+                lbl = QLabel(label, self)
+                lbl.setBuddy(widget)
+                form.addRow(lbl, widget)
+            else:
+                form.addRow("", widget)
+            if fields:
+                err = FieldErrorLabel(widget.accessibleName(), self)
+                form.addRow("", err)
+                for f in fields:
+                    self.errors[f] = err
+        self.general_error = FieldErrorLabel("Wrap-up", self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        layout.addWidget(self.general_error)
+
+        self.notes.textChanged.connect(self._on_notes_text_changed)
+        self.sequence_action.currentIndexChanged.connect(self._on_sequence_action_changed)
+        self._on_notes_text_changed()
+        self._on_sequence_action_changed()
+
+    def set_reference(self, dispositions: list[Disposition], purposes: list[Purpose]) -> None:
+        self.disposition.clear()
+        self.disposition.addItem("Choose a disposition", None)
+        for i, d in enumerate(dispositions, start=1):
+            prefix = f"{i}  " if i <= 9 else ""
+            self.disposition.addItem(f"{prefix}{d.name}", d.id)
+        self.purpose.clear()
+        self.purpose.addItem("No purpose", None)
+        for p in purposes:
+            self.purpose.addItem(p.name, p.id)
+
+    def wrapup(self) -> WrapUp:
+        return WrapUp(
+            disposition_id=self.disposition.currentData(),
+            purpose_id=self.purpose.currentData(),
+            tags=tuple(t.strip() for t in self.tags.text().split(",") if t.strip()),
+            note=self.notes.toPlainText(),
+            sequence_action=self.sequence_action.currentData() or "",
+            recording_url=self.recording_url.text(),
+        )
+
+    def show_errors(self, errors: list[FieldError]) -> None:
+        self.clear_errors()
+        for err in errors:
+            label = self.errors.get(err.field, self.general_error)
+            label.show_error(err.message if label is not self.general_error else str(err))
+
+    def clear_errors(self) -> None:
+        for label in {*self.errors.values(), self.general_error}:
+            label.clear_error()
+
+    def clear(self) -> None:
+        self.disposition.setCurrentIndex(0)
+        self.purpose.setCurrentIndex(0)
+        self.tags.clear()
+        self.notes.clear()
+        self.sequence_action.setCurrentIndex(0)
+        self.recording_url.clear()
+        self.clear_errors()
+
+    def _on_notes_text_changed(self) -> None:
+        n = len(self.notes.toPlainText())
+        self.note_count.setText(f"{n:,} / {NOTE_MAX:,}")
+        over = n > NOTE_MAX
+        self.note_count.setStyleSheet("color: #b3261e; font-weight: bold;" if over else "")
+
+    def _on_sequence_action_changed(self) -> None:
+        self.sequence_hint.setText(SEQUENCE_HINTS.get(self.sequence_action.currentData() or "", ""))

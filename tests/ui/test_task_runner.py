@@ -1,0 +1,66 @@
+"""The task runner keeps, cancels and reports every background task the window starts."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from dialer_app.services.tasks import TaskRunner
+
+
+@pytest.fixture
+def runner(aio: asyncio.AbstractEventLoop) -> TaskRunner:
+    return TaskRunner()
+
+
+def test_result_reaches_the_success_callback(qtbot, runner: TaskRunner) -> None:
+    got: list[int] = []
+
+    async def work() -> int:
+        await asyncio.sleep(0)
+        return 42
+
+    with qtbot.waitSignal(runner.busyChanged, check_params_cb=lambda busy: not busy):
+        runner.run(work(), on_success=got.append)
+    assert got == [42]
+
+
+def test_a_newer_task_with_the_same_key_cancels_the_stale_one(qtbot, runner: TaskRunner) -> None:
+    started = asyncio.Event()
+    results: list[str] = []
+
+    async def slow() -> str:
+        started.set()
+        await asyncio.Event().wait()  # never finishes by itself
+        return "stale"
+
+    async def fast() -> str:
+        return "fresh"
+
+    first = runner.run(slow(), key="search", on_success=results.append)
+    qtbot.waitUntil(started.is_set)
+    with qtbot.waitSignal(runner.busyChanged, check_params_cb=lambda busy: not busy):
+        runner.run(fast(), key="search", on_success=results.append)
+    assert first.cancelled()
+    assert results == ["fresh"]
+
+
+def test_an_unhandled_failure_is_shown_not_swallowed(qtbot, runner: TaskRunner) -> None:
+    async def boom() -> None:
+        raise RuntimeError("the sandbox is on fire")
+
+    with qtbot.waitSignal(runner.failed) as failed:
+        runner.run(boom())
+    assert failed.args == ["the sandbox is on fire"]
+
+
+def test_cancel_all_leaves_nothing_running(qtbot, aio, runner: TaskRunner) -> None:
+    async def forever() -> None:
+        await asyncio.Event().wait()
+
+    tasks = [runner.run(forever()) for _ in range(3)]
+    done = aio.create_task(runner.cancel_all())
+    qtbot.waitUntil(done.done)
+    assert all(t.cancelled() for t in tasks)
+    assert runner.pending == 0
