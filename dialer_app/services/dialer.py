@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -45,8 +46,27 @@ async def start_demo_backend(sandbox: SandboxProcess) -> Backend:
     """Start the demo sandbox without blocking the window; resolve once it answers."""
     sandbox.start()
     loop = asyncio.get_running_loop()
+    ready: asyncio.Future[str] = loop.create_future()
+
+    def settle(result: str | None, error: BaseException | None) -> None:
+        if ready.done():
+            return
+        if error is not None:
+            ready.set_exception(error)
+        else:
+            ready.set_result(result or "")
+
+    def wait_for_ready_line() -> None:  # a plain thread: the pipe read blocks
+        try:
+            url = sandbox.read_ready()
+        except Exception as exc:
+            loop.call_soon_threadsafe(settle, None, exc)
+        else:
+            loop.call_soon_threadsafe(settle, url, None)
+
+    threading.Thread(target=wait_for_ready_line, name="sandbox-ready", daemon=True).start()
     try:
-        base_url = await asyncio.wait_for(loop.run_in_executor(None, sandbox.read_ready), 60)
+        base_url = await asyncio.wait_for(ready, 60)
     except BaseException:
         sandbox.stop()
         raise
