@@ -264,6 +264,12 @@ class Outbox:
         ).fetchall()
         return [self._entry(r) for r in rows]
 
+    def contains(self, vendor_call_id: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM outbox WHERE vendor_call_id=?", (vendor_call_id,)
+        ).fetchone()
+        return row is not None
+
     def counts(self) -> Counts:
         rows = dict(
             self._db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()

@@ -17,6 +17,7 @@ from .. import APP_ID, APP_NAME, __version__
 from ..core import paths
 from ..core.clock import SystemClock
 from ..core.demo import SandboxProcess
+from ..core.drafts import DraftStore
 from ..core.outbox import Outbox
 from ..core.session import CallSession
 from ..services.dialer import Backend, BackendFactory, DialerService, start_demo_backend
@@ -47,10 +48,6 @@ def backend_factory(config: AppConfig) -> BackendFactory:
     return lambda: start_demo_backend(sandbox)
 
 
-def build_window(service: DialerService) -> MainWindow:
-    return MainWindow(service, CallSession(SystemClock()))
-
-
 def outbox_path(config: AppConfig) -> Path:
     """One outbox per place calls go: demo calls can never leak into a real org."""
     if config.api_base_url:
@@ -63,7 +60,8 @@ async def _run(app: QApplication, config: AppConfig) -> int:
     runner = TaskRunner()
     outbox = Outbox(outbox_path(config))
     service = DialerService(runner, backend_factory(config), outbox)
-    window = build_window(service)
+    drafts = DraftStore(outbox.path.with_suffix(".draft.json"))
+    window = MainWindow(service, CallSession(SystemClock()), drafts)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     runner.failed.connect(window.statusBar().showMessage)

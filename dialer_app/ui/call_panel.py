@@ -72,6 +72,11 @@ class CallPanel(QWidget):
         self.error.clear_error()
         self._refresh()
 
+    def restore(self, state: CallState, times: CallTimes) -> None:
+        """Resume a call from a draft."""
+        self.session.restore(state, times)
+        self._refresh()
+
     def show_error(self, message: str) -> None:
         self.error.show_error(message)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from .. import APP_NAME
 from ..core.calls import CallValidationError
+from ..core.drafts import Draft, DraftStore
 from ..core.jsonapi import FieldError
 from ..core.outbox import Counts, Entry
 from ..core.outreach.models import Disposition, Match, Prospect, Purpose, User
@@ -27,6 +28,7 @@ from .card import ProspectCard
 from .search_panel import SearchPanel
 from .wrapup_form import WrapUpForm
 
+DRAFT_DEBOUNCE_MS = 300
 TIME_FIELDS = {"dialedAt", "answeredAt", "completedAt", "returnedAt", "direction"}
 
 
@@ -39,13 +41,18 @@ class MainWindow(QMainWindow):
 
     closed = Signal()
 
-    def __init__(self, service: DialerService, session: CallSession) -> None:
+    def __init__(
+        self, service: DialerService, session: CallSession, drafts: DraftStore | None = None
+    ) -> None:
         super().__init__()
         self.service = service
+        self.drafts = drafts
+        self._restoring = False
         self.setWindowTitle(APP_NAME)
         self.setObjectName("main-window")
         self.prospect: Prospect | None = None
         self._vendor_call_id = new_vendor_call_id()
+        self._draft_restored = False
 
         self.search = SearchPanel(self)
         self.card = ProspectCard(self)
@@ -103,6 +110,11 @@ class MainWindow(QMainWindow):
         service.connecting.connect(self._on_service_connecting)
         service.connected.connect(self._on_service_connected)
         self._on_service_outbox_changed(service.counts())
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DEBOUNCE_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
+        self.wrapup.connect_changed(self._draft_timer.start)
         service.connectionFailed.connect(self._on_service_connection_failed)
         service.referenceLoaded.connect(self._on_service_reference_loaded)
         service.searchFinished.connect(self.search.show_results)
@@ -138,7 +150,14 @@ class MainWindow(QMainWindow):
     def _on_service_reference_loaded(
         self, dispositions: list[Disposition], purposes: list[Purpose]
     ) -> None:
+        form = self.wrapup.state()
+        self._restoring = True
         self.wrapup.set_reference(dispositions, purposes)
+        self.wrapup.restore(form)
+        self._restoring = False
+        if not self._draft_restored:
+            self._draft_restored = True
+            self.restore_draft()
 
     def _on_service_prospect_loaded(self, prospect: Prospect) -> None:
         if self.prospect is not None and prospect.id != self.prospect.id:
@@ -151,9 +170,14 @@ class MainWindow(QMainWindow):
 
     def _on_service_call_queued(self, entry: Entry) -> None:
         self.log_message.setText(f"Call with {entry.summary or 'the prospect'} saved; syncing…")
+        self._restoring = True
         self.wrapup.clear()
         self.call.reset()
+        self._restoring = False
         self._vendor_call_id = new_vendor_call_id()
+        self._draft_timer.stop()
+        if self.drafts is not None:
+            self.drafts.clear()
         self.search.box.setFocus()
 
     def _on_service_call_sent(self, entry: Entry, outreach_id: int) -> None:
@@ -182,13 +206,61 @@ class MainWindow(QMainWindow):
     # -- window → service -------------------------------------------------------------------
 
     def _on_search_match_chosen(self, match: Match) -> None:
-        self.prospect = match.prospect
-        self.card.show_loading(match.prospect.name)
-        self.service.open_prospect(match.prospect.id)
+        self._open_prospect(match.prospect)
+        self.save_draft()
+
+    def _open_prospect(self, prospect: Prospect) -> None:
+        self.prospect = prospect
+        self.card.show_loading(prospect.name)
+        self.service.open_prospect(prospect.id)
 
     def _on_call_state_changed(self, state: CallState) -> None:
+        self.save_draft()  # timestamps are saved at once, not debounced
         if state is CallState.ENDED:
             self.wrapup.disposition.setFocus()
+
+    # -- drafts -----------------------------------------------------------------------------
+
+    def save_draft(self) -> None:
+        """Save the call in progress (the form, the times, the prospect)."""
+        if self.drafts is None or self._restoring:
+            return
+        self._draft_timer.stop()
+        draft = Draft.capture(
+            self.call.session.state,
+            self.call.session.times,
+            prospect_id=self.prospect.id if self.prospect else None,
+            prospect_name=self.prospect.name if self.prospect else "",
+            vendor_call_id=self._vendor_call_id,
+            form=self.wrapup.state(),
+        )
+        try:
+            self.drafts.save(draft)
+        except OSError as exc:
+            self.log_message.setText(f"The call in progress could not be saved: {exc}")
+
+    def restore_draft(self) -> None:
+        """Reopen the call that was in progress when the app last stopped."""
+        if self.drafts is None:
+            return
+        draft = self.drafts.load()
+        if draft is None or draft.is_empty:
+            return
+        if self.service.outbox.contains(draft.vendor_call_id):
+            self.drafts.clear()  # it was logged just before the app stopped
+            return
+        self._restoring = True
+        try:
+            self._vendor_call_id = draft.vendor_call_id or self._vendor_call_id
+            self.call.restore(draft.call_state(), draft.times())
+            self.wrapup.restore(draft.form)
+            if draft.prospect_id is not None:
+                self._open_prospect(
+                    Prospect(id=draft.prospect_id, first_name=draft.prospect_name, last_name="")
+                )
+        finally:
+            self._restoring = False
+        self.log_message.setText("Reopened the call that was in progress when the app stopped.")
 
     def _on_log_button_clicked(self) -> None:
         self.wrapup.clear_errors()

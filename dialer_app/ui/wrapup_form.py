@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -115,6 +118,39 @@ class WrapUpForm(QWidget):
             sequence_action=self.sequence_action.currentData() or "",
             recording_url=self.recording_url.text(),
         )
+
+    def state(self) -> dict[str, Any]:
+        """Everything typed or picked, for the draft."""
+        return {
+            "disposition_id": self.disposition.currentData(),
+            "purpose_id": self.purpose.currentData(),
+            "tags": self.tags.text(),
+            "note": self.notes.toPlainText(),
+            "sequence_action": self.sequence_action.currentData() or "",
+            "recording_url": self.recording_url.text(),
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Put a draft's values back (ids the org no longer has are left unset)."""
+        for combo, key in (
+            (self.disposition, "disposition_id"),
+            (self.purpose, "purpose_id"),
+            (self.sequence_action, "sequence_action"),
+        ):
+            idx = combo.findData(state.get(key))
+            if idx >= 0:
+                combo.setCurrentIndex(idx)
+        self.tags.setText(str(state.get("tags") or ""))
+        self.notes.setPlainText(str(state.get("note") or ""))
+        self.recording_url.setText(str(state.get("recording_url") or ""))
+
+    def connect_changed(self, slot: Callable[[], None]) -> None:
+        """Call `slot` whenever any field changes."""
+        for combo in (self.disposition, self.purpose, self.sequence_action):
+            combo.currentIndexChanged.connect(slot)
+        for line in (self.tags, self.recording_url):
+            line.textEdited.connect(slot)
+        self.notes.textChanged.connect(slot)
 
     def show_errors(self, errors: list[FieldError]) -> None:
         self.clear_errors()
