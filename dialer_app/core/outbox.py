@@ -17,6 +17,7 @@ never send the same call; a claim older than its lease (a sender that died) is t
 
 from __future__ import annotations
 
+import csv
 import json
 import sqlite3
 import time
@@ -25,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from .calls import NewCall
 from .jsonapi import FieldError
@@ -280,6 +281,62 @@ class Outbox:
             sent=rows.get("sent", 0),
             attention=rows.get("attention", 0),
         )
+
+    def today(self, now: datetime | None = None) -> Counts:
+        """Counts of the calls logged since local midnight."""
+        local_now = (now or datetime.now(UTC)).astimezone()
+        midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+        since = midnight.astimezone(UTC).isoformat(timespec="milliseconds")
+        rows = dict(
+            self._db.execute(
+                "SELECT state, count(*) FROM outbox WHERE created_at >= ? GROUP BY state",
+                (since,),
+            ).fetchall()
+        )
+        return Counts(
+            waiting=rows.get("waiting", 0),
+            sending=rows.get("sending", 0),
+            sent=rows.get("sent", 0),
+            attention=rows.get("attention", 0),
+        )
+
+    def export_csv(self, target: IO[str]) -> int:
+        """Write every call (discarded ones too) as CSV; return how many rows were written."""
+        writer = csv.writer(target)
+        writer.writerow(
+            [
+                "logged_at",
+                "state",
+                "prospect",
+                "prospect_id",
+                "outcome",
+                "dialed_at",
+                "completed_at",
+                "outreach_call_id",
+                "vendor_call_id",
+                "attempts",
+                "last_error",
+            ]
+        )
+        rows = self.entries(limit=1_000_000)
+        for e in reversed(rows):
+            a = e.call.attributes
+            writer.writerow(
+                [
+                    e.created_at.isoformat(),
+                    e.state,
+                    e.summary,
+                    e.prospect_id or "",
+                    a.outcome or "",
+                    a.wire().get("dialedAt", ""),
+                    a.wire().get("completedAt", ""),
+                    e.outreach_id or "",
+                    e.vendor_call_id,
+                    e.attempts,
+                    e.last_error,
+                ]
+            )
+        return len(rows)
 
     def next_due_in(self) -> float | None:
         """Seconds until the next waiting call is due (0 if one is due now), None if none waits."""

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +26,7 @@ from ..core.wrapup import CallContext, compose_call, new_vendor_call_id
 from ..services.dialer import DialerService
 from .call_panel import CallPanel
 from .card import ProspectCard
+from .outbox_view import OutboxDialog
 from .search_panel import SearchPanel
 from .wrapup_form import WrapUpForm
 
@@ -96,12 +98,21 @@ class MainWindow(QMainWindow):
         self.outbox_label.setAccessibleName("Sync status")
         self.statusBar().addWidget(self.mode_label)
         self.statusBar().addWidget(self.connection_label, 1)
+        self.outbox_button = QToolButton(self)
+        self.outbox_button.setText("Outbox")
+        self.outbox_button.setAccessibleName("Outbox")
+        self.outbox_button.setToolTip("Every logged call and what happened to it (Ctrl+O)")
+        self.outbox_button.setAutoRaise(True)
+        self.outbox_button.clicked.connect(self.show_outbox)
+        self.outbox_dialog: OutboxDialog | None = None
         self.statusBar().addPermanentWidget(self.outbox_label)
+        self.statusBar().addPermanentWidget(self.outbox_button)
         self.resize(460, 860)
 
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, activated=self._on_log_button_clicked)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search.box.setFocus)
+        QShortcut(QKeySequence("Ctrl+O"), self, activated=self.show_outbox)
 
         self.search.queryChanged.connect(service.search)
         self.search.matchChosen.connect(self._on_search_match_chosen)
@@ -197,6 +208,20 @@ class MainWindow(QMainWindow):
         if counts.attention:
             parts.append(f"{counts.attention} need attention")
         self.outbox_label.setText(" · ".join(parts))
+        self.outbox_label.setStyleSheet(
+            "color: #b3261e; font-weight: bold;" if counts.attention else ""
+        )
+        if self.outbox_dialog is not None and self.outbox_dialog.isVisible():
+            self.outbox_dialog.refresh()
+
+    def show_outbox(self) -> OutboxDialog:
+        if self.outbox_dialog is None:
+            self.outbox_dialog = OutboxDialog(self.service.outbox, self)
+            self.outbox_dialog.on_wake = self.service.sync.wake
+        self.outbox_dialog.refresh()
+        self.outbox_dialog.show()
+        self.outbox_dialog.raise_()
+        return self.outbox_dialog
 
     def _on_service_call_failed(self, message: str) -> None:
         self.log_message.setText(

@@ -1,0 +1,102 @@
+"""The outbox view tells the rep what happened to each call and lets them act on it."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
+from dialer_app.core.jsonapi import FieldError
+from dialer_app.core.outbox import Outbox
+from dialer_app.ui.outbox_view import OutboxDialog
+
+
+def _call(n: int) -> NewCall:
+    return NewCall(
+        attributes=CallAttributes(outcome="Answered", vendorCallId=f"vid-{n}", note="n"),
+        relationships=CallRelationships.link(prospect=n),
+    )
+
+
+@pytest.fixture
+def outbox(tmp_path: Path) -> Outbox:
+    box = Outbox(tmp_path / "outbox.sqlite3")
+    sent = box.enqueue(_call(1), summary="Ana Sent")
+    box.claim_next("t")
+    box.mark_sent(sent.id, 4242)
+    parked = box.enqueue(_call(2), summary="Bo Parked")
+    box.claim_next("t")
+    box.mark_attention(
+        parked.id, "refused", [FieldError("/data/attributes/note", "note", "is too long")]
+    )
+    box.enqueue(_call(3), summary="Cy Waiting")
+    yield box
+    box.close()
+
+
+@pytest.fixture
+def dialog(qtbot, outbox: Outbox) -> OutboxDialog:
+    dlg = OutboxDialog(outbox)
+    qtbot.addWidget(dlg)
+    return dlg
+
+
+def _rows(dialog: OutboxDialog) -> dict[str, tuple[str, str]]:
+    m = dialog.model
+    return {
+        m.index(r, 1).data(): (m.index(r, 3).data(), m.index(r, 4).data())
+        for r in range(m.rowCount())
+    }
+
+
+def test_each_call_shows_its_fate(dialog: OutboxDialog) -> None:
+    rows = _rows(dialog)
+    assert rows["Ana Sent"][0] == "Sent (call 4242)"
+    assert rows["Bo Parked"] == ("Needs attention", "note: is too long")
+    assert rows["Cy Waiting"][0] == "Waiting to sync"
+    assert dialog.summary.text() == "Today: 3 calls · 1 sent · 1 waiting · 1 need attention"
+
+
+def test_the_model_is_a_well_behaved_qt_model(qtmodeltester, dialog: OutboxDialog) -> None:
+    qtmodeltester.check(dialog.model)
+
+
+def _select(dialog: OutboxDialog, name: str) -> None:
+    row = next(r for r in range(dialog.model.rowCount()) if dialog.model.index(r, 1).data() == name)
+    dialog.table.selectRow(row)
+
+
+def test_discard_asks_first_and_cancel_keeps_the_call(dialog, outbox, monkeypatch) -> None:
+    _select(dialog, "Cy Waiting")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Cancel)
+    dialog.discard_button.click()
+    assert "Cy Waiting" in _rows(dialog)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Discard)
+    dialog.discard_button.click()
+    assert "Cy Waiting" not in _rows(dialog)
+    assert outbox.counts().unsent == 0
+
+
+def test_resend_puts_a_parked_call_back_in_the_queue(dialog, outbox) -> None:
+    woken = []
+    dialog.on_wake = lambda: woken.append(True)
+    _select(dialog, "Ana Sent")  # a sent call cannot be resent
+    assert not dialog.resend_button.isEnabled()
+    _select(dialog, "Bo Parked")
+    assert dialog.resend_button.isEnabled()
+    dialog.resend_button.click()
+    assert _rows(dialog)["Bo Parked"][0] == "Waiting to sync"
+    assert woken == [True]
+
+
+def test_export_writes_every_call_as_csv(dialog, tmp_path: Path) -> None:
+    path = tmp_path / "calls.csv"
+    assert dialog.export_to(str(path)) == 3
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["prospect"] for r in rows] == ["Ana Sent", "Bo Parked", "Cy Waiting"]
+    assert rows[0]["outreach_call_id"] == "4242"
+    assert rows[1]["state"] == "attention"
