@@ -101,6 +101,8 @@ def _parse_tel(rest: str) -> tuple[str, str]:
     if ext and not _EXT.match(_digits(ext)):
         raise UriError("The extension must be digits.")
     number = _digits(body)
+    if not number:
+        raise UriError("The link has no number.")
     if number.startswith("+"):
         if not _GLOBAL.match(number):
             raise UriError("A tel: number is + and 3 to 15 digits.")
