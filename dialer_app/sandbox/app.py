@@ -135,7 +135,7 @@ def create_app(store: Store, settings: SandboxSettings) -> Starlette:
     """The ASGI app serving `store`; it runs database calls on a worker thread of its own."""
     worker = StoreWorker(store)
     handlers = Handlers(worker, settings)
-    routes = [Route(API_ROOT, handlers.root, methods=["GET"])]
+    routes = [Route(path, handlers.root, methods=["GET"]) for path in (API_ROOT, f"{API_ROOT}/")]
     for rtype in RESOURCE_TYPES:
         collection, member = f"{API_ROOT}/{rtype.path}", f"{API_ROOT}/{rtype.path}/{{id:int}}"
         routes.append(Route(collection, handlers.lister(rtype), methods=["GET"]))

@@ -12,8 +12,9 @@ SEARCH_TERMS = (
     "CREATE TABLE IF NOT EXISTS search_terms "
     "(type TEXT NOT NULL, term TEXT NOT NULL, kind TEXT NOT NULL, rid INTEGER NOT NULL)"
 )
-SEARCH_TERMS_INDEX = (
-    "CREATE INDEX IF NOT EXISTS search_terms_lookup ON search_terms (type, term, kind, rid)"
+SEARCH_TERMS_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS search_terms_lookup ON search_terms (type, term, kind, rid)",
+    "CREATE INDEX IF NOT EXISTS search_terms_owner ON search_terms (type, rid, term)",
 )
 META = "CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT)"
 
@@ -50,4 +51,4 @@ def indexes() -> Iterator[str]:
     """Created after the tables (and, when seeding, after the bulk load: faster)."""
     for rtype in RESOURCE_TYPES:
         yield from index_ddl(rtype)
-    yield SEARCH_TERMS_INDEX
+    yield from SEARCH_TERMS_INDEXES

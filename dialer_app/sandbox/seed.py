@@ -11,9 +11,10 @@ All timestamps are fixed offsets from one instant, never the current time.
 
 from __future__ import annotations
 
+import functools
 import random
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -58,9 +59,11 @@ PURPOSE_FOR_CALL_STEPS = 1  # "Prospecting"
 
 
 def stamp(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """`2025-06-02T09:00:00.000Z` for a UTC datetime."""
+    return at.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
+@functools.lru_cache(maxsize=4096)
 def ascii_slug(text: str) -> str:
     """`Müller` → `muller`, `Strauß` → `strauss`, `O'Brien` → `obrien`: for email addresses."""
     text = text.replace("ß", "ss").replace("Œ", "Oe").replace("œ", "oe")
@@ -90,8 +93,7 @@ class _Buffers:
             self.flush(row.type)
 
     def flush(self, type_name: str | None = None) -> None:
-        names = [type_name] if type_name else list(self.rows)
-        for name in names:
+        for name in [type_name] if type_name else list(self.rows):
             rows = self.rows.pop(name, [])
             if rows:
                 self.store.insert_many(_TYPES[name], rows)
@@ -251,7 +253,7 @@ class _Seeder:
         created = self.ago(900, 300)
         account_id = self.new_id(ACCOUNT)
         owner = 1 if rng.random() < 0.5 else rng.randint(2, len(USERS))
-        attrs = {
+        attrs: dict[str, Any] = {
             "name": name,
             "naturalName": " ".join(words[:2]),
             "domain": domain,
@@ -429,7 +431,7 @@ class _Seeder:
         owner: int,
         task_type: str,
         note: str,
-        extra: dict[str, int | None] | None = None,
+        extra: Mapping[str, int | None] | None = None,
     ) -> None:
         created = self.ago(20, 1)
         due = EPOCH + timedelta(hours=self.rng.randint(-48, 72))

@@ -18,7 +18,7 @@ READY_PREFIX = "Sandbox listening on "
 def bind(host: str, port: int) -> socket.socket:
     """A listening TCP socket on `host:port` (port 0: the OS picks a free one)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY follows
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))

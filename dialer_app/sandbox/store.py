@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,9 @@ from .schema import SCHEMA_VERSION, indexes, tables
 from .search import TERM_SOURCES, fold
 
 DB_FILE = "sandbox.sqlite3"
+# A prefix matching more terms than this is answered by walking the rows in order and probing
+# each one's terms (few probes fill a page); a rarer prefix by collecting its matches first.
+BROAD_PREFIX = 2000
 
 
 class StoreError(RuntimeError):
@@ -34,7 +37,7 @@ class Row:
     type: str
     id: int
     attrs: dict[str, Any]
-    links: dict[str, int | None] = field(default_factory=dict)
+    links: Mapping[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,18 +241,25 @@ class Store:
                 out[owner].append(cid)
         return out
 
-    def page(self, rtype: ResourceType, query: ListQuery) -> Page:
+    def _where(
+        self, rtype: ResourceType, conditions: Iterable[Condition], probe: bool
+    ) -> tuple[list[str], list[object]]:
         clauses: list[str] = []
         args: list[object] = []
-        for cond in query.conditions:
-            sql, cond_args = _condition_sql(rtype, cond)
+        for cond in conditions:
+            sql, cond_args = self._condition_sql(rtype, cond, probe)
             clauses.append(sql)
             args += cond_args
+        return clauses, args
+
+    def page(self, rtype: ResourceType, query: ListQuery) -> Page:
         count = None
-        if query.count:
+        if query.count:  # every match is visited anyway: collecting them is cheapest
+            clauses, args = self._where(rtype, query.conditions, probe=False)
             where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
             sql = f"SELECT COUNT(*) FROM {rtype.table}{where}"
             count = int(self._conn.execute(sql, args).fetchone()[0])
+        clauses, args = self._where(rtype, query.conditions, probe=True)
         direction = "DESC" if query.descending else "ASC"
         cmp = "<" if query.descending else ">"
         by_id = query.sort_column == "id"
@@ -274,20 +284,35 @@ class Store:
             raws = raws[: query.size]
         return Page([self._row(rtype, raw) for raw in raws], next_key, count)
 
+    def _condition_sql(
+        self, rtype: ResourceType, cond: Condition, probe: bool
+    ) -> tuple[str, list[object]]:
+        flt, values = cond.filter, list[object](cond.values)
+        if flt.kind == "ids":
+            return f"{flt.column} IN ({', '.join('?' * len(values))})", values
+        if flt.kind in ("exact", "folded"):
+            return f"{flt.column} = ?", values
+        if flt.kind == "term":
+            sql = "id IN (SELECT rid FROM search_terms WHERE type = ? AND term = ? AND kind = ?)"
+            return sql, [rtype.type, values[0], flt.term_kind]
+        if not values:
+            return "0", []
+        args = [rtype.type, *values]
+        if probe and self._is_broad(args):
+            sql = (
+                "EXISTS (SELECT 1 FROM search_terms AS s WHERE s.type = ? "
+                f"AND s.rid = {rtype.table}.id AND s.term >= ? AND s.term < ?)"
+            )
+        else:
+            sql = "id IN (SELECT rid FROM search_terms WHERE type = ? AND term >= ? AND term < ?)"
+        return sql, args
 
-def _condition_sql(rtype: ResourceType, cond: Condition) -> tuple[str, list[object]]:
-    flt, values = cond.filter, list(cond.values)
-    if flt.kind == "ids":
-        return f"{flt.column} IN ({', '.join('?' * len(values))})", values
-    if flt.kind in ("exact", "folded"):
-        return f"{flt.column} = ?", values
-    if flt.kind == "term":
-        sql = "id IN (SELECT rid FROM search_terms WHERE type = ? AND term = ? AND kind = ?)"
-        return sql, [rtype.type, values[0], flt.term_kind]
-    if not values:
-        return "0", []
-    sql = "id IN (SELECT rid FROM search_terms WHERE type = ? AND term >= ? AND term < ?)"
-    return sql, [rtype.type, *values]
+    def _is_broad(self, args: list[object]) -> bool:
+        sql = (
+            "SELECT count(*) FROM (SELECT 1 FROM search_terms "
+            "WHERE type = ? AND term >= ? AND term < ? LIMIT ?)"
+        )
+        return int(self._conn.execute(sql, [*args, BROAD_PREFIX]).fetchone()[0]) >= BROAD_PREFIX
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
