@@ -142,6 +142,10 @@ class CallSession:
     # -- reading ----------------------------------------------------------------------------
 
     @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
     def active(self) -> bool:
         return self.state in (CallState.DIALING, CallState.RINGING, CallState.CONNECTED)
 

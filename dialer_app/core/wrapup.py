@@ -35,6 +35,10 @@ class CallContext:
     phone_number_id: int | None = None
     to_number: str = ""
     from_number: str = ""
+    task_id: int | None = None
+    sequence_id: int | None = None
+    sequence_state_id: int | None = None
+    sequence_step_id: int | None = None
 
 
 def new_vendor_call_id() -> str:
@@ -53,6 +57,16 @@ def compose_call(
     if times.completed_at is None:
         raise CallValidationError(
             [FieldError("/data/attributes/completedAt", "completedAt", "Hang up before logging.")]
+        )
+    if wrap.sequence_action and not (ctx.task_id or ctx.sequence_state_id):
+        raise CallValidationError(
+            [
+                FieldError(
+                    "/data/attributes/sequenceAction",
+                    "sequenceAction",
+                    "This prospect has no active sequence or call task.",
+                )
+            ]
         )
     tags = [t.strip() for t in wrap.tags if t.strip()]
     attributes: dict[str, Any] = {
@@ -81,6 +95,10 @@ def compose_call(
             ("phoneNumber", ctx.phone_number_id),
             ("callDisposition", wrap.disposition_id),
             ("callPurpose", wrap.purpose_id),
+            ("task", ctx.task_id),
+            ("sequence", ctx.sequence_id),
+            ("sequenceState", ctx.sequence_state_id),
+            ("sequenceStep", ctx.sequence_step_id),
         )
         if rid is not None
     }

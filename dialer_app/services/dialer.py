@@ -17,6 +17,7 @@ from ..core.demo import SandboxProcess
 from ..core.outbox import Counts, Entry, Outbox, OutboxError
 from ..core.outreach import OutreachClient, OutreachError
 from ..core.outreach.client import StaticToken
+from ..core.outreach.detail import load_prospect_detail
 from ..core.outreach.models import Disposition, Match, Purpose, User
 from ..core.sync import SyncWorker
 from .tasks import TaskRunner
@@ -83,7 +84,7 @@ class DialerService(QObject):
         referenceLoaded(list, list): the org's dispositions and purposes, in their order.
         searchFinished(str, list): the query and its `Match`es (possibly empty).
         searchFailed(str, str): the query and what went wrong.
-        prospectLoaded(object): a `Prospect` with its phone numbers.
+        prospectLoaded(object): a `ProspectDetail`: numbers, account, sequence, task, last calls.
         prospectFailed(str): what went wrong loading it.
         callQueued(object): the call is safe in the outbox (an outbox `Entry`); sync follows.
         callSent(object, int): an outbox `Entry` reached Outreach, with the Outreach call id.
@@ -123,6 +124,7 @@ class DialerService(QObject):
         self.backend: Backend | None = None
         self.client: OutreachClient | None = None
         self.user: User | None = None
+        self.disposition_names: dict[int, str] = {}
         self.sync = SyncWorker(
             outbox,
             lambda: self.client,
@@ -152,8 +154,9 @@ class DialerService(QObject):
         )
 
     def open_prospect(self, prospect_id: int) -> None:
+        """Load everything the card shows; emits prospectLoaded(ProspectDetail)."""
         self._runner.run(
-            self._require_client().prospect(prospect_id),
+            load_prospect_detail(self._require_client(), prospect_id, self.disposition_names),
             key="prospect",
             on_success=self.prospectLoaded.emit,
             on_error=lambda exc: self.prospectFailed.emit(_message(exc)),
@@ -197,6 +200,7 @@ class DialerService(QObject):
         dispositions, purposes = await asyncio.gather(
             self.client.dispositions(), self.client.purposes()
         )
+        self.disposition_names = {d.id: d.name for d in dispositions}
         self.referenceLoaded.emit(dispositions, purposes)
 
     async def _search(self, query: str) -> list[Match]:

@@ -15,11 +15,13 @@ from PySide6.QtWidgets import QApplication  # before qasync, so qasync binds PyS
 
 from .. import APP_ID, APP_NAME, __version__
 from ..core import paths
+from ..core import settings as setting
 from ..core.clock import SystemClock
 from ..core.demo import SandboxProcess
 from ..core.drafts import DraftStore
 from ..core.outbox import Outbox
 from ..core.session import CallSession
+from ..core.settings import Settings
 from ..services.dialer import Backend, BackendFactory, DialerService, start_demo_backend
 from ..services.tasks import TaskRunner
 from .main_window import MainWindow
@@ -59,9 +61,12 @@ def outbox_path(config: AppConfig) -> Path:
 async def _run(app: QApplication, config: AppConfig) -> int:
     runner = TaskRunner()
     outbox = Outbox(outbox_path(config))
-    service = DialerService(runner, backend_factory(config), outbox)
+    settings = Settings(paths.config_dir() / "settings.json")
+    service = DialerService(
+        runner, backend_factory(config), outbox, region=settings.get(setting.REGION)
+    )
     drafts = DraftStore(outbox.path.with_suffix(".draft.json"))
-    window = MainWindow(service, CallSession(SystemClock()), drafts)
+    window = MainWindow(service, CallSession(SystemClock()), drafts, settings)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     runner.failed.connect(window.statusBar().showMessage)

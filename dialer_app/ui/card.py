@@ -1,61 +1,197 @@
-"""The prospect card: who the rep is calling."""
+"""The prospect card: who the rep is calling, where they are, and where they stand."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
 
-from ..core.outreach.models import Prospect
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from ..core import settings as s
+from ..core.hours import local_time
+from ..core.outreach.detail import ProspectDetail
+from ..core.outreach.models import PhoneNumber
 from ..core.phone import pretty
+
+WARN = "color: #b3261e; font-weight: bold;"
+MAX_NUMBER_KEYS = 9
+
+
+def _when(t: datetime | None) -> str:
+    return t.astimezone().strftime("%d %b %H:%M") if t is not None else "—"
 
 
 class ProspectCard(QFrame):
-    """Name, title and company, phone numbers, opt-out warning."""
+    """Name, title and company, local time, numbers to dial, sequence, task and last calls.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    Signals:
+        dialRequested(object): the rep clicked (or pressed Alt+N on) a `PhoneNumber`.
+    """
+
+    dialRequested = Signal(object)
+
+    def __init__(
+        self,
+        settings: s.Settings,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._settings = settings
+        self._now = now
+        self.detail: ProspectDetail | None = None
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName("Prospect card")
-        self.name = QLabel("No prospect selected", self)
+        self.name = QLabel(self)
         self.name.setObjectName("card-name")
         font = self.name.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.name.setFont(font)
-        self.subtitle = QLabel("Search above, then pick a match.", self)
+        self.subtitle = QLabel(self)
         self.subtitle.setWordWrap(True)
-        self.phones = QLabel(self)
-        self.phones.setObjectName("card-phones")
-        self.phones.setWordWrap(True)
+        self.local_time = QLabel(self)
+        self.local_time.setObjectName("card-local-time")
+        self.local_time.setAccessibleName("Prospect local time")
         self.warning = QLabel(self)
         self.warning.setObjectName("card-warning")
-        self.warning.setStyleSheet("color: #b3261e; font-weight: bold;")
-        self.warning.hide()
+        self.warning.setAccessibleName("Opt-out warning")
+        self.warning.setStyleSheet(WARN)
+        self.warning.setWordWrap(True)
+        self.numbers = QWidget(self)
+        self._numbers_layout = QVBoxLayout(self.numbers)
+        self._numbers_layout.setContentsMargins(0, 0, 0, 0)
+        self._numbers_layout.setSpacing(2)
+        self.phones = QLabel(self)  # "no numbers" and loading messages
+        self.phones.setObjectName("card-phones")
+        self.sequence = QLabel(self)
+        self.sequence.setObjectName("card-sequence")
+        self.sequence.setAccessibleName("Sequence")
+        self.sequence.setWordWrap(True)
+        self.task = QLabel(self)
+        self.task.setObjectName("card-task")
+        self.task.setAccessibleName("Open call task")
+        self.task.setWordWrap(True)
+        self.calls = QLabel(self)
+        self.calls.setObjectName("card-calls")
+        self.calls.setAccessibleName("Last calls")
+        self.calls.setWordWrap(True)
+        self.number_buttons: list[QPushButton] = []
         layout = QVBoxLayout(self)
-        for w in (self.name, self.subtitle, self.phones, self.warning):
+        for w in (
+            self.name,
+            self.subtitle,
+            self.local_time,
+            self.warning,
+            self.numbers,
+            self.phones,
+            self.sequence,
+            self.task,
+            self.calls,
+        ):
             layout.addWidget(w)
+        self._clock = QTimer(self)
+        self._clock.setInterval(30_000)
+        self._clock.timeout.connect(self._refresh_local_time)
+        self.clear_prospect()
 
-    def show_prospect(self, prospect: Prospect) -> None:
-        self.name.setText(prospect.name)
-        self.subtitle.setText(" · ".join(x for x in (prospect.title, prospect.company) if x))
-        self.phones.setText(
-            "\n".join(
-                f"{n.phone_type or 'phone'}: {pretty(n.number)}"
-                + (f" ext. {n.extension}" if n.extension else "")
-                for n in prospect.phone_numbers
-            )
-            or "No phone numbers on file."
+    def show_detail(self, detail: ProspectDetail) -> None:
+        self.detail = detail
+        p = detail.prospect
+        self.name.setText(p.name)
+        self.subtitle.setText(" · ".join(x for x in (p.title, detail.account or p.company) if x))
+        self._set_numbers(list(p.phone_numbers))
+        self.phones.setText("" if p.phone_numbers else "No phone numbers on file.")
+        self.phones.setVisible(not p.phone_numbers)
+        self.warning.setText(
+            "Opted out of calls — calling needs your confirmation." if p.call_opted_out else ""
         )
-        self.warning.setText("Opted out of calls." if prospect.call_opted_out else "")
-        self.warning.setVisible(prospect.call_opted_out)
+        self.warning.setVisible(p.call_opted_out)
+        seq = detail.sequence
+        self.sequence.setText(f"Sequence: {seq.label}" if seq else "Not in an active sequence.")
+        if detail.task is not None:
+            due = f"due {_when(detail.task.due_at)}" if detail.task.due_at else "no due date"
+            note = f" — {detail.task.note}" if detail.task.note else ""
+            self.task.setText(f"Open call task, {due}{note}")
+        else:
+            self.task.setText("No open call task.")
+        if detail.last_calls:
+            lines = [
+                f"{_when(c.at)} · {c.disposition or c.outcome or 'no outcome'}"
+                + (" · inbound" if c.direction == "inbound" else "")
+                for c in detail.last_calls
+            ]
+            self.calls.setText("Last calls:\n" + "\n".join(lines))
+        else:
+            self.calls.setText("No calls logged yet.")
+        for w in (self.sequence, self.task, self.calls):
+            w.show()
+        self._refresh_local_time()
+        self._clock.start()
 
     def show_loading(self, name: str) -> None:
+        self.detail = None
         self.name.setText(name)
         self.subtitle.setText("Loading…")
-        self.phones.clear()
-        self.warning.hide()
+        self._set_numbers([])
+        self.phones.hide()
+        for w in (self.local_time, self.warning, self.sequence, self.task, self.calls):
+            w.hide()
+
+    def show_error(self, message: str) -> None:
+        self.subtitle.setText(f"Could not load the prospect: {message}")
 
     def clear_prospect(self) -> None:
+        self.detail = None
+        self._clock.stop()
         self.name.setText("No prospect selected")
         self.subtitle.setText("Search above, then pick a match.")
-        self.phones.clear()
-        self.warning.hide()
+        self._set_numbers([])
+        for w in (self.phones, self.local_time, self.warning, self.sequence, self.task, self.calls):
+            w.hide()
+
+    def _set_numbers(self, numbers: list[PhoneNumber]) -> None:
+        for button in self.number_buttons:
+            button.deleteLater()
+        self.number_buttons = []
+        for i, number in enumerate(numbers, start=1):
+            text = f"{(number.phone_type or 'phone').capitalize()}  {pretty(number.number)}"
+            if number.extension:
+                text += f" ext. {number.extension}"
+            button = QPushButton(text, self.numbers)
+            button.setFlat(True)
+            button.setStyleSheet("text-align: left; padding: 2px 4px;")
+            button.setAccessibleName(f"Call {text}")
+            if i <= MAX_NUMBER_KEYS:
+                button.setShortcut(QKeySequence(f"Alt+{i}"))
+                button.setToolTip(f"Call this number (Alt+{i})")
+            button.clicked.connect(partial(self._on_number_clicked, number))
+            self._numbers_layout.addWidget(button)
+            self.number_buttons.append(button)
+        self.numbers.setVisible(bool(numbers))
+
+    def _on_number_clicked(self, number: PhoneNumber) -> None:
+        self.dialRequested.emit(number)
+
+    def _refresh_local_time(self) -> None:
+        if self.detail is None:
+            return
+        lt = local_time(
+            self.detail.prospect.time_zone,
+            self._now(),
+            self._settings.get(s.CALL_HOURS_START),
+            self._settings.get(s.CALL_HOURS_END),
+        )
+        if lt is None:
+            self.local_time.setText("Local time unknown (no time zone on file).")
+            self.local_time.setStyleSheet("")
+        elif lt.within_hours:
+            self.local_time.setText(lt.text)
+            self.local_time.setStyleSheet("")
+        else:
+            self.local_time.setText(f"{lt.text} — outside calling hours")
+            self.local_time.setStyleSheet(WARN)
+        self.local_time.show()

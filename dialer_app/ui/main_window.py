@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QToolButton,
@@ -16,11 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from .. import APP_NAME
+from ..core import settings as s
 from ..core.calls import CallValidationError
 from ..core.drafts import Draft, DraftStore
 from ..core.jsonapi import FieldError
 from ..core.outbox import Counts, Entry
-from ..core.outreach.models import Disposition, Match, Prospect, Purpose, User
+from ..core.outreach.detail import ProspectDetail
+from ..core.outreach.models import Disposition, Match, PhoneNumber, Prospect, Purpose, User
+from ..core.phone import pretty
 from ..core.session import CallSession, CallState
 from ..core.wrapup import CallContext, compose_call, new_vendor_call_id
 from ..services.dialer import DialerService
@@ -34,6 +40,11 @@ DRAFT_DEBOUNCE_MS = 300
 TIME_FIELDS = {"dialedAt", "answeredAt", "completedAt", "returnedAt", "direction"}
 
 
+def _open_with_os(uri: str) -> bool:
+    """Hand a tel:/callto:/sip: link to whatever the OS has registered for it."""
+    return QDesktopServices.openUrl(QUrl(uri))
+
+
 class MainWindow(QMainWindow):
     """The main window.
 
@@ -44,11 +55,20 @@ class MainWindow(QMainWindow):
     closed = Signal()
 
     def __init__(
-        self, service: DialerService, session: CallSession, drafts: DraftStore | None = None
+        self,
+        service: DialerService,
+        session: CallSession,
+        drafts: DraftStore | None = None,
+        settings: s.Settings | None = None,
+        hand_off: Callable[[str], bool] | None = None,
     ) -> None:
         super().__init__()
         self.service = service
         self.drafts = drafts
+        self.settings = settings or s.Settings()
+        self._hand_off = hand_off or _open_with_os
+        self.detail: ProspectDetail | None = None
+        self._dialed: PhoneNumber | None = None
         self._restoring = False
         self.setWindowTitle(APP_NAME)
         self.setObjectName("main-window")
@@ -57,7 +77,7 @@ class MainWindow(QMainWindow):
         self._draft_restored = False
 
         self.search = SearchPanel(self)
-        self.card = ProspectCard(self)
+        self.card = ProspectCard(self.settings, session.clock.now, self)
         self.call = CallPanel(session, self)
         self.wrapup = WrapUpForm(self)
         self.log_button = QPushButton("Log call", self)
@@ -116,6 +136,7 @@ class MainWindow(QMainWindow):
 
         self.search.queryChanged.connect(service.search)
         self.search.matchChosen.connect(self._on_search_match_chosen)
+        self.card.dialRequested.connect(self._on_card_dial_requested)
         self.log_button.clicked.connect(self._on_log_button_clicked)
         self.call.stateChanged.connect(self._on_call_state_changed)
         service.connecting.connect(self._on_service_connecting)
@@ -170,14 +191,16 @@ class MainWindow(QMainWindow):
             self._draft_restored = True
             self.restore_draft()
 
-    def _on_service_prospect_loaded(self, prospect: Prospect) -> None:
-        if self.prospect is not None and prospect.id != self.prospect.id:
-            return
-        self.prospect = prospect
-        self.card.show_prospect(prospect)
+    def _on_service_prospect_loaded(self, detail: ProspectDetail) -> None:
+        if self.prospect is not None and detail.prospect.id != self.prospect.id:
+            return  # the rep has moved on to another prospect
+        self.prospect = detail.prospect
+        self.detail = detail
+        self.card.show_detail(detail)
+        self.wrapup.set_sequence_available(detail.in_sequence)
 
     def _on_service_prospect_failed(self, message: str) -> None:
-        self.card.subtitle.setText(f"Could not load the prospect: {message}")
+        self.card.show_error(message)
 
     def _on_service_call_queued(self, entry: Entry) -> None:
         self.log_message.setText(f"Call with {entry.summary or 'the prospect'} saved; syncing…")
@@ -186,6 +209,7 @@ class MainWindow(QMainWindow):
         self.call.reset()
         self._restoring = False
         self._vendor_call_id = new_vendor_call_id()
+        self._dialed = None
         self._draft_timer.stop()
         if self.drafts is not None:
             self.drafts.clear()
@@ -234,7 +258,36 @@ class MainWindow(QMainWindow):
         self._open_prospect(match.prospect)
         self.save_draft()
 
+    def _on_card_dial_requested(self, number: PhoneNumber) -> None:
+        prospect = self.prospect
+        if prospect is None:
+            return
+        if self.call.session.state is not CallState.IDLE:
+            self.call.show_error("Finish the current call before dialling another.")
+            return
+        if prospect.call_opted_out:
+            answer = QMessageBox.question(
+                self,
+                "Opted out of calls",
+                f"{prospect.name} has opted out of calls. Call anyway?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        scheme = self.settings.get(s.DIAL_SCHEME)
+        if scheme != "none" and not self._hand_off(f"{scheme}:{number.number}"):
+            self.log_message.setText(
+                f"No app on this computer opens {scheme}: links; dial {pretty(number.number)}"
+                " in your softphone. The timer is running."
+            )
+        self._dialed = number
+        self.call.dial.click()
+
     def _open_prospect(self, prospect: Prospect) -> None:
+        self.detail = None
+        self._dialed = None
+        self.wrapup.set_sequence_available(False)
         self.prospect = prospect
         self.card.show_loading(prospect.name)
         self.service.open_prospect(prospect.id)
@@ -294,12 +347,23 @@ class MainWindow(QMainWindow):
             self.wrapup.general_error.show_error("Pick a prospect before logging the call.")
             return
         user = self.service.user
-        phone = self.prospect.phone_numbers[0] if self.prospect.phone_numbers else None
+        phone = self._dialed or (
+            self.prospect.phone_numbers[0] if self.prospect.phone_numbers else None
+        )
+        detail = self.detail
+        task = detail.task if detail else None
+        seq = detail.sequence if detail else None
         ctx = CallContext(
             prospect_id=self.prospect.id,
             user_id=user.id if user else None,
             phone_number_id=phone.id if phone else None,
             to_number=phone.number if phone else "",
+            task_id=task.id if task else None,
+            sequence_id=(task.sequence_id if task else None) or (seq.sequence_id if seq else None),
+            sequence_state_id=(task.sequence_state_id if task else None)
+            or (seq.state_id if seq else None),
+            sequence_step_id=(task.sequence_step_id if task else None)
+            or (seq.step_id if seq else None),
         )
         try:
             call = compose_call(

@@ -96,6 +96,13 @@ class WrapUpForm(QWidget):
         self.notes.textChanged.connect(self._on_notes_text_changed)
         self.sequence_action.currentIndexChanged.connect(self._on_sequence_action_changed)
         self._on_notes_text_changed()
+        self.set_sequence_available(False)
+
+    def set_sequence_available(self, available: bool) -> None:
+        """Sequence actions only make sense for a prospect in a sequence or with a call task."""
+        if not available:
+            self.sequence_action.setCurrentIndex(0)
+        self.sequence_action.setEnabled(available)
         self._on_sequence_action_changed()
 
     def set_reference(self, dispositions: list[Disposition], purposes: list[Purpose]) -> None:
@@ -178,4 +185,7 @@ class WrapUpForm(QWidget):
         self.note_count.setStyleSheet("color: #b3261e; font-weight: bold;" if over else "")
 
     def _on_sequence_action_changed(self) -> None:
+        if not self.sequence_action.isEnabled():
+            self.sequence_hint.setText("No active sequence or call task for this prospect.")
+            return
         self.sequence_hint.setText(SEQUENCE_HINTS.get(self.sequence_action.currentData() or "", ""))

@@ -14,7 +14,16 @@ T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 ENDED = CallTimes(
     dialed_at=T0, answered_at=T0 + timedelta(seconds=5), completed_at=T0 + timedelta(seconds=60)
 )
-CTX = CallContext(prospect_id=7, user_id=1, phone_number_id=70, to_number="+14155550123")
+CTX = CallContext(
+    prospect_id=7,
+    user_id=1,
+    phone_number_id=70,
+    to_number="+14155550123",
+    task_id=31,
+    sequence_id=4,
+    sequence_state_id=12,
+    sequence_step_id=19,
+)
 
 
 def test_composed_call_carries_times_links_and_identity() -> None:
@@ -45,6 +54,16 @@ def test_composed_call_carries_times_links_and_identity() -> None:
     assert rels["prospect"] == {"data": {"type": "prospect", "id": 7}}
     assert rels["callDisposition"]["data"]["id"] == 3
     assert rels["callPurpose"]["data"]["id"] == 2
+    assert rels["task"] == {"data": {"type": "task", "id": 31}}
+    assert rels["sequenceState"] == {"data": {"type": "sequenceState", "id": 12}}
+    assert attrs["sequenceAction"] == "Advance"
+
+
+def test_a_sequence_action_needs_a_sequence_or_a_task() -> None:
+    no_sequence = CallContext(prospect_id=7)
+    with pytest.raises(CallValidationError) as info:
+        compose_call(ENDED, WrapUp(sequence_action="Finish"), no_sequence, vendor_call_id="x")
+    assert [e.field for e in info.value.errors] == ["sequenceAction"]
 
 
 def test_rep_can_override_the_outcome() -> None:

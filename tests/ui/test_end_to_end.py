@@ -61,7 +61,12 @@ def _combo_select(combo: QComboBox, text: str) -> None:
 def test_rep_logs_an_answered_call_and_the_sandbox_stores_it(qtbot, window, sandbox) -> None:
     win, service, clock = window
     with _api(sandbox) as api:
-        prospect = api.get("/prospects", params={"page[size]": 1}).json()["data"][0]
+        task = api.get(
+            "/tasks",
+            params={"filter[state]": "incomplete", "filter[taskType]": "sequence_step_call"},
+        ).json()["data"][0]
+        pid = task["relationships"]["prospect"]["data"]["id"]
+        prospect = api.get(f"/prospects/{pid}").json()["data"]
         dispositions = api.get("/callDispositions").json()["data"]
         purposes = api.get("/callPurposes").json()["data"]
     first, last = prospect["attributes"]["firstName"], prospect["attributes"]["lastName"]
@@ -81,6 +86,8 @@ def test_rep_logs_an_answered_call_and_the_sandbox_stores_it(qtbot, window, sand
         qtbot.keyClick(results, Qt.Key.Key_Return)
     assert win.prospect is not None
     assert win.prospect.id == prospect["id"]
+    assert by_name(win, "Sequence action", QComboBox).isEnabled()
+    assert "Open call task" in by_name(win, "Open call task", QLabel).text()
 
     qtbot.mouseClick(by_name(win, "Dial", QPushButton), Qt.MouseButton.LeftButton)
     clock.advance(4.5)
@@ -120,6 +127,9 @@ def test_rep_logs_an_answered_call_and_the_sandbox_stores_it(qtbot, window, sand
     assert r["prospect"]["data"] == {"type": "prospect", "id": prospect["id"]}
     assert r["callDisposition"]["data"] == {"type": "callDisposition", "id": meeting["id"]}
     assert r["callPurpose"]["data"] == {"type": "callPurpose", "id": purpose["id"]}
+    assert r["task"]["data"] == {"type": "task", "id": task["id"]}
+    for name in ("sequence", "sequenceState", "sequenceStep"):
+        assert r[name]["data"] == task["relationships"][name]["data"]
 
     assert a["vendorCallId"] == sent.args[0].vendor_call_id
     # Ready for the next call, and the rep can see the call reached Outreach.

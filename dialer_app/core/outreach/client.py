@@ -222,6 +222,10 @@ class OutreachClient:
         )
         return [self._parse_call(r) for r in doc.resources()]
 
+    async def read(self, path: str, params: Params | None = None) -> Document:
+        """Any JSON:API read (`/sequenceStates`, `/tasks/7`, …), with the read retry policy."""
+        return await self._get_document(path, params)
+
     async def paginate(self, path: str, params: Params | None = None) -> AsyncIterator[Resource]:
         """Every resource of a list, following `links.next` page by page."""
         doc = await self._get_document(path, {"page[size]": 100, **(params or {})})

@@ -1,0 +1,82 @@
+"""The app's settings, each declared once (key, type, default, label), saved as JSON."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T", str, int, bool)
+
+
+@dataclass(frozen=True, slots=True)
+class Setting(Generic[T]):
+    key: str
+    default: T
+    label: str
+    choices: tuple[T, ...] = ()
+
+
+DIAL_SCHEME = Setting(
+    "dial_scheme",
+    "tel",
+    "Hand numbers to the softphone as",
+    ("tel", "callto", "sip", "none"),
+)
+REGION = Setting("region", "US", "Default phone region (for numbers without +)")
+CALL_HOURS_START = Setting("call_hours_start", 8, "Calling hours start (prospect's local hour)")
+CALL_HOURS_END = Setting("call_hours_end", 20, "Calling hours end (prospect's local hour)")
+MARK_TASK_COMPLETE = Setting(
+    "mark_task_complete",
+    False,
+    "Also mark the call task complete in Outreach after logging",
+)
+ALL: tuple[Setting[Any], ...] = (
+    DIAL_SCHEME,
+    REGION,
+    CALL_HOURS_START,
+    CALL_HOURS_END,
+    MARK_TASK_COMPLETE,
+)
+
+
+class Settings:
+    """Settings stored in one JSON file; unknown or mistyped values fall back to the default."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._values: dict[str, Any] = {}
+        if path is not None:
+            with contextlib.suppress(FileNotFoundError, ValueError):
+                loaded = json.loads(path.read_text(encoding="utf-8"))
+                if isinstance(loaded, dict):
+                    self._values = loaded
+
+    def get(self, setting: Setting[T]) -> T:
+        value = self._values.get(setting.key, setting.default)
+        if type(value) is not type(setting.default):
+            return setting.default
+        if setting.choices and value not in setting.choices:
+            return setting.default
+        return value
+
+    def set(self, setting: Setting[T], value: T) -> None:
+        if type(value) is not type(setting.default):
+            raise TypeError(f"{setting.key} takes a {type(setting.default).__name__}")
+        if setting.choices and value not in setting.choices:
+            raise ValueError(f"{setting.key} must be one of {setting.choices}")
+        self._values[setting.key] = value
+        self._save()
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=self.path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(self._values, f, indent=2, sort_keys=True)
+        os.replace(tmp, self.path)
