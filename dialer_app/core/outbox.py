@@ -188,6 +188,26 @@ class Outbox:
             )
         return self.get(row[0])
 
+    def recover_orphans(self, is_alive: Callable[[str], bool]) -> int:
+        """Take back claims whose sender process is gone (killed mid-send): fate unknown."""
+        owners = [
+            row[0]
+            for row in self._db.execute(
+                "SELECT DISTINCT claimed_by FROM outbox WHERE state='sending'"
+            ).fetchall()
+        ]
+        dead = [o for o in owners if o is not None and not is_alive(o)]
+        recovered = 0
+        for owner in dead:
+            with self._tx() as db:
+                cur = db.execute(
+                    "UPDATE outbox SET state='waiting', uncertain=1, claimed_by=NULL,"
+                    " claimed_at=NULL WHERE state='sending' AND claimed_by=?",
+                    (owner,),
+                )
+                recovered += cur.rowcount
+        return recovered
+
     def release_claims(self, owner: str) -> None:
         """Give back what `owner` claimed (clean shutdown mid-send): fate unknown → uncertain."""
         with self._tx() as db:

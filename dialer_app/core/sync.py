@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
+import socket
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,6 +38,26 @@ class Backoff:
     def delay(self, attempt: int, rng: random.Random) -> float:
         ceiling = min(self.cap, self.base * 2 ** max(0, attempt - 1))
         return rng.uniform(min(self.floor, ceiling), ceiling)
+
+
+def sender_id() -> str:
+    """An owner id for claims: this machine, this process, this run."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether the sender that wrote `owner` may still be running (unknown → assume it is)."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or os.name != "posix":
+        return True  # not ours to judge: the claim's lease will expire instead
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class SyncWorker:
@@ -76,6 +99,7 @@ class SyncWorker:
         self.wake()
 
     async def run(self) -> None:
+        self._outbox.recover_orphans(owner_alive)
         try:
             while True:
                 sent_any = False

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -19,7 +17,7 @@ from ..core.outreach import OutreachClient, OutreachError
 from ..core.outreach.client import StaticToken
 from ..core.outreach.detail import load_prospect_detail
 from ..core.outreach.models import Disposition, Match, Purpose, User
-from ..core.sync import SyncWorker
+from ..core.sync import SyncWorker, sender_id
 from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -128,7 +126,7 @@ class DialerService(QObject):
         self.sync = SyncWorker(
             outbox,
             lambda: self.client,
-            owner=f"{os.getpid()}-{uuid.uuid4().hex[:8]}",
+            owner=sender_id(),
             on_change=self._on_sync_change,
             on_sent=self.callSent.emit,
             on_parked=self.callParked.emit,
