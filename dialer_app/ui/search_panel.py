@@ -9,6 +9,7 @@ from ..core.outreach.models import Match
 from .models import MatchListModel
 
 DEBOUNCE_MS = 150
+VISIBLE_ROWS = 6
 
 
 class SearchPanel(QWidget):
@@ -55,12 +56,14 @@ class SearchPanel(QWidget):
         self.results.activated.connect(self._on_results_activated)
         self.results.clicked.connect(self._on_results_activated)
         self._pending = ""
+        self._open = True
 
     def show_results(self, query: str, matches: list[Match]) -> None:
-        if query != self.box.text().strip():
-            return  # an answer to an older query
+        if query != self.box.text().strip() or not self._open:
+            return  # an answer to an older query, or the rep already picked a match
         self.model.set_matches(matches)
         self.results.setVisible(bool(matches))
+        self._fit_results()
         if not query:
             self._say("")
         elif not matches:
@@ -85,8 +88,15 @@ class SearchPanel(QWidget):
 
     # -- slots ------------------------------------------------------------------------------
 
+    def _fit_results(self) -> None:
+        rows = min(self.model.rowCount(), VISIBLE_ROWS)
+        if rows:
+            height = sum(self.results.sizeHintForRow(r) for r in range(rows))
+            self.results.setFixedHeight(height + 2 * self.results.frameWidth() + 2)
+
     def _on_box_text_edited(self, text: str) -> None:
         self._pending = text
+        self._open = True
         self.results.setVisible(self.model.rowCount() > 0 and bool(text.strip()))
         if text.strip():
             self._say("Searching…")
@@ -108,6 +118,7 @@ class SearchPanel(QWidget):
     def _choose(self, row: int) -> None:
         match = self.model.match_at(row)
         if match is not None:
+            self._open = False
             self.results.hide()
             self._say("")
             self.matchChosen.emit(match)

@@ -59,13 +59,33 @@ async def main() -> None:
         await _until(lambda: by_name(win, "Disposition", QComboBox).count() > 1)
         await _shoot(win, "idle")
 
+        assert service.client is not None
+        tasks = await service.client.read(
+            "/tasks", {"filter[state]": "incomplete", "filter[taskType]": "sequence_step_call"}
+        )
+        ident = tasks.resources()[0].to_one("prospect")
+        assert ident is not None
+        target = (await service.client.read(f"/prospects/{ident.id}")).resources()[0]
+        first = target.attributes["firstName"]
+
         search = by_name(win, "Prospect search", QLineEdit)
-        QTest.keyClicks(search, "ma")
+        QTest.keyClicks(search, first[:2])
         await _until(lambda: win.search.model.rowCount() > 1)
         await _shoot(win, "search")
 
+        QTest.keyClicks(search, first[2:] + " " + target.attributes["lastName"])
+
+        def row_of_target() -> int:
+            for row in range(win.search.model.rowCount()):
+                match = win.search.model.match_at(row)
+                if match is not None and match.prospect.id == ident.id:
+                    return row
+            return -1
+
+        await _until(lambda: row_of_target() >= 0)
+        win.search.results.setCurrentIndex(win.search.model.index(row_of_target(), 0))
         QTest.keyClick(win.search.results, Qt.Key.Key_Return)
-        await _until(lambda: win.card.phones.text() != "")
+        await _until(lambda: win.detail is not None)
         by_name(win, "Dial", QPushButton).click()
         clock.advance(6)
         by_name(win, "Answered", QPushButton).click()
