@@ -30,17 +30,11 @@ DIAL_SCHEME = Setting(
 REGION = Setting("region", "US", "Default phone region (for numbers without +)")
 CALL_HOURS_START = Setting("call_hours_start", 8, "Calling hours start (prospect's local hour)")
 CALL_HOURS_END = Setting("call_hours_end", 20, "Calling hours end (prospect's local hour)")
-MARK_TASK_COMPLETE = Setting(
-    "mark_task_complete",
-    False,
-    "Also mark the call task complete in Outreach after logging",
-)
 ALL: tuple[Setting[Any], ...] = (
     DIAL_SCHEME,
     REGION,
     CALL_HOURS_START,
     CALL_HOURS_END,
-    MARK_TASK_COMPLETE,
 )
 
 
