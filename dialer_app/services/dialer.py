@@ -123,6 +123,8 @@ class DialerService(QObject):
         self.client: OutreachClient | None = None
         self.user: User | None = None
         self.disposition_names: dict[int, str] = {}
+        self._wanted = ""
+        self._searching = False
         self.sync = SyncWorker(
             outbox,
             lambda: self.client,
@@ -138,18 +140,37 @@ class DialerService(QObject):
         self._runner.run(self._connect(), key="connect", on_error=self._on_connect_error)
 
     def search(self, text: str) -> None:
-        """Look up `text`; a newer search cancels this one."""
+        """Look up `text`: at once when idle, else right after the lookup in flight.
+
+        At most one lookup is in flight; while it runs only the newest text is kept, so typing
+        fast costs one request per answer, and the answer to the last keystroke comes one round
+        trip after the previous answer at worst.
+        """
         query = text.strip()
+        self._wanted = query
         if not query:
-            self._runner.run(_nothing(), key="search")  # cancels a search in flight
             self.searchFinished.emit("", [])
             return
+        if not self._searching:
+            self._start_search(query)
+
+    def _start_search(self, query: str) -> None:
+        self._searching = True
         self._runner.run(
             self._search(query),
             key="search",
-            on_success=lambda matches: self.searchFinished.emit(query, matches),
-            on_error=lambda exc: self.searchFailed.emit(query, _message(exc)),
+            on_success=lambda matches: self._on_search_done(query, matches, None),
+            on_error=lambda exc: self._on_search_done(query, [], exc),
         )
+
+    def _on_search_done(self, query: str, matches: list[Match], exc: BaseException | None) -> None:
+        self._searching = False
+        if exc is not None:
+            self.searchFailed.emit(query, _message(exc))
+        else:
+            self.searchFinished.emit(query, matches)
+        if self._wanted and self._wanted != query:
+            self._start_search(self._wanted)
 
     def open_prospect(self, prospect_id: int) -> None:
         """Load everything the card shows; emits prospectLoaded(ProspectDetail)."""
@@ -215,10 +236,6 @@ class DialerService(QObject):
 
     def _on_sync_change(self) -> None:
         self.outboxChanged.emit(self.outbox.counts())
-
-
-async def _nothing() -> None:
-    return None
 
 
 def _message(exc: BaseException) -> str:

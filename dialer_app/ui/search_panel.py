@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
 from ..core.outreach.models import Match
 from .models import MatchListModel
 
-DEBOUNCE_MS = 150
 VISIBLE_ROWS = 6
 
 
@@ -16,7 +15,7 @@ class SearchPanel(QWidget):
     """Search box and results.
 
     Signals:
-        queryChanged(str): the debounced text to look up.
+        queryChanged(str): the text to look up, on every edit (the service paces requests).
         matchChosen(object): the `Match` the rep picked (Enter or click).
     """
 
@@ -47,15 +46,10 @@ class SearchPanel(QWidget):
         layout.addWidget(self.state)
         layout.addWidget(self.results)
 
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self._on_debounce_timeout)
         self.box.textEdited.connect(self._on_box_text_edited)
         self.box.returnPressed.connect(self._on_box_return_pressed)
         self.results.activated.connect(self._on_results_activated)
         self.results.clicked.connect(self._on_results_activated)
-        self._pending = ""
         self._open = True
 
     def show_results(self, query: str, matches: list[Match]) -> None:
@@ -95,15 +89,11 @@ class SearchPanel(QWidget):
             self.results.setFixedHeight(height + 2 * self.results.frameWidth() + 2)
 
     def _on_box_text_edited(self, text: str) -> None:
-        self._pending = text
         self._open = True
         self.results.setVisible(self.model.rowCount() > 0 and bool(text.strip()))
         if text.strip():
             self._say("Searching…")
-        self._debounce.start()
-
-    def _on_debounce_timeout(self) -> None:
-        self.queryChanged.emit(self._pending.strip())
+        self.queryChanged.emit(text.strip())
 
     def _on_box_return_pressed(self) -> None:
         if self.model.rowCount() == 1:

@@ -15,7 +15,7 @@ from dialer_app.services.dialer import Backend, DialerService
 from dialer_app.services.tasks import TaskRunner
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
-from tests.support.qt import by_name
+from tests.support.qt import by_name, type_query
 
 
 def _open(qtbot, sandbox, tmp_path, clock):
@@ -45,10 +45,12 @@ def test_the_call_in_progress_is_reopened_after_the_app_dies(qtbot, aio, sandbox
     ) as api:
         prospect = api.get("/prospects", params={"page[size]": 1}).json()["data"][0]
     win, service, outbox = _open(qtbot, sandbox, tmp_path, clock)
-    with qtbot.waitSignal(service.searchFinished, timeout=10_000):
-        qtbot.keyClicks(
-            by_name(win, "Prospect search", QLineEdit), prospect["attributes"]["emails"][0]
-        )
+    type_query(
+        qtbot,
+        service,
+        by_name(win, "Prospect search", QLineEdit),
+        prospect["attributes"]["emails"][0],
+    )
     with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
         qtbot.keyClick(by_name(win, "Prospect search", QLineEdit), Qt.Key.Key_Return)
     qtbot.mouseClick(by_name(win, "Dial", QPushButton), Qt.MouseButton.LeftButton)
