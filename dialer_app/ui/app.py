@@ -25,6 +25,7 @@ from ..core.settings import Settings
 from ..services.dialer import Backend, BackendFactory, DialerService, start_demo_backend
 from ..services.tasks import TaskRunner
 from .main_window import MainWindow
+from .probe import PROBE_ENV, FirstPaintProbe
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ async def _run(app: QApplication, config: AppConfig) -> int:
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     runner.failed.connect(window.statusBar().showMessage)
+    if os.environ.get(PROBE_ENV):
+        FirstPaintProbe(window)
     window.show()
     service.start()
     await closed.wait()

@@ -1,0 +1,260 @@
+"""In-app figures on the real window and services against a sandbox: lookup, stalls, outbox, RSS."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtTest import QTest
+
+from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
+from dialer_app.core.outbox import Outbox
+from dialer_app.core.outreach.client import PHONE_FIELDS, PROSPECT_FIELDS
+from dialer_app.core.phone import pretty
+from dialer_app.core.session import CallSession
+from dialer_app.core.sync import Backoff, SyncWorker, sender_id
+from dialer_app.services.dialer import Backend, DialerService
+from dialer_app.services.tasks import TaskRunner
+from dialer_app.ui.main_window import MainWindow
+from tests.support.clock import FakeClock
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+@dataclass
+class InApp:
+    lookup_ms: list[float] = field(default_factory=list)
+    raw_ms: list[float] = field(default_factory=list)
+    enqueue_ms: list[float] = field(default_factory=list)
+    drain_per_s: float = 0.0
+    raw_post_per_s: float = 0.0
+    max_stall_ms: float = 0.0
+    rss_after_start_mb: float = 0.0
+    rss_after_calls_mb: float = 0.0
+
+
+class _PaintWaiter(QObject):
+    """Resolves a future at the next paint of a widget (the results list's viewport)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.future: asyncio.Future[float] | None = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self.future and not self.future.done():
+            self.future.set_result(time.perf_counter())
+        return False
+
+
+class _StallProbe(QObject):
+    """A precise 2 ms timer on the Qt loop; the longest gap beyond its interval is a stall."""
+
+    INTERVAL_MS = 2
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.worst = 0.0
+        self._last = time.perf_counter()
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(self.INTERVAL_MS)
+        self._timer.timeout.connect(self._on_tick)
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _on_tick(self) -> None:
+        now = time.perf_counter()
+        self.worst = max(self.worst, (now - self._last) * 1000 - self.INTERVAL_MS)
+        self._last = now
+
+
+def _call(prospect: int) -> NewCall:
+    return NewCall(
+        attributes=CallAttributes(
+            outcome="Answered",
+            note="benchmark call",
+            dialedAt=datetime.now(UTC),
+            completedAt=datetime.now(UTC),
+            vendorCallId=str(uuid.uuid4()),
+        ),
+        relationships=CallRelationships.link(prospect=prospect),
+    )
+
+
+async def _queries(api: httpx.AsyncClient, n: int) -> list[tuple[str, str, dict[str, Any]]]:
+    """Realistic lookups (name, email, phone in several formats) and the request each makes."""
+    doc = (await api.get("/phoneNumbers", params={"page[size]": n, "include": "prospect"})).json()
+    people = {p["id"]: p["attributes"] for p in doc.get("included", [])}
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    for i, number in enumerate(doc["data"]):
+        e164 = number["attributes"]["number"]
+        who = people.get(number["relationships"]["prospect"]["data"]["id"])
+        if who is None:
+            continue
+        name = f"{who['firstName']} {who['lastName'][:3]}"
+        name_params = {"filter[q]": name, "page[size]": 20, "fields[prospect]": PROSPECT_FIELDS}
+        out.append(("name", name, name_params))
+        if who["emails"] and i % 2 == 0:
+            email = who["emails"][0]
+            out.append(
+                (
+                    "email",
+                    email,
+                    {
+                        "filter[emails]": email,
+                        "page[size]": 20,
+                        "fields[prospect]": PROSPECT_FIELDS,
+                    },
+                )
+            )
+        typed = pretty(e164) if i % 2 else e164
+        out.append(
+            (
+                "phone",
+                typed,
+                {
+                    "filter[number]": e164,
+                    "include": "prospect",
+                    "page[size]": 20,
+                    "fields[phoneNumber]": PHONE_FIELDS,
+                    "fields[prospect]": PROSPECT_FIELDS,
+                },
+            )
+        )
+    return out
+
+
+async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InApp:
+    """Run the in-app benchmarks on the running qasync loop."""
+    result = InApp()
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.api+json"}
+    with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
+        outbox = Outbox(Path(tmp) / "outbox.sqlite3")
+
+        async def backend() -> Backend:
+            return Backend(base_url, token, demo=True, label="Demo")
+
+        service = DialerService(TaskRunner(), backend, outbox)
+        win = MainWindow(service, CallSession(FakeClock(datetime.now(UTC))))
+        loaded = asyncio.get_running_loop().create_future()
+        service.referenceLoaded.connect(lambda *_: loaded.done() or loaded.set_result(True))
+        win.show()
+        service.start()
+        await asyncio.wait_for(loaded, 60)
+        result.rss_after_start_mb = rss_mb()
+
+        async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as api:
+            cases = await _queries(api, queries)
+            await _lookups(win, service, api, cases, result)
+            for _ in range(calls):
+                started = time.perf_counter()
+                outbox.enqueue(_call(1))
+                result.enqueue_ms.append((time.perf_counter() - started) * 1000)
+            probe = _StallProbe()
+            probe.start()
+            drain = asyncio.ensure_future(_drain(outbox, service))
+            while not drain.done():  # lookups keep running while the outbox drains
+                await _lookups(win, service, api, cases[:6], None)
+            result.drain_per_s = await drain
+            probe.stop()
+            result.max_stall_ms = probe.worst
+            result.rss_after_calls_mb = rss_mb()
+            bodies = [json.dumps(_call(1).to_document()).encode() for _ in range(calls)]
+            started = time.perf_counter()
+            for body in bodies:
+                r = await api.post(
+                    "/calls", content=body, headers={"Content-Type": "application/vnd.api+json"}
+                )
+                r.raise_for_status()
+            result.raw_post_per_s = calls / (time.perf_counter() - started)
+        win.close()
+        await service.aclose()
+        outbox.close()
+    return result
+
+
+async def _drain(outbox: Outbox, service: DialerService) -> float:
+    worker = SyncWorker(outbox, lambda: service.client, owner=sender_id(), backoff=Backoff())
+    started = time.perf_counter()
+    sent = 0
+    while await worker.send_next():
+        sent += 1
+    return sent / (time.perf_counter() - started)
+
+
+async def _lookups(
+    win: MainWindow,
+    service: DialerService,
+    api: httpx.AsyncClient,
+    cases: list[tuple[str, str, dict[str, Any]]],
+    result: InApp | None,
+) -> None:
+    box = win.search.box
+    waiter = _PaintWaiter()
+    win.search.results.viewport().installEventFilter(waiter)
+    loop = asyncio.get_running_loop()
+    try:
+        for _kind, text, params in cases:
+            box.setText(text[:-1])
+            answered: asyncio.Future[bool] = loop.create_future()
+
+            def on_done(query: str, _m: list[object], want: str = text, f: Any = answered) -> None:
+                if query == want.strip() and not f.done():
+                    f.set_result(True)
+
+            service.searchFinished.connect(on_done)
+            waiter.future = loop.create_future()
+            started = time.perf_counter()
+            QTest.keyClick(box, text[-1])
+            await asyncio.wait_for(answered, 30)
+            painted = await asyncio.wait_for(waiter.future, 30)
+            service.searchFinished.disconnect(on_done)
+            if result is None:
+                continue
+            result.lookup_ms.append((painted - started) * 1000)
+            raw_started = time.perf_counter()
+            path = "/phoneNumbers" if "filter[number]" in params else "/prospects"
+            (await api.get(path, params=params)).raise_for_status()
+            result.raw_ms.append((time.perf_counter() - raw_started) * 1000)
+    finally:
+        win.search.results.viewport().removeEventFilter(waiter)
+
+
+def summarise(r: InApp) -> dict[str, float]:
+    return {
+        "lookup_p95_ms": percentile(r.lookup_ms, 0.95),
+        "lookup_ratio": statistics.median(r.lookup_ms) / statistics.median(r.raw_ms),
+        "max_loop_stall_ms": r.max_stall_ms,
+        "enqueue_p99_ms": percentile(r.enqueue_ms, 0.99),
+        "drain_ratio": r.drain_per_s / r.raw_post_per_s,
+        "rss_after_start_mb": r.rss_after_start_mb,
+        "rss_after_1000_calls_mb": r.rss_after_calls_mb,
+    }
