@@ -118,7 +118,20 @@ class Outbox:
         self._db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction; `durable=False` skips the fsync (safe only where losing the
+        change in a power cut leads back to a safe state — see `mark_sent`)."""
+        if not durable:
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            with self._tx_inner() as db:
+                yield db
+        finally:
+            if not durable:
+                self._db.execute("PRAGMA synchronous=FULL")
+
+    @contextmanager
+    def _tx_inner(self) -> Iterator[sqlite3.Connection]:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -167,6 +180,12 @@ class Outbox:
 
     def claim_next(self, owner: str) -> Entry | None:
         """Take the oldest due call for sending, or None. Stale claims come back as uncertain."""
+        claimed = self.claim_batch(owner, 1)
+        return claimed[0] if claimed else None
+
+    def claim_batch(self, owner: str, limit: int) -> list[Entry]:
+        """Take up to `limit` calls, oldest first, in one durable transaction; stop at the first
+        one not yet due, so calls go out in the order they were logged."""
         now = self._clock()
         with self._tx() as db:
             db.execute(
@@ -174,19 +193,29 @@ class Outbox:
                 " WHERE state='sending' AND claimed_at < ?",
                 (now - LEASE_SECONDS,),
             )
-            row = db.execute(
-                "SELECT id FROM outbox WHERE state='waiting' AND next_attempt_at <= ?"
-                " ORDER BY id LIMIT 1",
-                (now,),
-            ).fetchone()
-            if row is None:
-                return None
-            db.execute(
+            ids = []
+            for row_id, due_at in db.execute(
+                "SELECT id, next_attempt_at FROM outbox WHERE state='waiting' ORDER BY id LIMIT ?",
+                (limit,),
+            ).fetchall():
+                if due_at > now:
+                    break  # in order: a call waiting for its retry holds the ones behind it
+                ids.append(row_id)
+            db.executemany(
                 "UPDATE outbox SET state='sending', claimed_by=?, claimed_at=?,"
                 " attempts=attempts+1, updated_at=? WHERE id=?",
-                (owner, now, _now_iso(), row[0]),
+                [(owner, now, _now_iso(), i) for i in ids],
             )
-        return self.get(row[0])
+        return [self.get(i) for i in ids]
+
+    def unclaim(self, entry_ids: list[int]) -> None:
+        """Give back claimed calls that were never attempted (no lookup needed before sending)."""
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE outbox SET state='waiting', claimed_by=NULL, claimed_at=NULL,"
+                " attempts=max(attempts-1, 0) WHERE id=? AND state='sending'",
+                [(i,) for i in entry_ids],
+            )
 
     def recover_orphans(self, is_alive: Callable[[str], bool]) -> int:
         """Take back claims whose sender process is gone (killed mid-send): fate unknown."""
@@ -218,7 +247,16 @@ class Outbox:
             )
 
     def mark_sent(self, entry_id: int, outreach_id: int) -> None:
-        self._update(entry_id, state="sent", outreach_id=outreach_id, uncertain=0, last_error="")
+        """Record delivery. Not fsynced: if a power cut loses this, the call is still claimed by
+        a sender that is gone, comes back as uncertain, and is found in Outreach, not resent."""
+        self._update(
+            entry_id,
+            durable=False,
+            state="sent",
+            outreach_id=outreach_id,
+            uncertain=0,
+            last_error="",
+        )
 
     def mark_retry(
         self, entry_id: int, *, delay: float, error: str, uncertain: bool | None = None
@@ -261,12 +299,12 @@ class Outbox:
     def discard(self, entry_id: int) -> None:
         self._update(entry_id, state="discarded")
 
-    def _update(self, entry_id: int, **changes: Any) -> None:
+    def _update(self, entry_id: int, *, durable: bool = True, **changes: Any) -> None:
         changes["updated_at"] = _now_iso()
         changes.setdefault("claimed_by", None)
         changes.setdefault("claimed_at", None)
         cols = ", ".join(f"{k}=?" for k in changes)
-        with self._tx() as db:
+        with self._tx(durable=durable) as db:
             db.execute(f"UPDATE outbox SET {cols} WHERE id=?", (*changes.values(), entry_id))
 
     # -- reading ----------------------------------------------------------------------------
@@ -359,9 +397,9 @@ class Outbox:
         return len(rows)
 
     def next_due_in(self) -> float | None:
-        """Seconds until the next waiting call is due (0 if one is due now), None if none waits."""
+        """Seconds until the oldest waiting call is due (0 if now), None if none waits."""
         row = self._db.execute(
-            "SELECT min(next_attempt_at) FROM outbox WHERE state='waiting'"
+            "SELECT next_attempt_at FROM outbox WHERE state='waiting' ORDER BY id LIMIT 1"
         ).fetchone()
         if row is None or row[0] is None:
             return None

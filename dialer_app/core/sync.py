@@ -40,6 +40,9 @@ class Backoff:
         return rng.uniform(min(self.floor, ceiling), ceiling)
 
 
+BATCH = 20  # calls claimed per durable transaction
+
+
 def sender_id() -> str:
     """An owner id for claims: this machine, this process, this run."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -88,6 +91,7 @@ class SyncWorker:
         self._wake = asyncio.Event()
         self.held: str | None = None
         self.last_error: str = ""
+        self._claimed: list[Entry] = []
 
     def wake(self) -> None:
         """Something changed (a call was logged, the rep pressed retry): look again now."""
@@ -112,20 +116,32 @@ class SyncWorker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=wait)
         finally:
-            self._outbox.release_claims(self._owner)
+            self._give_back()
 
     async def send_next(self) -> bool:
         """Send the next due call; False when none is due or no client is available."""
         client = self._client()
         if client is None or self.held is not None:
+            self._give_back()
             return False
-        entry = self._outbox.claim_next(self._owner)
-        if entry is None:
-            return False
-        self._on_change()
+        if not self._claimed:
+            self._claimed = self._outbox.claim_batch(self._owner, BATCH)
+            if not self._claimed:
+                return False
+            self._on_change()
+        entry = self._claimed.pop(0)
         await self._deliver(client, entry)
+        if self.held is not None or self._outbox.get(entry.id).state == "waiting":
+            self._give_back()  # held, or it must be retried: the calls behind it wait too
         self._on_change()
         return True
+
+    def _give_back(self) -> None:
+        """Return claimed calls not yet attempted; the one in flight (if any) is uncertain."""
+        claimed, self._claimed = self._claimed, []
+        if claimed:
+            self._outbox.unclaim([e.id for e in claimed])
+        self._outbox.release_claims(self._owner)
 
     async def _deliver(self, client: OutreachClient, entry: Entry) -> None:
         try:
@@ -160,7 +176,7 @@ class SyncWorker:
                 uncertain=fate_unknown or entry.uncertain,
             )
         except BaseException:
-            self._outbox.release_claims(self._owner)
+            self._give_back()
             raise
         else:
             self.last_error = ""
@@ -168,7 +184,7 @@ class SyncWorker:
 
     def _sent(self, entry: Entry, outreach_id: int) -> None:
         self._outbox.mark_sent(entry.id, outreach_id)
-        self._on_sent(self._outbox.get(entry.id), outreach_id)
+        self._on_sent(entry, outreach_id)
 
     def _park(self, entry: Entry, message: str, err: e.HttpError) -> None:
         field_errors = err.field_errors if isinstance(err, e.ValidationFailed) else []

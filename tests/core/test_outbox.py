@@ -166,3 +166,27 @@ def test_two_processes_never_claim_the_same_call(tmp_path: Path) -> None:
     claimed = results[0] + results[1]
     assert sorted(claimed) == sorted(f"vid-{n}" for n in range(200))
     assert len(set(claimed)) == len(claimed)
+
+
+def test_a_call_waiting_for_its_retry_holds_the_ones_behind_it(
+    outbox: Outbox, clock: Clock
+) -> None:
+    for n in range(3):
+        outbox.enqueue(_call(n))
+    first = outbox.claim_next("a")
+    assert first is not None
+    outbox.mark_retry(first.id, delay=10, error="Outreach had a problem")
+    assert outbox.claim_batch("a", 10) == []  # vid-1 and vid-2 wait behind vid-0
+    clock.t += 10
+    assert [e.vendor_call_id for e in outbox.claim_batch("a", 10)] == ["vid-0", "vid-1", "vid-2"]
+
+
+def test_unclaimed_calls_go_back_without_needing_a_lookup(outbox: Outbox) -> None:
+    for n in range(3):
+        outbox.enqueue(_call(n))
+    batch = outbox.claim_batch("a", 3)
+    outbox.unclaim([e.id for e in batch[1:]])
+    again = outbox.claim_batch("b", 3)
+    assert [e.vendor_call_id for e in again] == ["vid-1", "vid-2"]
+    assert not any(e.uncertain for e in again)
+    assert [e.attempts for e in again] == [1, 1]
