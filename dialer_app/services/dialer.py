@@ -8,7 +8,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.calls import NewCall
 from ..core.demo import SandboxProcess
@@ -21,6 +21,7 @@ from ..core.sync import SyncWorker, sender_id
 from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
+COUNTS_INTERVAL_MS = 100
 
 
 @dataclass
@@ -125,6 +126,10 @@ class DialerService(QObject):
         self.disposition_names: dict[int, str] = {}
         self._wanted = ""
         self._searching = False
+        self._counts_timer = QTimer(self)
+        self._counts_timer.setSingleShot(True)
+        self._counts_timer.setInterval(COUNTS_INTERVAL_MS)
+        self._counts_timer.timeout.connect(self._emit_counts)
         self.sync = SyncWorker(
             outbox,
             lambda: self.client,
@@ -189,7 +194,7 @@ class DialerService(QObject):
             self.callFailed.emit(str(exc))
             return None
         self.callQueued.emit(entry)
-        self._on_sync_change()
+        self._emit_counts()  # the rep sees the new call waiting at once
         self.sync.wake()
         return entry
 
@@ -235,6 +240,11 @@ class DialerService(QObject):
         self.connectionFailed.emit(_message(exc))
 
     def _on_sync_change(self) -> None:
+        """Coalesce outbox changes: at most one count and one signal per 100 ms."""
+        if not self._counts_timer.isActive():
+            self._counts_timer.start()
+
+    def _emit_counts(self) -> None:
         self.outboxChanged.emit(self.outbox.counts())
 
 

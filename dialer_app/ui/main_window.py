@@ -232,9 +232,12 @@ class MainWindow(QMainWindow):
         if counts.attention:
             parts.append(f"{counts.attention} need attention")
         self.outbox_label.setText(" · ".join(parts))
-        self.outbox_label.setStyleSheet(
-            "color: #b3261e; font-weight: bold;" if counts.attention else ""
-        )
+        attention = bool(counts.attention)
+        if self.outbox_label.property("attention") != attention:  # restyling is not free
+            self.outbox_label.setProperty("attention", attention)
+            self.outbox_label.setStyleSheet(
+                "color: #b3261e; font-weight: bold;" if attention else ""
+            )
         if self.outbox_dialog is not None and self.outbox_dialog.isVisible():
             self.outbox_dialog.refresh()
 

@@ -20,7 +20,7 @@ class FirstPaintProbe(QObject):
         self._done = False
         window.installEventFilter(self)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not self._done and event.type() == QEvent.Type.Paint:
             self._done = True
             print(f"first-paint {time.monotonic():.6f}", flush=True, file=sys.stdout)

@@ -178,12 +178,15 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
                 started = time.perf_counter()
                 outbox.enqueue(_call(1))
                 result.enqueue_ms.append((time.perf_counter() - started) * 1000)
+            result.drain_per_s = await _drain(outbox, service)  # throughput: the drain alone
+            for _ in range(calls):
+                outbox.enqueue(_call(1))
             probe = _StallProbe()
             probe.start()
             drain = asyncio.ensure_future(_drain(outbox, service))
-            while not drain.done():  # lookups keep running while the outbox drains
+            while not drain.done():  # stalls: lookups keep running while the outbox drains
                 await _lookups(win, service, api, cases[:6], None)
-            result.drain_per_s = await drain
+            await drain
             probe.stop()
             result.max_stall_ms = probe.worst
             result.rss_after_calls_mb = rss_mb()

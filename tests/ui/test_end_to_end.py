@@ -135,7 +135,8 @@ def test_rep_logs_an_answered_call_and_the_sandbox_stores_it(qtbot, window, sand
     assert by_name(win, "Elapsed time", QLabel).text() == "0:00"
     assert by_name(win, "Dial", QPushButton).isEnabled()
     assert f"call {call_id}" in win.log_message.text()
-    assert by_name(win, "Sync status", QLabel).text() == "All calls synced"
+    sync_status = by_name(win, "Sync status", QLabel)
+    qtbot.waitUntil(lambda: sync_status.text() == "All calls synced", timeout=2000)
 
 
 def test_bad_input_is_refused_next_to_the_field_and_never_sent(qtbot, window, sandbox) -> None:
