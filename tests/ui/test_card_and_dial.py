@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,12 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox
 
-from dialer_app.core import settings as s
-from dialer_app.core.outbox import Outbox
-from dialer_app.core.session import CallSession, CallState
-from dialer_app.services.dialer import Backend, DialerService
-from dialer_app.services.tasks import TaskRunner
-from dialer_app.ui.main_window import MainWindow
+from dialer_app.core.jsonapi import Resource
+from dialer_app.core.outreach.models import Match, Prospect
+from dialer_app.core.session import CallState
 from tests.support.clock import FakeClock
 from tests.support.qt import by_name
 
@@ -26,45 +22,19 @@ def _prospects(sandbox) -> list[dict]:
 
 
 @pytest.fixture
-def opened(qtbot, aio, sandbox, tmp_path) -> Iterator:
+def opened(qtbot, sandbox, make_window):
     """Open a window on the prospect the test chooses: `opened(prospect, clock=…, scheme=…)`."""
-    made = []
 
     def open_on(prospect: dict, *, clock: FakeClock | None = None, scheme: str = "tel"):
-        async def backend() -> Backend:
-            return Backend(sandbox.base_url, sandbox.token, demo=True, label="Demo")
-
-        handed: list[str] = []
-        settings = s.Settings()
-        settings.set(s.DIAL_SCHEME, scheme)
-        outbox = Outbox(tmp_path / f"outbox-{len(made)}.sqlite3")
-        service = DialerService(TaskRunner(), backend, outbox)
-        win = MainWindow(
-            service,
-            CallSession(clock or FakeClock(datetime.now(UTC))),
-            settings=settings,
-            hand_off=lambda uri: handed.append(uri) or True,
-        )
-        qtbot.addWidget(win)
-        win.show()
-        with qtbot.waitSignal(service.referenceLoaded, timeout=15_000):
-            service.start()
-        made.append((service, outbox))
-        name = f"{prospect['attributes']['firstName']} {prospect['attributes']['lastName']}"
-        from dialer_app.core.jsonapi import Resource
-        from dialer_app.core.outreach.models import Match, Prospect
-
+        o = make_window(sandbox, clock=clock, scheme=scheme)
         match = Match(Prospect.from_resource(Resource.model_validate(prospect)), "name")
-        with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
-            win.search.matchChosen.emit(match)
-        assert win.card.name.text() == name
-        return win, handed
+        with qtbot.waitSignal(o.service.prospectLoaded, timeout=10_000):
+            o.win.search.matchChosen.emit(match)
+        name = f"{prospect['attributes']['firstName']} {prospect['attributes']['lastName']}"
+        assert o.win.card.name.text() == name
+        return o.win, o.handed
 
-    yield open_on
-    for service, outbox in made:
-        closing = aio.create_task(service.aclose())
-        qtbot.waitUntil(closing.done, timeout=5000)
-        outbox.close()
+    return open_on
 
 
 @pytest.mark.parametrize("scheme", ["tel", "callto", "sip"])

@@ -6,18 +6,14 @@ what the sandbox stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 
 import httpx
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListView, QPlainTextEdit, QPushButton
 
-from dialer_app.core.outbox import Outbox
-from dialer_app.core.session import CallSession
-from dialer_app.services.dialer import Backend, DialerService
-from dialer_app.services.tasks import TaskRunner
+from dialer_app.services.dialer import DialerService
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
 from tests.support.qt import by_name, type_query
@@ -34,23 +30,9 @@ def _api(sandbox: object) -> httpx.Client:
 
 
 @pytest.fixture
-def window(qtbot, aio, sandbox, tmp_path) -> Iterator[tuple[MainWindow, DialerService, FakeClock]]:
-    async def backend() -> Backend:
-        return Backend(sandbox.base_url, sandbox.token, demo=True, label="Demo")
-
-    runner = TaskRunner()
-    outbox = Outbox(tmp_path / "outbox.sqlite3")
-    service = DialerService(runner, backend, outbox)
-    clock = FakeClock(datetime.now(UTC))
-    win = MainWindow(service, CallSession(clock))
-    qtbot.addWidget(win)
-    win.show()
-    with qtbot.waitSignal(service.referenceLoaded, timeout=15_000):
-        service.start()
-    yield win, service, clock
-    closing = aio.create_task(service.aclose())
-    qtbot.waitUntil(closing.done, timeout=5000)
-    outbox.close()
+def window(sandbox, make_window) -> tuple[MainWindow, DialerService, FakeClock]:
+    opened = make_window(sandbox)
+    return opened.win, opened.service, opened.clock
 
 
 def _combo_select(combo: QComboBox, text: str) -> None:

@@ -1,0 +1,84 @@
+"""UI fixtures: real windows on real services against a sandbox, closed cleanly after the test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from dialer_app.core import settings as s
+from dialer_app.core.drafts import DraftStore
+from dialer_app.core.outbox import Outbox
+from dialer_app.core.session import CallSession
+from dialer_app.services.dialer import Backend, DialerService
+from dialer_app.services.tasks import TaskRunner
+from dialer_app.ui.main_window import MainWindow
+from tests.support.clock import FakeClock
+
+
+@dataclass
+class Opened:
+    """A window the test drives, and what it handed to the softphone."""
+
+    win: MainWindow
+    service: DialerService
+    outbox: Outbox
+    clock: FakeClock
+    handed: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def make_window(qtbot: Any, aio: Any, tmp_path: Any) -> Iterator[Callable[..., Opened]]:
+    """`make_window(server, clock=…, scheme=…, drafts=True, outbox_name=…)` → a connected window.
+
+    Windows sharing `outbox_name` share their outbox and draft files (a restarted app).
+    """
+    made: list[Opened] = []
+
+    def make(
+        server: Any,
+        *,
+        clock: FakeClock | None = None,
+        scheme: str = "tel",
+        drafts: bool = False,
+        outbox_name: str | None = None,
+    ) -> Opened:
+        async def backend() -> Backend:
+            return Backend(server.base_url, server.token, demo=True, label="Demo")
+
+        name = outbox_name or f"outbox-{len(made)}"
+        settings = s.Settings()
+        settings.set(s.DIAL_SCHEME, scheme)
+        outbox = Outbox(tmp_path / f"{name}.sqlite3")
+        service = DialerService(TaskRunner(), backend, outbox)
+        opened = Opened(None, service, outbox, clock or FakeClock(datetime.now(UTC)))  # type: ignore[arg-type]
+        opened.win = MainWindow(
+            service,
+            CallSession(opened.clock),
+            DraftStore(tmp_path / f"{name}.draft.json") if drafts else None,
+            settings,
+            hand_off=lambda uri: opened.handed.append(uri) is None,
+        )
+        qtbot.addWidget(opened.win)
+        opened.win.show()
+        with qtbot.waitSignal(service.referenceLoaded, timeout=15_000):
+            service.start()
+        made.append(opened)
+        return opened
+
+    yield make
+    for opened in made:
+        close(qtbot, aio, opened)
+
+
+def close(qtbot: Any, aio: Any, opened: Opened) -> None:
+    """Stop the window's services as the app does on quit (idempotent)."""
+    if opened.outbox is None:
+        return
+    closing = aio.create_task(opened.service.aclose())
+    qtbot.waitUntil(closing.done, timeout=5000)
+    opened.outbox.close()
+    opened.outbox = None  # type: ignore[assignment]
