@@ -18,10 +18,12 @@ class MatchListModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._matches: list[Match] = []
+        self._texts: list[tuple[str, str, str]] = []  # display, accessible, tooltip
 
     def set_matches(self, matches: list[Match]) -> None:
         self.beginResetModel()
         self._matches = list(matches)
+        self._texts = [_texts(m) for m in self._matches]  # views ask for these many times
         self.endResetModel()
 
     def match_at(self, row: int) -> Match | None:
@@ -33,15 +35,23 @@ class MatchListModel(QAbstractListModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._matches):
             return None
-        match = self._matches[index.row()]
-        p = match.prospect
+        row = index.row()
         if role == Qt.ItemDataRole.DisplayRole:
-            where = " · ".join(x for x in (p.title, p.company) if x)
-            return f"{p.name}\n{where + ' — ' if where else ''}matched on {match.reason}"
+            return self._texts[row][0]
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{p.name}, {p.title} at {p.company}, matched on {match.reason}"
+            return self._texts[row][1]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return ", ".join(p.emails)
+            return self._texts[row][2]
         if role == MatchRole:
-            return match
+            return self._matches[row]
         return None
+
+
+def _texts(match: Match) -> tuple[str, str, str]:
+    p = match.prospect
+    where = " · ".join(x for x in (p.title, p.company) if x)
+    return (
+        f"{p.name}\n{where + ' — ' if where else ''}matched on {match.reason}",
+        f"{p.name}, {p.title} at {p.company}, matched on {match.reason}",
+        ", ".join(p.emails),
+    )

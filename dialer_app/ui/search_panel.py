@@ -32,7 +32,8 @@ class SearchPanel(QWidget):
         self.results = QListView(self)
         self.results.setAccessibleName("Search results")
         self.results.setModel(self.model)
-        self.results.setWordWrap(True)
+        self.results.setUniformItemSizes(True)  # every row is two lines: no per-row layout
+        self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.results.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.results.hide()
         self.state = QLabel(self)
@@ -85,8 +86,9 @@ class SearchPanel(QWidget):
     def _fit_results(self) -> None:
         rows = min(self.model.rowCount(), VISIBLE_ROWS)
         if rows:
-            height = sum(self.results.sizeHintForRow(r) for r in range(rows))
-            self.results.setFixedHeight(height + 2 * self.results.frameWidth() + 2)
+            height = rows * self.results.sizeHintForRow(0) + 2 * self.results.frameWidth() + 2
+            if height != self.results.height():
+                self.results.setFixedHeight(height)
 
     def _on_box_text_edited(self, text: str) -> None:
         self._open = True
