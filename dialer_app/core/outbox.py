@@ -105,6 +105,7 @@ class Outbox:
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self._clock = clock
+        self._columns: list[str] | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
@@ -323,6 +324,10 @@ class Outbox:
         ).fetchall()
         return [self._entry(r) for r in rows]
 
+    def state_of(self, entry_id: int) -> State | None:
+        row = self._db.execute("SELECT state FROM outbox WHERE id=?", (entry_id,)).fetchone()
+        return row[0] if row else None
+
     def contains(self, vendor_call_id: str) -> bool:
         row = self._db.execute(
             "SELECT 1 FROM outbox WHERE vendor_call_id=?", (vendor_call_id,)
@@ -406,8 +411,10 @@ class Outbox:
         return max(0.0, float(row[0]) - self._clock())
 
     def _entry(self, row: tuple[Any, ...]) -> Entry:
-        cols = [d[0] for d in self._db.execute("SELECT * FROM outbox LIMIT 0").description]
-        r = dict(zip(cols, row, strict=True))
+        if self._columns is None:
+            desc = self._db.execute("SELECT * FROM outbox LIMIT 0").description
+            self._columns = [d[0] for d in desc]
+        r = dict(zip(self._columns, row, strict=True))
         return Entry(
             id=r["id"],
             vendor_call_id=r["vendor_call_id"],

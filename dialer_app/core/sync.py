@@ -131,7 +131,7 @@ class SyncWorker:
             self._on_change()
         entry = self._claimed.pop(0)
         await self._deliver(client, entry)
-        if self.held is not None or self._outbox.get(entry.id).state == "waiting":
+        if self.held is not None or self._outbox.state_of(entry.id) == "waiting":
             self._give_back()  # held, or it must be retried: the calls behind it wait too
         self._on_change()
         return True
