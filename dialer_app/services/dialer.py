@@ -202,7 +202,9 @@ class DialerService(QObject):
         return self.outbox.counts()
 
     async def aclose(self) -> None:
+        self._counts_timer.stop()
         await self._runner.cancel_all()
+        self._counts_timer.stop()  # a task may have asked for one more count while stopping
         if self.client is not None:
             await self.client.aclose()
             self.client = None

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..core import settings as s
@@ -95,6 +95,10 @@ class ProspectCard(QFrame):
             self.calls,
         ):
             layout.addWidget(w)
+        for n in range(1, MAX_NUMBER_KEYS + 1):
+            shortcut = QShortcut(QKeySequence(f"Alt+{n}"), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(partial(self._on_number_key, n))
         self._clock = QTimer(self)
         self._clock.setInterval(30_000)
         self._clock.timeout.connect(self._refresh_local_time)
@@ -168,12 +172,16 @@ class ProspectCard(QFrame):
             button.setStyleSheet("text-align: left; padding: 2px 4px;")
             button.setAccessibleName(f"Call {text}")
             if i <= MAX_NUMBER_KEYS:
-                button.setShortcut(QKeySequence(f"Alt+{i}"))
                 button.setToolTip(f"Call this number (Alt+{i})")
             button.clicked.connect(partial(self._on_number_clicked, number))
             self._numbers_layout.addWidget(button)
             self.number_buttons.append(button)
         self.numbers.setVisible(bool(numbers))
+
+    def _on_number_key(self, n: int) -> None:
+        numbers = self.detail.prospect.phone_numbers if self.detail else ()
+        if n <= len(numbers):
+            self.dialRequested.emit(numbers[n - 1])
 
     def _on_number_clicked(self, number: PhoneNumber) -> None:
         self.dialRequested.emit(number)
