@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import qasync
-from PySide6.QtWidgets import QApplication  # before qasync, so qasync binds PySide6
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon  # before qasync: it binds PySide6
 
 from .. import APP_ID, APP_NAME, __version__
 from ..core import paths
@@ -26,6 +26,8 @@ from ..services.dialer import Backend, BackendFactory, DialerService, start_demo
 from ..services.tasks import TaskRunner
 from .main_window import MainWindow
 from .probe import PROBE_ENV, FirstPaintProbe
+from .resources import app_icon
+from .tray import Tray
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,14 @@ async def _run(app: QApplication, config: AppConfig) -> int:
         runner, backend_factory(config), outbox, region=settings.get(setting.REGION)
     )
     drafts = DraftStore(outbox.path.with_suffix(".draft.json"))
-    window = MainWindow(service, CallSession(SystemClock()), drafts, settings)
+    window = MainWindow(
+        service,
+        CallSession(SystemClock()),
+        drafts,
+        settings,
+        state_file=paths.config_dir() / "window.ini",
+    )
+    tray = _tray(window, service)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     runner.failed.connect(window.statusBar().showMessage)
@@ -76,9 +85,26 @@ async def _run(app: QApplication, config: AppConfig) -> int:
     window.show()
     service.start()
     await closed.wait()
+    if tray is not None:
+        tray.hide()
     await service.aclose()
     outbox.close()
     return 0
+
+
+def _tray(window: MainWindow, service: DialerService) -> Tray | None:
+    """A tray icon where the desktop has a tray: open, compact, quit, and the sync state."""
+    if not QSystemTrayIcon.isSystemTrayAvailable():
+        return None
+    tray = Tray(window)
+    tray.open_action.triggered.connect(window.showNormal)
+    tray.open_action.triggered.connect(window.raise_)
+    tray.compact_action.toggled.connect(window.set_compact)
+    window.compact_button.toggled.connect(tray.compact_action.setChecked)
+    tray.quit_action.triggered.connect(window.close)
+    service.outboxChanged.connect(tray.show_counts)
+    tray.show()
+    return tray
 
 
 def run_app(config: AppConfig) -> int:
@@ -89,4 +115,5 @@ def run_app(config: AppConfig) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)
+    app.setWindowIcon(app_icon())
     return qasync.run(_run(app, config))

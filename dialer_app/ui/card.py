@@ -82,6 +82,7 @@ class ProspectCard(QFrame):
         self.calls.setAccessibleName("Last calls")
         self.calls.setWordWrap(True)
         self.number_buttons: list[QPushButton] = []
+        self._compact = False
         layout = QVBoxLayout(self)
         for w in (
             self.name,
@@ -137,6 +138,28 @@ class ProspectCard(QFrame):
             w.show()
         self._refresh_local_time()
         self._clock.start()
+        if self._compact:
+            self._apply_compact()
+
+    def set_compact(self, compact: bool) -> None:
+        """In compact mode the card is one line: the name (and an opt-out warning)."""
+        self._compact = compact
+        self._apply_compact()
+
+    def _apply_compact(self) -> None:
+        details = (
+            self.subtitle,
+            self.local_time,
+            self.numbers,
+            self.sequence,
+            self.task,
+            self.calls,
+        )
+        for w in details:
+            if self._compact:
+                w.hide()
+            elif w is not self.numbers or self.number_buttons:
+                w.setVisible(self.detail is not None or w is self.subtitle)
 
     def show_loading(self, name: str) -> None:
         self.detail = None
@@ -169,7 +192,7 @@ class ProspectCard(QFrame):
                 text += f" ext. {number.extension}"
             button = QPushButton(text, self.numbers)
             button.setFlat(True)
-            button.setStyleSheet("text-align: left; padding: 2px 4px;")
+            button.setStyleSheet("text-align: left; padding: 2px 4px; color: palette(link);")
             button.setAccessibleName(f"Call {text}")
             if i <= MAX_NUMBER_KEYS:
                 button.setToolTip(f"Call this number (Alt+{i})")

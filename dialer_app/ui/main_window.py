@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -33,6 +34,7 @@ from ..services.dialer import DialerService
 from .call_panel import CallPanel
 from .card import ProspectCard
 from .outbox_view import OutboxDialog
+from .resources import app_icon
 from .search_panel import SearchPanel
 from .wrapup_form import WrapUpForm
 
@@ -61,8 +63,13 @@ class MainWindow(QMainWindow):
         drafts: DraftStore | None = None,
         settings: s.Settings | None = None,
         hand_off: Callable[[str], bool] | None = None,
+        state_file: Path | None = None,
     ) -> None:
         super().__init__()
+        self.setWindowIcon(app_icon())
+        self._state = QSettings(str(state_file), QSettings.Format.IniFormat) if state_file else None
+        self.compact = False
+        self._full_size = QSize(460, 860)
         self.service = service
         self.drafts = drafts
         self.settings = settings or s.Settings()
@@ -127,12 +134,22 @@ class MainWindow(QMainWindow):
         self.outbox_dialog: OutboxDialog | None = None
         self.statusBar().addPermanentWidget(self.outbox_label)
         self.statusBar().addPermanentWidget(self.outbox_button)
-        self.resize(460, 860)
 
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, activated=self._on_log_button_clicked)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search.box.setFocus)
         QShortcut(QKeySequence("Ctrl+O"), self, activated=self.show_outbox)
+        QShortcut(QKeySequence("Ctrl+M"), self, activated=self.toggle_compact)
+        self.compact_button = QToolButton(self)
+        self.compact_button.setText("Compact")
+        self.compact_button.setAccessibleName("Compact mode")
+        self.compact_button.setToolTip("A small always-on-top window for calling (Ctrl+M)")
+        self.compact_button.setCheckable(True)
+        self.compact_button.setAutoRaise(True)
+        self.compact_button.toggled.connect(self.set_compact)
+        self.statusBar().addPermanentWidget(self.compact_button)
+        self._wrap_box = wrap_box
+        self._restore_state()
 
         self.search.queryChanged.connect(service.search)
         self.search.matchChosen.connect(self._on_search_match_chosen)
@@ -173,7 +190,8 @@ class MainWindow(QMainWindow):
             if demo
             else ""
         )
-        self.connection_label.setText(f"Connected as {user.name}")
+        self.connection_label.setText(user.name)
+        self.connection_label.setToolTip(f"Connected to {label} as {user.name} ({user.email})")
         self.setWindowTitle(f"{APP_NAME} — {label}")
 
     def _on_service_connection_failed(self, message: str) -> None:
@@ -211,6 +229,8 @@ class MainWindow(QMainWindow):
         self._vendor_call_id = new_vendor_call_id()
         self._dialed = None
         self._draft_timer.stop()
+        if self.compact:
+            self._show_full_layout(False)
         if self.drafts is not None:
             self.drafts.clear()
         self.search.box.setFocus()
@@ -298,7 +318,60 @@ class MainWindow(QMainWindow):
     def _on_call_state_changed(self, state: CallState) -> None:
         self.save_draft()  # timestamps are saved at once, not debounced
         if state is CallState.ENDED:
+            if self.compact:
+                self._show_full_layout(True)  # wrapping up needs the whole form
             self.wrapup.disposition.setFocus()
+
+    # -- compact mode and window state ------------------------------------------------------
+
+    def toggle_compact(self) -> None:
+        self.compact_button.setChecked(not self.compact)
+
+    def set_compact(self, on: bool) -> None:
+        """A small always-on-top window: search, who, and the call; the wrap-up opens on hang-up."""
+        if on == self.compact:
+            return
+        if on:
+            self._full_size = self.size()
+        self.compact = on
+        self.compact_button.setChecked(on)
+        visible = self.isVisible()
+        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, on)
+        self._show_full_layout(not on)
+        if visible:
+            self.show()  # changing window flags hides the window
+        if on:
+            body = self.centralWidget()
+            content = body.widget() if isinstance(body, QScrollArea) else body
+            if content is not None:
+                content.adjustSize()
+                extra = self.statusBar().sizeHint().height() + body.frameWidth() * 2 + 4
+                self.resize(self.width(), content.sizeHint().height() + extra)
+        else:
+            self.resize(self._full_size)
+
+    def _show_full_layout(self, full: bool) -> None:
+        self._wrap_box.setVisible(full)
+        self.card.set_compact(not full)
+
+    def _restore_state(self) -> None:
+        if self._state is None:
+            self.resize(self._full_size)
+            return
+        geometry = self._state.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(self._full_size)
+        if str(self._state.value("compact", "false")).lower() == "true":
+            self.set_compact(True)
+
+    def _save_state(self) -> None:
+        if self._state is None:
+            return
+        self._state.setValue("geometry", self.saveGeometry())
+        self._state.setValue("compact", self.compact)
+        self._state.sync()
 
     # -- drafts -----------------------------------------------------------------------------
 
@@ -387,5 +460,6 @@ class MainWindow(QMainWindow):
         self.wrapup.show_errors([e for e in errors if e.field not in TIME_FIELDS])
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._save_state()
         self.closed.emit()
         super().closeEvent(event)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import qasync
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QPushButton
 
@@ -43,6 +44,30 @@ async def _shoot(win: MainWindow, name: str) -> None:
     await asyncio.sleep(0.3)  # let the last repaint land before grabbing
     win.grab().save(str(OUT / f"{name}.png"))
     print(f"wrote {OUT / name}.png")
+
+
+def _dark_palette() -> QPalette:
+    p = QPalette()
+    role = QPalette.ColorRole
+    for r, color in (
+        (role.Window, "#202124"),
+        (role.WindowText, "#e8eaed"),
+        (role.Base, "#2a2b2e"),
+        (role.AlternateBase, "#303134"),
+        (role.Text, "#e8eaed"),
+        (role.Button, "#303134"),
+        (role.ButtonText, "#e8eaed"),
+        (role.Highlight, "#8ab4f8"),
+        (role.HighlightedText, "#202124"),
+        (role.PlaceholderText, "#9aa0a6"),
+        (role.ToolTipBase, "#303134"),
+        (role.ToolTipText, "#e8eaed"),
+    ):
+        p.setColor(r, QColor(color))
+    p.setColor(role.Link, QColor("#8ab4f8"))
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, r, QColor("#6f7378"))
+    return p
 
 
 async def main() -> None:
@@ -104,6 +129,21 @@ async def main() -> None:
         seq = by_name(win, "Sequence action", QComboBox)
         seq.setCurrentIndex(1)
         await _shoot(win, "wrapup")
+
+        win.set_compact(True)
+        win.wrapup.clear()
+        win.call.reset()
+        by_name(win, "Dial", QPushButton).click()
+        clock.advance(42)
+        await _shoot(win, "compact")
+        win.set_compact(False)
+        by_name(win, "Hang up", QPushButton).click()
+
+        QApplication.setStyle("Fusion")
+        QApplication.setPalette(_dark_palette())  # what a desktop in dark mode hands to Qt
+        assert win.detail is not None
+        win.card.show_detail(win.detail)  # styled widgets pick the palette up when built
+        await _shoot(win, "dark")
 
         win.close()
         await service.aclose()

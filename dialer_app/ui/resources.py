@@ -1,0 +1,28 @@
+"""Where the app's bundled resources are: next to the package, in a wheel, or in a frozen build."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def resource(*parts: str) -> Path:
+    """The path of a bundled resource (`resource("icons", "dialer-companion.svg")`)."""
+    candidates = [
+        Path(getattr(sys, "_MEIPASS", "")) / "resources",  # a frozen build
+        _PACKAGE / "resources",  # an installed wheel
+        _PACKAGE.parent / "resources",  # a source checkout
+    ]
+    for base in candidates:
+        path = base.joinpath(*parts)
+        if path.exists():
+            return path
+    return candidates[-1].joinpath(*parts)
+
+
+def app_icon() -> QIcon:
+    return QIcon(str(resource("icons", "dialer-companion.svg")))

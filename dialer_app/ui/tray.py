@@ -1,0 +1,34 @@
+"""The tray icon: open, compact, quit, and the sync state at a glance."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
+
+from ..core.outbox import Counts
+from .resources import app_icon
+
+
+class Tray(QSystemTrayIcon):
+    """A tray icon whose menu drives the main window; its tooltip tells the sync state."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(app_icon(), window)
+        menu = QMenu(window)
+        self.open_action = QAction("Open", menu)
+        self.compact_action = QAction("Compact mode", menu)
+        self.compact_action.setCheckable(True)
+        self.quit_action = QAction("Quit", menu)
+        for action in (self.open_action, self.compact_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.quit_action)
+        self.setContextMenu(menu)
+        self._menu = menu
+        self.show_counts(Counts())
+
+    def show_counts(self, counts: Counts) -> None:
+        state = f"{counts.unsent} waiting to sync" if counts.unsent else "All calls synced"
+        if counts.attention:
+            state += f", {counts.attention} need attention"
+        self.setToolTip(f"Dialer Companion — {state}")
