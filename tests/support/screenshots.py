@@ -79,75 +79,76 @@ async def main() -> None:
         service = DialerService(runner, lambda: start_demo_backend(sandbox), outbox)
         clock = FakeClock(datetime.now(UTC))
         win = MainWindow(service, CallSession(clock))
-        win.show()
-        service.start()
-        await _until(lambda: by_name(win, "Disposition", QComboBox).count() > 1)
-        await _shoot(win, "idle")
+        try:
+            win.show()
+            service.start()
+            await _until(lambda: by_name(win, "Disposition", QComboBox).count() > 1)
+            await _shoot(win, "idle")
 
-        assert service.client is not None
-        tasks = await service.client.read(
-            "/tasks", {"filter[state]": "incomplete", "filter[taskType]": "sequence_step_call"}
-        )
-        ident = tasks.resources()[0].to_one("prospect")
-        assert ident is not None
-        target = (await service.client.read(f"/prospects/{ident.id}")).resources()[0]
-        first = target.attributes["firstName"]
+            assert service.client is not None
+            tasks = await service.client.read(
+                "/tasks", {"filter[state]": "incomplete", "filter[taskType]": "sequence_step_call"}
+            )
+            ident = tasks.resources()[0].to_one("prospect")
+            assert ident is not None
+            target = (await service.client.read(f"/prospects/{ident.id}")).resources()[0]
+            first = target.attributes["firstName"]
 
-        search = by_name(win, "Prospect search", QLineEdit)
-        QTest.keyClicks(search, first[:2])
-        await _until(lambda: win.search.model.rowCount() > 1)
-        await _shoot(win, "search")
+            search = by_name(win, "Prospect search", QLineEdit)
+            QTest.keyClicks(search, first[:2])
+            await _until(lambda: win.search.model.rowCount() > 1)
+            await _shoot(win, "search")
 
-        QTest.keyClicks(search, first[2:] + " " + target.attributes["lastName"])
+            QTest.keyClicks(search, first[2:] + " " + target.attributes["lastName"])
 
-        def row_of_target() -> int:
-            for row in range(win.search.model.rowCount()):
-                match = win.search.model.match_at(row)
-                if match is not None and match.prospect.id == ident.id:
-                    return row
-            return -1
+            def row_of_target() -> int:
+                for row in range(win.search.model.rowCount()):
+                    match = win.search.model.match_at(row)
+                    if match is not None and match.prospect.id == ident.id:
+                        return row
+                return -1
 
-        await _until(lambda: row_of_target() >= 0)
-        win.search.results.setCurrentIndex(win.search.model.index(row_of_target(), 0))
-        QTest.keyClick(win.search.results, Qt.Key.Key_Return)
-        await _until(lambda: win.detail is not None)
-        by_name(win, "Dial", QPushButton).click()
-        clock.advance(6)
-        by_name(win, "Answered", QPushButton).click()
-        clock.advance(192)
-        await _shoot(win, "in-call")
+            await _until(lambda: row_of_target() >= 0)
+            win.search.results.setCurrentIndex(win.search.model.index(row_of_target(), 0))
+            QTest.keyClick(win.search.results, Qt.Key.Key_Return)
+            await _until(lambda: win.detail is not None)
+            by_name(win, "Dial", QPushButton).click()
+            clock.advance(6)
+            by_name(win, "Answered", QPushButton).click()
+            clock.advance(192)
+            await _shoot(win, "in-call")
 
-        by_name(win, "Hang up", QPushButton).click()
-        disposition = by_name(win, "Disposition", QComboBox)
-        disposition.setCurrentIndex(1)
-        by_name(win, "Call purpose", QComboBox).setCurrentIndex(1)
-        QTest.keyClicks(by_name(win, "Tags", QLineEdit), "budget, q3")
-        QTest.keyClicks(
-            by_name(win, "Notes", QPlainTextEdit),
-            "Interested in the team plan. Demo booked for Tuesday 10:00.",
-        )
-        seq = by_name(win, "Sequence action", QComboBox)
-        seq.setCurrentIndex(1)
-        await _shoot(win, "wrapup")
+            by_name(win, "Hang up", QPushButton).click()
+            disposition = by_name(win, "Disposition", QComboBox)
+            disposition.setCurrentIndex(1)
+            by_name(win, "Call purpose", QComboBox).setCurrentIndex(1)
+            QTest.keyClicks(by_name(win, "Tags", QLineEdit), "budget, q3")
+            QTest.keyClicks(
+                by_name(win, "Notes", QPlainTextEdit),
+                "Interested in the team plan. Demo booked for Tuesday 10:00.",
+            )
+            seq = by_name(win, "Sequence action", QComboBox)
+            seq.setCurrentIndex(1)
+            await _shoot(win, "wrapup")
 
-        win.set_compact(True)
-        win.wrapup.clear()
-        win.call.reset()
-        by_name(win, "Dial", QPushButton).click()
-        clock.advance(42)
-        await _shoot(win, "compact")
-        win.set_compact(False)
-        by_name(win, "Hang up", QPushButton).click()
+            win.set_compact(True)
+            win.wrapup.clear()
+            win.call.reset()
+            by_name(win, "Dial", QPushButton).click()
+            clock.advance(42)
+            await _shoot(win, "compact")
+            win.set_compact(False)
+            by_name(win, "Hang up", QPushButton).click()
 
-        QApplication.setStyle("Fusion")
-        QApplication.setPalette(_dark_palette())  # what a desktop in dark mode hands to Qt
-        assert win.detail is not None
-        win.card.show_detail(win.detail)  # styled widgets pick the palette up when built
-        await _shoot(win, "dark")
-
-        win.close()
-        await service.aclose()
-        outbox.close()
+            QApplication.setStyle("Fusion")
+            QApplication.setPalette(_dark_palette())  # what a desktop in dark mode hands to Qt
+            assert win.detail is not None
+            win.card.show_detail(win.detail)  # styled widgets pick the palette up when built
+            await _shoot(win, "dark")
+        finally:
+            win.close()
+            await service.aclose()  # stops the sandbox it started
+            outbox.close()
 
 
 if __name__ == "__main__":
