@@ -11,9 +11,17 @@ Routes (all need `Authorization: Bearer <token>`; bodies are `application/vnd.ap
 - Prospects' `filter[q]` is a search-as-you-type extension: a case-insensitive prefix match on
   first name, last name, "first last", any email or the company (`dialer_app.sandbox.search`).
 - `POST /api/v2/calls` (201) and `DELETE /api/v2/calls/{id}` (204) (`dialer_app.sandbox.calls`).
+- `POST /api/v2/tasks/{id}/actions/markComplete` (200) (`dialer_app.sandbox.tasks`).
+- `/oauth/authorize` and `/oauth/token`: Outreach's sign-in (`dialer_app.sandbox.oauth_authorize`,
+  `dialer_app.sandbox.oauth_token`); scopes per route (`dialer_app.sandbox.scopes`).
+- `/_admin/...`: faults and tokens at run time (`dialer_app.sandbox.admin`).
 
-Errors use Outreach's shape: 400 `badRequest`, 401 `unauthorized`, 404 `resourceNotFound`,
-415 `unsupportedMediaType`, 422 `validationError` (one per field, with `source.pointer`).
+API requests pass, outermost first: added latency, maintenance (503), the bearer token (401),
+the hourly budget (429, `X-RateLimit-*` headers), injected faults, the scope check (403), the
+route. Errors use Outreach's shape: 400 `badRequest`, 401 `unauthorized`, 403
+`unauthorizedOauthScope`, 404 `resourceNotFound`, 415 `unsupportedMediaType`, 422
+`validationError` (one per field, with `source.pointer`), 429 `rateLimitExceeded`, 503
+`scheduledServerMaintenance`. A 5xx is only ever an injected fault or a sandbox bug.
 """
 
 from __future__ import annotations
@@ -28,16 +36,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .auth import BearerAuth
+from .admin import AdminApi
+from .auth import BearerAuth, ScopeCheck
 from .calls import check_media_type, create_call, parse_body, parse_new_call
+from .documents import JsonObject
 from .errors import ApiError, not_found
+from .faults import Faults, FaultSettings
+from .injector import FaultInjector, MaintenanceGate
 from .latency import AddedLatency
+from .oauth_authorize import AuthorizeEndpoints
+from .oauth_errors import OAuthError, on_oauth_error
+from .oauth_token import TokenEndpoint
 from .query import encode_cursor, parse_list_query, parse_read_options
+from .ratelimit import RateBudgets, RateLimit
 from .reads import read_list, read_one
-from .resources import CALL, RESOURCE_TYPES, USER, ResourceType
+from .resources import CALL, RESOURCE_TYPES, TASK, USER, ResourceType
 from .responses import jsonapi_response, on_api_error, on_http_exception, on_unexpected
 from .settings import SandboxSettings
 from .store import Store
+from .tasks import mark_complete
+from .tokens import TokenBook
 from .worker import StoreWorker
 
 API_ROOT = "/api/v2"
@@ -106,23 +124,41 @@ class Handlers:
 
         return get_resource
 
+    async def _rendered(self, request: Request, rtype: ResourceType, rid: int) -> JsonObject:
+        found = await self.worker.run(
+            read_one,
+            self.worker.store,
+            rtype,
+            rid,
+            parse_read_options(rtype, {}),
+            _api_root(request),
+        )
+        if found is None:
+            raise _missing(rtype, rid)
+        return found[0]
+
     async def post_call(self, request: Request) -> Response:
         check_media_type(request.headers.get("content-type", ""))
         call = parse_new_call(parse_body(await request.body()))
         row = await self.worker.run(
             create_call, self.worker.store, call, request.state.user_id, self.settings.clock()
         )
-        found = await self.worker.run(
-            read_one,
-            self.worker.store,
-            CALL,
-            row.id,
-            parse_read_options(CALL, {}),
-            _api_root(request),
-        )
-        assert found is not None
-        data, _ = found
+        data = await self._rendered(request, CALL, row.id)
         return jsonapi_response({"data": data}, 201, {"Location": data["links"]["self"]})
+
+    async def mark_task_complete(self, request: Request) -> Response:
+        rid: int = request.path_params["id"]
+        body = await request.body()
+        if body.strip():  # a body is optional; if sent, it must be JSON:API
+            check_media_type(request.headers.get("content-type", ""))
+            parse_body(body)
+        action = request.query_params.get("actionParams[completionAction]", "")
+        done = await self.worker.run(
+            mark_complete, self.worker.store, rid, action, self.settings.clock()
+        )
+        if done is None:
+            raise _missing(TASK, rid)
+        return jsonapi_response({"data": await self._rendered(request, TASK, rid)})
 
     async def delete_call(self, request: Request) -> Response:
         rid: int = request.path_params["id"]
@@ -131,10 +167,22 @@ class Handlers:
         return Response(status_code=204)
 
 
-def create_app(store: Store, settings: SandboxSettings) -> Starlette:
-    """The ASGI app serving `store`; it runs database calls on a worker thread of its own."""
+def create_app(
+    store: Store, settings: SandboxSettings, faults: FaultSettings | None = None
+) -> Starlette:
+    """The ASGI app serving `store`; it runs database calls on a worker thread of its own.
+
+    `faults` are the settings at start (`--latency-ms` of `settings` included); the admin API
+    changes them at run time.
+    """
     worker = StoreWorker(store)
+    book = TokenBook(store.connection)
     handlers = Handlers(worker, settings)
+    start = faults or FaultSettings()
+    if settings.latency_ms and not start.latency_ms:
+        start = start.updated({"latency_ms": settings.latency_ms})
+    live_faults = Faults(settings.seed, start)
+    authorize = AuthorizeEndpoints(worker, book, settings)
     routes = [Route(path, handlers.root, methods=["GET"]) for path in (API_ROOT, f"{API_ROOT}/")]
     for rtype in RESOURCE_TYPES:
         collection, member = f"{API_ROOT}/{rtype.path}", f"{API_ROOT}/{rtype.path}/{{id:int}}"
@@ -144,6 +192,19 @@ def create_app(store: Store, settings: SandboxSettings) -> Starlette:
     routes.append(
         Route(f"{API_ROOT}/{CALL.path}/{{id:int}}", handlers.delete_call, methods=["DELETE"])
     )
+    routes.append(
+        Route(
+            f"{API_ROOT}/{TASK.path}/{{id:int}}/actions/markComplete",
+            handlers.mark_task_complete,
+            methods=["POST"],
+        )
+    )
+    routes.append(Route("/oauth/authorize", authorize.show, methods=["GET"]))
+    routes.append(Route("/oauth/authorize", authorize.decide, methods=["POST"]))
+    routes.append(
+        Route("/oauth/token", TokenEndpoint(worker, book, settings).token, methods=["POST"])
+    )
+    routes += AdminApi(worker, book, live_faults, settings).routes()
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -155,11 +216,18 @@ def create_app(store: Store, settings: SandboxSettings) -> Starlette:
     return Starlette(
         routes=routes,
         middleware=[
-            Middleware(AddedLatency, latency_ms=settings.latency_ms),
-            Middleware(BearerAuth, tokens=settings.tokens),
+            Middleware(AddedLatency, faults=live_faults),
+            Middleware(MaintenanceGate, faults=live_faults),
+            Middleware(
+                BearerAuth, tokens=settings.tokens, worker=worker, book=book, now=settings.now
+            ),
+            Middleware(RateLimit, budgets=RateBudgets(settings.rate_limit), now=settings.now),
+            Middleware(FaultInjector, faults=live_faults, now=settings.now),
+            Middleware(ScopeCheck, api_root=API_ROOT),
         ],
         exception_handlers={
             ApiError: on_api_error,
+            OAuthError: on_oauth_error,
             HTTPException: on_http_exception,
             Exception: on_unexpected,
         },

@@ -9,7 +9,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .settings import SandboxSettings
+from .faults import ERROR_STATUSES, FaultSettings
+from .settings import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_MINT_INTERVAL,
+    DEFAULT_RATE_LIMIT,
+    DEFAULT_TOKEN_TTL,
+    REP_USER_ID,
+    SandboxSettings,
+)
 from .store import Store, StoreError
 
 
@@ -25,6 +34,180 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
     return value
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1, not {value}")
+    return value
+
+
+def _statuses(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        values = ()
+    if not values or any(v not in ERROR_STATUSES for v in values):
+        choices = ",".join(map(str, ERROR_STATUSES))
+        raise argparse.ArgumentTypeError(f"must be a comma-separated list of {choices}")
+    return values
+
+
+def _add_oauth_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("OAuth (/oauth/authorize, /oauth/token)")
+    group.add_argument(
+        "--client-id",
+        default=DEFAULT_CLIENT_ID,
+        help=f"the one OAuth client the sandbox knows (default {DEFAULT_CLIENT_ID})",
+    )
+    group.add_argument(
+        "--client-secret",
+        default=DEFAULT_CLIENT_SECRET,
+        help=f"that client's secret (default {DEFAULT_CLIENT_SECRET})",
+    )
+    group.add_argument(
+        "--auto-approve",
+        action="store_true",
+        help="GET /oauth/authorize redirects at once with a code, without the consent page",
+    )
+    group.add_argument(
+        "--token-ttl",
+        type=_positive,
+        default=DEFAULT_TOKEN_TTL,
+        metavar="SECONDS",
+        help=f"lifetime of OAuth access tokens (default {DEFAULT_TOKEN_TTL}; 1 works)",
+    )
+    group.add_argument(
+        "--mint-interval",
+        type=_non_negative,
+        default=DEFAULT_MINT_INTERVAL,
+        metavar="SECONDS",
+        help="at most one token mint per user per this many seconds, else 429 "
+        f"(default {DEFAULT_MINT_INTERVAL}; 0: no limit)",
+    )
+
+
+def _add_limit_and_admin_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("limits and the admin API")
+    group.add_argument(
+        "--rate-limit",
+        type=_positive,
+        default=DEFAULT_RATE_LIMIT,
+        metavar="N",
+        help=f"API requests per user per hour before 429 (default {DEFAULT_RATE_LIMIT})",
+    )
+    group.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="enable the admin API under /_admin/ (loopback clients with this bearer token); "
+        "without it every /_admin/ path is 404",
+    )
+
+
+def _add_fault_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "faults (API requests only; change them at run time with PUT /_admin/faults; "
+        "random ones are repeatable under --seed)"
+    )
+    group.add_argument(
+        "--latency-ms",
+        type=_non_negative,
+        default=0,
+        help="add this many milliseconds before answering each request (default 0)",
+    )
+    group.add_argument(
+        "--latency-jitter-ms",
+        type=_non_negative,
+        default=0,
+        help="add a further random 0..N milliseconds to each request (default 0)",
+    )
+    group.add_argument(
+        "--error-rate",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="answer this share (0..1) of requests with a 5xx, unhandled (default 0)",
+    )
+    group.add_argument(
+        "--error-statuses",
+        type=_statuses,
+        default=(500, 502, 503),
+        metavar="LIST",
+        help="the statuses --error-rate picks from (default 500,502,503; 504 allowed)",
+    )
+    group.add_argument(
+        "--burst-429",
+        type=_non_negative,
+        default=0,
+        metavar="N",
+        help="the first N requests get 429 rateLimitExceeded with X-RateLimit-Reset",
+    )
+    group.add_argument(
+        "--retry-after",
+        type=_positive,
+        default=1,
+        metavar="SECONDS",
+        help="Retry-After of injected 429s and of maintenance 503s (default 1)",
+    )
+    group.add_argument(
+        "--hold-ms",
+        type=_non_negative,
+        default=0,
+        help="handle each request at once but hold its answer this long: a POST /calls is "
+        "committed before the hold (default 0)",
+    )
+    group.add_argument(
+        "--drop-after-commit",
+        type=_non_negative,
+        default=0,
+        metavar="N",
+        help="the next N successful POSTs are committed, then their connection is closed "
+        "with no response",
+    )
+    group.add_argument(
+        "--drop-rate",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="drop this share (0..1) of successful POSTs the same way (default 0)",
+    )
+    group.add_argument(
+        "--maintenance",
+        action="store_true",
+        help="answer every API request with 503 scheduledServerMaintenance and Retry-After",
+    )
+
+
+def faults_of(args: argparse.Namespace) -> FaultSettings:
+    """The fault settings the flags ask for."""
+    return FaultSettings(
+        latency_ms=args.latency_ms,
+        latency_jitter_ms=args.latency_jitter_ms,
+        error_rate=args.error_rate,
+        error_statuses=args.error_statuses,
+        burst_429=args.burst_429,
+        retry_after_s=args.retry_after,
+        hold_ms=args.hold_ms,
+        drop_after_commit=args.drop_after_commit,
+        drop_rate=args.drop_rate,
+        maintenance=args.maintenance,
+    )
+
+
+def settings_of(args: argparse.Namespace) -> SandboxSettings:
+    """The server settings the flags ask for."""
+    return SandboxSettings(
+        tokens=dict.fromkeys(args.access_tokens, REP_USER_ID),
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        auto_approve=args.auto_approve,
+        token_ttl=args.token_ttl,
+        mint_interval=args.mint_interval,
+        rate_limit=args.rate_limit,
+        admin_token=args.admin_token or None,
+        seed=args.seed,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         dest="access_tokens",
-        help="a bearer token accepted for the seeded rep (user 1); repeat for more tokens",
+        help="a static bearer token for the seeded rep (user 1): every scope, never expires; "
+        "repeat for more tokens",
     )
     parser.add_argument(
         "--data",
@@ -71,7 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed",
         type=int,
         default=1,
-        help="seed of the generated demo data: the same seed gives the same data (default 1)",
+        help="seed of the generated demo data and of random faults: the same seed gives the "
+        "same data and the same faults (default 1)",
     )
     parser.add_argument(
         "--prospects",
@@ -79,12 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=300,
         help="how many prospects to generate into an empty database (default 300; 100000 works)",
     )
-    parser.add_argument(
-        "--latency-ms",
-        type=_non_negative,
-        default=0,
-        help="add this many milliseconds before answering each request (default 0)",
-    )
+    _add_oauth_flags(parser)
+    _add_limit_and_admin_flags(parser)
+    _add_fault_flags(parser)
     return parser
 
 
@@ -120,7 +302,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"--host {args.host} is not a loopback address; add --allow-remote to allow it"
         )
     if not args.access_tokens:
-        print("sandbox: no --access-token given: every API request will get 401", file=sys.stderr)
+        print(
+            "sandbox: no --access-token given: API requests need an OAuth token "
+            "(/oauth/authorize), else they get 401",
+            file=sys.stderr,
+        )
 
     from .app import create_app
     from .server import bind, serve
@@ -137,7 +323,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 1
     try:
-        settings = SandboxSettings.for_tokens(args.access_tokens, latency_ms=args.latency_ms)
-        return serve(create_app(store, settings), sock)
+        return serve(create_app(store, settings_of(args), faults_of(args)), sock)
     finally:
         store.close()

@@ -80,6 +80,38 @@ def validation_failed(errors: list[ErrorObject]) -> ApiError:
     return ApiError(422, errors)
 
 
+def missing_scope(needed: str) -> ApiError:
+    detail = f"The access token lacks the OAuth scope {needed} this request needs."
+    return ApiError(
+        403, [ErrorObject("unauthorizedOauthScope", "Unauthorized OAuth Scope", detail)]
+    )
+
+
+def rate_limit_exceeded(detail: str, headers: dict[str, str]) -> ApiError:
+    return ApiError(429, [ErrorObject("rateLimitExceeded", "Rate Limit Exceeded", detail)], headers)
+
+
+def maintenance(retry_after: int) -> ApiError:
+    detail = "The server is down for scheduled maintenance; try again later."
+    error = ErrorObject("scheduledServerMaintenance", "Scheduled Server Maintenance", detail)
+    return ApiError(503, [error], {"Retry-After": str(retry_after)})
+
+
+INJECTED = {
+    500: ("internalServerError", "Internal Server Error"),
+    502: ("badGateway", "Bad Gateway"),
+    503: ("serviceUnavailable", "Service Unavailable"),
+    504: ("gatewayTimeout", "Gateway Timeout"),
+}
+
+
+def injected_failure(status: int) -> ApiError:
+    """A 5xx the fault injector answers with (`--error-rate`)."""
+    error_id, title = INJECTED[status]
+    detail = "An injected failure (sandbox fault --error-rate): the request was not handled."
+    return ApiError(status, [ErrorObject(error_id, title, detail)])
+
+
 def internal_error() -> ApiError:
     detail = "The sandbox failed to answer; its log says why."
     return ApiError(500, [ErrorObject("internalServerError", "Internal Server Error", detail)])

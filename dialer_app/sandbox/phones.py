@@ -1,4 +1,12 @@
-"""Building unique phone numbers that `phonenumbers` accepts as valid for their country."""
+"""Building phone numbers from small reserved ranges: unique while a range lasts, then reused.
+
+A draw names a pattern and fallbacks. The factory draws from the first pattern that still has
+unused numbers (a pattern counts as used up after `MISSES` draws in a row hit used or invalid
+numbers); once all are used up, it hands out numbers of any of them again, so a number may then
+belong to several prospects (as a shared line does). Numbers are checked with
+`phonenumbers` unless their pattern is listed as unchecked (a reserved range that its metadata
+leaves out, such as the UK's drama mobiles).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,7 @@ import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumber, PhoneNumberFormat
 
 MAX_ATTEMPTS = 200
+MISSES = 30  # draws in a row that found nothing new: the pattern is used up
 
 
 class _Dialable:
@@ -37,33 +46,48 @@ class _Dialable:
 
 
 class PhoneNumberFactory:
-    """Draws numbers from national patterns (`N` = 2–9, `X` = 0–9), never the same one twice."""
+    """Draws numbers from national patterns (`N` = 2–9, `X` = 0–9), new ones while they last."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, unchecked: frozenset[str] = frozenset()) -> None:
         self._rng = rng
         self._used: set[str] = set()
         self._checks: dict[str, _Dialable] = {}
+        self._unchecked = unchecked
+        self._used_up: set[tuple[str, str]] = set()
 
     def _digits(self, pattern: str) -> str:
         rng = self._rng
         head = pattern.rstrip("X")
         tail = len(pattern) - len(head)
-        digits = "".join(str(rng.randint(2, 9)) if c == "N" else c for c in head)
+        digits = "".join(
+            str(rng.randint(2, 9)) if c == "N" else str(rng.randrange(10)) if c == "X" else c
+            for c in head
+        )
         return digits + str(rng.randrange(10**tail)).zfill(tail) if tail else digits
 
-    def draw(self, region: str, pattern: str) -> PhoneNumber:
-        """A new valid number of `region` (ISO country code) matching `pattern`."""
+    def draw(self, region: str, pattern: str, fallbacks: tuple[str, ...] = ()) -> PhoneNumber:
+        """A number of `region` (ISO country code): new from the first pattern not used up."""
         country_code = phonenumbers.country_code_for_region(region)
         dialable = self._checks.get(region)
         if dialable is None:
             dialable = self._checks[region] = _Dialable(region)
-        for _ in range(MAX_ATTEMPTS):
-            nsn = self._digits(pattern).lstrip("0")
-            e164 = f"+{country_code}{nsn}"
-            if e164 not in self._used and dialable(nsn):
-                self._used.add(e164)
+        chain = (pattern, *fallbacks)
+        for candidate in chain:
+            if (region, candidate) in self._used_up:
+                continue
+            for _ in range(MISSES):
+                nsn = self._digits(candidate).lstrip("0")
+                e164 = f"+{country_code}{nsn}"
+                if e164 not in self._used and (candidate in self._unchecked or dialable(nsn)):
+                    self._used.add(e164)
+                    return PhoneNumber(country_code=country_code, national_number=int(nsn))
+            self._used_up.add((region, candidate))
+        for _ in range(MAX_ATTEMPTS):  # every pattern is used up: hand out a number again
+            again = self._rng.choice(chain)
+            nsn = self._digits(again).lstrip("0")
+            if again in self._unchecked or dialable(nsn):
                 return PhoneNumber(country_code=country_code, national_number=int(nsn))
-        raise ValueError(f"pattern {pattern!r} of {region} yields no new valid number")
+        raise ValueError(f"the patterns {chain!r} of {region} yield no valid number")
 
 
 def e164_of(number: PhoneNumber) -> str:

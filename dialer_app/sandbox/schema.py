@@ -17,6 +17,17 @@ SEARCH_TERMS_INDEXES = (
     "CREATE INDEX IF NOT EXISTS search_terms_owner ON search_terms (type, rid, term)",
 )
 META = "CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT)"
+# OAuth: codes and tokens are stored as SHA-256 hashes, times as epoch seconds.
+OAUTH_TABLES = (
+    "CREATE TABLE IF NOT EXISTS oauth_codes (hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, "
+    "redirect_uri TEXT NOT NULL, scope TEXT NOT NULL, user_id INTEGER NOT NULL, "
+    "expires_at REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS oauth_access (hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL, "
+    "scope TEXT NOT NULL, expires_at REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS oauth_refresh (hash TEXT PRIMARY KEY, client_id TEXT NOT NULL, "
+    "user_id INTEGER NOT NULL, scope TEXT NOT NULL, expires_at REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS oauth_mints (user_id INTEGER PRIMARY KEY, at REAL NOT NULL)",
+)
 
 
 def table_ddl(rtype: ResourceType) -> str:
@@ -45,6 +56,7 @@ def tables() -> Iterator[str]:
     yield from (table_ddl(rtype) for rtype in RESOURCE_TYPES)
     yield SEARCH_TERMS
     yield META
+    yield from OAUTH_TABLES
 
 
 def indexes() -> Iterator[str]:

@@ -3,9 +3,10 @@
 The org has four users (user 1 is the rep the static tokens sign in as), a real org's default
 call dispositions and purposes, three sequences with call steps, and `prospects` people at
 companies in seven countries. Each company has a main line that its people share (often with an
-extension); most people also have a mobile and some a direct line, all valid E.164 numbers for
-their country. Some prospects are opted out of calls, about one in five is in a sequence (with
-an open `sequence_step_call` task when the current step is a call), and some have past calls.
+extension); most people also have a mobile and some a direct line, E.164 numbers from the ranges
+each country reserves for fiction where it has one (`dialer_app.sandbox.seed_data`). Some
+prospects are opted out of calls, about one in five is in a sequence (with an open
+`sequence_step_call` task when the current step is a call), and some have past calls.
 All timestamps are fixed offsets from one instant, never the current time.
 """
 
@@ -45,6 +46,7 @@ from .seed_data import (
     PURPOSES,
     SEQUENCES,
     TITLES,
+    UNCHECKED_RANGES,
     USERS,
     City,
     Country,
@@ -133,7 +135,7 @@ class _Seeder:
     def __init__(self, rng: random.Random, out: _Buffers) -> None:
         self.rng = rng
         self.out = out
-        self.phones = PhoneNumberFactory(rng)
+        self.phones = PhoneNumberFactory(rng, UNCHECKED_RANGES)
         self.next_ids: dict[str, int] = {}
         self.emails: set[str] = set()
         self.formatter = Formatter()
@@ -267,7 +269,7 @@ class _Seeder:
             "updatedAt": stamp(created),
         }
         self.out.add(Row(ACCOUNT.type, account_id, attrs, {"owner": owner}))
-        main_line = self.phones.draw(country.code, city.landline)
+        main_line = self.phones.draw(country.code, city.landline, country.fallback)
         for _ in range(size):
             self.prospect(country, city, account_id, name, domain, owner, main_line)
 
@@ -351,13 +353,14 @@ class _Seeder:
         extension = str(rng.randint(100, 4999)) if rng.random() < 0.6 else None
         yield main_line, "work", extension
         if rng.random() < 0.8:
-            yield self.phones.draw(country.code, rng.choice(country.mobile)), "mobile", None
+            mobile = rng.choice(country.mobile)
+            yield self.phones.draw(country.code, mobile, country.fallback), "mobile", None
         if rng.random() < 0.3:
-            yield self.phones.draw(country.code, city.landline), "work", None
+            yield self.phones.draw(country.code, city.landline, country.fallback), "work", None
         if rng.random() < 0.05:
-            yield self.phones.draw(country.code, city.landline), "home", None
+            yield self.phones.draw(country.code, city.landline, country.fallback), "home", None
         if rng.random() < 0.02:
-            yield self.phones.draw(country.code, city.landline), "voip", None
+            yield self.phones.draw(country.code, city.landline, country.fallback), "voip", None
 
     def phone_number(
         self,

@@ -1,7 +1,20 @@
 """Word lists for the seed: people's names, company names, cities and phone ranges by country.
 
 Phone patterns are national significant numbers: digits stay as written, `N` is a digit 2–9 and
-`X` any digit. Every number the seed builds from them is checked with `phonenumbers`.
+`X` any digit. Demo-mode clicks must not ring a real person, so where a country reserves numbers
+for fiction, every number comes from those ranges:
+
+- United States (NANP): `NPA-555-0100`..`0199`, first in the city's own area code, then in any
+  area code `phonenumbers` knows (≈38,000 numbers).
+- United Kingdom (Ofcom's drama ranges): `020 7946 0xxx`, `0161 496 0xxx`, `0131 496 0xxx`,
+  `0117 496 0xxx`, then the other cities' (`0121`, `0113`, `0114`, `0115`, `0116 496 0xxx`,
+  `0191 498 0xxx`, `028 9649 6xxx`, `029 2018 0xxx`); mobiles `07700 900xxx`, which
+  `phonenumbers` deliberately treats as invalid (listed in `UNCHECKED_RANGES`).
+- France (ARCEP): `01 99 00 xx xx` for every number, landlines and mobiles alike.
+
+Germany, India, Brazil and Japan reserve no such range: their numbers are valid-looking and may
+exist. The ranges are small, so at large `--prospects` numbers repeat once a range is used up
+(`dialer_app.sandbox.phones`). Every other number is checked with `phonenumbers`.
 """
 
 from __future__ import annotations
@@ -29,6 +42,7 @@ class Country:
     tld: str
     cities: tuple[City, ...]
     mobile: tuple[str, ...]
+    fallback: tuple[str, ...] = ()  # patterns to draw from once the first is used up
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -68,6 +82,21 @@ PROSPECT_TAGS = (
     "Churn risk",
 )
 
+# Ofcom's drama ranges of other UK cities: where London's and the rest run out.
+GB_DRAMA_LANDLINES = (
+    "1214960XXX",
+    "1134960XXX",
+    "1144960XXX",
+    "1154960XXX",
+    "1164960XXX",
+    "1914980XXX",
+    "2896496XXX",
+    "2920180XXX",
+)
+FR_FICTION = "19900XXXX"  # +33 1 99 00 xx xx, set aside for films and books
+# Reserved for fiction, yet `phonenumbers` calls them invalid: drawn without its check.
+UNCHECKED_RANGES = frozenset({"7700900XXX"})
+
 COUNTRIES: tuple[Country, ...] = (
     Country(
         code="US",
@@ -92,15 +121,16 @@ COUNTRIES: tuple[Country, ...] = (
         company_suffixes=("Inc.", "LLC", "Corp.", "Co."),
         tld="com",
         cities=(
-            City("New York", "NY", "America/New_York", "212NXXXXXX"),
-            City("Boston", "MA", "America/New_York", "617NXXXXXX"),
-            City("Chicago", "IL", "America/Chicago", "312NXXXXXX"),
-            City("Austin", "TX", "America/Chicago", "512NXXXXXX"),
-            City("Denver", "CO", "America/Denver", "303NXXXXXX"),
-            City("San Francisco", "CA", "America/Los_Angeles", "415NXXXXXX"),
-            City("Seattle", "WA", "America/Los_Angeles", "206NXXXXXX"),
+            City("New York", "NY", "America/New_York", "21255501XX"),
+            City("Boston", "MA", "America/New_York", "61755501XX"),
+            City("Chicago", "IL", "America/Chicago", "31255501XX"),
+            City("Austin", "TX", "America/Chicago", "51255501XX"),
+            City("Denver", "CO", "America/Denver", "30355501XX"),
+            City("San Francisco", "CA", "America/Los_Angeles", "41555501XX"),
+            City("Seattle", "WA", "America/Los_Angeles", "20655501XX"),
         ),
-        mobile=("646NXXXXXX", "917NXXXXXX", "415NXXXXXX", "312NXXXXXX", "737NXXXXXX"),
+        mobile=("64655501XX", "91755501XX", "41555501XX", "31255501XX", "73755501XX"),
+        fallback=("NXX55501XX",),
     ),
     Country(
         code="GB",
@@ -123,12 +153,13 @@ COUNTRIES: tuple[Country, ...] = (
         company_suffixes=("Ltd", "plc", "Group Ltd"),
         tld="co.uk",
         cities=(
-            City("London", "England", "Europe/London", "207XXXXXXX"),
-            City("Manchester", "England", "Europe/London", "161NXXXXXX"),
-            City("Edinburgh", "Scotland", "Europe/London", "131NXXXXXX"),
-            City("Bristol", "England", "Europe/London", "117NXXXXXX"),
+            City("London", "England", "Europe/London", "2079460XXX"),
+            City("Manchester", "England", "Europe/London", "1614960XXX"),
+            City("Edinburgh", "Scotland", "Europe/London", "1314960XXX"),
+            City("Bristol", "England", "Europe/London", "1174960XXX"),
         ),
-        mobile=("74XXXXXXXX", "75XXXXXXXX", "77XXXXXXXX", "78XXXXXXXX", "79XXXXXXXX"),
+        mobile=("7700900XXX",),
+        fallback=GB_DRAMA_LANDLINES,
     ),
     Country(
         code="DE",
@@ -180,12 +211,12 @@ COUNTRIES: tuple[Country, ...] = (
         company_suffixes=("SA", "SAS", "SARL"),
         tld="fr",
         cities=(
-            City("Paris", "Île-de-France", "Europe/Paris", "1NXXXXXXX"),
-            City("Lyon", "Auvergne-Rhône-Alpes", "Europe/Paris", "4NXXXXXXX"),
-            City("Bordeaux", "Nouvelle-Aquitaine", "Europe/Paris", "5NXXXXXXX"),
-            City("Lille", "Hauts-de-France", "Europe/Paris", "3NXXXXXXX"),
+            City("Paris", "Île-de-France", "Europe/Paris", FR_FICTION),
+            City("Lyon", "Auvergne-Rhône-Alpes", "Europe/Paris", FR_FICTION),
+            City("Bordeaux", "Nouvelle-Aquitaine", "Europe/Paris", FR_FICTION),
+            City("Lille", "Hauts-de-France", "Europe/Paris", FR_FICTION),
         ),
-        mobile=("6XXXXXXXX", "7NXXXXXXX"),
+        mobile=(FR_FICTION,),
     ),
     Country(
         code="IN",

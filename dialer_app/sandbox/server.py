@@ -1,4 +1,8 @@
-"""Serving the app with uvicorn on a socket bound here, announcing the port once it answers."""
+"""Serving the app with uvicorn on a socket bound here, announcing the port once it answers.
+
+uvicorn speaks HTTP/1.1 through h11 with `AbortableH11Protocol`, so injected faults can drop a
+connection (`dialer_app.sandbox.connection`).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from types import FrameType
 
 import uvicorn
 from starlette.types import ASGIApp
+
+from .connection import AbortableH11Protocol
 
 READY_PREFIX = "Sandbox listening on "
 
@@ -66,6 +72,7 @@ def serve(app: ASGIApp, sock: socket.socket) -> int:
         log_level="warning",
         access_log=False,
         lifespan="on",
+        http=AbortableH11Protocol,
         timeout_graceful_shutdown=3,
     )
     server = _Server(config, lambda: announce(sock))

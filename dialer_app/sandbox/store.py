@@ -115,6 +115,11 @@ class Store:
     def close(self) -> None:
         self._conn.close()
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """For the database's other tables (OAuth); the same one-thread rule applies."""
+        return self._conn
+
     def create_indexes(self) -> None:
         """After a bulk load into a store opened with `bulk=True`."""
         with self._conn:
@@ -185,6 +190,24 @@ class Store:
             row = Row(rtype.type, new_id, attrs, links)
             self.insert_many(rtype, [row])
         return row
+
+    def update(self, row: Row) -> None:
+        """Replace one resource's attributes and links (not its search terms) and commit."""
+        rtype = BY_TYPE[row.type]
+        columns = ["attrs", *(r.column for r in rtype.to_one), *(a.column for a in rtype.indexed)]
+        values = [
+            _dumps(row.attrs),
+            *(row.links.get(r.name) for r in rtype.to_one),
+            *(_indexed_value(row.attrs.get(a.name), a.folded) for a in rtype.indexed),
+        ]
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        with self._conn:
+            self._conn.execute(
+                f"UPDATE {rtype.table} SET {assignments} WHERE id = ?", [*values, row.id]
+            )
+
+    def count(self, rtype: ResourceType) -> int:
+        return int(self._conn.execute(f"SELECT COUNT(*) FROM {rtype.table}").fetchone()[0])
 
     def delete(self, rtype: ResourceType, rid: int) -> bool:
         with self._conn:

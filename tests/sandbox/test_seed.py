@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -58,9 +59,17 @@ def test_people_come_from_many_countries(org: dict[str, list[Row]]) -> None:
     assert {"America/New_York", "Europe/Berlin", "Asia/Kolkata"} <= zones
 
 
+def _drama_mobile(e164: str) -> bool:
+    """Ofcom's `07700 900xxx`: reserved for fiction, and left out of `phonenumbers` on purpose."""
+    return e164.startswith("+447700900")
+
+
 def test_every_number_is_valid_e164_for_its_country(org: dict[str, list[Row]]) -> None:
     for phone in org["phoneNumber"]:
         number = phonenumbers.parse(phone.attrs["number"])
+        if _drama_mobile(phone.attrs["number"]):
+            assert phone.attrs["phoneType"] == "mobile"
+            continue
         assert phonenumbers.is_valid_number(number), phone.attrs
         assert (
             phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -70,6 +79,26 @@ def test_every_number_is_valid_e164_for_its_country(org: dict[str, list[Row]]) -
         written = phone.attrs["rawNumber"].split(" ext. ")[0]
         region = None if written.startswith("+") else phone.attrs["countryCode"]
         assert phonenumbers.parse(written, region) == number
+
+
+FICTION = {
+    "US": re.compile(r"\+1\d{3}55501\d\d"),
+    "GB": re.compile(
+        r"\+44(20794 60|161496 0|131496 0|117496 0|121496 0|113496 0|114496 0|115496 0"
+        r"|116496 0|191498 0|2896496|2920180 |7700900)\d+".replace(" ", "")
+    ),
+    "FR": re.compile(r"\+3319900\d{4}"),
+}
+
+
+def test_numbers_come_from_ranges_reserved_for_fiction(org: dict[str, list[Row]]) -> None:
+    seen = Counter()
+    for phone in org["phoneNumber"]:
+        pattern = FICTION.get(phone.attrs["countryCode"])
+        if pattern is not None:
+            assert pattern.fullmatch(phone.attrs["number"]), phone.attrs
+            seen[phone.attrs["countryCode"]] += 1
+    assert set(seen) == set(FICTION)
 
 
 def test_main_lines_are_shared_and_extensions_exist(org: dict[str, list[Row]]) -> None:

@@ -8,6 +8,11 @@
 
 Each server exposes `base_url` (`http://127.0.0.1:PORT/api/v2`), `token`, `data_dir`, `pid`,
 `log_path` and `client()` (an `httpx.Client` with the token and JSON:API headers; close it).
+
+Every server is started with an admin token (`admin_token`; pass `admin_token=""` for none), so
+tests can change faults at run time: `server.faults(error_rate=0.5)` (PUT /_admin/faults,
+returns the settings), `server.reset_faults()`, `server.admin("calls/count")` (GET) or
+`server.admin("tokens/expire", method="POST")`, and `server.calls_count()`.
 """
 
 from __future__ import annotations
@@ -20,14 +25,29 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 import pytest
 
 READY_PREFIX = "Sandbox listening on "
+CLIENT_ID = "dialer-demo-client"
+CLIENT_SECRET = "dialer-demo-secret"
+REDIRECT_URI = "http://127.0.0.1:8765/callback"
+APP_SCOPES = (
+    "calls.write calls.read prospects.read phoneNumbers.read callDispositions.read "
+    "callPurposes.read sequenceStates.read sequences.read tasks.read tasks.write users.read"
+)
 JSONAPI = "application/vnd.api+json"
 START_TIMEOUT = 60.0
+
+
+def poll_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Ask `condition` (itself a request to the server) again until true; fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
 
 
 class SandboxStartError(RuntimeError):
@@ -46,9 +66,13 @@ class SandboxServer:
         token: str | None = None,
         extra_args: tuple[str, ...] = (),
         log_path: Path | None = None,
+        admin_token: str | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.token = f"test-{secrets.token_urlsafe(16)}" if token is None else token
+        self.admin_token = (
+            f"admin-{secrets.token_urlsafe(16)}" if admin_token is None else admin_token
+        )
         self.extra_args = extra_args
         self.log_path = log_path or data_dir.with_name(f"{data_dir.name}.log")
         self.origin = ""
@@ -73,6 +97,7 @@ class SandboxServer:
             "--data",
             str(self.data_dir),
             *(("--access-token", self.token) if self.token else ()),
+            *(("--admin-token", self.admin_token) if self.admin_token else ()),
             *self.extra_args,
         ]
 
@@ -149,6 +174,53 @@ class SandboxServer:
             headers["Authorization"] = f"Bearer {self.token}"
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=10, **kwargs)  # type: ignore[arg-type]
 
+    def admin(self, path: str, method: str = "GET", json: object = None) -> Any:
+        """Call `/_admin/<path>` with the admin token; the JSON answer (raises unless 2xx)."""
+        headers = {"Authorization": f"Bearer {self.admin_token}"}
+        with httpx.Client(base_url=f"{self.origin}/_admin/", timeout=10) as client:
+            response = client.request(method, path.lstrip("/"), headers=headers, json=json)
+        response.raise_for_status()
+        return response.json()
+
+    def oauth_code(self, scope: str = APP_SCOPES, redirect_uri: str = REDIRECT_URI) -> str:
+        """Approve a sign-in on the consent form (as a browser would post it); the code."""
+        form = {
+            "client_id": CLIENT_ID,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "scope": scope,
+            "state": "s",
+            "decision": "approve",
+        }
+        with httpx.Client(base_url=self.origin, timeout=10) as client:
+            response = client.post("/oauth/authorize", data=form)
+        assert response.status_code == 302, response.text
+        return httpx.URL(response.headers["location"]).params["code"]
+
+    def sign_in(self, scope: str = APP_SCOPES) -> dict[str, Any]:
+        """A fresh OAuth token set (`access_token`, `refresh_token`, …) for the seeded rep."""
+        form = {
+            "grant_type": "authorization_code",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "redirect_uri": REDIRECT_URI,
+            "code": self.oauth_code(scope),
+        }
+        with httpx.Client(base_url=self.origin, timeout=10) as client:
+            response = client.post("/oauth/token", data=form)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def faults(self, **settings: object) -> dict[str, Any]:
+        """Change some fault settings at run time (the rest stay); all of them after."""
+        return dict(self.admin("faults", method="PUT", json=settings))
+
+    def reset_faults(self) -> dict[str, Any]:
+        return dict(self.admin("reset-faults", method="POST"))
+
+    def calls_count(self) -> int:
+        return int(self.admin("calls/count")["count"])
+
 
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
@@ -164,14 +236,22 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]
 def make_sandbox(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[..., SandboxServer]]:
-    """Start sandboxes of the test's own: `make_sandbox(*extra_args, data_dir=None, token=None)`."""
+    """Start sandboxes of the test's own.
+
+    `make_sandbox(*extra_args, data_dir=None, token=None, admin_token=None)`.
+    """
     servers: list[SandboxServer] = []
 
     def make(
-        *extra_args: str, data_dir: Path | None = None, token: str | None = None
+        *extra_args: str,
+        data_dir: Path | None = None,
+        token: str | None = None,
+        admin_token: str | None = None,
     ) -> SandboxServer:
         directory = data_dir or tmp_path_factory.mktemp("own-sandbox") / "data"
-        server = SandboxServer(directory, token=token, extra_args=extra_args)
+        server = SandboxServer(
+            directory, token=token, extra_args=extra_args, admin_token=admin_token
+        )
         servers.append(server)
         return server.start()
 
