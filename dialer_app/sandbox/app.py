@@ -70,6 +70,17 @@ def _missing(rtype: ResourceType, rid: int) -> ApiError:
     return not_found(f"There is no {rtype.type} with id {rid}.")
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a larger id names nothing
+
+
+def _member_id(request: Request, rtype: ResourceType) -> int:
+    """The `{id}` of a member route; an id no row can have is a 404, not a database error."""
+    rid: int = request.path_params["id"]
+    if rid > MAX_ID:
+        raise _missing(rtype, rid)
+    return rid
+
+
 class Handlers:
     """The endpoints of one app, sharing its database worker and settings."""
 
@@ -109,7 +120,7 @@ class Handlers:
 
     def getter(self, rtype: ResourceType) -> Endpoint:
         async def get_resource(request: Request) -> Response:
-            rid: int = request.path_params["id"]
+            rid = _member_id(request, rtype)
             options = parse_read_options(rtype, request.query_params)
             found = await self.worker.run(
                 read_one, self.worker.store, rtype, rid, options, _api_root(request)
@@ -147,7 +158,7 @@ class Handlers:
         return jsonapi_response({"data": data}, 201, {"Location": data["links"]["self"]})
 
     async def mark_task_complete(self, request: Request) -> Response:
-        rid: int = request.path_params["id"]
+        rid = _member_id(request, TASK)
         body = await request.body()
         if body.strip():  # a body is optional; if sent, it must be JSON:API
             check_media_type(request.headers.get("content-type", ""))
@@ -161,7 +172,7 @@ class Handlers:
         return jsonapi_response({"data": await self._rendered(request, TASK, rid)})
 
     async def delete_call(self, request: Request) -> Response:
-        rid: int = request.path_params["id"]
+        rid = _member_id(request, CALL)
         if not await self.worker.run(self.worker.store.delete, CALL, rid):
             raise _missing(CALL, rid)
         return Response(status_code=204)

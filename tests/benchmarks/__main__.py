@@ -35,6 +35,7 @@ BUDGETS: dict[str, tuple[str, float, str]] = {
     "drain_ratio": (">=", 0.9, "outbox drain throughput ÷ bare httpx POST loop"),
     "rss_after_start_mb": ("<", 150, "resident memory after start (MB)"),
     "rss_after_1000_calls_mb": ("<", 150, "resident memory after 1,000 calls (MB)"),
+    "sandbox_search_p95_ms": ("<", 20, "sandbox: name, email or phone search over HTTP, p95 (ms)"),
     "deb_size_mb": ("<", 80, "Linux package size (MB)"),
 }
 

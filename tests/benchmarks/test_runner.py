@@ -14,6 +14,7 @@ KEYS = {
     "startup_ratio",
     "lookup_p95_ms",
     "lookup_ratio",
+    "sandbox_search_p95_ms",
     "max_loop_stall_ms",
     "enqueue_p99_ms",
     "drain_ratio",
