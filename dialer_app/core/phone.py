@@ -11,6 +11,12 @@ class PhoneNumberError(ValueError):
     """The text is not a phone number this app can call; the message says why."""
 
 
+def looks_like_phone(query: str) -> bool:
+    """Whether a lookup is a phone number (digits and the separators people type) or a name."""
+    digits = sum(ch.isdigit() for ch in query)
+    return digits >= 3 and all(ch.isdigit() or ch in "+-().  /x#" or ch.isspace() for ch in query)
+
+
 def to_e164(text: str, region: str = "US") -> str:
     """`(415) 555-0123` with region US → `+14155550123`; `0044 20 7946 0958` → `+442079460958`.
 

@@ -15,8 +15,10 @@ from ..core.demo import SandboxProcess
 from ..core.outbox import Counts, Entry, Outbox, OutboxError
 from ..core.outreach import OutreachClient, OutreachError
 from ..core.outreach.client import StaticToken
-from ..core.outreach.detail import load_prospect_detail
+from ..core.outreach.detail import ProspectDetail, load_prospect_detail
 from ..core.outreach.models import Disposition, Match, Purpose, User
+from ..core.outreach.tags import org_call_tags
+from ..core.recent import RecentProspects
 from ..core.sync import SyncWorker, sender_id
 from .tasks import TaskRunner
 
@@ -81,7 +83,9 @@ class DialerService(QObject):
         connected(object, str): the signed-in `User` and the backend label ("Demo" or the org).
         connectionFailed(str): could not reach or sign in to Outreach; the text says what to do.
         referenceLoaded(list, list): the org's dispositions and purposes, in their order.
-        searchFinished(str, list): the query and its `Match`es (possibly empty).
+        searchFinished(str, list): the query and Outreach's `Match`es for it (possibly empty).
+        recentFound(str, list): at once, before Outreach answers: recently seen matches.
+        tagsLoaded(list): tags to suggest in the wrap-up (the rep's recent, then the org's).
         searchFailed(str, str): the query and what went wrong.
         prospectLoaded(object): a `ProspectDetail`: numbers, account, sequence, task, last calls.
         prospectFailed(str): what went wrong loading it.
@@ -96,7 +100,9 @@ class DialerService(QObject):
     connected = Signal(object, str)
     connectionFailed = Signal(str)
     referenceLoaded = Signal(list, list)
+    tagsLoaded = Signal(list)
     searchFinished = Signal(str, list)
+    recentFound = Signal(str, list)
     searchFailed = Signal(str, str)
     prospectLoaded = Signal(object)
     prospectFailed = Signal(str)
@@ -113,10 +119,12 @@ class DialerService(QObject):
         outbox: Outbox,
         *,
         region: str = "US",
+        recent: RecentProspects | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
+        self.recent = recent if recent is not None else RecentProspects()
         self._backend_factory = backend_factory
         self._region = region
         self.outbox = outbox
@@ -124,6 +132,7 @@ class DialerService(QObject):
         self.client: OutreachClient | None = None
         self.user: User | None = None
         self.disposition_names: dict[int, str] = {}
+        self.org_tags: list[str] = []
         self._wanted = ""
         self._searching = False
         self._counts_timer = QTimer(self)
@@ -149,13 +158,17 @@ class DialerService(QObject):
 
         At most one lookup is in flight; while it runs only the newest text is kept, so typing
         fast costs one request per answer, and the answer to the last keystroke comes one round
-        trip after the previous answer at worst.
+        trip after the previous answer at worst. Prospects seen recently that match are shown at
+        once; Outreach's answer replaces them.
         """
         query = text.strip()
         self._wanted = query
         if not query:
             self.searchFinished.emit("", [])
             return
+        local = self.recent.search(query, self._region)
+        if local:
+            self.recentFound.emit(query, local)
         if not self._searching:
             self._start_search(query)
 
@@ -173,6 +186,7 @@ class DialerService(QObject):
         if exc is not None:
             self.searchFailed.emit(query, _message(exc))
         else:
+            self.recent.remember(m.prospect for m in matches)
             self.searchFinished.emit(query, matches)
         if self._wanted and self._wanted != query:
             self._start_search(self._wanted)
@@ -182,7 +196,7 @@ class DialerService(QObject):
         self._runner.run(
             load_prospect_detail(self._require_client(), prospect_id, self.disposition_names),
             key="prospect",
-            on_success=self.prospectLoaded.emit,
+            on_success=self._on_prospect_loaded,
             on_error=lambda exc: self.prospectFailed.emit(_message(exc)),
         )
 
@@ -193,6 +207,10 @@ class DialerService(QObject):
         except (OutboxError, ValueError) as exc:
             self.callFailed.emit(str(exc))
             return None
+        if call.attributes.tags:
+            self.recent.use_tags(call.attributes.tags)
+            self.tagsLoaded.emit(self.tag_suggestions())
+        self._save_recent()
         self.callQueued.emit(entry)
         self._emit_counts()  # the rep sees the new call waiting at once
         self.sync.wake()
@@ -228,6 +246,20 @@ class DialerService(QObject):
         )
         self.disposition_names = {d.id: d.name for d in dispositions}
         self.referenceLoaded.emit(dispositions, purposes)
+        self._runner.run(
+            org_call_tags(self.client),
+            key="tags",
+            on_success=self._on_org_tags,
+            on_error=lambda exc: log.warning("could not read the org's tags: %s", exc),
+        )
+
+    def _on_org_tags(self, org_tags: list[str]) -> None:
+        self.org_tags = org_tags
+        self.tagsLoaded.emit(self.tag_suggestions())
+
+    def tag_suggestions(self) -> list[str]:
+        """Tags to suggest: the rep's recent ones first, then the org's most used."""
+        return [*self.recent.tags, *self.org_tags]
 
     async def _search(self, query: str) -> list[Match]:
         return await self._require_client().search(query, region=self._region)
@@ -236,6 +268,17 @@ class DialerService(QObject):
         if self.client is None:
             raise OutreachError("Not connected to Outreach yet.")
         return self.client
+
+    def _on_prospect_loaded(self, detail: ProspectDetail) -> None:
+        self.recent.remember([detail.prospect])
+        self._save_recent()
+        self.prospectLoaded.emit(detail)
+
+    def _save_recent(self) -> None:
+        try:
+            self.recent.save()
+        except OSError as exc:  # only a slower first lookup next time: say so in the log
+            log.warning("could not save recently seen prospects: %s", exc)
 
     def _on_connect_error(self, exc: BaseException) -> None:
         log.warning("connecting failed: %s", exc)

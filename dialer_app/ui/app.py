@@ -20,6 +20,7 @@ from ..core.clock import SystemClock
 from ..core.demo import SandboxProcess
 from ..core.drafts import DraftStore
 from ..core.outbox import Outbox
+from ..core.recent import RecentProspects
 from ..core.session import CallSession
 from ..core.settings import Settings
 from ..services.dialer import Backend, BackendFactory, DialerService, start_demo_backend
@@ -66,7 +67,11 @@ async def _run(app: QApplication, config: AppConfig) -> int:
     outbox = Outbox(outbox_path(config))
     settings = Settings(paths.config_dir() / "settings.json")
     service = DialerService(
-        runner, backend_factory(config), outbox, region=settings.get(setting.REGION)
+        runner,
+        backend_factory(config),
+        outbox,
+        region=settings.get(setting.REGION),
+        recent=RecentProspects(outbox.path.with_name("recent.json")),
     )
     drafts = DraftStore(outbox.path.with_suffix(".draft.json"))
     window = MainWindow(

@@ -75,7 +75,10 @@ class SearchPanel(QWidget):
     def show_error(self, query: str, message: str) -> None:
         if query != self.box.text().strip():
             return
-        self._say(f"Lookup failed: {message} Keep typing to try again.")
+        if self.model.rowCount() and self.results.isVisible():
+            self._say(f"Lookup failed: {message} Showing prospects you saw recently.")
+        else:
+            self._say(f"Lookup failed: {message} Keep typing to try again.")
 
     def _say(self, text: str) -> None:
         self.state.setText(text)

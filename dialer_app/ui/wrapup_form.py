@@ -20,6 +20,7 @@ from ..core.calls import NOTE_MAX, SEQUENCE_ACTIONS
 from ..core.jsonapi import FieldError
 from ..core.outreach.models import Disposition, Purpose
 from ..core.wrapup import WrapUp
+from .tags import TagsEdit
 from .widgets import FieldErrorLabel
 
 SEQUENCE_HINTS = {
@@ -40,9 +41,7 @@ class WrapUpForm(QWidget):
         self.disposition.setAccessibleName("Disposition")
         self.purpose = QComboBox(self)
         self.purpose.setAccessibleName("Call purpose")
-        self.tags = QLineEdit(self)
-        self.tags.setAccessibleName("Tags")
-        self.tags.setPlaceholderText("Comma-separated, e.g. budget, follow-up")
+        self.tags = TagsEdit(self)
         self.notes = QPlainTextEdit(self)
         self.notes.setAccessibleName("Notes")
         self.notes.setPlaceholderText("What was said, what happens next")
@@ -83,7 +82,7 @@ class WrapUpForm(QWidget):
             else:
                 form.addRow("", widget)
             if fields:
-                err = FieldErrorLabel(widget.accessibleName(), self)
+                err = FieldErrorLabel(widget.accessibleName() or label.strip("&"), self)
                 form.addRow("", err)
                 for f in fields:
                     self.errors[f] = err
@@ -120,7 +119,7 @@ class WrapUpForm(QWidget):
         return WrapUp(
             disposition_id=self.disposition.currentData(),
             purpose_id=self.purpose.currentData(),
-            tags=tuple(t.strip() for t in self.tags.text().split(",") if t.strip()),
+            tags=tuple(self.tags.tags()),
             note=self.notes.toPlainText(),
             sequence_action=self.sequence_action.currentData() or "",
             recording_url=self.recording_url.text(),
@@ -147,7 +146,7 @@ class WrapUpForm(QWidget):
             idx = combo.findData(state.get(key))
             if idx >= 0:
                 combo.setCurrentIndex(idx)
-        self.tags.setText(str(state.get("tags") or ""))
+        self.tags.set_tags(str(state.get("tags") or "").split(","))
         self.notes.setPlainText(str(state.get("note") or ""))
         self.recording_url.setText(str(state.get("recording_url") or ""))
 
@@ -155,8 +154,8 @@ class WrapUpForm(QWidget):
         """Call `slot` whenever any field changes."""
         for combo in (self.disposition, self.purpose, self.sequence_action):
             combo.currentIndexChanged.connect(slot)
-        for line in (self.tags, self.recording_url):
-            line.textEdited.connect(slot)
+        self.tags.changed.connect(slot)
+        self.recording_url.textEdited.connect(slot)
         self.notes.textChanged.connect(slot)
 
     def show_errors(self, errors: list[FieldError]) -> None:

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from ..calls import Call, NewCall
 from ..jsonapi import MEDIA_TYPE, Document, ErrorDocument, ErrorObject, Resource
-from ..phone import PhoneNumberError, to_e164
+from ..phone import PhoneNumberError, looks_like_phone, to_e164
 from . import errors as e
 from .models import Disposition, Match, PhoneNumber, Prospect, Purpose, User
 
@@ -145,7 +145,7 @@ class OutreachClient:
                 {"filter[emails]": query, "page[size]": limit, "fields[prospect]": PROSPECT_FIELDS},
             )
             return [Match(Prospect.from_resource(r), "email") for r in doc.resources()]
-        if _looks_like_phone(query):
+        if looks_like_phone(query):
             try:
                 number = to_e164(query, region)
             except PhoneNumberError:
@@ -384,11 +384,6 @@ def _http_error(response: httpx.Response) -> e.HttpError:
     return e.HttpError(
         f"Outreach refused the request ({status}): {detail}", status=status, errors=errors
     )
-
-
-def _looks_like_phone(query: str) -> bool:
-    digits = sum(ch.isdigit() for ch in query)
-    return digits >= 3 and all(ch.isdigit() or ch in "+-().  /x#" or ch.isspace() for ch in query)
 
 
 def _first_int(value: str | None) -> int | None:
