@@ -75,9 +75,8 @@ def test_a_prospect_seen_before_is_found_while_outreach_is_down(
     failed = qtbot.waitSignal(
         service.searchFailed, timeout=15_000, check_params_cb=lambda q, _m: q == last
     )
-    with failed:
-        with qtbot.waitSignal(service.recentFound, timeout=1000) as recent:
-            qtbot.keyClicks(box, prospect.last_name)
+    with failed, qtbot.waitSignal(service.recentFound, timeout=1000) as recent:
+        qtbot.keyClicks(box, prospect.last_name)
     assert prospect.id in [m.prospect.id for m in recent.args[1]]
     assert win.search.results.isVisible()
     assert prospect.id in [
