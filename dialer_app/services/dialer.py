@@ -191,6 +191,10 @@ class DialerService(QObject):
         if self._wanted and self._wanted != query:
             self._start_search(self._wanted)
 
+    def set_region(self, region: str) -> None:
+        """The country numbers typed without + belong to, from the next lookup on."""
+        self._region = region
+
     def open_prospect(self, prospect_id: int) -> None:
         """Load everything the card shows; emits prospectLoaded(ProspectDetail)."""
         self._runner.run(

@@ -7,6 +7,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
 from ..core.session import CallSession, CallState, CallTimes, SessionError, format_elapsed
+from . import shortcuts as keys
 from .widgets import FieldErrorLabel
 
 TICK_MS = 250
@@ -28,9 +29,9 @@ class CallPanel(QWidget):
     def __init__(self, session: CallSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.dial = self._button("Dial", "F5", self._on_dial_clicked)
-        self.answered = self._button("Answered", "F6", self._on_answered_clicked)
-        self.hang_up = self._button("Hang up", "F7", self._on_hang_up_clicked)
+        self.dial = self._button("Dial", keys.DIAL, self._on_dial_clicked)
+        self.answered = self._button("Answered", keys.ANSWERED, self._on_answered_clicked)
+        self.hang_up = self._button("Hang up", keys.HANG_UP, self._on_hang_up_clicked)
         self.elapsed = QLabel("0:00", self)
         self.elapsed.setAccessibleName("Elapsed time")
         font = self.elapsed.font()
@@ -59,11 +60,11 @@ class CallPanel(QWidget):
         self._tick.timeout.connect(self._refresh_elapsed)
         self._refresh()
 
-    def _button(self, text: str, shortcut: str, slot: object) -> QPushButton:
+    def _button(self, text: str, shortcut: keys.Shortcut, slot: object) -> QPushButton:
         button = QPushButton(text, self)
         button.setAccessibleName(text)
-        button.setShortcut(QKeySequence(shortcut))
-        button.setToolTip(f"{text} ({shortcut})")
+        button.setShortcut(QKeySequence(shortcut.keys[0]))
+        button.setToolTip(f"{text} ({shortcut.label})")
         button.clicked.connect(slot)
         return button
 

@@ -102,7 +102,7 @@ class ProspectCard(QFrame):
             shortcut.activated.connect(partial(self._on_number_key, n))
         self._clock = QTimer(self)
         self._clock.setInterval(30_000)
-        self._clock.timeout.connect(self._refresh_local_time)
+        self._clock.timeout.connect(self.refresh_local_time)
         self.clear_prospect()
 
     def show_detail(self, detail: ProspectDetail) -> None:
@@ -136,7 +136,7 @@ class ProspectCard(QFrame):
             self.calls.setText("No calls logged yet.")
         for w in (self.sequence, self.task, self.calls):
             w.show()
-        self._refresh_local_time()
+        self.refresh_local_time()
         self._clock.start()
         if self._compact:
             self._apply_compact()
@@ -209,7 +209,7 @@ class ProspectCard(QFrame):
     def _on_number_clicked(self, number: PhoneNumber) -> None:
         self.dialRequested.emit(number)
 
-    def _refresh_local_time(self) -> None:
+    def refresh_local_time(self) -> None:
         if self.detail is None:
             return
         lt = local_time(

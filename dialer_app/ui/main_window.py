@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
@@ -31,9 +32,13 @@ from ..core.phone import pretty
 from ..core.session import CallSession, CallState
 from ..core.wrapup import CallContext, compose_call, new_vendor_call_id
 from ..services.dialer import DialerService
+from . import shortcuts as keys
 from .call_panel import CallPanel
 from .card import ProspectCard
 from .outbox_view import OutboxDialog
+
+if TYPE_CHECKING:
+    from .settings_dialog import SettingsDialog
 from .resources import app_icon
 from .search_panel import SearchPanel
 from .wrapup_form import WrapUpForm
@@ -135,11 +140,15 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.outbox_label)
         self.statusBar().addPermanentWidget(self.outbox_button)
 
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self._on_log_button_clicked)
-        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search.box.setFocus)
-        QShortcut(QKeySequence("Ctrl+O"), self, activated=self.show_outbox)
-        QShortcut(QKeySequence("Ctrl+M"), self, activated=self.toggle_compact)
+        for shortcut, slot in (
+            (keys.LOG, self._on_log_button_clicked),
+            (keys.FIND, self.search.box.setFocus),
+            (keys.OUTBOX, self.show_outbox),
+            (keys.COMPACT, self.toggle_compact),
+            (keys.SETTINGS, self.show_settings),
+        ):
+            for sequence in shortcut.keys:
+                QShortcut(QKeySequence(sequence), self, activated=slot)
         self.compact_button = QToolButton(self)
         self.compact_button.setText("Compact")
         self.compact_button.setAccessibleName("Compact mode")
@@ -148,6 +157,16 @@ class MainWindow(QMainWindow):
         self.compact_button.setAutoRaise(True)
         self.compact_button.toggled.connect(self.set_compact)
         self.statusBar().addPermanentWidget(self.compact_button)
+        self.settings_button = QToolButton(self)
+        self.settings_button.setText("Settings")
+        self.settings_button.setAccessibleName("Settings")
+        self.settings_button.setToolTip(
+            f"Softphone, phone region, calling hours ({keys.SETTINGS.label})"
+        )
+        self.settings_button.setAutoRaise(True)
+        self.settings_button.clicked.connect(self.show_settings)
+        self.settings_dialog: SettingsDialog | None = None
+        self.statusBar().addPermanentWidget(self.settings_button)
         self._wrap_box = wrap_box
         self._restore_state()
 
@@ -262,6 +281,21 @@ class MainWindow(QMainWindow):
             )
         if self.outbox_dialog is not None and self.outbox_dialog.isVisible():
             self.outbox_dialog.refresh()
+
+    def show_settings(self) -> SettingsDialog:
+        if self.settings_dialog is None:
+            from .settings_dialog import SettingsDialog  # only when asked: it lists every region
+
+            self.settings_dialog = SettingsDialog(self.settings, self)
+            self.settings_dialog.applied.connect(self._on_settings_applied)
+        self.settings_dialog.load()
+        self.settings_dialog.show()
+        self.settings_dialog.raise_()
+        return self.settings_dialog
+
+    def _on_settings_applied(self) -> None:
+        self.service.set_region(self.settings.get(s.REGION))
+        self.card.refresh_local_time()
 
     def show_outbox(self) -> OutboxDialog:
         if self.outbox_dialog is None:

@@ -1,0 +1,67 @@
+"""The settings dialog: values saved only on Save, wrong hours refused next to the field."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QSpinBox, QTableWidget
+
+from dialer_app.core import settings as s
+from dialer_app.ui import shortcuts
+from dialer_app.ui.settings_dialog import SettingsDialog
+from tests.support.qt import by_name
+
+
+def _dialog(qtbot, tmp_path) -> SettingsDialog:
+    dialog = SettingsDialog(s.Settings(tmp_path / "settings.json"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def test_saved_values_survive_a_restart(qtbot, tmp_path) -> None:
+    dialog = _dialog(qtbot, tmp_path)
+    scheme = by_name(dialog, "Softphone link", QComboBox)
+    scheme.setCurrentIndex(scheme.findData("sip"))
+    region = by_name(dialog, "Default phone region", QComboBox)
+    region.setCurrentIndex(region.findData("GB"))
+    assert "United Kingdom" in region.currentText()
+    by_name(dialog, "Calling hours start", QSpinBox).setValue(9)
+    by_name(dialog, "Calling hours end", QSpinBox).setValue(17)
+    with qtbot.waitSignal(dialog.applied):
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    again = s.Settings(tmp_path / "settings.json")
+    assert again.get(s.DIAL_SCHEME) == "sip"
+    assert again.get(s.REGION) == "GB"
+    assert (again.get(s.CALL_HOURS_START), again.get(s.CALL_HOURS_END)) == (9, 17)
+
+
+def test_hours_that_end_before_they_start_are_refused_next_to_the_field(qtbot, tmp_path) -> None:
+    dialog = _dialog(qtbot, tmp_path)
+    by_name(dialog, "Calling hours start", QSpinBox).setValue(18)
+    by_name(dialog, "Calling hours end", QSpinBox).setValue(9)
+    assert dialog.hours_error.isVisible()
+    assert "end after they start" in dialog.hours_error.text()
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel).click()
+    assert s.Settings(tmp_path / "settings.json").get(s.CALL_HOURS_START) == 8  # nothing saved
+
+
+def test_every_shortcut_is_listed(qtbot, tmp_path) -> None:
+    dialog = _dialog(qtbot, tmp_path)
+    table = by_name(dialog, "Keyboard shortcuts", QTableWidget)
+    listed = {table.item(r, 0).text() for r in range(table.rowCount())}
+    assert listed == {sc.label for sc in shortcuts.ALL}
+    assert "Ctrl+Return or Ctrl+Enter" in listed
+
+
+def test_a_new_region_reads_typed_numbers_from_then_on(qtbot, sandbox, make_window) -> None:
+    opened = make_window(sandbox)
+    win = opened.win
+    qtbot.keyClick(win, ",", Qt.KeyboardModifier.ControlModifier)
+    dialog = win.settings_dialog
+    assert dialog is not None and dialog.isVisible()
+    region = by_name(dialog, "Default phone region", QComboBox)
+    region.setCurrentIndex(region.findData("GB"))
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    assert opened.service._region == "GB"
+    assert win.settings.get(s.REGION) == "GB"
