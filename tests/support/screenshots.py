@@ -31,7 +31,10 @@ from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
 from tests.support.qt import by_name
 
-OUT = Path(__file__).resolve().parents[2] / "resources" / "screenshots"
+OUT = Path(
+    os.environ.get("SCREENSHOTS_DIR")
+    or Path(__file__).resolve().parents[2] / "resources" / "screenshots"
+)
 
 
 async def _until(predicate: object) -> None:
