@@ -231,10 +231,12 @@ async def _lookups(
 
             def on_done(query: str, _m: list[object], want: str = text, f: Any = answered) -> None:
                 if query == want.strip() and not f.done():
+                    # Only the paint of Outreach's answer counts, not an earlier paint of
+                    # recently seen prospects.
+                    waiter.future = loop.create_future()
                     f.set_result(True)
 
             service.searchFinished.connect(on_done)
-            waiter.future = loop.create_future()
             started = time.perf_counter()
             QTest.keyClick(box, text[-1])
             await asyncio.wait_for(answered, 30)

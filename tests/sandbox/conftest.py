@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from openapi_schema_validator import OAS30Validator
 
+from tests.support.openapi import spec_dir
 from tests.support.sandbox import SandboxServer
 
-ROOT = Path(__file__).resolve().parents[2]
 Validate = Callable[[str, Any], None]
-
-
-def spec_dir() -> Path:
-    """Where Outreach's published OpenAPI document is: $OUTREACH_SPEC_DIR or ../shared/outreach."""
-    configured = os.environ.get("OUTREACH_SPEC_DIR")
-    return Path(configured) if configured else ROOT.parent / "shared" / "outreach"
 
 
 @pytest.fixture(scope="session")

@@ -74,7 +74,6 @@ def _dark_palette() -> QPalette:
 
 
 async def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         sandbox = SandboxProcess(data_dir=Path(tmp) / "sandbox")
         outbox = Outbox(Path(tmp) / "outbox.sqlite3")
@@ -156,6 +155,7 @@ async def main() -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("QT_API", "pyside6")
+    OUT.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv)
     app.setQuitOnLastWindowClosed(False)
     qasync.run(main())

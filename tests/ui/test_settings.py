@@ -59,7 +59,8 @@ def test_a_new_region_reads_typed_numbers_from_then_on(qtbot, sandbox, make_wind
     win = opened.win
     qtbot.keyClick(win, ",", Qt.KeyboardModifier.ControlModifier)
     dialog = win.settings_dialog
-    assert dialog is not None and dialog.isVisible()
+    assert dialog is not None
+    assert dialog.isVisible()
     region = by_name(dialog, "Default phone region", QComboBox)
     region.setCurrentIndex(region.findData("GB"))
     dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()

@@ -1,4 +1,4 @@
-"""With Outreach answering in 2 s, the window keeps painting and taking input; logging never waits."""
+"""Outreach answering in 2 s: the window keeps painting and taking input; logging never waits."""
 
 from __future__ import annotations
 
