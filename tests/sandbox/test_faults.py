@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.sandbox import JSONAPI, SandboxServer
+from tests.support.sandbox import JSONAPI, SandboxServer, serve_for
 
 MakeSandbox = Callable[..., SandboxServer]
 POST_HEADERS = {"Content-Type": JSONAPI}
@@ -18,13 +18,7 @@ POST_HEADERS = {"Content-Type": JSONAPI}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    directory = tmp_path_factory.mktemp("faults") / "data"
-    sandbox = SandboxServer(directory, extra_args=("--prospects", "5", "--seed", "3"))
-    sandbox.start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
+    yield from serve_for(tmp_path_factory, "faults", "--prospects", "5", "--seed", "3")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.openapi import openapi, spec_dir
-from tests.support.sandbox import SandboxServer
+from tests.support.sandbox import SandboxServer, serve_for
 
 schemathesis = pytest.importorskip("schemathesis")
 from schemathesis.checks import (  # noqa: E402
@@ -56,12 +56,7 @@ OPERATIONS = _implemented()
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     """A sandbox of this module's own: the run creates and deletes calls at random."""
-    sandbox = SandboxServer(tmp_path_factory.mktemp("fidelity") / "data")
-    sandbox.start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
+    yield from serve_for(tmp_path_factory, "fidelity")
 
 
 @pytest.fixture(scope="module")

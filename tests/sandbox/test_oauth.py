@@ -15,6 +15,7 @@ from tests.support.sandbox import (
     REDIRECT_URI,
     SandboxServer,
     poll_until,
+    serve_for,
 )
 
 MakeSandbox = Callable[..., SandboxServer]
@@ -30,13 +31,7 @@ AUTHORIZE = {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     """Consent page on, no mint interval: each test signs in as often as it likes."""
-    directory = tmp_path_factory.mktemp("oauth") / "data"
-    sandbox = SandboxServer(directory, extra_args=("--prospects", "5", "--mint-interval", "0"))
-    sandbox.start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
+    yield from serve_for(tmp_path_factory, "oauth", "--prospects", "5", "--mint-interval", "0")
 
 
 @pytest.fixture

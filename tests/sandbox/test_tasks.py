@@ -9,18 +9,14 @@ import httpx
 import pytest
 
 from tests.sandbox.conftest import Validate
-from tests.support.sandbox import SandboxServer
+from tests.support.sandbox import SandboxServer, serve_for
 
 ACTION = "/tasks/{}/actions/markComplete"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    sandbox = SandboxServer(tmp_path_factory.mktemp("tasks") / "data").start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
+    yield from serve_for(tmp_path_factory, "tasks")
 
 
 @pytest.fixture

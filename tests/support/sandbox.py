@@ -222,14 +222,21 @@ class SandboxServer:
         return int(self.admin("calls/count")["count"])
 
 
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    """A sandbox shared by the whole session (seed 1, 300 prospects)."""
-    server = SandboxServer(tmp_path_factory.mktemp("sandbox") / "data").start()
+def serve_for(
+    tmp_path_factory: pytest.TempPathFactory, name: str, *extra_args: str
+) -> Iterator[SandboxServer]:
+    """Body of a fixture: a sandbox with data under a fresh `name` directory, stopped after."""
+    server = SandboxServer(tmp_path_factory.mktemp(name) / "data", extra_args=extra_args).start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    """A sandbox shared by the whole session (seed 1, 300 prospects)."""
+    yield from serve_for(tmp_path_factory, "sandbox")
 
 
 @pytest.fixture
