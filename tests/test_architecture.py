@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import pkgutil
 import subprocess
 import sys
@@ -38,4 +39,18 @@ def test_importing_all_of_core_loads_no_qt() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert len(modules) > 5
+    assert out.strip() == "[]"
+
+
+def test_the_window_paints_before_the_network_stack_loads() -> None:
+    """`ui.app` builds and paints the window first; what it imports for that must stay light."""
+    heavy = ("pydantic", "httpx", "qasync", "phonenumbers", "sqlite3", "asyncio")
+    code = (
+        "import sys, dialer_app.cli, dialer_app.ui.app\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout
     assert out.strip() == "[]"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -32,35 +32,54 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from .jsonapi import FieldError, JsonObject, Resource, ResourceIdentifier, pointer_for
-
-Direction = Literal["inbound", "outbound"]
-Outcome = Literal["Answered", "Not Answered"]
-SequenceAction = Literal["Advance", "Finish", "Finish - No Reply", "Finish - Replied"]
-UserCallType = Literal["bridge", "voip"]
-
-DIRECTIONS: tuple[Direction, ...] = ("inbound", "outbound")
-OUTCOMES: tuple[Outcome, ...] = ("Answered", "Not Answered")
-SEQUENCE_ACTIONS: tuple[SequenceAction, ...] = (
-    "Advance",
-    "Finish",
-    "Finish - No Reply",
-    "Finish - Replied",
+from .terms import (
+    DIRECTIONS as DIRECTIONS,
 )
-USER_CALL_TYPES: tuple[UserCallType, ...] = ("bridge", "voip")
-
-NOTE_MAX = 65_535
-SHORT_TEXT_MAX = 255
-VENDOR_CALL_ID_MAX = 63
-VOICEMAIL_URL_MAX = 1_024
-
-READ_ONLY_ATTRIBUTES = frozenset(
-    {"createdAt", "updatedAt", "state", "stateChangedAt", "uid", "voicemailRecordingUrl"}
+from .terms import (
+    NOTE_MAX as NOTE_MAX,
 )
-
-
-def format_utc(value: datetime) -> str:
-    """`2023-09-25T18:06:38.000Z`: UTC, milliseconds, `Z` — the form Outreach uses."""
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+from .terms import (
+    OUTCOMES as OUTCOMES,
+)
+from .terms import (
+    READ_ONLY_ATTRIBUTES as READ_ONLY_ATTRIBUTES,
+)
+from .terms import (
+    SEQUENCE_ACTIONS as SEQUENCE_ACTIONS,
+)
+from .terms import (
+    SHORT_TEXT_MAX as SHORT_TEXT_MAX,
+)
+from .terms import (
+    USER_CALL_TYPES as USER_CALL_TYPES,
+)
+from .terms import (
+    VENDOR_CALL_ID_MAX as VENDOR_CALL_ID_MAX,
+)
+from .terms import (
+    VOICEMAIL_URL_MAX as VOICEMAIL_URL_MAX,
+)
+from .terms import (  # re-exported: the call's vocabulary lives there, free of pydantic
+    CallValidationError as CallValidationError,
+)
+from .terms import (
+    Direction as Direction,
+)
+from .terms import (
+    Outcome as Outcome,
+)
+from .terms import (
+    SequenceAction as SequenceAction,
+)
+from .terms import (
+    UserCallType as UserCallType,
+)
+from .terms import (
+    format_utc as format_utc,
+)
+from .terms import (
+    outcome_for as outcome_for,
+)
 
 
 def _must_be_text_or_datetime(value: object) -> object:
@@ -223,14 +242,6 @@ class _BadLinkage:
         self.raw = raw
 
 
-class CallValidationError(ValueError):
-    """A call document broke the contract; `errors` names each field and what is wrong."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(str(e) for e in errors) or "invalid call")
-        self.errors = errors
-
-
 class NewCall(BaseModel):
     """A call to create: writable attributes plus relationship linkage."""
 
@@ -348,8 +359,3 @@ def _message(name: str, err: ErrorDetails) -> str:
     if kind in ("int_type", "int_parsing"):
         return "must link an integer id"
     return err["msg"]
-
-
-def outcome_for(answered_at: datetime | None) -> Outcome:
-    """The outcome a call's timestamps imply: answered when it has an `answeredAt`."""
-    return "Answered" if answered_at is not None else "Not Answered"

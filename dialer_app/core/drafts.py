@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .calls import Direction
 from .session import CallState, CallTimes
+from .terms import Direction
 
 VERSION = 1
 

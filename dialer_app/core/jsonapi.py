@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+
+from .terms import FieldError as FieldError  # re-exported
 
 MEDIA_TYPE = "application/vnd.api+json"
 
@@ -154,18 +155,6 @@ class ErrorDocument(BaseModel):
             if err.source is not None and err.source.pointer and err.field:
                 out.append(FieldError(err.source.pointer, err.field, err.message))
         return out
-
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    """A problem with one field of a request body, located by its JSON pointer."""
-
-    pointer: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
 
 
 def field_from_pointer(pointer: str) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import phonenumbers
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    pass
 
 MAX_INPUT = 64
 
@@ -23,6 +26,8 @@ def to_e164(text: str, region: str = "US") -> str:
     A leading `00` is taken as the international prefix. Extensions are dropped from the E.164
     form (see `extension_of`). Invalid or impossible numbers raise PhoneNumberError.
     """
+    import phonenumbers  # on first use: the window's start does not pay its ~50 ms
+
     raw = text.strip()
     if not raw:
         raise PhoneNumberError("Enter a phone number.")
@@ -41,6 +46,8 @@ def to_e164(text: str, region: str = "US") -> str:
 
 def extension_of(text: str, region: str = "US") -> str:
     """The extension part of a number (`+1 415 555 0123 ext. 12` → `12`), or ``""``."""
+    import phonenumbers  # on first use: the window's start does not pay its ~50 ms
+
     try:
         parsed = phonenumbers.parse(text.strip(), region.upper())
     except phonenumbers.NumberParseException:
@@ -50,6 +57,8 @@ def extension_of(text: str, region: str = "US") -> str:
 
 def pretty(e164: str) -> str:
     """An E.164 number in international format for display (`+1 415-555-0123`)."""
+    import phonenumbers  # on first use: the window's start does not pay its ~50 ms
+
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -15,8 +15,8 @@ import itertools
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from .calls import Direction, Outcome, outcome_for
 from .clock import Clock
+from .terms import Direction, Outcome, outcome_for
 
 
 class CallState(enum.Enum):

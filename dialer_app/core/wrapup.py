@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import APP_NAME
-from .calls import CallValidationError, NewCall
-from .jsonapi import FieldError
 from .session import CallTimes
+from .terms import CallValidationError, FieldError
+
+if TYPE_CHECKING:
+    from .calls import NewCall as NewCall
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,8 @@ def compose_call(
             "relationships": relationships,
         }
     }
+    from .calls import NewCall  # the models load on the first call, not with the window
+
     call = NewCall.from_document(body)
     try:
         call.attributes.model_dump(mode="json")

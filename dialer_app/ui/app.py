@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import qasync
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon  # before qasync: it binds PySide6
 
 from .. import APP_ID, APP_NAME, __version__
 from ..core import paths
-from ..core import settings as setting
 from ..core.clock import SystemClock
-from ..core.demo import SandboxProcess
 from ..core.drafts import DraftStore
-from ..core.outbox import Outbox
-from ..core.recent import RecentProspects
 from ..core.session import CallSession
 from ..core.settings import Settings
-from ..services.dialer import Backend, BackendFactory, DialerService, start_demo_backend
-from ..services.tasks import TaskRunner
 from .main_window import MainWindow
 from .probe import PROBE_ENV, FirstPaintProbe
 from .resources import app_icon
-from .tray import Tray
+
+if TYPE_CHECKING:
+    from ..services.dialer import BackendFactory, DialerService
+    from .tray import Tray
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +37,9 @@ class AppConfig:
 
 def backend_factory(config: AppConfig) -> BackendFactory:
     """How to reach Outreach: the given API and token, or a demo sandbox of our own."""
+    from ..core.demo import SandboxProcess
+    from ..services.dialer import Backend, start_demo_backend
+
     if config.api_base_url and config.access_token:
         url, token = config.api_base_url, config.access_token
 
@@ -62,32 +61,32 @@ def outbox_path(config: AppConfig) -> Path:
     return paths.data_dir() / "outbox-demo.sqlite3"
 
 
-async def _run(app: QApplication, config: AppConfig) -> int:
+async def _run(window: MainWindow, config: AppConfig, closed_early: list[bool]) -> int:
+    """Everything after the first paint: the network stack, the outbox, the service."""
+    import asyncio
+
+    from ..core import settings as setting
+    from ..core.outbox import Outbox
+    from ..core.recent import RecentProspects
+    from ..services.dialer import DialerService
+    from ..services.tasks import TaskRunner
+
     runner = TaskRunner()
     outbox = Outbox(outbox_path(config))
-    settings = Settings(paths.config_dir() / "settings.json")
     service = DialerService(
         runner,
         backend_factory(config),
         outbox,
-        region=settings.get(setting.REGION),
+        region=window.settings.get(setting.REGION),
         recent=RecentProspects(outbox.path.with_name("recent.json")),
     )
-    drafts = DraftStore(outbox.path.with_suffix(".draft.json"))
-    window = MainWindow(
-        service,
-        CallSession(SystemClock()),
-        drafts,
-        settings,
-        state_file=paths.config_dir() / "window.ini",
-    )
+    window.attach(service)
     tray = _tray(window, service)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
+    if closed_early:  # closed before the loop ran (the start-up probe does that)
+        closed.set()
     runner.failed.connect(window.statusBar().showMessage)
-    if os.environ.get(PROBE_ENV):
-        FirstPaintProbe(window)
-    window.show()
     service.start()
     await closed.wait()
     if tray is not None:
@@ -101,6 +100,8 @@ def _tray(window: MainWindow, service: DialerService) -> Tray | None:
     """A tray icon where the desktop has a tray: open, compact, quit, and the sync state."""
     if not QSystemTrayIcon.isSystemTrayAvailable():
         return None
+    from .tray import Tray
+
     tray = Tray(window)
     tray.open_action.triggered.connect(window.showNormal)
     tray.open_action.triggered.connect(window.raise_)
@@ -113,6 +114,11 @@ def _tray(window: MainWindow, service: DialerService) -> Tray | None:
 
 
 def run_app(config: AppConfig) -> int:
+    """Start in two steps: build and paint the window, then load the rest behind it.
+
+    The window needs only Qt and the light parts of `core`; qasync, httpx, pydantic and the
+    outbox load after its first paint, while the rep already sees it ("Connecting…").
+    """
     logging.basicConfig(level=os.environ.get("DIALER_LOG_LEVEL", "WARNING"))
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
@@ -121,4 +127,20 @@ def run_app(config: AppConfig) -> int:
     app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(app_icon())
-    return qasync.run(_run(app, config))
+    window = MainWindow(
+        None,
+        CallSession(SystemClock()),
+        DraftStore(outbox_path(config).with_suffix(".draft.json")),
+        Settings(paths.config_dir() / "settings.json"),
+        state_file=paths.config_dir() / "window.ini",
+    )
+    closed_early: list[bool] = []
+    window.closed.connect(lambda: closed_early.append(True))
+    if os.environ.get(PROBE_ENV):
+        FirstPaintProbe(window)
+    window.show()
+    app.processEvents()  # the first paint, before the heavy imports below
+
+    import qasync
+
+    return int(qasync.run(_run(window, config, closed_early)))

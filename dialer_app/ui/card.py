@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -12,9 +13,11 @@ from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..core import settings as s
 from ..core.hours import local_time
-from ..core.outreach.detail import ProspectDetail
 from ..core.outreach.models import PhoneNumber
 from ..core.phone import pretty
+
+if TYPE_CHECKING:
+    from ..core.outreach.detail import ProspectDetail
 
 WARN = "color: #b3261e; font-weight: bold;"
 MAX_NUMBER_KEYS = 9

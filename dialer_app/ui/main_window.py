@@ -22,26 +22,25 @@ from PySide6.QtWidgets import (
 
 from .. import APP_NAME
 from ..core import settings as s
-from ..core.calls import CallValidationError
 from ..core.drafts import Draft, DraftStore
-from ..core.jsonapi import FieldError
-from ..core.outbox import Counts, Entry
-from ..core.outreach.detail import ProspectDetail
 from ..core.outreach.models import Disposition, Match, PhoneNumber, Prospect, Purpose, User
 from ..core.phone import pretty
 from ..core.session import CallSession, CallState
+from ..core.terms import CallValidationError, FieldError
 from ..core.wrapup import CallContext, compose_call, new_vendor_call_id
-from ..services.dialer import DialerService
 from . import shortcuts as keys
 from .call_panel import CallPanel
 from .card import ProspectCard
-from .outbox_view import OutboxDialog
-
-if TYPE_CHECKING:
-    from .settings_dialog import SettingsDialog
 from .resources import app_icon
 from .search_panel import SearchPanel
 from .wrapup_form import WrapUpForm
+
+if TYPE_CHECKING:  # the window is built and painted before these load (see `ui.app`)
+    from ..core.outbox import Counts, Entry
+    from ..core.outreach.detail import ProspectDetail
+    from ..services.dialer import DialerService
+    from .outbox_view import OutboxDialog
+    from .settings_dialog import SettingsDialog
 
 DRAFT_DEBOUNCE_MS = 300
 TIME_FIELDS = {"dialedAt", "answeredAt", "completedAt", "returnedAt", "direction"}
@@ -63,7 +62,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        service: DialerService,
+        service: DialerService | None,
         session: CallSession,
         drafts: DraftStore | None = None,
         settings: s.Settings | None = None,
@@ -75,7 +74,7 @@ class MainWindow(QMainWindow):
         self._state = QSettings(str(state_file), QSettings.Format.IniFormat) if state_file else None
         self.compact = False
         self._full_size = QSize(460, 860)
-        self.service = service
+        self.service: DialerService = None  # type: ignore[assignment]  # set by attach()
         self.drafts = drafts
         self.settings = settings or s.Settings()
         self._hand_off = hand_off or _open_with_os
@@ -170,19 +169,30 @@ class MainWindow(QMainWindow):
         self._wrap_box = wrap_box
         self._restore_state()
 
-        self.search.queryChanged.connect(service.search)
         self.search.matchChosen.connect(self._on_search_match_chosen)
         self.card.dialRequested.connect(self._on_card_dial_requested)
         self.log_button.clicked.connect(self._on_log_button_clicked)
         self.call.stateChanged.connect(self._on_call_state_changed)
-        service.connecting.connect(self._on_service_connecting)
-        service.connected.connect(self._on_service_connected)
-        self._on_service_outbox_changed(service.counts())
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DEBOUNCE_MS)
         self._draft_timer.timeout.connect(self.save_draft)
         self.wrapup.connect_changed(self._draft_timer.start)
+        self.search.box.setFocus()
+        if service is not None:
+            self.attach(service)
+
+    def attach(self, service: DialerService) -> None:
+        """Connect the window to the service (once). Until then it shows, but does nothing.
+
+        The app paints the window first and attaches the service after, so the rep sees the
+        window before the network stack has even loaded.
+        """
+        self.service = service
+        self.search.queryChanged.connect(service.search)
+        service.connecting.connect(self._on_service_connecting)
+        service.connected.connect(self._on_service_connected)
+        self._on_service_outbox_changed(service.counts())
         service.connectionFailed.connect(self._on_service_connection_failed)
         service.referenceLoaded.connect(self._on_service_reference_loaded)
         service.tagsLoaded.connect(self.wrapup.tags.set_suggestions)
@@ -196,7 +206,6 @@ class MainWindow(QMainWindow):
         service.callParked.connect(self._on_service_call_parked)
         service.callFailed.connect(self._on_service_call_failed)
         service.outboxChanged.connect(self._on_service_outbox_changed)
-        self.search.box.setFocus()
 
     # -- service → window -------------------------------------------------------------------
 
@@ -299,6 +308,8 @@ class MainWindow(QMainWindow):
 
     def show_outbox(self) -> OutboxDialog:
         if self.outbox_dialog is None:
+            from .outbox_view import OutboxDialog
+
             self.outbox_dialog = OutboxDialog(self.service.outbox, self)
             self.outbox_dialog.on_wake = self.service.sync.wake
         self.outbox_dialog.refresh()

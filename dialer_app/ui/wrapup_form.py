@@ -16,9 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.calls import NOTE_MAX, SEQUENCE_ACTIONS
-from ..core.jsonapi import FieldError
 from ..core.outreach.models import Disposition, Purpose
+from ..core.terms import NOTE_MAX, SEQUENCE_ACTIONS, FieldError
 from ..core.wrapup import WrapUp
 from .tags import TagsEdit
 from .widgets import FieldErrorLabel

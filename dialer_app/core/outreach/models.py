@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..jsonapi import Resource
+if TYPE_CHECKING:  # read from a Resource, built without pydantic: the window imports these
+    from ..jsonapi import Resource
 
 
 def _text(attrs: dict[str, Any], name: str) -> str:
