@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +32,36 @@ def _prospect_from_json(raw: dict[str, Any]) -> Prospect:
     return Prospect(**fields, phone_numbers=numbers)
 
 
-def _reason(prospect: Prospect, query: str, e164: str | None) -> str | None:
-    if e164 is not None:
-        return f"phone {e164}" if any(n.number == e164 for n in prospect.phone_numbers) else None
-    q = " ".join(query.lower().split())
-    if "@" in q:
-        return "email" if any(e.lower().startswith(q) for e in prospect.emails) else None
-    names = (prospect.first_name, prospect.last_name, f"{prospect.first_name} {prospect.last_name}")
-    if any(n.lower().startswith(q) for n in names if n):
-        return "name"
-    if prospect.company and prospect.company.lower().startswith(q):
-        return "company"
-    return None
+@dataclass(frozen=True, slots=True)
+class _Keys:
+    """What a lookup compares, lower-cased once when the prospect is remembered."""
+
+    names: tuple[str, ...]
+    emails: tuple[str, ...]
+    company: str
+    numbers: frozenset[str]
+
+    @classmethod
+    def of(cls, p: Prospect) -> _Keys:
+        full = f"{p.first_name} {p.last_name}"
+        names = tuple(n.lower() for n in (p.first_name, p.last_name, full) if n.strip())
+        return cls(
+            names=names,
+            emails=tuple(e.lower() for e in p.emails),
+            company=p.company.lower(),
+            numbers=frozenset(n.number for n in p.phone_numbers),
+        )
+
+    def reason(self, q: str, e164: str | None) -> str | None:
+        if e164 is not None:
+            return f"phone {e164}" if e164 in self.numbers else None
+        if "@" in q:
+            return "email" if any(e.startswith(q) for e in self.emails) else None
+        if any(n.startswith(q) for n in self.names):
+            return "name"
+        if self.company and self.company.startswith(q):
+            return "company"
+        return None
 
 
 class RecentProspects:
@@ -53,6 +71,7 @@ class RecentProspects:
         self.path = path
         self.capacity = capacity
         self._prospects: dict[int, Prospect] = {}  # insertion order: oldest first
+        self._keys: dict[int, _Keys] = {}
         self._tags: list[str] = []  # newest first
         if path is not None:
             self._load(path)
@@ -61,11 +80,14 @@ class RecentProspects:
         """Keep these prospects (a fuller record — with numbers — replaces a thinner one)."""
         for p in prospects:
             old = self._prospects.pop(p.id, None)
+            self._keys.pop(p.id, None)
             if old is not None and old.phone_numbers and not p.phone_numbers:
                 p = Prospect(**{**_as_fields(p), "phone_numbers": old.phone_numbers})
             self._prospects[p.id] = p
+            self._keys[p.id] = _Keys.of(p)
         while len(self._prospects) > self.capacity:
-            del self._prospects[next(iter(self._prospects))]
+            oldest = next(iter(self._prospects))
+            del self._prospects[oldest], self._keys[oldest]
 
     def search(self, query: str, region: str = "US", limit: int = 20) -> list[Match]:
         """Matches among the remembered prospects, newest first, each saying why it matched."""
@@ -78,11 +100,12 @@ class RecentProspects:
                 e164 = to_e164(query, region)
             except PhoneNumberError:
                 return []
+        q = " ".join(query.lower().split())
         out: list[Match] = []
-        for prospect in reversed(self._prospects.values()):
-            reason = _reason(prospect, query, e164)
+        for pid in reversed(self._keys):
+            reason = self._keys[pid].reason(q, e164)
             if reason is not None:
-                out.append(Match(prospect, reason))
+                out.append(Match(self._prospects[pid], reason))
                 if len(out) == limit:
                     break
         return out

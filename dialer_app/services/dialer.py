@@ -134,6 +134,7 @@ class DialerService(QObject):
         self.disposition_names: dict[int, str] = {}
         self.org_tags: list[str] = []
         self._wanted = ""
+        self._answered = ""
         self._searching = False
         self._counts_timer = QTimer(self)
         self._counts_timer.setSingleShot(True)
@@ -166,11 +167,19 @@ class DialerService(QObject):
         if not query:
             self.searchFinished.emit("", [])
             return
+        if not self._searching:
+            self._start_search(query)
+        try:  # after the request is on its way: the local scan overlaps the network wait
+            asyncio.get_running_loop().call_soon(self._show_recent, query)
+        except RuntimeError:  # no loop running (a script driving the service directly)
+            self._show_recent(query)
+
+    def _show_recent(self, query: str) -> None:
+        if query != self._wanted or query == self._answered:
+            return  # typing moved on, or Outreach already answered this query
         local = self.recent.search(query, self._region)
         if local:
             self.recentFound.emit(query, local)
-        if not self._searching:
-            self._start_search(query)
 
     def _start_search(self, query: str) -> None:
         self._searching = True
@@ -186,6 +195,7 @@ class DialerService(QObject):
         if exc is not None:
             self.searchFailed.emit(query, _message(exc))
         else:
+            self._answered = query
             self.recent.remember(m.prospect for m in matches)
             self.searchFinished.emit(query, matches)
         if self._wanted and self._wanted != query:
