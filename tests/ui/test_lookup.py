@@ -40,3 +40,16 @@ def test_several_matches_are_listed_and_never_opened_for_the_rep(qtbot, sandbox,
     assert win.prospect is None
     assert "pick one" in win.search.state.text()
     assert by_name(win, "Prospect card", QFrame).isVisible()
+
+
+def test_the_matches_model_is_a_well_behaved_qt_model(qtmodeltester, qtbot, sandbox, make_window):
+    opened = make_window(sandbox)
+    win = opened.win
+    box = by_name(win, "Prospect search", QLineEdit)
+    type_query(qtbot, opened.service, box, "a")
+    assert win.search.model.rowCount() > 1
+    qtmodeltester.check(win.search.model)
+    box.clear()
+    type_query(qtbot, opened.service, box, "zzqxj")
+    assert win.search.model.rowCount() == 0
+    qtmodeltester.check(win.search.model)  # and empty
