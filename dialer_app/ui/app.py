@@ -107,7 +107,8 @@ def _tray(window: MainWindow, service: DialerService) -> Tray | None:
     return tray
 
 
-def run_app(config: AppConfig) -> int:
+def create_application() -> QApplication:
+    """The QApplication, named and iconed; the app quits when `_run` returns, not on close."""
     logging.basicConfig(level=os.environ.get("DIALER_LOG_LEVEL", "WARNING"))
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
@@ -116,4 +117,9 @@ def run_app(config: AppConfig) -> int:
     app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(app_icon())
+    return app
+
+
+def run_app(config: AppConfig) -> int:
+    app = create_application()
     return qasync.run(_run(app, config))
