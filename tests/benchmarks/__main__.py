@@ -45,7 +45,8 @@ def _meets(key: str, value: float) -> bool:
 
 
 def _deb_size_mb() -> float | None:
-    debs = sorted((ROOT / "packaging").rglob("*.deb"))
+    """The newest .deb in dist/, where packaging/linux/build_deb.py (and its test) put it."""
+    debs = sorted((ROOT / "dist").glob("*.deb"), key=lambda deb: deb.stat().st_mtime)
     return debs[-1].stat().st_size / 1_000_000 if debs else None
 
 
