@@ -30,7 +30,8 @@ PACKAGE = "dialer-companion"
 PREFIX = Path("opt") / PACKAGE
 # What the frozen app takes from the system instead of bundling (see the README's Install
 # section): OpenGL/EGL (libglvnd), fontconfig's configuration and fonts, and xcb for X11. The
-# bundled libstdc++ needs glibc 2.36. Wayland works natively with the Recommends, else via X.
+# bundled libstdc++ and libexpat need glibc 2.36. Wayland works natively with the Recommends,
+# else via X.
 DEPENDS = "libc6 (>= 2.36), libgl1, libegl1, libfontconfig1, libxcb1"
 RECOMMENDS = "libwayland-client0, libwayland-cursor0, libwayland-egl1"
 
