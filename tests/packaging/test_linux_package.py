@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "dialer-companion"
 BUDGET_MB = 80
 SCRATCH_ENV = "DIALER_PACKAGING_SCRATCH_ROOT"  # set: a scratch root even as root
+WAYLAND_LIBRARIES = ("libwayland-client.so.0", "libwayland-cursor.so.0", "libwayland-egl.so.1")
 # Lines the installed app may print on stderr without failing the test.
 # WORKAROUND: the offscreen platform plugin warns on every top-level show(); it says nothing
 # about the app, only that this plugin has no window manager to pass size hints to.
@@ -149,6 +150,79 @@ def _unexpected(stderr: str) -> list[str]:
     ]
 
 
+def _linked_libraries(folder: Path) -> tuple[dict[str, set[str]], set[str]]:
+    """What the bundled ELF files link to: per file, the libraries found nowhere; and the paths
+    of those the system provides."""
+    folder = folder.resolve()
+    search = f"{folder / '_internal'}:{folder / '_internal' / 'PySide6' / 'Qt' / 'lib'}"
+    missing: dict[str, set[str]] = {}
+    from_system: set[str] = set()
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        with path.open("rb") as f:
+            if f.read(4) != b"\x7fELF":
+                continue
+        out = subprocess.run(
+            ["ldd", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={"LD_LIBRARY_PATH": search, "PATH": "/usr/bin:/bin"},
+        ).stdout
+        for line in out.splitlines():
+            if "not found" in line:
+                missing.setdefault(str(path.relative_to(folder)), set()).add(line.split()[0])
+            elif " => /" in line:
+                target = line.split(" => ")[1].split(" (")[0]
+                if not os.path.realpath(target).startswith(f"{folder}/"):
+                    from_system.add(target)
+    return missing, from_system
+
+
+def _owners(paths: set[str]) -> set[str]:
+    """The Debian packages that installed these files (by their path, or the path resolved)."""
+    queries = paths | {os.path.realpath(p) for p in paths}
+    out = subprocess.run(
+        ["dpkg-query", "-S", *sorted(queries)], capture_output=True, text=True, check=False
+    ).stdout
+    owners = {line.split(":")[0] for line in out.splitlines() if ": /" in line}
+    found = {line.split(": ", 1)[1] for line in out.splitlines() if ": /" in line}
+    unowned = {p for p in paths if p not in found and os.path.realpath(p) not in found}
+    assert unowned == set(), f"system libraries no package provides: {unowned}"
+    return owners
+
+
+def _closure(packages: set[str]) -> set[str]:
+    """`packages` and everything their Depends pull in, as installed here."""
+    seen: set[str] = set()
+    todo = set(packages)
+    while todo:
+        name = todo.pop()
+        seen.add(name)
+        out = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Depends},${Pre-Depends}", name],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        for alternatives in out.split(","):
+            for dependency in alternatives.split("|"):
+                dep = dependency.strip().split(" ")[0].split(":")[0]
+                if dep and dep not in seen:
+                    todo.add(dep)
+    return seen
+
+
+def _declared(deb: Path) -> set[str]:
+    fields = _run("dpkg-deb", "-f", deb, "Depends", "Recommends").stdout
+    return {
+        dependency.strip().split(" ")[0]
+        for line in fields.splitlines()
+        for dependency in line.split(":", 1)[1].split(",")
+    }
+
+
 def _first_paint_s(app: Path, env: dict[str, str]) -> float:
     started = time.monotonic()
     result = _run(app, env={**env, "DIALER_STARTUP_PROBE": "1"})
@@ -166,6 +240,14 @@ def test_installed_app_passes_its_self_test_and_removal_leaves_nothing(
     desktop = place.path(f"/usr/share/applications/{APP_ID}.desktop")
     assert desktop.read_text() == desktop_entry("dialer-app", "dialer-companion")
     assert place.path("/usr/share/icons/hicolor/scalable/apps/dialer-companion.svg").is_file()
+
+    # Every bundled library finds what it links to; only the Wayland client libraries may be
+    # absent (Recommends: without them the app runs through X11). What comes from the system
+    # comes with the declared Depends and Recommends.
+    missing, from_system = _linked_libraries(place.path(f"/opt/{PACKAGE}"))
+    assert set().union(*missing.values()) <= set(WAYLAND_LIBRARIES), missing
+    undeclared = _owners(from_system) - _closure(_declared(built.deb))
+    assert undeclared == set(), f"the package needs, but does not declare: {undeclared}"
 
     app = _app(place)
     env = _env(tmp_path)

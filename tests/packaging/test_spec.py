@@ -29,6 +29,9 @@ SAMPLE_BINARIES = [
     "PySide6/Qt/plugins/iconengines/libqsvgicon.so",
     "PySide6\\Qt\\plugins\\imageformats\\qpdf.dll",
     "PySide6/Qt/lib/libQt6Widgets.so.6",
+    "PySide6/Qt/lib/libQt6Network.so.6",
+    "libcairo.so.2",
+    "libglib-2.0.so.0",
 ]
 SAMPLE_DATAS = ["PySide6/Qt/translations/qtbase_de.qm", "PySide6/Qt/translations/qtquick_de.qm"]
 
@@ -90,7 +93,9 @@ def test_one_folder_build_named_after_the_command(monkeypatch: pytest.MonkeyPatc
     assert _read_spec(monkeypatch, "win32")["EXE"]["console"] is False  # no console window
 
 
-def test_unused_qt_plugins_and_translations_are_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unused_qt_plugins_their_libraries_and_translations_are_left_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     result = _read_spec(monkeypatch, "linux")["result"]
     kept = {dest for dest, _src, _kind in result["binaries"]}
     assert kept == {
@@ -99,6 +104,7 @@ def test_unused_qt_plugins_and_translations_are_left_out(monkeypatch: pytest.Mon
         "PySide6/Qt/plugins/imageformats/libqsvg.so",
         "PySide6/Qt/plugins/iconengines/libqsvgicon.so",
         "PySide6/Qt/lib/libQt6Widgets.so.6",
+        "libglib-2.0.so.0",
     }
     assert [d for d, _s, _k in result["datas"]] == ["PySide6/Qt/translations/qtbase_de.qm"]
 
