@@ -91,6 +91,7 @@ def test_one_folder_build_named_after_the_command(monkeypatch: pytest.MonkeyPatc
     assert linux["COLLECT"]["name"] == "dialer-companion"
     assert linux["EXE"]["console"] is True
     assert _read_spec(monkeypatch, "win32")["EXE"]["console"] is False  # no console window
+    assert _read_spec(monkeypatch, "darwin")["EXE"]["console"] is False  # else background-only
 
 
 def test_unused_qt_plugins_their_libraries_and_translations_are_left_out(
