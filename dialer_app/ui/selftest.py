@@ -22,6 +22,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QEvent, QObject, Qt, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
+
+import qasync  # isort: skip - after PySide6, so that it binds PySide6
+
+from ..core import paths
+from ..core.clock import SystemClock
+from ..core.outbox import Outbox
+from ..core.session import CallSession
+from ..core.settings import Settings
+from ..services.dialer import DialerService
+from ..services.tasks import TaskRunner
+from .app import AppConfig, backend_factory, create_application, outbox_path
+from .main_window import MainWindow
+from .widgets import FieldErrorLabel
+
 STEP_TIMEOUT_S = 60.0
 # WORKAROUND: the offscreen platform plugin warns on every top-level show(); it says nothing
 # about the app, only that this plugin has no window manager to pass size hints to.
@@ -81,7 +98,6 @@ def _log_records(collected: list[str]) -> Iterator[None]:
 @contextmanager
 def _qt_messages() -> Iterator[list[str]]:
     """Collect Qt's warnings (any of them fails the self-test) instead of printing them."""
-    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
     collected: list[str] = []
 
@@ -99,29 +115,13 @@ def _qt_messages() -> Iterator[list[str]]:
 
 
 def _run(warnings: list[str]) -> str:
-    import qasync
-
-    from .app import create_application
-
-    app = create_application()
-    return qasync.run(_self_test(app, warnings))  # type: ignore[no-any-return]
+    app = create_application()  # kept referenced while the loop runs
+    summary: str = qasync.run(_self_test(warnings))
+    del app
+    return summary
 
 
-async def _self_test(app: Any, warnings: list[str]) -> str:
-    from PySide6.QtCore import QEvent, QObject, Qt
-    from PySide6.QtGui import QKeyEvent
-    from PySide6.QtWidgets import QApplication
-
-    from ..core import paths
-    from ..core.clock import SystemClock
-    from ..core.outbox import Outbox
-    from ..core.session import CallSession
-    from ..core.settings import Settings
-    from ..services.dialer import DialerService
-    from ..services.tasks import TaskRunner
-    from .app import AppConfig, backend_factory, outbox_path
-    from .main_window import MainWindow
-    from .widgets import FieldErrorLabel
+async def _self_test(warnings: list[str]) -> str:
 
     config = AppConfig()
     runner = TaskRunner()
