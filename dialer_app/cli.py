@@ -23,6 +23,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation offscreen: show the window, start the demo sandbox in a "
+        "temporary directory, look up a prospect, log a call and wait until it is sent; "
+        "exit 0, or 1 with one line saying what failed",
+    )
+    parser.add_argument(
         "--api-base-url",
         metavar="URL",
         help=f"talk to this Outreach-compatible API (e.g. https://api.outreach.io/api/v2) "
@@ -39,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return sandbox_main(args_list[1:])
     parser = build_parser()
     args = parser.parse_args(args_list)
+    if args.self_test:
+        from .ui.selftest import run_self_test
+
+        return run_self_test()
     token = None
     if args.api_base_url:
         token = os.environ.get(TOKEN_ENV, "").strip()

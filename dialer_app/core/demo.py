@@ -65,6 +65,11 @@ class SandboxProcess:
         line = self._proc.stdout.readline()
         if not line.startswith(READY_PREFIX):
             code = self._proc.poll()
+            if not line:  # end of output: it is exiting, so its exit code says why
+                try:
+                    code = self._proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    code = None
             raise SandboxStartError(
                 f"The demo sandbox did not start (exit code {code});"
                 f" see {self.log_file or 'its log'}."

@@ -113,12 +113,8 @@ def _tray(window: MainWindow, service: DialerService) -> Tray | None:
     return tray
 
 
-def run_app(config: AppConfig) -> int:
-    """Start in two steps: build and paint the window, then load the rest behind it.
-
-    The window needs only Qt and the light parts of `core`; qasync, httpx, pydantic and the
-    outbox load after its first paint, while the rep already sees it ("Connecting…").
-    """
+def create_application() -> QApplication:
+    """The QApplication, named and iconed; the app quits when `_run` returns, not on close."""
     logging.basicConfig(level=os.environ.get("DIALER_LOG_LEVEL", "WARNING"))
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
@@ -127,6 +123,16 @@ def run_app(config: AppConfig) -> int:
     app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(app_icon())
+    return app
+
+
+def run_app(config: AppConfig) -> int:
+    """Start in two steps: build and paint the window, then load the rest behind it.
+
+    The window needs only Qt and the light parts of `core`; qasync, httpx, pydantic and the
+    outbox load after its first paint, while the rep already sees it ("Connecting…").
+    """
+    app = create_application()
     window = MainWindow(
         None,
         CallSession(SystemClock()),

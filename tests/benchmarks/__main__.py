@@ -45,8 +45,9 @@ def _meets(key: str, value: float) -> bool:
     return {"<=": value <= limit, "<": value < limit, ">=": value >= limit}[op]
 
 
-def _deb_size_mb() -> float | None:
-    debs = sorted((ROOT / "packaging").rglob("*.deb"))
+def _deb_size_mb(dist: Path = ROOT / "dist") -> float | None:
+    """The newest .deb in dist/, where packaging/linux/build_deb.py (and its test) put it."""
+    debs = sorted(dist.glob("*.deb"), key=lambda deb: deb.stat().st_mtime)
     return debs[-1].stat().st_size / 1_000_000 if debs else None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +42,14 @@ def test_the_runner_reports_every_figure(tmp_path: Path) -> None:
         assert math.isfinite(figures[key]), key
         assert figures[key] > 0, key
     assert "startup_ratio" in result.stdout
+
+
+def test_the_package_size_is_read_from_the_newest_deb_in_dist(tmp_path: Path) -> None:
+    from tests.benchmarks.__main__ import _deb_size_mb
+
+    assert _deb_size_mb(tmp_path) is None
+    old, new = tmp_path / "dialer-companion_0.0.9_amd64.deb", tmp_path / "b.deb"
+    old.write_bytes(b"x" * 3_000_000)
+    new.write_bytes(b"x" * 2_500_000)
+    os.utime(old, (1_000, 1_000))
+    assert _deb_size_mb(tmp_path) == 2.5
