@@ -83,6 +83,8 @@ class DialerService(QObject):
         referenceLoaded(list, list): the org's dispositions and purposes, in their order.
         searchFinished(str, list): the query and its `Match`es (possibly empty).
         searchFailed(str, str): the query and what went wrong.
+        numberFound(str, list): an E.164 number looked up by `find_number`, and its `Match`es.
+        numberFailed(str, str): that number, and what went wrong.
         prospectLoaded(object): a `ProspectDetail`: numbers, account, sequence, task, last calls.
         prospectFailed(str): what went wrong loading it.
         callQueued(object): the call is safe in the outbox (an outbox `Entry`); sync follows.
@@ -98,6 +100,8 @@ class DialerService(QObject):
     referenceLoaded = Signal(list, list)
     searchFinished = Signal(str, list)
     searchFailed = Signal(str, str)
+    numberFound = Signal(str, list)
+    numberFailed = Signal(str, str)
     prospectLoaded = Signal(object)
     prospectFailed = Signal(str)
     callQueued = Signal(object)
@@ -176,6 +180,15 @@ class DialerService(QObject):
             self.searchFinished.emit(query, matches)
         if self._wanted and self._wanted != query:
             self._start_search(self._wanted)
+
+    def find_number(self, number: str) -> None:
+        """Who has this number (a link opened, a call coming in); emits numberFound."""
+        self._runner.run(
+            self._search(number),
+            key="number",
+            on_success=lambda matches: self.numberFound.emit(number, matches),
+            on_error=lambda exc: self.numberFailed.emit(number, _message(exc)),
+        )
 
     def open_prospect(self, prospect_id: int) -> None:
         """Load everything the card shows; emits prospectLoaded(ProspectDetail)."""

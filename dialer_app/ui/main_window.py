@@ -29,6 +29,8 @@ from ..core.outreach.detail import ProspectDetail
 from ..core.outreach.models import Disposition, Match, PhoneNumber, Prospect, Purpose, User
 from ..core.phone import pretty
 from ..core.session import CallSession, CallState
+from ..core.softphone.events import CallEvent
+from ..core.uri import UriError, parse_uri
 from ..core.wrapup import CallContext, compose_call, new_vendor_call_id
 from ..services.dialer import DialerService
 from .call_panel import CallPanel
@@ -36,6 +38,7 @@ from .card import ProspectCard
 from .outbox_view import OutboxDialog
 from .resources import app_icon
 from .search_panel import SearchPanel
+from .toast import Toast
 from .wrapup_form import WrapUpForm
 
 DRAFT_DEBOUNCE_MS = 300
@@ -82,6 +85,11 @@ class MainWindow(QMainWindow):
         self.prospect: Prospect | None = None
         self._vendor_call_id = new_vendor_call_id()
         self._draft_restored = False
+        self._connected = False
+        self._wanted_number = ""  # the number a link or a softphone event asked for
+        self._wanted_inbound = False
+        self._call_id = ""  # the softphone's id for the call in progress, once known
+        self.toast: Toast | None = None
 
         self.search = SearchPanel(self)
         self.card = ProspectCard(self.settings, session.clock.now, self)
@@ -168,6 +176,8 @@ class MainWindow(QMainWindow):
         service.referenceLoaded.connect(self._on_service_reference_loaded)
         service.searchFinished.connect(self.search.show_results)
         service.searchFailed.connect(self.search.show_error)
+        service.numberFound.connect(self._on_service_number_found)
+        service.numberFailed.connect(self._on_service_number_failed)
         service.prospectLoaded.connect(self._on_service_prospect_loaded)
         service.prospectFailed.connect(self._on_service_prospect_failed)
         service.callQueued.connect(self._on_service_call_queued)
@@ -190,6 +200,9 @@ class MainWindow(QMainWindow):
             if demo
             else ""
         )
+        self._connected = True
+        if self._wanted_number and self.prospect is None:
+            self.service.find_number(self._wanted_number)
         self.connection_label.setText(user.name)
         self.connection_label.setToolTip(f"Connected to {label} as {user.name} ({user.email})")
         self.setWindowTitle(f"{APP_NAME} — {label}")
@@ -214,6 +227,10 @@ class MainWindow(QMainWindow):
             return  # the rep has moved on to another prospect
         self.prospect = detail.prospect
         self.detail = detail
+        if self._wanted_number and self._dialed is None:
+            self._dialed = next(
+                (p for p in detail.prospect.phone_numbers if p.number == self._wanted_number), None
+            )
         self.card.show_detail(detail)
         self.wrapup.set_sequence_available(detail.in_sequence)
 
@@ -228,6 +245,7 @@ class MainWindow(QMainWindow):
         self._restoring = False
         self._vendor_call_id = new_vendor_call_id()
         self._dialed = None
+        self._call_id = ""
         self._draft_timer.stop()
         if self.compact:
             self._show_full_layout(False)
@@ -278,6 +296,7 @@ class MainWindow(QMainWindow):
     # -- window → service -------------------------------------------------------------------
 
     def _on_search_match_chosen(self, match: Match) -> None:
+        self._wanted_number = ""
         self._open_prospect(match.prospect)
         self.save_draft()
 
@@ -310,6 +329,7 @@ class MainWindow(QMainWindow):
     def _open_prospect(self, prospect: Prospect) -> None:
         self.detail = None
         self._dialed = None
+
         self.wrapup.set_sequence_available(False)
         self.prospect = prospect
         self.card.show_loading(prospect.name)
@@ -321,6 +341,133 @@ class MainWindow(QMainWindow):
             if self.compact:
                 self._show_full_layout(True)  # wrapping up needs the whole form
             self.wrapup.disposition.setFocus()
+
+    # -- from outside: links and softphone events -------------------------------------------
+
+    def open_uri(self, text: str) -> bool:
+        """A tel:/callto:/sip: link the OS handed us: look the number up, ready to dial."""
+        try:
+            target = parse_uri(text, region=self.settings.get(s.REGION))
+        except UriError as exc:
+            self.log_message.setText(f"Not opened: {exc}")
+            self.statusBar().showMessage(f"Not opened: {exc}", 10_000)
+            return False
+        self.bring_to_front(activate=True)
+        self._look_up(target.number, inbound=False)
+        return True
+
+    def bring_to_front(self, *, activate: bool) -> None:
+        """Show and raise the window; take keyboard focus only when `activate` (the rep asked)."""
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, not activate)
+        if self.isMinimized():
+            self.showNormal()
+        elif not self.isVisible():
+            self.show()
+        self.raise_()
+        if activate:
+            self.activateWindow()
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, False)
+
+    def apply_call_event(self, event: CallEvent) -> None:
+        """What the softphone reported (hook command or Baresip) drives the call session."""
+        session = self.call.session
+        if (
+            session.active
+            and self._call_id
+            and event.call_id
+            and event.call_id != self._call_id
+            and event.kind != "ended"
+        ):
+            self.statusBar().showMessage("Another call on the softphone; this one continues.", 8000)
+            return
+        if event.kind == "ended":
+            if event.call_id and self._call_id and event.call_id != self._call_id:
+                return  # the other call ended, not this one
+            if session.active:
+                self.call.drive("hang_up")
+            self._call_id = ""
+            return
+        if session.active and not self._call_id:
+            self._call_id = event.call_id
+        if event.kind == "incoming" or (event.inbound and session.state is CallState.IDLE):
+            idle = session.state is CallState.IDLE
+            if self._may_start_call() and idle and self.call.drive("ring"):
+                self._call_id = event.call_id
+                self._screen_pop(event.number)
+            if event.kind == "answered" and session.state is CallState.RINGING:
+                self.call.drive("answer")
+            return
+        if event.kind in ("dialing", "ringing") and not session.active:
+            if not self._may_start_call() or not self.call.drive("dial"):
+                return
+            self._call_id = event.call_id
+            if event.number and not self._has_number(event.number):
+                self._look_up(event.number, inbound=False)
+        if event.kind == "ringing":
+            self.call.show_ringing()
+        elif event.kind == "answered" and session.state in (CallState.DIALING, CallState.RINGING):
+            self.call.drive("answer")
+
+    def _may_start_call(self) -> bool:
+        if self.call.session.state is CallState.ENDED:
+            self.statusBar().showMessage(
+                "A new call started on the softphone: log the last one to time it.", 10_000
+            )
+            return False
+        return True
+
+    def _has_number(self, number: str) -> bool:
+        if self.prospect is None:
+            return False
+        for phone in self.prospect.phone_numbers:
+            if phone.number == number:
+                self._dialed = phone
+                return True
+        return False
+
+    def _screen_pop(self, number: str) -> None:
+        """An incoming call: show who it is without taking the keyboard from the rep."""
+        label = pretty(number) if number else "an unknown number"
+        if self.compact:
+            if self.toast is None:
+                self.toast = Toast(self)
+            self.toast.show_text(f"Incoming call from {label}", self)
+        self.bring_to_front(activate=False)
+        if number and not self._has_number(number):
+            self._look_up(number, inbound=True)
+
+    def _look_up(self, number: str, *, inbound: bool) -> None:
+        self._wanted_number = number
+        self._wanted_inbound = inbound
+        self.prospect = None
+        self.detail = None
+        self._dialed = None
+        self.card.show_loading(pretty(number))
+        if self._connected:
+            self.service.find_number(number)
+
+    def _on_service_number_found(self, number: str, matches: list[Match]) -> None:
+        if number != self._wanted_number or self.prospect is not None:
+            return
+        label = pretty(number)
+        if len(matches) == 1:
+            self._open_prospect(matches[0].prospect)
+            if self.toast is not None:
+                self.toast.set_text(f"Incoming call: {matches[0].prospect.name} ({label})")
+            if not self._wanted_inbound:
+                self.log_message.setText(f"{label}: click the number (or Alt+1…) to call.")
+            return
+        if not matches:
+            self.card.show_error(f"No prospect has the number {label}.")
+            return
+        self.card.show_error(f"{len(matches)} prospects have the number {label}: pick one.")
+        if not self.search.box.hasFocus():  # never rewrite what the rep is typing
+            self.search.box.setText(number)
+            self.search.show_results(number, matches)
+
+    def _on_service_number_failed(self, number: str, message: str) -> None:
+        if number == self._wanted_number:
+            self.card.show_error(f"Could not look up {pretty(number)}: {message}")
 
     # -- compact mode and window state ------------------------------------------------------
 
