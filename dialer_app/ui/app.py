@@ -7,6 +7,7 @@ import hashlib
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,11 +21,15 @@ from ..core.clock import SystemClock
 from ..core.demo import SandboxProcess
 from ..core.drafts import DraftStore
 from ..core.outbox import Outbox
+from ..core.remote import Request, parse_request
 from ..core.session import CallSession
 from ..core.settings import Settings
+from ..core.softphone.baresip import Endpoint
 from ..services.dialer import Backend, BackendFactory, DialerService, start_demo_backend
+from ..services.instance import InstanceServer
+from ..services.softphone import BaresipBridge
 from ..services.tasks import TaskRunner
-from .main_window import MainWindow
+from .main_window import MainWindow, open_with_os
 from .probe import PROBE_ENV, FirstPaintProbe
 from .resources import app_icon
 from .tray import Tray
@@ -36,6 +41,7 @@ log = logging.getLogger(__name__)
 class AppConfig:
     api_base_url: str | None = None
     access_token: str | None = None
+    instance_name: str | None = None  # the local socket a second launch forwards to
 
 
 def backend_factory(config: AppConfig) -> BackendFactory:
@@ -61,21 +67,36 @@ def outbox_path(config: AppConfig) -> Path:
     return paths.data_dir() / "outbox-demo.sqlite3"
 
 
-async def _run(app: QApplication, config: AppConfig) -> int:
+async def _run(app: QApplication, config: AppConfig, first: Request) -> int:
     runner = TaskRunner()
     outbox = Outbox(outbox_path(config))
     settings = Settings(paths.config_dir() / "settings.json")
-    service = DialerService(
-        runner, backend_factory(config), outbox, region=settings.get(setting.REGION)
-    )
+    region = settings.get(setting.REGION)
+    service = DialerService(runner, backend_factory(config), outbox, region=region)
     drafts = DraftStore(outbox.path.with_suffix(".draft.json"))
+    baresip = _baresip(runner, settings.get(setting.BARESIP), region)
     window = MainWindow(
         service,
         CallSession(SystemClock()),
         drafts,
         settings,
+        hand_off=_hand_off(baresip),
         state_file=paths.config_dir() / "window.ini",
     )
+    if baresip is not None:
+        baresip.callEvent.connect(window.apply_call_event)
+        baresip.connectionChanged.connect(lambda _up, text: window.statusBar().showMessage(text))
+        baresip.dialFailed.connect(window.log_message.setText)
+    instance = None
+    if config.instance_name:
+        instance = InstanceServer(
+            config.instance_name, lambda argv: parse_request(argv, region=region)
+        )
+        instance.requested.connect(lambda request: apply_request(window, request))
+        if instance.listen():
+            log.info("listening for links and events as %s", config.instance_name)
+        else:
+            log.warning("another window answers on %s; links go there", config.instance_name)
     tray = _tray(window, service)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
@@ -84,12 +105,51 @@ async def _run(app: QApplication, config: AppConfig) -> int:
         FirstPaintProbe(window)
     window.show()
     service.start()
+    if baresip is not None:
+        baresip.start()
+    apply_request(window, first)
     await closed.wait()
+    if instance is not None:
+        instance.close()
     if tray is not None:
         tray.hide()
     await service.aclose()
     outbox.close()
     return 0
+
+
+def apply_request(window: MainWindow, request: Request) -> None:
+    """What a second launch (or this one's own arguments) asked for."""
+    log.info("applying a request: %s", request.kind)
+    if request.kind == "open":
+        window.open_uri(request.uri)
+    elif request.kind == "event" and request.event is not None:
+        window.apply_call_event(request.event)
+    else:
+        window.bring_to_front(activate=True)
+    log.info("applied a request: %s", request.kind)
+
+
+def _baresip(runner: TaskRunner, address: str, region: str) -> BaresipBridge | None:
+    if not address:
+        return None
+    try:
+        endpoint = Endpoint.parse(address)
+    except ValueError as exc:
+        log.warning("the baresip setting is not HOST:PORT (%s); not following Baresip", exc)
+        return None
+    return BaresipBridge(runner, endpoint, region=region)
+
+
+def _hand_off(baresip: BaresipBridge | None) -> Callable[[str], bool] | None:
+    """Click-to-dial: through Baresip while linked to it, else through the OS."""
+    if baresip is None:
+        return None
+
+    def hand_off(uri: str) -> bool:
+        return baresip.hand_off(uri) or open_with_os(uri)
+
+    return hand_off
 
 
 def _tray(window: MainWindow, service: DialerService) -> Tray | None:
@@ -107,7 +167,7 @@ def _tray(window: MainWindow, service: DialerService) -> Tray | None:
     return tray
 
 
-def run_app(config: AppConfig) -> int:
+def run_app(config: AppConfig, first_request: Request | None = None) -> int:
     logging.basicConfig(level=os.environ.get("DIALER_LOG_LEVEL", "WARNING"))
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
@@ -116,4 +176,4 @@ def run_app(config: AppConfig) -> int:
     app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(app_icon())
-    return qasync.run(_run(app, config))
+    return qasync.run(_run(app, config, first_request or Request("show")))

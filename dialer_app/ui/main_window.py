@@ -45,7 +45,7 @@ DRAFT_DEBOUNCE_MS = 300
 TIME_FIELDS = {"dialedAt", "answeredAt", "completedAt", "returnedAt", "direction"}
 
 
-def _open_with_os(uri: str) -> bool:
+def open_with_os(uri: str) -> bool:
     """Hand a tel:/callto:/sip: link to whatever the OS has registered for it."""
     return QDesktopServices.openUrl(QUrl(uri))
 
@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         self.service = service
         self.drafts = drafts
         self.settings = settings or s.Settings()
-        self._hand_off = hand_off or _open_with_os
+        self._hand_off = hand_off or open_with_os
         self.detail: ProspectDetail | None = None
         self._dialed: PhoneNumber | None = None
         self._restoring = False
@@ -452,6 +452,7 @@ class MainWindow(QMainWindow):
         label = pretty(number)
         if len(matches) == 1:
             self._open_prospect(matches[0].prospect)
+            self.save_draft()
             if self.toast is not None:
                 self.toast.set_text(f"Incoming call: {matches[0].prospect.name} ({label})")
             if not self._wanted_inbound:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialer_app.core.softphone.baresip import BaresipError, Endpoint, EventMapper, check_sip_uri
+from dialer_app.core.softphone.baresip import BaresipError, Endpoint, EventMapper, check_dial_target
 from dialer_app.core.softphone.events import EventError, make_event
 
 A = "sip:a@127.0.0.1:5060"
@@ -87,7 +87,15 @@ def test_endpoints_and_dial_uris() -> None:
     for bad in ("host:0", "host:99999", "host:x", ":4444"):
         with pytest.raises(ValueError):  # noqa: PT011
             Endpoint.parse(bad)
-    assert check_sip_uri(PEER) == PEER
-    for bad in ("tel:+14155550123", "sip:a b@host", "sip:x\n@host", "sip:" + "1" * 300):
+    assert check_dial_target(PEER) == PEER
+    assert check_dial_target("+14155550123") == "+14155550123"
+    for bad in (
+        "tel:+14155550123",
+        "+1 415",
+        "1;reboot",
+        "sip:a b@host",
+        "sip:x\n@host",
+        "sip:" + "1" * 300,
+    ):
         with pytest.raises(BaresipError):
-            check_sip_uri(bad)
+            check_dial_target(bad)

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 DEFAULT_PORT = 4444
 MAX_URI = 256
 _SIP_URI = re.compile(r"^sips?:[A-Za-z0-9._~%!$&'()*+,;=:@\[\]-]{1,250}$")
+_NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
 _TRACKED = 32
 
 
@@ -75,11 +76,12 @@ def _port(raw: str) -> int:
     return int(raw)
 
 
-def check_sip_uri(uri: str) -> str:
-    """The URI if it is a plain sip:/sips: address Baresip may dial; else raise BaresipError."""
-    if len(uri) > MAX_URI or not _SIP_URI.match(uri):
-        raise BaresipError("Only a plain sip: or sips: address can be dialled through Baresip.")
-    return uri
+def check_dial_target(target: str) -> str:
+    """A plain sip:/sips: address, or a number (Baresip adds its account's domain) — else raise
+    BaresipError: nothing else is passed to Baresip's command line."""
+    if len(target) <= MAX_URI and (_SIP_URI.match(target) or _NUMBER.match(target)):
+        return target
+    raise BaresipError("Only a sip: or sips: address or a phone number can be dialled.")
 
 
 class EventMapper:
@@ -282,9 +284,9 @@ class BaresipClient:
         finally:
             self._pending.pop(token, None)
 
-    async def dial(self, uri: str) -> str:
-        """Place a call from Baresip to a sip:/sips: address."""
-        return await self.command("dial", check_sip_uri(uri))
+    async def dial(self, target: str) -> str:
+        """Place a call from Baresip to a sip:/sips: address or a number."""
+        return await self.command("dial", check_dial_target(target))
 
     async def hang_up(self) -> str:
         """Hang up Baresip's current call."""
