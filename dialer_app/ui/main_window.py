@@ -383,8 +383,8 @@ class MainWindow(QMainWindow):
         if event.kind == "ended":
             if event.call_id and self._call_id and event.call_id != self._call_id:
                 return  # the other call ended, not this one
-            if session.active:
-                self.call.drive("hang_up")
+            if session.active and self.call.drive("hang_up") and event.reason:
+                self.statusBar().showMessage(f"Call ended: {event.reason}", 15_000)
             self._call_id = ""
             return
         if session.active and not self._call_id:

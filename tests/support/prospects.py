@@ -17,7 +17,8 @@ class Numbered:
 
 
 def numbers_with_one_prospect(server: Any, count: int = 3) -> list[Numbered]:
-    """`count` prospects, each with a number no other prospect has (not a shared main line)."""
+    """`count` prospects that take calls, each with a number no other prospect has (not a
+    shared main line)."""
     with server.client() as api:
         phones = api.get("/phoneNumbers", params={"page[size]": 200}).json()["data"]
         owners: dict[str, set[int]] = {}
@@ -31,6 +32,8 @@ def numbers_with_one_prospect(server: Any, count: int = 3) -> list[Numbered]:
                 continue
             (pid,) = ids
             attrs = api.get(f"/prospects/{pid}").json()["data"]["attributes"]
+            if attrs.get("callOptedOut") is True:
+                continue
             picked.append(Numbered(pid, f"{attrs['firstName']} {attrs['lastName']}", number))
             if len(picked) == count:
                 break
