@@ -74,6 +74,10 @@ def test_hook_events_are_checked() -> None:
         make_event("explode", "+14155550123")
     with pytest.raises(EventError, match="not a phone number"):
         make_event("dialing", "$(reboot)")
+    with pytest.raises(EventError, match="not a phone number"):
+        make_event("dialing", "+1415\n5550123")
+    extension = make_event("incoming", "101")  # timed, but nobody to look up
+    assert (extension.kind, extension.number) == ("incoming", "")
     with pytest.raises(EventError, match="call id"):
         make_event("dialing", "+14155550123", call_id="a;b")
     with pytest.raises(EventError, match="direction"):

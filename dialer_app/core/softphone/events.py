@@ -19,6 +19,8 @@ CallDirection = Literal["inbound", "outbound"]
 MAX_NUMBER = 64
 MAX_REASON = 120
 _CALL_ID = re.compile(r"^[A-Za-z0-9._:@+-]{1,128}$")
+# What a softphone may pass as the other party: a number, a phone link or a SIP address.
+_PARTY = re.compile(r"^[A-Za-z0-9+*#.()\- :@;=/_%\[\]]{1,256}$")
 
 
 class EventError(ValueError):
@@ -69,7 +71,9 @@ def make_event(
     region: str = "US",
     strict: bool = True,
 ) -> CallEvent:
-    """A checked CallEvent; with `strict`, a number that is not one raises EventError."""
+    """A checked CallEvent. With `strict`, a `number` that cannot be a number, phone link or SIP
+    address raises EventError; one that is well-formed but names no phone number (an extension,
+    a SIP user) gives an event without number: the call is still timed, nobody is looked up."""
     if kind not in EVENT_KINDS:
         expected = ", ".join(EVENT_KINDS)
         raise EventError(f"Unknown call event {kind[:20]!r}; expected one of {expected}.")
@@ -77,8 +81,8 @@ def make_event(
         raise EventError("The direction is inbound or outbound.")
     if call_id and not _CALL_ID.match(call_id):
         raise EventError("The call id may hold only letters, digits and . _ : @ + - (≤ 128).")
+    if strict and number.strip() and not _PARTY.match(number.strip()):
+        raise EventError(f"{number[:40]!r} is not a phone number or SIP address.")
     e164 = read_number(number, region=region)
-    if strict and number.strip() and not e164:
-        raise EventError(f"{number[:40]!r} is not a phone number.")
     clean_reason = "".join(ch for ch in reason if ch.isprintable())[:MAX_REASON]
     return CallEvent(kind, e164, call_id, direction, clean_reason)  # type: ignore[arg-type]
