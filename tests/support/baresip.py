@@ -33,18 +33,31 @@ needs_baresip = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    """A port free for both TCP and UDP on 127.0.0.1 (SIP listens on both)."""
-    for _ in range(50):
+_TAKEN: set[int] = set()
+
+
+def _free(port: int, kind: int) -> bool:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port(span: int = 1) -> int:
+    """A port on 127.0.0.1 free for TCP and UDP, with the `span - 1` ports after it free too
+    (Baresip's SIP transport also takes the next port, for TLS). Never the same one twice."""
+    for _ in range(200):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
             tcp.bind(("127.0.0.1", 0))
             port = int(tcp.getsockname()[1])
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
+        ports = range(port, port + span)
+        if port + span > 65535 or _TAKEN.intersection(ports):
+            continue
+        if all(_free(p, socket.SOCK_STREAM) and _free(p, socket.SOCK_DGRAM) for p in ports):
+            _TAKEN.update(ports)
+            return port
     raise RuntimeError("no free port on 127.0.0.1")
 
 
@@ -55,7 +68,7 @@ class BaresipPhone:
     def __init__(self, directory: Path, user: str, *, domain: str | None = None) -> None:
         self.dir = directory
         self.user = user
-        self.sip_port = free_port()
+        self.sip_port = free_port(span=2)
         self.ctrl_port = free_port()
         self.domain = domain or f"127.0.0.1:{self.sip_port}"
         self.proc: subprocess.Popen[bytes] | None = None
