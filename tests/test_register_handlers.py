@@ -75,3 +75,48 @@ def test_exec_arguments_are_quoted() -> None:
     assert exec_quote("/home/a b/dialer-app") == '"/home/a b/dialer-app"'
     assert exec_quote('/x/$HOME"`\\') == '"/x/\\$HOME\\"\\`\\\\"'
     assert exec_quote("/x/100%") == "/x/100%%"
+
+
+def _as_written(number: str) -> str:
+    """How a person writes it: `+1 415-555-0123`, or `+49 30-83633934`."""
+    if number.startswith("+1") and len(number) == 12:
+        return f"+1 {number[2:5]}-{number[5:8]}-{number[8:]}"
+    return f"{number[:3]} {number[3:5]}-{number[5:]}"
+
+
+def test_opening_a_tel_link_on_the_desktop_brings_up_the_card(tmp_path, sandbox) -> None:
+    """The whole path: xdg-open → the registered entry → a second launch → the running window."""
+    from tests.support.app_process import AppProcess, app_env, read_draft
+    from tests.support.prospects import numbers_with_one_prospect
+
+    env = app_env(tmp_path / "dialer", sandbox) | _env(tmp_path) | {"WAYLAND_DISPLAY": "none"}
+    # (xdg-open hands links to the desktop's handler only when it sees a display; the app
+    # itself stays offscreen)
+    registered = subprocess.run(
+        [sys.executable, "-m", "dialer_app", "--register-handlers"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert registered.returncode == 0, registered.stderr
+    who = numbers_with_one_prospect(sandbox, 1)[0]
+    app = AppProcess("--api-base-url", sandbox.base_url, env=env).start()
+    try:
+        app.wait_for("listening for links and events as ")
+        mark = len(app.lines)
+        opened = subprocess.run(
+            ["xdg-open", f"tel:{_as_written(who.number)}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert opened.returncode == 0, opened.stderr
+        app.wait_for("applied a request: open", after=mark)
+        app.wait_for(f"/prospects/{who.prospect_id}", after=mark)
+        assert read_draft(tmp_path / "dialer")["prospect_id"] == who.prospect_id
+    finally:
+        app.stop()
