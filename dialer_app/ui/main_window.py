@@ -358,15 +358,16 @@ class MainWindow(QMainWindow):
 
     def bring_to_front(self, *, activate: bool) -> None:
         """Show and raise the window; take keyboard focus only when `activate` (the rep asked)."""
+        # The attribute stays as set: the platform reads it when the window is mapped, later.
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, not activate)
         if self.isMinimized():
             self.showNormal()
         elif not self.isVisible():
-            self.show()
-        self.raise_()
+            self.show()  # a window being shown comes up on top
+        else:
+            self.raise_()
         if activate:
             self.activateWindow()
-        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, False)
 
     def apply_call_event(self, event: CallEvent) -> None:
         """What the softphone reported (hook command or Baresip) drives the call session."""

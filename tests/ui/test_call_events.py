@@ -3,8 +3,11 @@ an incoming call pops the caller's card without taking the keyboard from the rep
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
 from dialer_app.core.phone import pretty
@@ -146,3 +149,31 @@ def test_incoming_call_in_compact_mode_shows_a_toast(qtbot, sandbox, make_window
     assert QApplication.focusWindow() is focus_window
     assert QApplication.focusWindow() is not win.toast.windowHandle()
     win.toast.hide()
+
+
+@pytest.mark.skipif(
+    QGuiApplication.platformName() == "offscreen"
+    or os.environ.get("QT_QPA_PLATFORM") == "offscreen",
+    reason="the offscreen platform activates every window it shows (it ignores "
+    "WA_ShowWithoutActivating); run under X: QT_QPA_PLATFORM=xcb xvfb-run -a pytest …",
+)
+def test_incoming_call_shows_a_hidden_window_without_taking_focus(
+    qtbot, sandbox, make_window, numbered
+):
+    """The rep is typing in another window; the dialer was closed to the tray."""
+    opened = make_window(sandbox)
+    win = opened.win
+    other = QPlainTextEdit()
+    qtbot.addWidget(other)
+    other.show()
+    qtbot.waitExposed(other)
+    other.activateWindow()
+    other.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is other)
+    win.hide()
+    who = numbered[1]
+    win.apply_call_event(make_event("incoming", who.number, call_id="in-3"))
+    qtbot.waitExposed(win)
+    _loaded(qtbot, opened, who.prospect_id)
+    assert QApplication.focusWindow() is other.windowHandle()
+    assert QApplication.focusWidget() is other
