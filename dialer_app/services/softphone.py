@@ -52,6 +52,8 @@ class BaresipBridge(QObject):
 
     def dial(self, target: str) -> None:
         """Place a call: a sip:/sips: address as is, or a number from a tel:/callto: link."""
+        if target.startswith(("sip:", "sips:")) and "@" not in target:
+            target = target.partition(":")[2]  # a bare number: Baresip adds its account's domain
         if target.startswith(("tel:", "callto:")):
             try:
                 target = parse_uri(target, region=self._region).number
