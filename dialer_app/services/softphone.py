@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -49,6 +52,10 @@ class BaresipBridge(QObject):
 
     def start(self) -> None:
         self._runner.run(self.client.run(), key="baresip")
+
+    def run(self, command: Coroutine[Any, Any, str]) -> asyncio.Task[str]:
+        """Run one more exchange with Baresip (e.g. `client.hang_up()`) on the app's runner."""
+        return self._runner.run(command, on_error=self._on_dial_error)
 
     def dial(self, target: str) -> None:
         """Place a call: a sip:/sips: address as is, or a number from a tel:/callto: link."""

@@ -89,7 +89,7 @@ def _epoch(text: str) -> float:
 
 
 def test_a_real_answered_call_is_timed_with_no_key_pressed(qtbot, call_rig, who, sandbox):
-    opened, _bridge, peer, seen = call_rig
+    opened, bridge, peer, seen = call_rig
     win = opened.win
     _dial_from_card(qtbot, opened, who)  # the only click: the number on the card
     qtbot.waitUntil(lambda: peer.event_time("CALL_INCOMING") is not None, timeout=10_000)
@@ -98,7 +98,7 @@ def test_a_real_answered_call_is_timed_with_no_key_pressed(qtbot, call_rig, who,
     qtbot.waitUntil(lambda: win.call.session.state is CallState.CONNECTED, timeout=10_000)
     qtbot.waitUntil(lambda: win.call.elapsed.text() == "0:01", timeout=10_000)
     win.call.error.clear_error()
-    rep_hangs_up = opened.service._runner.run(_bridge.client.hang_up())
+    rep_hangs_up = bridge.run(bridge.client.hang_up())
     qtbot.waitUntil(lambda: win.call.session.state is CallState.ENDED, timeout=10_000)
     qtbot.waitUntil(rep_hangs_up.done, timeout=5000)
     qtbot.waitUntil(lambda: peer.event_time("CALL_CLOSED") is not None, timeout=10_000)
@@ -130,7 +130,7 @@ def test_a_call_nobody_answers_is_logged_not_answered(qtbot, call_rig, who, sand
     _dial_from_card(qtbot, opened, who)
     qtbot.waitUntil(lambda: peer.event_time("CALL_INCOMING") is not None, timeout=10_000)
     qtbot.waitUntil(lambda: win.call.status.text() == "Ringing…", timeout=10_000)
-    opened.service._runner.run(bridge.client.hang_up())  # the rep gives up
+    bridge.run(bridge.client.hang_up())  # the rep gives up
     qtbot.waitUntil(lambda: win.call.session.state is CallState.ENDED, timeout=10_000)
     assert [e.kind for e in seen] == ["dialing", "ringing", "ended"]
     call = _log_and_read(qtbot, opened, sandbox)
@@ -154,7 +154,7 @@ def test_a_rejected_call_is_logged_not_answered(qtbot, call_rig, who, sandbox):
 
 
 def test_an_incoming_call_pops_the_card_and_is_answered(qtbot, call_rig, who, phones):
-    opened, _bridge, peer, seen = call_rig
+    opened, bridge, peer, seen = call_rig
     rep, _peer, _control = phones
     win = opened.win
     peer.send("dial", rep.aor)  # the prospect calls the rep
@@ -163,7 +163,7 @@ def test_an_incoming_call_pops_the_card_and_is_answered(qtbot, call_rig, who, ph
         lambda: win.detail is not None and win.detail.prospect.id == who.prospect_id,
         timeout=10_000,
     )
-    opened.service._runner.run(_bridge.client.command("accept"))
+    bridge.run(bridge.client.command("accept"))
     qtbot.waitUntil(lambda: win.call.session.state is CallState.CONNECTED, timeout=10_000)
     assert win.call.session.times.direction == "inbound"
     assert [e.kind for e in seen[:2]] == ["incoming", "answered"]
