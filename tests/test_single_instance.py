@@ -110,3 +110,18 @@ def test_instance_names_are_per_user_and_per_data_dir(tmp_path: Path) -> None:
     assert instance_name(a, "ann") != instance_name(b, "ann")
     assert instance_name(a, "ann") != instance_name(a, "bob")
     assert instance_name(a, "ann") == instance_name(a, "ann")
+
+
+def test_the_window_drops_a_launcher_that_never_sends(sandbox, home, apps) -> None:
+    from PySide6.QtNetwork import QLocalSocket
+
+    env = app_env(home, sandbox)
+    app = AppProcess("--api-base-url", sandbox.base_url, env=env).start()
+    apps.append(app)
+    app.wait_for("listening for links and events as ")
+    stalled = QLocalSocket()
+    stalled.connectToServer(instance_name(home / "data"))
+    assert stalled.waitForConnected(3000)
+    # the window hangs up on it (well within the test's patience) and still serves others
+    assert stalled.waitForDisconnected(10_000)
+    assert forward(instance_name(home / "data"), []) == "ok"

@@ -1,8 +1,9 @@
 """Single instance: the running window listens on a local socket; a second launch forwards to it.
 
 The server accepts only the user's own connections (`UserAccessOption`), reads one capped line
-per connection, answers `ok` or `error: <reason>`, and emits what was asked. `forward` is the
-launching side; it blocks briefly and needs no QApplication.
+per connection (dropping a connection that sends none in time), answers `ok` or
+`error: <reason>`, and emits what was asked. `forward` is the launching side; it blocks briefly
+and needs no QApplication.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from ..core.remote import MAX_MESSAGE, Request, RequestError, decode_message, encode_message
@@ -69,6 +70,7 @@ class InstanceServer(QObject):
     def _on_server_new_connection(self) -> None:
         while (sock := self._server.nextPendingConnection()) is not None:
             self._buffers[sock] = b""
+            QTimer.singleShot(FORWARD_TIMEOUT_MS, sock, sock.abort)  # a launcher that stalls
             sock.readyRead.connect(lambda s=sock: self._on_socket_ready_read(s))
             sock.disconnected.connect(lambda s=sock: self._forget(s))
             if sock.bytesAvailable():
