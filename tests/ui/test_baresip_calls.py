@@ -8,6 +8,7 @@ independent clock the logged times are checked against.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
@@ -91,6 +92,13 @@ def _epoch(text: str) -> float:
 def test_a_real_answered_call_is_timed_with_no_key_pressed(qtbot, call_rig, who, sandbox):
     opened, bridge, peer, seen = call_rig
     win = opened.win
+    latency: dict[str, float] = {}  # frame read from Baresip → the session changed state
+
+    def on_state(state: CallState) -> None:
+        if state in (CallState.CONNECTED, CallState.ENDED) and bridge.received_at is not None:
+            latency[state.value] = time.monotonic() - bridge.received_at
+
+    win.call.stateChanged.connect(on_state)
     _dial_from_card(qtbot, opened, who)  # the only click: the number on the card
     qtbot.waitUntil(lambda: peer.event_time("CALL_INCOMING") is not None, timeout=10_000)
     qtbot.waitUntil(lambda: win.call.status.text() == "Ringing…", timeout=10_000)
@@ -122,6 +130,9 @@ def test_a_real_answered_call_is_timed_with_no_key_pressed(qtbot, call_rig, who,
         assert abs(offset) < TOLERANCE, f"{what}: {offset * 1000:.1f} ms"
     assert call["outcome"] == "Answered"
     assert call["direction"] == "outbound"
+    print("Baresip event → session (ms):", {k: round(v * 1000, 2) for k, v in latency.items()})
+    assert set(latency) == {"connected", "ended"}
+    assert all(v < TOLERANCE for v in latency.values())
 
 
 def test_a_call_nobody_answers_is_logged_not_answered(qtbot, call_rig, who, sandbox):
