@@ -353,6 +353,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Not opened: {exc}", 10_000)
             return False
         self.bring_to_front(activate=True)
+        if self.call.session.state is not CallState.IDLE:
+            self.log_message.setText(
+                f"Not opened: finish and log the current call before {pretty(target.number)}."
+            )
+            return False
         self._look_up(target.number, inbound=False)
         return True
 

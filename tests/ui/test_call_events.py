@@ -64,6 +64,19 @@ def test_a_bad_link_is_refused_with_a_reason(qtbot, sandbox, make_window, link, 
     assert opened.win.prospect is None
 
 
+def test_a_link_never_replaces_the_prospect_of_a_call_in_progress(
+    qtbot, sandbox, make_window, numbered
+):
+    opened = make_window(sandbox)
+    win = opened.win
+    win.apply_call_event(make_event("dialing", numbered[0].number))
+    _loaded(qtbot, opened, numbered[0].prospect_id)
+    assert not win.open_uri(f"tel:{numbered[2].number}")
+    assert "finish and log the current call" in win.log_message.text()
+    assert win.prospect is not None
+    assert win.prospect.id == numbered[0].prospect_id
+
+
 def test_events_time_an_outbound_call(qtbot, sandbox, make_window, numbered):
     opened = make_window(sandbox)
     who = numbered[1]
