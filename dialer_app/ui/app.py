@@ -85,6 +85,8 @@ async def _run(app: QApplication, config: AppConfig, first: Request) -> int:
     )
     if baresip is not None:
         baresip.callEvent.connect(window.apply_call_event)
+        baresip.callEvent.connect(lambda event: log.info("applied a Baresip event: %s", event.kind))
+        baresip.connectionChanged.connect(lambda _up, text: log.info("%s", text))
         baresip.connectionChanged.connect(lambda _up, text: window.statusBar().showMessage(text))
         baresip.dialFailed.connect(window.log_message.setText)
     instance = None
