@@ -1,4 +1,9 @@
-"""`dialer-app`: the window (demo mode unless told where Outreach is), or `dialer-app sandbox`."""
+"""`dialer-app`: the window (demo mode unless told where Outreach is), `dialer-app sandbox`,
+`dialer-app <tel:/callto:/sip: link>`, `dialer-app event …` and `dialer-app --register-handlers`.
+
+A link or an event goes to the window already running for this user and data directory; when
+none runs, this launch becomes the window and applies it once connected.
+"""
 
 from __future__ import annotations
 
@@ -18,10 +23,16 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"{APP_NAME}: find the prospect, time the call, log it to Outreach.",
         epilog=(
             "Without --api-base-url the app runs in demo mode against a local Outreach sandbox. "
-            "'dialer-app sandbox --help' describes the sandbox server."
+            "'dialer-app sandbox --help' describes the sandbox server; 'dialer-app event --help' "
+            "the softphone event hooks."
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "link",
+        nargs="?",
+        help="a tel:, callto:, sip: or sips: link to look up (handed to the running window)",
+    )
     parser.add_argument(
         "--self-test",
         action="store_true",
@@ -35,6 +46,18 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"talk to this Outreach-compatible API (e.g. https://api.outreach.io/api/v2) "
         f"with the access token in ${TOKEN_ENV}, skipping sign-in",
     )
+    parser.add_argument(
+        "--baresip",
+        metavar="HOST:PORT",
+        help="follow the calls of the Baresip softphone whose ctrl_tcp module listens here "
+        "(saved as the 'baresip' setting; '' turns it off)",
+    )
+    parser.add_argument(
+        "--register-handlers",
+        action="store_true",
+        help="make this app the desktop's handler for tel:, callto:, sip: and sips: links "
+        "(Linux: a .desktop file and xdg-mime), then exit",
+    )
     return parser
 
 
@@ -44,12 +67,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .sandbox.cli import main as sandbox_main
 
         return sandbox_main(args_list[1:])
+    from .core import paths
+    from .core import settings as setting
+    from .core.remote import Request, RequestError, event_parser, parse_request
+
+    def settings() -> setting.Settings:
+        return setting.Settings(paths.config_dir() / "settings.json")
+
+    if args_list and args_list[0] == "event":
+        region = settings().get(setting.REGION)
+        if any(a in ("-h", "--help") for a in args_list[1:]):
+            event_parser().print_help()
+            return 0
+        try:
+            request = parse_request(args_list, region=region)
+        except RequestError as exc:
+            print(f"dialer-app event: {exc}", file=sys.stderr)
+            return 2
+        return _hand_over(request, None, None)
+
     parser = build_parser()
     args = parser.parse_args(args_list)
-    if args.self_test:
+    if args.self_test:  # before anything reads settings: it keeps to data of its own
         from .ui.selftest import run_self_test
 
         return run_self_test()
+    if args.register_handlers:
+        return _register()
+    request = Request("show")
+    if args.link is not None:
+        region = settings().get(setting.REGION)
+        try:
+            request = parse_request([args.link], region=region)
+        except RequestError as exc:
+            print(f"dialer-app: not opened: {exc}", file=sys.stderr)
+            return 2
+    if args.baresip is not None:
+        if args.baresip:
+            from .core.softphone.baresip import Endpoint
+
+            try:
+                Endpoint.parse(args.baresip)
+            except ValueError as exc:
+                parser.error(f"--baresip: {exc}")
+        settings().set(setting.BARESIP, args.baresip)
     token = None
     if args.api_base_url:
         token = os.environ.get(TOKEN_ENV, "").strip()
@@ -57,9 +118,47 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(
                 f"--api-base-url needs an access token in the environment variable {TOKEN_ENV}"
             )
+    return _hand_over(request, args.api_base_url, token)
+
+
+def _hand_over(request: object, api_base_url: str | None, token: str | None) -> int:
+    """Forward to the running window, or become it."""
+    from .core import paths
+    from .core.remote import Request, instance_name
+    from .services.instance import forward
+
+    assert isinstance(request, Request)
+    name = instance_name(paths.data_dir())
+    answer = forward(name, request.argv)
+    if answer is not None:
+        if answer == "ok":
+            return 0
+        print(f"dialer-app: the running window refused: {answer}", file=sys.stderr)
+        return 1
     from .ui.app import AppConfig, run_app
 
-    return run_app(AppConfig(api_base_url=args.api_base_url, access_token=token))
+    return run_app(
+        AppConfig(api_base_url=api_base_url, access_token=token, instance_name=name),
+        first_request=request,
+    )
+
+
+def _register() -> int:
+    if not sys.platform.startswith("linux"):
+        print(
+            "dialer-app: the installer registers the link handlers on this system.",
+            file=sys.stderr,
+        )
+        return 1
+    from .core.register import RegisterError, register_linux
+
+    try:
+        path = register_linux()
+    except (RegisterError, OSError) as exc:
+        print(f"dialer-app: {exc}", file=sys.stderr)
+        return 1
+    print(f"Registered {path} for tel:, callto:, sip: and sips: links.")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

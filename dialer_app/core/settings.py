@@ -30,11 +30,13 @@ DIAL_SCHEME = Setting(
 REGION = Setting("region", "US", "Default phone region (for numbers without +)")
 CALL_HOURS_START = Setting("call_hours_start", 8, "Calling hours start (prospect's local hour)")
 CALL_HOURS_END = Setting("call_hours_end", 20, "Calling hours end (prospect's local hour)")
+BARESIP = Setting("baresip", "", "Baresip ctrl_tcp address to follow (HOST:PORT; empty: none)")
 ALL: tuple[Setting[Any], ...] = (
     DIAL_SCHEME,
     REGION,
     CALL_HOURS_START,
     CALL_HOURS_END,
+    BARESIP,
 )
 
 

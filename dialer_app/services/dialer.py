@@ -87,6 +87,8 @@ class DialerService(QObject):
         recentFound(str, list): at once, before Outreach answers: recently seen matches.
         tagsLoaded(list): tags to suggest in the wrap-up (the rep's recent, then the org's).
         searchFailed(str, str): the query and what went wrong.
+        numberFound(str, list): an E.164 number looked up by `find_number`, and its `Match`es.
+        numberFailed(str, str): that number, and what went wrong.
         prospectLoaded(object): a `ProspectDetail`: numbers, account, sequence, task, last calls.
         prospectFailed(str): what went wrong loading it.
         callQueued(object): the call is safe in the outbox (an outbox `Entry`); sync follows.
@@ -104,6 +106,8 @@ class DialerService(QObject):
     searchFinished = Signal(str, list)
     recentFound = Signal(str, list)
     searchFailed = Signal(str, str)
+    numberFound = Signal(str, list)
+    numberFailed = Signal(str, str)
     prospectLoaded = Signal(object)
     prospectFailed = Signal(str)
     callQueued = Signal(object)
@@ -204,6 +208,15 @@ class DialerService(QObject):
     def set_region(self, region: str) -> None:
         """The country numbers typed without + belong to, from the next lookup on."""
         self._region = region
+
+    def find_number(self, number: str) -> None:
+        """Who has this number (a link opened, a call coming in); emits numberFound."""
+        self._runner.run(
+            self._search(number),
+            key="number",
+            on_success=lambda matches: self.numberFound.emit(number, matches),
+            on_error=lambda exc: self.numberFailed.emit(number, _message(exc)),
+        )
 
     def open_prospect(self, prospect_id: int) -> None:
         """Load everything the card shows; emits prospectLoaded(ProspectDetail)."""

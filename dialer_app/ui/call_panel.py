@@ -81,6 +81,21 @@ class CallPanel(QWidget):
     def show_error(self, message: str) -> None:
         self.error.show_error(message)
 
+    def drive(self, action: str) -> bool:
+        """Apply what the softphone reported: "dial", "ring", "answer" or "hang_up"."""
+        events = {
+            "dial": self.session.dial,
+            "ring": self.session.ring,
+            "answer": self.session.answer,
+            "hang_up": self.session.hang_up,
+        }
+        return self._apply(events[action])
+
+    def show_ringing(self) -> None:
+        """The far end is ringing (outbound): say so; the timer keeps counting from the dial."""
+        if self.session.state is CallState.DIALING:
+            self.status.setText("Ringing…")
+
     # -- slots ------------------------------------------------------------------------------
 
     def _on_dial_clicked(self) -> None:
@@ -92,15 +107,16 @@ class CallPanel(QWidget):
     def _on_hang_up_clicked(self) -> None:
         self._apply(self.session.hang_up)
 
-    def _apply(self, event: object) -> None:
+    def _apply(self, event: object) -> bool:
         try:
             event()  # type: ignore[operator]
         except SessionError as exc:
             self.error.show_error(str(exc))
-            return
+            return False
         self.error.clear_error()
         self._refresh()
         self.stateChanged.emit(self.session.state)
+        return True
 
     def _refresh(self) -> None:
         state = self.session.state

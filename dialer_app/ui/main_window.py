@@ -26,13 +26,16 @@ from ..core.drafts import Draft, DraftStore
 from ..core.outreach.models import Disposition, Match, PhoneNumber, Prospect, Purpose, User
 from ..core.phone import pretty
 from ..core.session import CallSession, CallState
+from ..core.softphone.events import CallEvent
 from ..core.terms import CallValidationError, FieldError
+from ..core.uri import UriError, parse_uri
 from ..core.wrapup import CallContext, compose_call, new_vendor_call_id
 from . import shortcuts as keys
 from .call_panel import CallPanel
 from .card import ProspectCard
 from .resources import app_icon
 from .search_panel import SearchPanel
+from .toast import Toast
 from .wrapup_form import WrapUpForm
 
 if TYPE_CHECKING:  # the window is built and painted before these load (see `ui.app`)
@@ -46,7 +49,7 @@ DRAFT_DEBOUNCE_MS = 300
 TIME_FIELDS = {"dialedAt", "answeredAt", "completedAt", "returnedAt", "direction"}
 
 
-def _open_with_os(uri: str) -> bool:
+def open_with_os(uri: str) -> bool:
     """Hand a tel:/callto:/sip: link to whatever the OS has registered for it."""
     return QDesktopServices.openUrl(QUrl(uri))
 
@@ -77,7 +80,7 @@ class MainWindow(QMainWindow):
         self.service: DialerService = None  # type: ignore[assignment]  # set by attach()
         self.drafts = drafts
         self.settings = settings or s.Settings()
-        self._hand_off = hand_off or _open_with_os
+        self._hand_off = hand_off or open_with_os
         self.detail: ProspectDetail | None = None
         self._dialed: PhoneNumber | None = None
         self._restoring = False
@@ -86,6 +89,11 @@ class MainWindow(QMainWindow):
         self.prospect: Prospect | None = None
         self._vendor_call_id = new_vendor_call_id()
         self._draft_restored = False
+        self._connected = False
+        self._wanted_number = ""  # the number a link or a softphone event asked for
+        self._wanted_inbound = False
+        self._call_id = ""  # the softphone's id for the call in progress, once known
+        self.toast: Toast | None = None
 
         self.search = SearchPanel(self)
         self.card = ProspectCard(self.settings, session.clock.now, self)
@@ -182,6 +190,10 @@ class MainWindow(QMainWindow):
         if service is not None:
             self.attach(service)
 
+    def set_hand_off(self, hand_off: Callable[[str], bool]) -> None:
+        """How click-to-dial reaches the softphone (the OS by default)."""
+        self._hand_off = hand_off
+
     def attach(self, service: DialerService) -> None:
         """Connect the window to the service (once). Until then it shows, but does nothing.
 
@@ -199,6 +211,8 @@ class MainWindow(QMainWindow):
         service.searchFinished.connect(self.search.show_results)
         service.searchFailed.connect(self.search.show_error)
         service.recentFound.connect(self.search.show_results)
+        service.numberFound.connect(self._on_service_number_found)
+        service.numberFailed.connect(self._on_service_number_failed)
         service.prospectLoaded.connect(self._on_service_prospect_loaded)
         service.prospectFailed.connect(self._on_service_prospect_failed)
         service.callQueued.connect(self._on_service_call_queued)
@@ -220,6 +234,9 @@ class MainWindow(QMainWindow):
             if demo
             else ""
         )
+        self._connected = True
+        if self._wanted_number and self.prospect is None:
+            self.service.find_number(self._wanted_number)
         self.connection_label.setText(user.name)
         self.connection_label.setToolTip(f"Connected to {label} as {user.name} ({user.email})")
         self.setWindowTitle(f"{APP_NAME} — {label}")
@@ -244,6 +261,10 @@ class MainWindow(QMainWindow):
             return  # the rep has moved on to another prospect
         self.prospect = detail.prospect
         self.detail = detail
+        if self._wanted_number and self._dialed is None:
+            self._dialed = next(
+                (p for p in detail.prospect.phone_numbers if p.number == self._wanted_number), None
+            )
         self.card.show_detail(detail)
         self.wrapup.set_sequence_available(detail.in_sequence)
 
@@ -258,6 +279,7 @@ class MainWindow(QMainWindow):
         self._restoring = False
         self._vendor_call_id = new_vendor_call_id()
         self._dialed = None
+        self._call_id = ""
         self._draft_timer.stop()
         if self.compact:
             self._show_full_layout(False)
@@ -325,6 +347,7 @@ class MainWindow(QMainWindow):
     # -- window → service -------------------------------------------------------------------
 
     def _on_search_match_chosen(self, match: Match) -> None:
+        self._wanted_number = ""
         self._open_prospect(match.prospect)
         self.save_draft()
 
@@ -357,6 +380,7 @@ class MainWindow(QMainWindow):
     def _open_prospect(self, prospect: Prospect) -> None:
         self.detail = None
         self._dialed = None
+
         self.wrapup.set_sequence_available(False)
         self.prospect = prospect
         self.card.show_loading(prospect.name)
@@ -368,6 +392,140 @@ class MainWindow(QMainWindow):
             if self.compact:
                 self._show_full_layout(True)  # wrapping up needs the whole form
             self.wrapup.disposition.setFocus()
+
+    # -- from outside: links and softphone events -------------------------------------------
+
+    def open_uri(self, text: str) -> bool:
+        """A tel:/callto:/sip: link the OS handed us: look the number up, ready to dial."""
+        try:
+            target = parse_uri(text, region=self.settings.get(s.REGION))
+        except UriError as exc:
+            self.log_message.setText(f"Not opened: {exc}")
+            self.statusBar().showMessage(f"Not opened: {exc}", 10_000)
+            return False
+        self.bring_to_front(activate=True)
+        if self.call.session.state is not CallState.IDLE:
+            self.log_message.setText(
+                f"Not opened: finish and log the current call before {pretty(target.number)}."
+            )
+            return False
+        self._look_up(target.number, inbound=False)
+        return True
+
+    def bring_to_front(self, *, activate: bool) -> None:
+        """Show and raise the window; take keyboard focus only when `activate` (the rep asked)."""
+        # The attribute stays as set: the platform reads it when the window is mapped, later.
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, not activate)
+        if self.isMinimized():
+            self.showNormal()
+        elif not self.isVisible():
+            self.show()  # a window being shown comes up on top
+        else:
+            self.raise_()
+        if activate:
+            self.activateWindow()
+
+    def apply_call_event(self, event: CallEvent) -> None:
+        """What the softphone reported (hook command or Baresip) drives the call session."""
+        session = self.call.session
+        if (
+            session.active
+            and self._call_id
+            and event.call_id
+            and event.call_id != self._call_id
+            and event.kind != "ended"
+        ):
+            self.statusBar().showMessage("Another call on the softphone; this one continues.", 8000)
+            return
+        if event.kind == "ended":
+            if event.call_id and self._call_id and event.call_id != self._call_id:
+                return  # the other call ended, not this one
+            if session.active and self.call.drive("hang_up") and event.reason:
+                self.statusBar().showMessage(f"Call ended: {event.reason}", 15_000)
+            self._call_id = ""
+            return
+        if session.active and not self._call_id:
+            self._call_id = event.call_id
+        if event.kind == "incoming" or (event.inbound and session.state is CallState.IDLE):
+            idle = session.state is CallState.IDLE
+            if self._may_start_call() and idle and self.call.drive("ring"):
+                self._call_id = event.call_id
+                self._screen_pop(event.number)
+            if event.kind == "answered" and session.state is CallState.RINGING:
+                self.call.drive("answer")
+            return
+        if event.kind in ("dialing", "ringing") and not session.active:
+            if not self._may_start_call() or not self.call.drive("dial"):
+                return
+            self._call_id = event.call_id
+            if event.number and not self._has_number(event.number):
+                self._look_up(event.number, inbound=False)
+        if event.kind == "ringing":
+            self.call.show_ringing()
+        elif event.kind == "answered" and session.state in (CallState.DIALING, CallState.RINGING):
+            self.call.drive("answer")
+
+    def _may_start_call(self) -> bool:
+        if self.call.session.state is CallState.ENDED:
+            self.statusBar().showMessage(
+                "A new call started on the softphone: log the last one to time it.", 10_000
+            )
+            return False
+        return True
+
+    def _has_number(self, number: str) -> bool:
+        if self.prospect is None:
+            return False
+        for phone in self.prospect.phone_numbers:
+            if phone.number == number:
+                self._dialed = phone
+                return True
+        return False
+
+    def _screen_pop(self, number: str) -> None:
+        """An incoming call: show who it is without taking the keyboard from the rep."""
+        label = pretty(number) if number else "an unknown number"
+        if self.compact:
+            if self.toast is None:
+                self.toast = Toast(self)
+            self.toast.show_text(f"Incoming call from {label}", self)
+        self.bring_to_front(activate=False)
+        if number and not self._has_number(number):
+            self._look_up(number, inbound=True)
+
+    def _look_up(self, number: str, *, inbound: bool) -> None:
+        self._wanted_number = number
+        self._wanted_inbound = inbound
+        self.prospect = None
+        self.detail = None
+        self._dialed = None
+        self.card.show_loading(pretty(number))
+        if self._connected:
+            self.service.find_number(number)
+
+    def _on_service_number_found(self, number: str, matches: list[Match]) -> None:
+        if number != self._wanted_number or self.prospect is not None:
+            return
+        label = pretty(number)
+        if len(matches) == 1:
+            self._open_prospect(matches[0].prospect)
+            self.save_draft()
+            if self.toast is not None:
+                self.toast.set_text(f"Incoming call: {matches[0].prospect.name} ({label})")
+            if not self._wanted_inbound:
+                self.log_message.setText(f"{label}: click the number (or Alt+1…) to call.")
+            return
+        if not matches:
+            self.card.show_error(f"No prospect has the number {label}.")
+            return
+        self.card.show_error(f"{len(matches)} prospects have the number {label}: pick one.")
+        if not self.search.box.hasFocus():  # never rewrite what the rep is typing
+            self.search.box.setText(number)
+            self.search.show_results(number, matches)
+
+    def _on_service_number_failed(self, number: str, message: str) -> None:
+        if number == self._wanted_number:
+            self.card.show_error(f"Could not look up {pretty(number)}: {message}")
 
     # -- compact mode and window state ------------------------------------------------------
 

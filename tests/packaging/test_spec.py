@@ -105,6 +105,7 @@ def test_unused_qt_plugins_their_libraries_and_translations_are_left_out(
         "PySide6/Qt/plugins/imageformats/libqsvg.so",
         "PySide6/Qt/plugins/iconengines/libqsvgicon.so",
         "PySide6/Qt/lib/libQt6Widgets.so.6",
+        "PySide6/Qt/lib/libQt6Network.so.6",  # the single-instance socket
         "libglib-2.0.so.0",
     }
     assert [d for d, _s, _k in result["datas"]] == ["PySide6/Qt/translations/qtbase_de.qm"]

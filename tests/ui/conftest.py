@@ -32,7 +32,8 @@ class Opened:
 
 @pytest.fixture
 def make_window(qtbot: Any, aio: Any, tmp_path: Any) -> Iterator[Callable[..., Opened]]:
-    """`make_window(server, clock=…, scheme=…, drafts=True, outbox_name=…)` → a connected window.
+    """`make_window(server, clock=…, scheme=…, drafts=True, outbox_name=…, hand_off=…)` → a
+    connected window (`hand_off` replaces the recorder of what was handed to the softphone).
 
     Windows sharing `outbox_name` share their outbox and draft files (a restarted app).
     """
@@ -45,6 +46,7 @@ def make_window(qtbot: Any, aio: Any, tmp_path: Any) -> Iterator[Callable[..., O
         scheme: str = "tel",
         drafts: bool = False,
         outbox_name: str | None = None,
+        hand_off: Callable[[str], bool] | None = None,
     ) -> Opened:
         async def backend() -> Backend:
             return Backend(server.base_url, server.token, demo=True, label="Demo")
@@ -60,7 +62,7 @@ def make_window(qtbot: Any, aio: Any, tmp_path: Any) -> Iterator[Callable[..., O
             CallSession(opened.clock),
             DraftStore(tmp_path / f"{name}.draft.json") if drafts else None,
             settings,
-            hand_off=lambda uri: opened.handed.append(uri) is None,
+            hand_off=hand_off or (lambda uri: opened.handed.append(uri) is None),
         )
         qtbot.addWidget(opened.win)
         opened.win.show()

@@ -1,0 +1,1 @@
+"""Softphones the app listens to: call events in one shape, and the Baresip adapter."""

@@ -1,0 +1,192 @@
+"""Links and softphone events reach the window: a tel: link opens the card, events time the call,
+an incoming call pops the caller's card without taking the keyboard from the rep."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QPlainTextEdit
+
+from dialer_app.core.phone import pretty
+from dialer_app.core.session import CallState
+from dialer_app.core.softphone.events import make_event
+from tests.support.prospects import numbers_with_one_prospect
+from tests.support.qt import by_name
+
+
+@pytest.fixture
+def numbered(sandbox):
+    return numbers_with_one_prospect(sandbox, 3)
+
+
+def _loaded(qtbot, opened, prospect_id: int) -> None:
+    qtbot.waitUntil(
+        lambda: opened.win.detail is not None and opened.win.detail.prospect.id == prospect_id,
+        timeout=10_000,
+    )
+
+
+def test_a_tel_link_opens_the_prospect_ready_to_dial(qtbot, sandbox, make_window, numbered):
+    opened = make_window(sandbox)
+    who = numbered[0]
+    digits = who.number[2:]
+    link = (
+        f"tel:+1 {digits[:3]}-{digits[3:6]}-{digits[6:]}"
+        if who.number.startswith("+1")
+        else (f"tel:{who.number}")
+    )
+    assert opened.win.open_uri(link)
+    _loaded(qtbot, opened, who.prospect_id)
+    assert opened.win.prospect is not None
+    assert opened.win.prospect.name == who.name
+    assert opened.win._dialed is not None
+    assert opened.win._dialed.number == who.number
+    assert opened.win.call.session.state is CallState.IDLE  # prepared, not dialled
+    assert "click the number" in opened.win.log_message.text()
+
+
+@pytest.mark.parametrize(
+    ("link", "reason"),
+    [
+        ("http://example.com/", "Only tel:"),
+        ("tel:alice", "tel: number"),
+        ("tel:+1415555\n0123", "control characters"),
+        ("sip:alice@example.com", "names a user"),
+    ],
+)
+def test_a_bad_link_is_refused_with_a_reason(qtbot, sandbox, make_window, link, reason):
+    opened = make_window(sandbox)
+    assert not opened.win.open_uri(link)
+    assert reason in opened.win.log_message.text()
+    assert opened.win.prospect is None
+
+
+def test_a_link_never_replaces_the_prospect_of_a_call_in_progress(
+    qtbot, sandbox, make_window, numbered
+):
+    opened = make_window(sandbox)
+    win = opened.win
+    win.apply_call_event(make_event("dialing", numbered[0].number))
+    _loaded(qtbot, opened, numbered[0].prospect_id)
+    assert not win.open_uri(f"tel:{numbered[2].number}")
+    assert "finish and log the current call" in win.log_message.text()
+    assert win.prospect is not None
+    assert win.prospect.id == numbered[0].prospect_id
+
+
+def test_events_time_an_outbound_call(qtbot, sandbox, make_window, numbered):
+    opened = make_window(sandbox)
+    who = numbered[1]
+    win, clock = opened.win, opened.clock
+    win.apply_call_event(make_event("dialing", who.number, call_id="c-7", direction="outbound"))
+    assert win.call.session.state is CallState.DIALING
+    _loaded(qtbot, opened, who.prospect_id)
+    clock.advance(3)
+    win.apply_call_event(make_event("ringing", who.number, call_id="c-7"))
+    assert win.call.status.text() == "Ringing…"
+    clock.advance(2)
+    win.apply_call_event(make_event("answered", who.number, call_id="other"))  # another call
+    assert win.call.session.state is CallState.DIALING
+    win.apply_call_event(make_event("answered", who.number, call_id="c-7"))
+    clock.advance(60)
+    win.apply_call_event(make_event("ended", who.number, call_id="c-7"))
+    times = win.call.session.times
+    assert win.call.session.state is CallState.ENDED
+    assert times.dialed_at is not None
+    assert times.answered_at is not None
+    assert times.completed_at is not None
+    assert (times.answered_at - times.dialed_at).total_seconds() == 5
+    assert (times.completed_at - times.answered_at).total_seconds() == 60
+    # a new call while this one waits for its wrap-up is not timed over it
+    win.apply_call_event(make_event("dialing", numbered[2].number, call_id="c-8"))
+    assert win.call.session.times == times
+    assert "log the last one" in win.statusBar().currentMessage()
+
+
+def test_an_unanswered_call_ends_not_answered(qtbot, sandbox, make_window, numbered):
+    opened = make_window(sandbox)
+    win = opened.win
+    win.apply_call_event(make_event("dialing", numbered[0].number))
+    win.apply_call_event(make_event("ended", numbered[0].number, reason="486 Busy Here"))
+    assert win.call.session.state is CallState.ENDED
+    assert win.call.session.times.answered_at is None
+    assert win.call.session.times.outcome == "Not Answered"
+
+
+def test_incoming_call_pops_the_card_without_taking_focus(qtbot, sandbox, make_window, numbered):
+    opened = make_window(sandbox)
+    win = opened.win
+    win.activateWindow()
+    notes = by_name(win, "Notes", QPlainTextEdit)
+    notes.setFocus()
+    qtbot.keyClicks(notes, "follow up on pric")
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is notes)
+    who = numbered[2]
+    win.apply_call_event(make_event("incoming", who.number, call_id="in-1"))
+    assert win.call.session.state is CallState.RINGING
+    _loaded(qtbot, opened, who.prospect_id)
+    assert QApplication.focusWidget() is notes
+    qtbot.keyClicks(notes, "ing")
+    assert notes.toPlainText() == "follow up on pricing"
+    win.apply_call_event(make_event("answered", who.number, call_id="in-1"))
+    assert win.call.session.state is CallState.CONNECTED
+    assert win.call.session.times.direction == "inbound"
+    assert QApplication.focusWidget() is notes
+
+
+def test_incoming_call_in_compact_mode_shows_a_toast(qtbot, sandbox, make_window, numbered):
+    opened = make_window(sandbox)
+    win = opened.win
+    win.set_compact(True)
+    qtbot.waitExposed(win)
+    box = win.search.box
+    box.setFocus()
+    qtbot.keyClicks(box, "ac")
+    focus_window = QApplication.focusWindow()
+    # (the offscreen platform does not re-activate a window whose flags changed: compare the
+    # window's own focus widget, and that the toast did not become the focus window)
+    who = numbered[0]
+    win.apply_call_event(make_event("incoming", who.number, call_id="in-2"))
+    assert win.toast is not None
+    qtbot.waitUntil(win.toast.isVisible)
+    assert win.toast.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    assert win.toast.windowFlags() & Qt.WindowType.WindowDoesNotAcceptFocus
+    assert pretty(who.number) in win.toast.label.text()
+    _loaded(qtbot, opened, who.prospect_id)
+    qtbot.waitUntil(lambda: who.name in win.toast.label.text())
+    assert box.text() == "ac"
+    assert win.focusWidget() is box
+    assert QApplication.focusWindow() is focus_window
+    assert QApplication.focusWindow() is not win.toast.windowHandle()
+    win.toast.hide()
+
+
+@pytest.mark.skipif(
+    QGuiApplication.platformName() == "offscreen"
+    or os.environ.get("QT_QPA_PLATFORM") == "offscreen",
+    reason="the offscreen platform activates every window it shows (it ignores "
+    "WA_ShowWithoutActivating); run under X: QT_QPA_PLATFORM=xcb xvfb-run -a pytest …",
+)
+def test_incoming_call_shows_a_hidden_window_without_taking_focus(
+    qtbot, sandbox, make_window, numbered
+):
+    """The rep is typing in another window; the dialer was closed to the tray."""
+    opened = make_window(sandbox)
+    win = opened.win
+    other = QPlainTextEdit()
+    qtbot.addWidget(other)
+    other.show()
+    qtbot.waitExposed(other)
+    other.activateWindow()
+    other.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is other)
+    win.hide()
+    who = numbered[1]
+    win.apply_call_event(make_event("incoming", who.number, call_id="in-3"))
+    qtbot.waitExposed(win)
+    _loaded(qtbot, opened, who.prospect_id)
+    assert QApplication.focusWindow() is other.windowHandle()
+    assert QApplication.focusWidget() is other
