@@ -6,7 +6,8 @@ OutreachError                  anything below; `.message` is fit to show a rep
 │   ├── RequestTimeout         no answer in time (a POST's fate is then unknown)
 │   └── TlsError               certificate or TLS handshake failure
 ├── HttpError                  Outreach answered with an error status; `.status`, `.errors`
-│   ├── Unauthorized           401: token missing, invalid or expired — sign in again
+│   ├── Unauthorized           401: token missing, invalid or expired (refreshed once first)
+│   │   └── SignInRequired     no new token without the rep: refresh token revoked or expired
 │   ├── Forbidden              403: the token lacks a scope or the user a permission
 │   ├── NotFound               404: no such resource
 │   ├── UnsupportedMediaType   415: body not sent as application/vnd.api+json
@@ -70,6 +71,15 @@ class HttpError(OutreachError):
 
 class Unauthorized(HttpError):
     """401: the access token is missing, invalid or expired."""
+
+
+class SignInRequired(Unauthorized):
+    """The sign-in is gone (refresh token revoked or expired, or signed out): sign in again."""
+
+    def __init__(
+        self, message: str = "Sign in again: Outreach no longer accepts this sign-in."
+    ) -> None:
+        super().__init__(message, status=401)
 
 
 class Forbidden(HttpError):
