@@ -38,6 +38,7 @@ class ReferenceCache:
         self._now = now
         self._lock = asyncio.Lock()
         self.current: Reference | None = None
+        self._generation = 0
 
     def fresh(self) -> bool:
         return self.current is not None and self._now() - self.current.fetched_at < self._ttl
@@ -46,9 +47,9 @@ class ReferenceCache:
         if not refresh and self.fresh():
             assert self.current is not None
             return self.current
-        started = self._now()
+        generation = self._generation
         async with self._lock:
-            if self.current is not None and self.current.fetched_at >= started:
+            if self._generation != generation and self.current is not None:
                 return self.current  # fetched by another caller while this one waited
             if not refresh and self.fresh():
                 assert self.current is not None
@@ -57,4 +58,5 @@ class ReferenceCache:
                 self._client.dispositions(), self._client.purposes()
             )
             self.current = Reference(dispositions, purposes, self._now())
+            self._generation += 1
             return self.current
