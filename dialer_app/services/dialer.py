@@ -10,13 +10,16 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ..core.auth.tokens import OAuthToken, TokenSet
 from ..core.calls import NewCall
 from ..core.demo import SandboxProcess
 from ..core.outbox import Counts, Entry, Outbox, OutboxError
 from ..core.outreach import OutreachClient, OutreachError
-from ..core.outreach.client import StaticToken
+from ..core.outreach import errors as e
+from ..core.outreach.client import StaticToken, TokenSource
 from ..core.outreach.detail import load_prospect_detail
-from ..core.outreach.models import Disposition, Match, Purpose, User
+from ..core.outreach.models import Match, User
+from ..core.outreach.reference import ReferenceCache
 from ..core.sync import SyncWorker, sender_id
 from .tasks import TaskRunner
 
@@ -33,6 +36,7 @@ class Backend:
     demo: bool
     label: str
     sandbox: SandboxProcess | None = None
+    token_source: TokenSource | None = None  # a signed-in profile; else the static `token`
 
     def close(self) -> None:
         if self.sandbox is not None:
@@ -90,6 +94,8 @@ class DialerService(QObject):
         callParked(object): Outreach refused an `Entry`; its field errors say why.
         callFailed(str): the call could not even be stored; the form is kept.
         outboxChanged(object): new outbox `Counts` (waiting, sending, sent, needing attention).
+        tokenChanged(str): how the sign-in stands ("token valid 118 min", "Sign in again").
+        signInRequired(str): the sign-in is gone; the queue is held until the rep signs in.
     """
 
     connecting = Signal(str)
@@ -105,6 +111,8 @@ class DialerService(QObject):
     callParked = Signal(object)
     callFailed = Signal(str)
     outboxChanged = Signal(object)
+    tokenChanged = Signal(str)
+    signInRequired = Signal(str)
 
     def __init__(
         self,
@@ -124,6 +132,7 @@ class DialerService(QObject):
         self.client: OutreachClient | None = None
         self.user: User | None = None
         self.disposition_names: dict[int, str] = {}
+        self.reference: ReferenceCache | None = None
         self._wanted = ""
         self._searching = False
         self._counts_timer = QTimer(self)
@@ -214,20 +223,40 @@ class DialerService(QObject):
 
     # -- background work --------------------------------------------------------------------
 
+    @property
+    def oauth(self) -> OAuthToken | None:
+        """The signed-in profile's token source, when the app runs against one."""
+        source = self.backend.token_source if self.backend else None
+        return source if isinstance(source, OAuthToken) else None
+
+    def signed_in(self, tokens: TokenSet) -> None:
+        """The rep signed in again to this backend's profile: use the tokens, release the queue."""
+        oauth = self.oauth
+        if oauth is None:
+            return
+        oauth.replace(tokens)
+        self.sync.resume()
+        if self.user is None:
+            self.start()
+
     async def _connect(self) -> None:
         self.connecting.emit("Connecting to Outreach…")
-        self.backend = await self._backend_factory()
-        self.client = OutreachClient(self.backend.base_url, StaticToken(self.backend.token))
+        if self.backend is None:
+            self.backend = await self._backend_factory()
+            if (oauth := self.oauth) is not None:
+                oauth.on_change = self._on_token_change
+        if self.client is None:
+            source = self.backend.token_source or StaticToken(self.backend.token)
+            self.client = OutreachClient(self.backend.base_url, source)
+            self.reference = ReferenceCache(self.client)
         self.user = await self.client.current_user()
         self.connected.emit(self.user, self.backend.label)
+        self._on_token_change()
         self._runner.run(self.sync.run(), key="sync")
-        dispositions: list[Disposition]
-        purposes: list[Purpose]
-        dispositions, purposes = await asyncio.gather(
-            self.client.dispositions(), self.client.purposes()
-        )
-        self.disposition_names = {d.id: d.name for d in dispositions}
-        self.referenceLoaded.emit(dispositions, purposes)
+        assert self.reference is not None
+        reference = await self.reference.get()
+        self.disposition_names = {d.id: d.name for d in reference.dispositions}
+        self.referenceLoaded.emit(reference.dispositions, reference.purposes)
 
     async def _search(self, query: str) -> list[Match]:
         return await self._require_client().search(query, region=self._region)
@@ -240,6 +269,16 @@ class DialerService(QObject):
     def _on_connect_error(self, exc: BaseException) -> None:
         log.warning("connecting failed: %s", exc)
         self.connectionFailed.emit(_message(exc))
+        if isinstance(exc, e.SignInRequired):
+            self.signInRequired.emit(_message(exc))
+
+    def _on_token_change(self) -> None:
+        oauth = self.oauth
+        if oauth is None:
+            return
+        self.tokenChanged.emit(oauth.health())
+        if oauth.tokens is None:
+            self.signInRequired.emit(f"Sign in to {oauth.profile.name} again.")
 
     def _on_sync_change(self) -> None:
         """Coalesce outbox changes: at most one count and one signal per 100 ms."""

@@ -2,8 +2,9 @@
 
 `OAuthToken` gives the client a valid access token: it refreshes shortly before expiry and once
 after a 401, saves each rotated refresh token (the whole set, one write) before using it, and
-mints at most once per `mint_interval` seconds (Outreach allows about one a minute). When the
-refresh token no longer works it forgets the set and raises `SignInRequired`.
+mints at most once per `mint_interval` seconds (Outreach allows about one a minute): a 401 within
+that minute is a `RateLimited` saying when to try again. When the refresh token no longer works
+it forgets the set and raises `SignInRequired`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, NoReturn
 
@@ -148,7 +149,6 @@ class OAuthToken:
         tokens: TokenSet | None,
         *,
         now: Callable[[], float] = time.time,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         mint_interval: float = MINT_INTERVAL,
         refresh_margin: float = REFRESH_MARGIN,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -158,7 +158,6 @@ class OAuthToken:
         self._secrets = secrets
         self.tokens = tokens
         self._now = now
-        self._sleep = sleep
         self._mint_interval = mint_interval
         self._margin = refresh_margin
         self._transport = transport
@@ -234,7 +233,11 @@ class OAuthToken:
     async def _refresh(self, tokens: TokenSet) -> TokenSet:
         wait = tokens.minted_at + self._mint_interval - self._now()
         if wait > 0:
-            await self._sleep(wait)
+            raise e.RateLimited(
+                f"Signed in less than a minute ago; refreshing the sign-in in {wait:.0f} s.",
+                status=429,
+                retry_after=wait,
+            )
         secret = self._secrets.get(self.profile.secret_key)
         if not secret:
             self._lose("The client secret of this profile is missing: enter it and sign in.")
