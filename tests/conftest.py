@@ -28,6 +28,19 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ["DIALER_HOME"] = old
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_real_keychain() -> Iterator[None]:
+    """Every test that reaches keyring gets an in-memory keychain, never the OS one."""
+    import keyring
+
+    from tests.support.keychain import MemoryKeyring
+
+    old = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield
+    keyring.set_keyring(old)
+
+
 @pytest.fixture(scope="session")
 def _qasync_loop(qapp: object) -> asyncio.AbstractEventLoop:
     """One qasync loop for the session, running on Qt's event loop.

@@ -31,12 +31,18 @@ REGION = Setting("region", "US", "Default phone region (for numbers without +)")
 CALL_HOURS_START = Setting("call_hours_start", 8, "Calling hours start (prospect's local hour)")
 CALL_HOURS_END = Setting("call_hours_end", 20, "Calling hours end (prospect's local hour)")
 BARESIP = Setting("baresip", "", "Baresip ctrl_tcp address to follow (HOST:PORT; empty: none)")
+PLAIN_FILE_SECRETS = Setting(
+    "plain_file_secrets",
+    False,
+    "Without a keychain, keep secrets in a plain file (not secure)",
+)
 ALL: tuple[Setting[Any], ...] = (
     DIAL_SCHEME,
     REGION,
     CALL_HOURS_START,
     CALL_HOURS_END,
     BARESIP,
+    PLAIN_FILE_SECRETS,
 )
 
 

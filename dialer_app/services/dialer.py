@@ -10,13 +10,16 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ..core.auth.tokens import OAuthToken, TokenSet
 from ..core.calls import NewCall
 from ..core.demo import SandboxProcess
 from ..core.outbox import Counts, Entry, Outbox, OutboxError
 from ..core.outreach import OutreachClient, OutreachError
-from ..core.outreach.client import StaticToken
+from ..core.outreach import errors as e
+from ..core.outreach.client import StaticToken, TokenSource
 from ..core.outreach.detail import ProspectDetail, load_prospect_detail
-from ..core.outreach.models import Disposition, Match, Purpose, User
+from ..core.outreach.models import Match, User
+from ..core.outreach.reference import ReferenceCache
 from ..core.outreach.tags import org_call_tags
 from ..core.recent import RecentProspects
 from ..core.sync import SyncWorker, sender_id
@@ -24,6 +27,7 @@ from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 COUNTS_INTERVAL_MS = 100
+HEALTH_INTERVAL_MS = 60_000
 
 
 @dataclass
@@ -35,6 +39,7 @@ class Backend:
     demo: bool
     label: str
     sandbox: SandboxProcess | None = None
+    token_source: TokenSource | None = None  # a signed-in profile; else the static `token`
 
     def close(self) -> None:
         if self.sandbox is not None:
@@ -96,6 +101,8 @@ class DialerService(QObject):
         callParked(object): Outreach refused an `Entry`; its field errors say why.
         callFailed(str): the call could not even be stored; the form is kept.
         outboxChanged(object): new outbox `Counts` (waiting, sending, sent, needing attention).
+        tokenChanged(str): how the sign-in stands ("token valid 118 min", "Sign in again").
+        signInRequired(str): the sign-in is gone; the queue is held until the rep signs in.
     """
 
     connecting = Signal(str)
@@ -115,6 +122,8 @@ class DialerService(QObject):
     callParked = Signal(object)
     callFailed = Signal(str)
     outboxChanged = Signal(object)
+    tokenChanged = Signal(str)
+    signInRequired = Signal(str)
 
     def __init__(
         self,
@@ -137,6 +146,7 @@ class DialerService(QObject):
         self.user: User | None = None
         self.disposition_names: dict[int, str] = {}
         self.org_tags: list[str] = []
+        self.reference: ReferenceCache | None = None
         self._wanted = ""
         self._answered = ""
         self._searching = False
@@ -144,6 +154,9 @@ class DialerService(QObject):
         self._counts_timer.setSingleShot(True)
         self._counts_timer.setInterval(COUNTS_INTERVAL_MS)
         self._counts_timer.timeout.connect(self._emit_counts)
+        self._health_timer = QTimer(self)  # "token valid N min" stays true as time passes
+        self._health_timer.setInterval(HEALTH_INTERVAL_MS)
+        self._health_timer.timeout.connect(self._emit_health)
         self.sync = SyncWorker(
             outbox,
             lambda: self.client,
@@ -247,6 +260,7 @@ class DialerService(QObject):
         return self.outbox.counts()
 
     async def aclose(self) -> None:
+        self._health_timer.stop()
         self._counts_timer.stop()
         await self._runner.cancel_all()
         self._counts_timer.stop()  # a task may have asked for one more count while stopping
@@ -259,20 +273,41 @@ class DialerService(QObject):
 
     # -- background work --------------------------------------------------------------------
 
+    @property
+    def oauth(self) -> OAuthToken | None:
+        """The signed-in profile's token source, when the app runs against one."""
+        source = self.backend.token_source if self.backend else None
+        return source if isinstance(source, OAuthToken) else None
+
+    def signed_in(self, tokens: TokenSet) -> None:
+        """The rep signed in again to this backend's profile: use the tokens, release the queue."""
+        oauth = self.oauth
+        if oauth is None:
+            return
+        oauth.replace(tokens)
+        self.sync.resume()
+        if self.user is None:
+            self.start()
+
     async def _connect(self) -> None:
         self.connecting.emit("Connecting to Outreach…")
-        self.backend = await self._backend_factory()
-        self.client = OutreachClient(self.backend.base_url, StaticToken(self.backend.token))
+        if self.backend is None:
+            self.backend = await self._backend_factory()
+            if (oauth := self.oauth) is not None:
+                oauth.on_change = self._on_token_change
+                self._health_timer.start()
+        if self.client is None:
+            source = self.backend.token_source or StaticToken(self.backend.token)
+            self.client = OutreachClient(self.backend.base_url, source)
+            self.reference = ReferenceCache(self.client)
         self.user = await self.client.current_user()
         self.connected.emit(self.user, self.backend.label)
+        self._on_token_change()
         self._runner.run(self.sync.run(), key="sync")
-        dispositions: list[Disposition]
-        purposes: list[Purpose]
-        dispositions, purposes = await asyncio.gather(
-            self.client.dispositions(), self.client.purposes()
-        )
-        self.disposition_names = {d.id: d.name for d in dispositions}
-        self.referenceLoaded.emit(dispositions, purposes)
+        assert self.reference is not None
+        reference = await self.reference.get()
+        self.disposition_names = {d.id: d.name for d in reference.dispositions}
+        self.referenceLoaded.emit(reference.dispositions, reference.purposes)
         self._runner.run(
             org_call_tags(self.client),
             key="tags",
@@ -310,6 +345,20 @@ class DialerService(QObject):
     def _on_connect_error(self, exc: BaseException) -> None:
         log.warning("connecting failed: %s", exc)
         self.connectionFailed.emit(_message(exc))
+        if isinstance(exc, e.SignInRequired):
+            self.signInRequired.emit(_message(exc))
+
+    def _emit_health(self) -> None:
+        if (oauth := self.oauth) is not None:
+            self.tokenChanged.emit(oauth.health())
+
+    def _on_token_change(self) -> None:
+        oauth = self.oauth
+        if oauth is None:
+            return
+        self.tokenChanged.emit(oauth.health())
+        if oauth.tokens is None:
+            self.signInRequired.emit(f"Sign in to {oauth.profile.name} again.")
 
     def _on_sync_change(self) -> None:
         """Coalesce outbox changes: at most one count and one signal per 100 ms."""

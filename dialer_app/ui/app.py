@@ -1,4 +1,10 @@
-"""Start-up: the one place the QApplication and the asyncio (qasync) loop are created."""
+"""Start-up: the one place the QApplication and the asyncio (qasync) loop are created.
+
+The window is built and painted first, with only Qt and the light parts of `core`; qasync,
+httpx, pydantic, the keychain and the outbox load after that paint, while the rep already sees
+the window ("Connecting…"). Then one session runs per backend (demo, a signed-in org profile, or
+the automation flags); signing in to another org ends the session and opens the next one.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon  # before qasync: it binds PySide6
 
 from .. import APP_ID, APP_NAME, __version__
-from ..core import paths
+from ..core import logsafe, paths
+from ..core import settings as setting
 from ..core.clock import SystemClock
 from ..core.drafts import DraftStore
 from ..core.remote import Request
@@ -25,12 +32,19 @@ from .probe import PROBE_ENV, FirstPaintProbe
 from .resources import app_icon
 
 if TYPE_CHECKING:
+    from ..core.auth.profiles import Profile
+    from ..core.auth.tokens import TokenSet
+    from ..services.accounts import AccountService
     from ..services.dialer import BackendFactory, DialerService
+    from ..services.instance import InstanceServer
     from ..services.softphone import BaresipBridge
     from ..services.tasks import TaskRunner
+    from .accounts import AccountsDialog
     from .tray import Tray
 
 log = logging.getLogger(__name__)
+
+PLAIN_FILE_SECRETS = "secrets-NOT-SECURE.json"
 
 
 @dataclass(frozen=True)
@@ -38,10 +52,52 @@ class AppConfig:
     api_base_url: str | None = None
     access_token: str | None = None
     instance_name: str | None = None  # the local socket a second launch forwards to
+    profile_id: str | None = None
 
 
-def backend_factory(config: AppConfig) -> BackendFactory:
-    """How to reach Outreach: the given API and token, or a demo sandbox of our own."""
+def profiles_file() -> Path:
+    return paths.config_dir() / "profiles.json"
+
+
+def choose_config(config: AppConfig) -> AppConfig:
+    """Automation flags win; else the active profile (read without the keychain); else demo."""
+    if config.api_base_url and config.access_token:
+        return config
+    from ..core.auth.profiles import ProfileStore, admin_profiles_path
+    from ..core.auth.secrets import MemoryStore
+
+    active = ProfileStore(profiles_file(), admin_profiles_path(), MemoryStore()).active()
+    if active is None:
+        return AppConfig(instance_name=config.instance_name)
+    return AppConfig(
+        api_base_url=active.api_base_url,
+        instance_name=config.instance_name,
+        profile_id=active.id,
+    )
+
+
+def make_accounts(runner: TaskRunner) -> AccountService:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    from ..core.auth.profiles import admin_profiles_path
+    from ..services.accounts import AccountService
+
+    return AccountService(
+        runner,
+        profiles_file(),
+        admin_profiles_path(),
+        paths.config_dir() / PLAIN_FILE_SECRETS,
+        open_browser=lambda url: QDesktopServices.openUrl(QUrl(url)),
+    )
+
+
+def backend_factory(
+    config: AppConfig,
+    accounts: AccountService | None = None,
+    settings: Settings | None = None,
+) -> BackendFactory:
+    """How to reach Outreach: the given API and token, a signed-in profile, or the demo sandbox."""
     from ..core.demo import SandboxProcess
     from ..services.dialer import Backend, start_demo_backend
 
@@ -52,6 +108,24 @@ def backend_factory(config: AppConfig) -> BackendFactory:
             return Backend(url, token, demo=False, label=url)
 
         return given
+    if config.profile_id is not None and accounts is not None:
+        from ..core.auth.tokens import OAuthToken
+        from ..core.outreach import errors as e
+
+        profile_id = config.profile_id
+        plain = settings.get(setting.PLAIN_FILE_SECRETS) if settings else False
+
+        async def signed_in() -> Backend:
+            store = accounts.open(allow_plain_file=plain)  # the keychain: after the window shows
+            profile = store.get(profile_id)
+            if profile is None:
+                raise e.SignInRequired("The active profile is gone: choose one in Accounts.")
+            source = OAuthToken.load(profile, store.secrets, mint_interval=accounts.mint_interval)
+            return Backend(
+                profile.api_base_url, "", demo=False, label=profile.name, token_source=source
+            )
+
+        return signed_in
     sandbox = SandboxProcess(
         data_dir=paths.data_dir() / "demo-sandbox", log_file=paths.log_dir() / "demo-sandbox.log"
     )
@@ -66,31 +140,167 @@ def outbox_path(config: AppConfig) -> Path:
     return paths.data_dir() / "outbox-demo.sqlite3"
 
 
+def new_window(config: AppConfig, settings: Settings) -> MainWindow:
+    """A window for `config`'s backend, not yet attached to a service."""
+    return MainWindow(
+        None,
+        CallSession(SystemClock()),
+        DraftStore(outbox_path(config).with_suffix(".draft.json")),
+        settings,
+        state_file=paths.config_dir() / "window.ini",
+    )
+
+
+class AccountsWiring:
+    """The Accounts dialog of one window, and what a sign-in or sign-out does to the session.
+
+    Signing in again to the profile the window runs on hands the tokens over and releases the
+    held queue; signing in to another org (or from demo mode) calls `switch(profile_id)`.
+    """
+
+    def __init__(
+        self,
+        window: MainWindow,
+        service: DialerService,
+        accounts: AccountService,
+        settings: Settings,
+        switch: Callable[[str], None],
+    ) -> None:
+        self.window = window
+        self.service = service
+        self.accounts = accounts
+        self.settings = settings
+        self._switch = switch
+        self.dialog: AccountsDialog | None = None
+        window.accountsRequested.connect(self.show_dialog)
+        accounts.signedIn.connect(self._on_accounts_signed_in)
+        accounts.signedOut.connect(self._on_accounts_signed_out)
+
+    def disconnect(self) -> None:
+        self.accounts.signedIn.disconnect(self._on_accounts_signed_in)
+        self.accounts.signedOut.disconnect(self._on_accounts_signed_out)
+
+    def show_dialog(self) -> AccountsDialog:
+        if self.dialog is None:
+            from .accounts import AccountsDialog
+
+            self.dialog = AccountsDialog(
+                self.accounts,
+                plain_file_allowed=lambda: self.settings.get(setting.PLAIN_FILE_SECRETS),
+                parent=self.window,
+            )
+            self.dialog.plainFileOptIn.connect(
+                lambda on: self.settings.set(setting.PLAIN_FILE_SECRETS, on)
+            )
+        self.dialog.refresh()
+        oauth = self.service.oauth
+        if oauth is not None:
+            self.dialog.select(oauth.profile.id)
+        if self.dialog.isVisible():
+            self.dialog.raise_()  # already open behind the window: bring it forward
+        else:
+            self.dialog.show()
+        return self.dialog
+
+    def _on_accounts_signed_in(self, profile_id: str, tokens: TokenSet) -> None:
+        oauth = self.service.oauth
+        if oauth is not None and oauth.profile.id == profile_id:
+            self.service.signed_in(tokens)
+        else:
+            self._switch(profile_id)
+
+    def _on_accounts_signed_out(self, profile_id: str) -> None:
+        oauth = self.service.oauth
+        if oauth is not None and oauth.profile.id == profile_id:
+            oauth.forget()
+
+
+class _Sessions:
+    """What lives across sessions: the accounts, the second-launch socket, the window in use."""
+
+    def __init__(self, window: MainWindow, config: AppConfig) -> None:
+        from ..services.tasks import TaskRunner
+
+        self.window = window
+        self.settings = window.settings
+        self.accounts_runner = TaskRunner()
+        self.accounts = make_accounts(self.accounts_runner)
+        self.instance = self._listen(config)
+
+    def _listen(self, config: AppConfig) -> InstanceServer | None:
+        if not config.instance_name:
+            return None
+        from ..core.remote import parse_request
+        from ..services.instance import InstanceServer
+
+        region = self.settings.get(setting.REGION)
+        instance = InstanceServer(
+            config.instance_name, lambda argv: parse_request(argv, region=region)
+        )
+        instance.requested.connect(lambda request: apply_request(self.window, request))
+        if instance.listen():
+            log.info("listening for links and events as %s", config.instance_name)
+        else:
+            log.warning("another window answers on %s; links go there", config.instance_name)
+        return instance
+
+    async def close(self) -> None:
+        if self.instance is not None:
+            self.instance.close()
+        await self.accounts_runner.cancel_all()  # a sign-in still waiting for the browser
+
+
 async def _run(
     window: MainWindow, config: AppConfig, first: Request, closed_early: list[bool]
 ) -> int:
-    """Everything after the first paint: the network stack, the outbox, the service."""
+    """Everything after the first paint: one session per backend until the rep quits."""
+    sessions = _Sessions(window, config)
+    try:
+        while True:
+            switch_to = await _session(
+                sessions.window, config, sessions.accounts, sessions.settings, first, closed_early
+            )
+            if switch_to is None:
+                return 0
+            config = AppConfig(
+                api_base_url=switch_to.api_base_url,
+                instance_name=config.instance_name,
+                profile_id=switch_to.id,
+            )
+            sessions.window = new_window(config, sessions.settings)
+            sessions.window.show()
+            first, closed_early = Request("show"), []
+    finally:
+        await sessions.close()
+
+
+async def _session(
+    window: MainWindow,
+    config: AppConfig,
+    accounts: AccountService,
+    settings: Settings,
+    first: Request | None = None,
+    closed_early: list[bool] | None = None,
+) -> Profile | None:
+    """`window` on one backend; the profile to switch to, or None when the rep quit."""
     import asyncio
 
-    from ..core import settings as setting
     from ..core.outbox import Outbox
     from ..core.recent import RecentProspects
-    from ..core.remote import parse_request
     from ..services.dialer import DialerService
-    from ..services.instance import InstanceServer
     from ..services.tasks import TaskRunner
 
     runner = TaskRunner()
     outbox = Outbox(outbox_path(config))
-    region = window.settings.get(setting.REGION)
+    region = settings.get(setting.REGION)
     service = DialerService(
         runner,
-        backend_factory(config),
+        backend_factory(config, accounts, settings),
         outbox,
         region=region,
         recent=RecentProspects(outbox.path.with_name("recent.json")),
     )
-    baresip = _baresip(runner, window.settings.get(setting.BARESIP), region)
+    baresip = _baresip(runner, settings.get(setting.BARESIP), region)
     hand_off = _hand_off(baresip)
     if hand_off is not None:
         window.set_hand_off(hand_off)
@@ -101,34 +311,33 @@ async def _run(
         baresip.connectionChanged.connect(lambda _up, text: log.info("%s", text))
         baresip.connectionChanged.connect(lambda _up, text: window.statusBar().showMessage(text))
         baresip.dialFailed.connect(window.log_message.setText)
-    instance = None
-    if config.instance_name:
-        instance = InstanceServer(
-            config.instance_name, lambda argv: parse_request(argv, region=region)
-        )
-        instance.requested.connect(lambda request: apply_request(window, request))
-        if instance.listen():
-            log.info("listening for links and events as %s", config.instance_name)
-        else:
-            log.warning("another window answers on %s; links go there", config.instance_name)
     tray = _tray(window, service)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     if closed_early:  # closed before the loop ran (the start-up probe does that)
         closed.set()
+    switch_to: list[Profile] = []
+
+    def switch(profile_id: str) -> None:
+        profile = accounts.open().get(profile_id)
+        if profile is not None:
+            switch_to.append(profile)
+            window.close()
+
+    wiring = AccountsWiring(window, service, accounts, settings, switch)
     runner.failed.connect(window.statusBar().showMessage)
     service.start()
     if baresip is not None:
         baresip.start()
-    apply_request(window, first)
+    apply_request(window, first or Request("show"))
     await closed.wait()
-    if instance is not None:
-        instance.close()
     if tray is not None:
         tray.hide()
+    wiring.disconnect()
     await service.aclose()
     outbox.close()
-    return 0
+    window.deleteLater()
+    return switch_to[0] if switch_to else None
 
 
 def apply_request(window: MainWindow, request: Request) -> None:
@@ -188,6 +397,7 @@ def _tray(window: MainWindow, service: DialerService) -> Tray | None:
 def create_application() -> QApplication:
     """The QApplication, named and iconed; the app quits when `_run` returns, not on close."""
     logging.basicConfig(level=os.environ.get("DIALER_LOG_LEVEL", "WARNING"))
+    logsafe.install()  # no token, secret or full phone number in any log line
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
@@ -199,19 +409,10 @@ def create_application() -> QApplication:
 
 
 def run_app(config: AppConfig, first_request: Request | None = None) -> int:
-    """Start in two steps: build and paint the window, then load the rest behind it.
-
-    The window needs only Qt and the light parts of `core`; qasync, httpx, pydantic and the
-    outbox load after its first paint, while the rep already sees it ("Connecting…").
-    """
+    """Paint the window, then load the rest behind it and run until the rep quits."""
     app = create_application()
-    window = MainWindow(
-        None,
-        CallSession(SystemClock()),
-        DraftStore(outbox_path(config).with_suffix(".draft.json")),
-        Settings(paths.config_dir() / "settings.json"),
-        state_file=paths.config_dir() / "window.ini",
-    )
+    config = choose_config(config)
+    window = new_window(config, Settings(paths.config_dir() / "settings.json"))
     closed_early: list[bool] = []
     window.closed.connect(lambda: closed_early.append(True))
     if os.environ.get(PROBE_ENV):

@@ -59,9 +59,11 @@ class MainWindow(QMainWindow):
 
     Signals:
         closed(): the rep closed the window; the app shuts down.
+        accountsRequested(): the rep wants the Accounts dialog (sign in, profiles).
     """
 
     closed = Signal()
+    accountsRequested = Signal()
 
     def __init__(
         self,
@@ -144,6 +146,18 @@ class MainWindow(QMainWindow):
         self.outbox_button.setAutoRaise(True)
         self.outbox_button.clicked.connect(self.show_outbox)
         self.outbox_dialog: OutboxDialog | None = None
+        self.token_label = QLabel(self)
+        self.token_label.setObjectName("token")
+        self.token_label.setAccessibleName("Sign-in status")
+        self.token_label.hide()
+        self.account_button = QToolButton(self)
+        self.account_button.setText("Sign in…")
+        self.account_button.setAccessibleName("Accounts")
+        self.account_button.setToolTip("Sign in to your Outreach org; profiles; sign out")
+        self.account_button.setAutoRaise(True)
+        self.account_button.clicked.connect(self.accountsRequested.emit)
+        self.statusBar().addWidget(self.token_label)
+        self.statusBar().addPermanentWidget(self.account_button)
         self.statusBar().addPermanentWidget(self.outbox_label)
         self.statusBar().addPermanentWidget(self.outbox_button)
 
@@ -206,6 +220,8 @@ class MainWindow(QMainWindow):
         service.connected.connect(self._on_service_connected)
         self._on_service_outbox_changed(service.counts())
         service.connectionFailed.connect(self._on_service_connection_failed)
+        service.tokenChanged.connect(self._on_service_token_changed)
+        service.signInRequired.connect(self._on_service_sign_in_required)
         service.referenceLoaded.connect(self._on_service_reference_loaded)
         service.tagsLoaded.connect(self.wrapup.tags.set_suggestions)
         service.searchFinished.connect(self.search.show_results)
@@ -240,6 +256,20 @@ class MainWindow(QMainWindow):
         self.connection_label.setText(user.name)
         self.connection_label.setToolTip(f"Connected to {label} as {user.name} ({user.email})")
         self.setWindowTitle(f"{APP_NAME} — {label}")
+        self.account_button.setText("Demo · Sign in…" if demo else "Account")
+
+    def _on_service_token_changed(self, health: str) -> None:
+        self.token_label.setText(health)
+        self.token_label.setVisible(bool(health))
+        again = health == "Sign in again"
+        self.token_label.setStyleSheet("color: #b3261e; font-weight: bold;" if again else "")
+        self.account_button.setText("Sign in again" if again else "Account")
+
+    def _on_service_sign_in_required(self, message: str) -> None:
+        self._on_service_token_changed("Sign in again")
+        self.token_label.setToolTip(
+            f"{message} Calls wait in the outbox until you sign in (Accounts)."
+        )
 
     def _on_service_connection_failed(self, message: str) -> None:
         self.connection_label.setText(f"Not connected: {message}")

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import random
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +35,16 @@ Params = Mapping[str, str | int]
 class TokenSource(Protocol):
     """Gives the access token to send; may refresh it first."""
 
-    async def access_token(self) -> str: ...
+    async def access_token(self) -> str:
+        """The token to send now (refreshed first when it is about to expire)."""
+        ...
+
+    async def refresh_after_rejection(self, rejected: str) -> bool:
+        """Outreach answered 401 to `rejected`: get a new token; True when there is one.
+
+        Raises `errors.SignInRequired` when no new token can be had without the rep.
+        """
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +55,9 @@ class StaticToken:
 
     async def access_token(self) -> str:
         return self.token
+
+    async def refresh_after_rejection(self, rejected: str) -> bool:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,10 +298,18 @@ class OutreachClient:
     ) -> dict[str, Any]:
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
         attempt = 0
+        refreshed = False
         while True:
             attempt += 1
+            token = await self._token.access_token()
             try:
-                return await self._send_once(method, url, params, body)
+                return await self._send_once(method, url, params, body, token)
+            except e.Unauthorized:
+                # A 401 was not processed: repeating it once with a new token is safe, even a POST.
+                if refreshed or not await self._token.refresh_after_rejection(token):
+                    raise
+                refreshed = True
+                attempt -= 1
             except e.OutreachError as err:
                 if not retry.should_retry(err, attempt):
                     raise
@@ -296,9 +317,14 @@ class OutreachClient:
                 await self._sleep(retry.delay(attempt, self._rng, retry_after))
 
     async def _send_once(
-        self, method: str, url: str, params: Params | None, body: dict[str, Any] | None
+        self,
+        method: str,
+        url: str,
+        params: Params | None,
+        body: dict[str, Any] | None,
+        token: str,
     ) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {await self._token.access_token()}"}
+        headers = {"Authorization": f"Bearer {token}"}
         content: bytes | None = None
         if body is not None:
             headers["Content-Type"] = MEDIA_TYPE
@@ -314,7 +340,7 @@ class OutreachClient:
         except httpx.TimeoutException:
             raise e.RequestTimeout("Outreach did not answer in time.") from None
         except httpx.ConnectError as exc:
-            if "SSL" in str(exc) or "certificate" in str(exc).lower():
+            if _is_tls_failure(exc):
                 raise e.TlsError(f"Secure connection to Outreach failed: {exc}") from None
             raise e.ConnectError("Cannot reach Outreach. Check the connection.") from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
@@ -384,6 +410,17 @@ def _http_error(response: httpx.Response) -> e.HttpError:
     return e.HttpError(
         f"Outreach refused the request ({status}): {detail}", status=status, errors=errors
     )
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    """Whether a connect failure was the TLS handshake or certificate check."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc)
+    return "SSL" in text or "certificate" in text.lower()
 
 
 def _first_int(value: str | None) -> int | None:

@@ -6,14 +6,17 @@ OutreachError                  anything below; `.message` is fit to show a rep
 │   ├── RequestTimeout         no answer in time (a POST's fate is then unknown)
 │   └── TlsError               certificate or TLS handshake failure
 ├── HttpError                  Outreach answered with an error status; `.status`, `.errors`
-│   ├── Unauthorized           401: token missing, invalid or expired — sign in again
+│   ├── Unauthorized           401: token missing, invalid or expired (refreshed once first)
+│   │   └── SignInRequired     no new token without the rep: refresh token revoked or expired
 │   ├── Forbidden              403: the token lacks a scope or the user a permission
 │   ├── NotFound               404: no such resource
 │   ├── UnsupportedMediaType   415: body not sent as application/vnd.api+json
 │   ├── ValidationFailed       422: `.field_errors` name each field Outreach refused
 │   ├── RateLimited            429: `.reset_at` says when the budget comes back
 │   └── ServerError            5xx: Outreach failed; `.retry_after` when it said so
-└── MalformedResponse          the answer was not JSON:API of the expected shape
+├── MalformedResponse          the answer was not JSON:API of the expected shape
+└── SignInError                the browser sign-in did not finish: declined, wrong `state`,
+                               timed out, the redirect port busy, the token endpoint failing
 """
 
 from __future__ import annotations
@@ -72,6 +75,15 @@ class Unauthorized(HttpError):
     """401: the access token is missing, invalid or expired."""
 
 
+class SignInRequired(Unauthorized):
+    """The sign-in is gone (refresh token revoked or expired, or signed out): sign in again."""
+
+    def __init__(
+        self, message: str = "Sign in again: Outreach no longer accepts this sign-in."
+    ) -> None:
+        super().__init__(message, status=401)
+
+
 class Forbidden(HttpError):
     """403: the token lacks the scope, or the user the permission."""
 
@@ -121,3 +133,7 @@ class ServerError(HttpError):
 
 class MalformedResponse(OutreachError):
     """The answer was not JSON, or not the JSON:API shape the operation expects."""
+
+
+class SignInError(OutreachError):
+    """The sign-in flow did not finish (declined, wrong state, timed out, refused)."""

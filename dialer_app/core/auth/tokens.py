@@ -1,0 +1,268 @@
+"""OAuth token sets, the token endpoint, and the TokenSource that keeps a sign-in alive.
+
+`OAuthToken` gives the client a valid access token: it refreshes shortly before expiry and once
+after a 401, saves each rotated refresh token (the whole set, one write) before using it, and
+mints at most once per `mint_interval` seconds (Outreach allows about one a minute): a 401 within
+that minute is a `RateLimited` saying when to try again. When the refresh token no longer works
+it forgets the set and raises `SignInRequired`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, NoReturn
+
+import httpx
+
+from ..outreach import errors as e
+from .profiles import Profile
+from .secrets import SecretStore, SecretStoreError
+
+log = logging.getLogger(__name__)
+APP_SCOPES = (
+    "calls.write calls.read prospects.read phoneNumbers.read callDispositions.read "
+    "callPurposes.read sequenceStates.read sequences.read tasks.read tasks.write users.read"
+)
+REFRESH_MARGIN = 120.0  # refresh when the access token has less than this left
+MINT_INTERVAL = 60.0
+TOKEN_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSet:
+    """What the token endpoint gave; times are epoch seconds. `repr` never shows a token."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: float
+    minted_at: float
+    scope: str = ""
+
+    def __repr__(self) -> str:
+        return f"TokenSet(expires_at={self.expires_at:.0f}, scope={self.scope!r})"
+
+    def dumps(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def loads(cls, text: str) -> TokenSet | None:
+        try:
+            raw = json.loads(text)
+            return cls(
+                access_token=str(raw["access_token"]),
+                refresh_token=str(raw["refresh_token"]),
+                expires_at=float(raw["expires_at"]),
+                minted_at=float(raw["minted_at"]),
+                scope=str(raw.get("scope", "")),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+async def request_tokens(
+    profile: Profile,
+    client_secret: str,
+    form: dict[str, str],
+    *,
+    now: Callable[[], float] = time.time,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> TokenSet:
+    """POST the grant `form` to the org's `/oauth/token`; the new set or an error of the tree.
+
+    `invalid_grant` → `SignInRequired`; `invalid_client` → `SignInRequired` naming the profile;
+    429 → `RateLimited`; anything else → `SignInError`, `RequestTimeout`, `ConnectError`.
+    """
+    body = {"client_id": profile.client_id, "client_secret": client_secret, **form}
+    try:
+        async with httpx.AsyncClient(transport=transport, timeout=TOKEN_TIMEOUT) as http:
+            response = await http.post(f"{profile.origin}/oauth/token", data=body)
+    except httpx.TimeoutException:
+        raise e.RequestTimeout("Outreach's sign-in did not answer in time.") from None
+    except httpx.TransportError as exc:
+        raise e.ConnectError(
+            f"Cannot reach Outreach's sign-in at {profile.origin} ({type(exc).__name__})."
+        ) from None
+    payload: Any = None
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    error = payload.get("error") if isinstance(payload, dict) else None
+    described = payload.get("error_description") if isinstance(payload, dict) else None
+    if response.status_code == 429:
+        retry_after = _seconds(response.headers.get("Retry-After"))
+        raise e.RateLimited(
+            "Outreach gives one new token a minute"
+            + (f": try again in {retry_after:.0f} s." if retry_after else "; try again shortly."),
+            status=429,
+            retry_after=retry_after,
+        )
+    if error == "invalid_grant":
+        raise e.SignInRequired(f"Sign in again: {described or 'the sign-in has expired.'}")
+    if error == "invalid_client" or response.status_code == 401:
+        raise e.SignInRequired(
+            f"Outreach refused the client id or secret of {profile.name}: check the profile."
+        )
+    if response.status_code != 200 or not isinstance(payload, dict):
+        raise e.SignInError(
+            f"Outreach's sign-in answered {response.status_code}: {error or 'unexpected answer'}"
+            + (f" ({described})" if described else "")
+        )
+    try:
+        minted = now()
+        return TokenSet(
+            access_token=str(payload["access_token"]),
+            refresh_token=str(payload["refresh_token"]),
+            expires_at=minted + float(payload.get("expires_in", 7200)),
+            minted_at=minted,
+            scope=str(payload.get("scope", "")),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise e.MalformedResponse("Outreach's sign-in answered without the tokens.") from None
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+class OAuthToken:
+    """A TokenSource for one signed-in profile; `tokens` is None once signed out or revoked.
+
+    `on_change()` is called after every mint, forget or failure, for the status bar.
+    """
+
+    def __init__(
+        self,
+        profile: Profile,
+        secrets: SecretStore,
+        tokens: TokenSet | None,
+        *,
+        now: Callable[[], float] = time.time,
+        mint_interval: float = MINT_INTERVAL,
+        refresh_margin: float = REFRESH_MARGIN,
+        transport: httpx.AsyncBaseTransport | None = None,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.profile = profile
+        self._secrets = secrets
+        self.tokens = tokens
+        self._now = now
+        self._mint_interval = mint_interval
+        self._margin = refresh_margin
+        self._transport = transport
+        self._lock = asyncio.Lock()
+        self.on_change = on_change
+        self.save_problem: str = ""
+        self.mints = 0
+
+    @classmethod
+    def load(cls, profile: Profile, secrets: SecretStore, **kw: Any) -> OAuthToken:
+        """The sign-in saved for `profile` (tokens None when there is none)."""
+        saved = secrets.get(profile.tokens_key)
+        return cls(profile, secrets, TokenSet.loads(saved) if saved else None, **kw)
+
+    # -- TokenSource ------------------------------------------------------------------------
+
+    async def access_token(self) -> str:
+        tokens = self._require()
+        if tokens.expires_at - self._now() > self._margin:
+            return tokens.access_token
+        async with self._lock:
+            tokens = self._require()
+            since_mint = self._now() - tokens.minted_at
+            if tokens.expires_at - self._now() > self._margin:
+                return tokens.access_token
+            if since_mint < self._mint_interval and tokens.expires_at > self._now():
+                return tokens.access_token  # still valid: do not mint twice in a minute
+            return (await self._refresh(tokens)).access_token
+
+    async def refresh_after_rejection(self, rejected: str) -> bool:
+        async with self._lock:
+            tokens = self._require()
+            if tokens.access_token != rejected:
+                return True  # someone else refreshed meanwhile: try the newer token
+            await self._refresh(tokens)
+            return True
+
+    # -- sign-in state ----------------------------------------------------------------------
+
+    def replace(self, tokens: TokenSet) -> None:
+        """A fresh sign-in: keep and save `tokens`."""
+        self.tokens = tokens
+        self._save(tokens)
+        self.on_change()
+
+    def forget(self) -> None:
+        """Sign out: the tokens leave memory and the store."""
+        self.tokens = None
+        try:
+            self._secrets.delete(self.profile.tokens_key)
+        except SecretStoreError as exc:
+            self.save_problem = str(exc)
+        self.on_change()
+
+    def health(self) -> str:
+        """A few words for the status bar: how the sign-in stands."""
+        if self.tokens is None:
+            return "Sign in again"
+        left = self.tokens.expires_at - self._now()
+        if left <= 0:
+            return "token expired; refreshing on next use"
+        if self.save_problem:
+            return f"signed in (not saved: {self.save_problem})"
+        return f"token valid {int(left // 60)} min"
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _require(self) -> TokenSet:
+        if self.tokens is None:
+            raise e.SignInRequired(f"Sign in to {self.profile.name} again.")
+        return self.tokens
+
+    async def _refresh(self, tokens: TokenSet) -> TokenSet:
+        wait = tokens.minted_at + self._mint_interval - self._now()
+        if wait > 0:
+            raise e.RateLimited(
+                f"Signed in less than a minute ago; refreshing the sign-in in {wait:.0f} s.",
+                status=429,
+                retry_after=wait,
+            )
+        secret = self._secrets.get(self.profile.secret_key)
+        if not secret:
+            self._lose("The client secret of this profile is missing: enter it and sign in.")
+        try:
+            fresh = await request_tokens(
+                self.profile,
+                secret,
+                {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
+                now=self._now,
+                transport=self._transport,
+            )
+        except e.SignInRequired as exc:
+            self._lose(exc.message)
+        self.mints += 1
+        self.tokens = fresh
+        self._save(fresh)  # the old refresh token no longer works: keep the new one at once
+        log.info("access token refreshed for profile %s", self.profile.id)
+        self.on_change()
+        return fresh
+
+    def _lose(self, message: str) -> NoReturn:
+        self.forget()
+        raise e.SignInRequired(message)
+
+    def _save(self, tokens: TokenSet) -> None:
+        try:
+            self._secrets.set(self.profile.tokens_key, tokens.dumps())
+            self.save_problem = ""
+        except SecretStoreError as exc:
+            self.save_problem = str(exc)
+            log.warning("the new sign-in could not be saved: %s", exc)
