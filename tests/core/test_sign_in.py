@@ -18,9 +18,10 @@ import pytest
 from dialer_app.core.auth.flow import CALLBACK_PATH, SignInFlow
 from dialer_app.core.auth.profiles import Profile
 from dialer_app.core.auth.secrets import MemoryStore
-from dialer_app.core.auth.tokens import OAuthToken, SignInError, TokenSet
+from dialer_app.core.auth.tokens import OAuthToken, TokenSet
 from dialer_app.core.outreach import errors as e
 from dialer_app.core.outreach.client import OutreachClient, RetryPolicy
+from dialer_app.core.outreach.errors import SignInError
 from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, SandboxServer
 
 MakeSandbox = Callable[..., SandboxServer]
@@ -348,3 +349,34 @@ def test_sign_out_forgets_everything(server: SandboxServer) -> None:
     assert store.keys() == [source.profile.secret_key]
     loaded = OAuthToken.load(source.profile, store)
     assert loaded.tokens is None
+
+
+def test_a_redirect_without_a_code_and_a_late_second_one_are_answered(
+    server: SandboxServer,
+) -> None:
+    async def go() -> tuple[httpx.Response, httpx.Response, BaseException]:
+        flow = SignInFlow(_profile(server), CLIENT_SECRET, timeout=5)
+        await flow.start()
+        # a client that connects and leaves without a request does not end the sign-in
+        _reader, writer = await asyncio.open_connection(
+            "127.0.0.1", int(flow.redirect_uri.split(":")[2].split("/")[0])
+        )
+        writer.close()
+        await writer.wait_closed()
+        first = await _browse(f"{flow.redirect_uri}?state={flow.state}")
+        second = await _browse(f"{flow.redirect_uri}?state={flow.state}&code=x")
+        with pytest.raises(SignInError) as info:
+            await flow.finish()
+        return first, second, info.value
+
+    first, second, error = _run(go())
+    assert first.status_code == 400
+    assert "without a code" in first.text
+    assert second.status_code == 400
+    assert "already ended" in second.text
+    assert "without a code" in str(error)
+
+
+def test_finish_before_start_is_a_programming_error(server: SandboxServer) -> None:
+    with pytest.raises(RuntimeError, match="start"):
+        _run(SignInFlow(_profile(server), CLIENT_SECRET).finish())

@@ -287,3 +287,38 @@ def test_the_app_starts_on_the_active_profile_and_automation_flags_still_win(
     assert not made.demo
     assert isinstance(made.token_source, OAuthToken)
     assert made.token_source.tokens is None  # signed out: the window will ask to sign in
+
+
+def test_a_session_ends_with_the_profile_signed_in_to_and_the_next_one_starts_on_it(
+    qtbot: Any, aio: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from dialer_app.core.auth.profiles import ADMIN_ENV
+    from dialer_app.ui.app import _session
+
+    monkeypatch.setenv("DIALER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv(ADMIN_ENV, str(tmp_path / "no-admin.json"))
+    accounts = AccountService(
+        TaskRunner(),
+        tmp_path / "profiles.json",
+        None,
+        tmp_path / "plain.json",
+        open_browser=lambda _url: True,
+        keychain=KeyringStore(MemoryKeyring()),
+    )
+    acme = accounts.save_profile(Profile("acme", "Acme", "https://acme.test/api/v2", "c"), "s")
+    session = aio.create_task(_session(AppConfig(), accounts, Settings()))
+
+    def window() -> MainWindow | None:
+        found = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        return found[0] if found and found[0].isVisible() else None
+
+    qtbot.waitUntil(lambda: window() is not None, timeout=5000)
+    win = window()
+    assert win is not None
+    qtbot.waitUntil(lambda: win.wrapup.disposition.count() > 0, timeout=30_000)  # demo is up
+    assert win.mode_label.text() == "<b>Demo</b>"
+    accounts.signedIn.emit("acme", TokenSet("a", "r", 0, 0))
+    qtbot.waitUntil(session.done, timeout=15_000)
+    assert session.result() == acme

@@ -20,8 +20,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
+from ..outreach.errors import SignInError
 from .profiles import Profile
-from .tokens import APP_SCOPES, SignInError, TokenSet, request_tokens
+from .tokens import APP_SCOPES, TokenSet, request_tokens
 
 log = logging.getLogger(__name__)
 CALLBACK_PATH = "/oauth/callback"

@@ -64,10 +64,6 @@ class TokenSet:
             return None
 
 
-class SignInError(e.OutreachError):
-    """The sign-in flow did not finish (declined, wrong state, timed out, refused)."""
-
-
 async def request_tokens(
     profile: Profile,
     client_secret: str,
@@ -112,7 +108,7 @@ async def request_tokens(
             f"Outreach refused the client id or secret of {profile.name}: check the profile."
         )
     if response.status_code != 200 or not isinstance(payload, dict):
-        raise SignInError(
+        raise e.SignInError(
             f"Outreach's sign-in answered {response.status_code}: {error or 'unexpected answer'}"
             + (f" ({described})" if described else "")
         )

@@ -14,7 +14,9 @@ OutreachError                  anything below; `.message` is fit to show a rep
 │   ├── ValidationFailed       422: `.field_errors` name each field Outreach refused
 │   ├── RateLimited            429: `.reset_at` says when the budget comes back
 │   └── ServerError            5xx: Outreach failed; `.retry_after` when it said so
-└── MalformedResponse          the answer was not JSON:API of the expected shape
+├── MalformedResponse          the answer was not JSON:API of the expected shape
+└── SignInError                the browser sign-in did not finish: declined, wrong `state`,
+                               timed out, the redirect port busy, the token endpoint failing
 """
 
 from __future__ import annotations
@@ -131,3 +133,7 @@ class ServerError(HttpError):
 
 class MalformedResponse(OutreachError):
     """The answer was not JSON, or not the JSON:API shape the operation expects."""
+
+
+class SignInError(OutreachError):
+    """The sign-in flow did not finish (declined, wrong state, timed out, refused)."""
