@@ -128,9 +128,9 @@ class AccountService(QObject):
         )
 
     def cancel_sign_in(self) -> None:
-        flow, self._flow = self._flow, None
-        if flow is not None:
-            self._runner.run(flow.close(), key="sign-in")
+        """Stop waiting for the browser: signInFailed says "Sign-in cancelled."."""
+        if self._flow is not None:
+            self._runner.run(self._flow.close())
 
     @property
     def signing_in(self) -> bool:

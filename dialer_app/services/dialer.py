@@ -25,6 +25,7 @@ from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 COUNTS_INTERVAL_MS = 100
+HEALTH_INTERVAL_MS = 60_000
 
 
 @dataclass
@@ -139,6 +140,9 @@ class DialerService(QObject):
         self._counts_timer.setSingleShot(True)
         self._counts_timer.setInterval(COUNTS_INTERVAL_MS)
         self._counts_timer.timeout.connect(self._emit_counts)
+        self._health_timer = QTimer(self)  # "token valid N min" stays true as time passes
+        self._health_timer.setInterval(HEALTH_INTERVAL_MS)
+        self._health_timer.timeout.connect(self._emit_health)
         self.sync = SyncWorker(
             outbox,
             lambda: self.client,
@@ -211,6 +215,7 @@ class DialerService(QObject):
         return self.outbox.counts()
 
     async def aclose(self) -> None:
+        self._health_timer.stop()
         self._counts_timer.stop()
         await self._runner.cancel_all()
         self._counts_timer.stop()  # a task may have asked for one more count while stopping
@@ -245,6 +250,7 @@ class DialerService(QObject):
             self.backend = await self._backend_factory()
             if (oauth := self.oauth) is not None:
                 oauth.on_change = self._on_token_change
+                self._health_timer.start()
         if self.client is None:
             source = self.backend.token_source or StaticToken(self.backend.token)
             self.client = OutreachClient(self.backend.base_url, source)
@@ -271,6 +277,10 @@ class DialerService(QObject):
         self.connectionFailed.emit(_message(exc))
         if isinstance(exc, e.SignInRequired):
             self.signInRequired.emit(_message(exc))
+
+    def _emit_health(self) -> None:
+        if (oauth := self.oauth) is not None:
+            self.tokenChanged.emit(oauth.health())
 
     def _on_token_change(self) -> None:
         oauth = self.oauth

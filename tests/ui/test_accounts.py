@@ -322,3 +322,34 @@ def test_a_session_ends_with_the_profile_signed_in_to_and_the_next_one_starts_on
     accounts.signedIn.emit("acme", TokenSet("a", "r", 0, 0))
     qtbot.waitUntil(session.done, timeout=15_000)
     assert session.result() == acme
+
+
+def test_a_sign_in_waiting_for_the_browser_can_be_cancelled(
+    qtbot: Any, aio: Any, tmp_path: Path
+) -> None:
+    opened: list[str] = []
+    accounts = AccountService(
+        TaskRunner(),
+        tmp_path / "profiles.json",
+        None,
+        tmp_path / "plain.json",
+        open_browser=lambda url: opened.append(url) is None,
+        keychain=KeyringStore(MemoryKeyring()),
+    )
+    accounts.save_profile(Profile("acme", "Acme", "https://acme.test/api/v2", "c"), "s")
+    dialog = AccountsDialog(accounts)
+    qtbot.addWidget(dialog)
+    dialog.refresh()
+    dialog.show()
+    with qtbot.waitSignal(accounts.signInWaiting, timeout=5000) as waiting:
+        qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    assert opened == [waiting.args[1]]
+    assert waiting.args[1].startswith("https://acme.test/oauth/authorize?")
+    assert "state=" in waiting.args[1]
+    assert dialog.cancel_button.isVisible()
+    assert "browser" in dialog.message.text()
+    with qtbot.waitSignal(accounts.signInFailed, timeout=5000):
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert dialog.message.text() == "Sign-in cancelled."
+    assert not dialog.cancel_button.isVisible()
+    assert not accounts.signing_in

@@ -14,6 +14,7 @@ import contextlib
 import html
 import logging
 import secrets
+import socket
 import time
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -84,11 +85,15 @@ class SignInFlow:
     async def start(self) -> str:
         """Listen on 127.0.0.1; the authorize URL to open in the browser."""
         self._result = asyncio.get_running_loop().create_future()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            self._server = await asyncio.start_server(
-                self._on_connection, "127.0.0.1", self.profile.redirect_port
-            )
+            # Bound here, not by host name: no resolver thread for a literal loopback address.
+            sock.bind(("127.0.0.1", self.profile.redirect_port))
+            sock.listen(8)
+            sock.setblocking(False)
+            self._server = await asyncio.start_server(self._on_connection, sock=sock)
         except OSError as exc:
+            sock.close()
             raise SignInError(
                 f"Cannot listen for the sign-in on port {self.profile.redirect_port}: "
                 f"{exc.strerror or exc}. Is another sign-in open?"
@@ -118,14 +123,14 @@ class SignInFlow:
         )
 
     async def close(self) -> None:
-        """Stop listening (idempotent); an unfinished flow ends as cancelled."""
+        """Stop listening (idempotent); an unfinished flow ends with "Sign-in cancelled."."""
+        if self._result is not None and not self._result.done():
+            self._result.set_exception(SignInError("Sign-in cancelled."))
         server, self._server = self._server, None
         if server is not None:
             server.close()
             with contextlib.suppress(Exception):
                 await server.wait_closed()
-        if self._result is not None and not self._result.done():
-            self._result.cancel()
 
     async def _on_connection(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter

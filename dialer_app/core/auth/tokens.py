@@ -97,7 +97,8 @@ async def request_tokens(
     if response.status_code == 429:
         retry_after = _seconds(response.headers.get("Retry-After"))
         raise e.RateLimited(
-            "Outreach allows one sign-in refresh a minute; trying again shortly.",
+            "Outreach gives one new token a minute"
+            + (f": try again in {retry_after:.0f} s." if retry_after else "; try again shortly."),
             status=429,
             retry_after=retry_after,
         )
