@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import random
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -339,7 +340,7 @@ class OutreachClient:
         except httpx.TimeoutException:
             raise e.RequestTimeout("Outreach did not answer in time.") from None
         except httpx.ConnectError as exc:
-            if "SSL" in str(exc) or "certificate" in str(exc).lower():
+            if _is_tls_failure(exc):
                 raise e.TlsError(f"Secure connection to Outreach failed: {exc}") from None
             raise e.ConnectError("Cannot reach Outreach. Check the connection.") from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
@@ -409,6 +410,17 @@ def _http_error(response: httpx.Response) -> e.HttpError:
     return e.HttpError(
         f"Outreach refused the request ({status}): {detail}", status=status, errors=errors
     )
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    """Whether a connect failure was the TLS handshake or certificate check."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc)
+    return "SSL" in text or "certificate" in text.lower()
 
 
 def _looks_like_phone(query: str) -> bool:
