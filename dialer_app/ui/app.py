@@ -17,7 +17,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon  # before qasync: it binds PySide6
 
 from .. import APP_ID, APP_NAME, __version__
-from ..core import paths
+from ..core import logsafe, paths
 from ..core import settings as setting
 from ..core.auth.profiles import Profile, ProfileStore, admin_profiles_path
 from ..core.auth.secrets import MemoryStore
@@ -256,6 +256,7 @@ def _tray(window: MainWindow, service: DialerService) -> Tray | None:
 
 def run_app(config: AppConfig) -> int:
     logging.basicConfig(level=os.environ.get("DIALER_LOG_LEVEL", "WARNING"))
+    logsafe.install()  # no token, secret or full phone number in any log line
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
