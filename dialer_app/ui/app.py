@@ -118,7 +118,7 @@ def outbox_path(config: AppConfig) -> Path:
 
 
 class AccountsWiring:
-    """The Accounts dialog of one window, and what a sign-in or sign-out does to the session.
+    """The Accounts dialog of one window, and what a sign-in or sign-out does to that window.
 
     Signing in again to the profile the window runs on hands the tokens over and releases the
     held queue; signing in to another org (or from demo mode) calls `switch(profile_id)`.
@@ -185,14 +185,14 @@ async def _run(app: QApplication, config: AppConfig) -> int:
     accounts = make_accounts(accounts_runner)
     current = choose_config(config)
     while True:
-        switch_to = await _session(current, accounts, settings)
+        switch_to = await _run_window(current, accounts, settings)
         if switch_to is None:
             await accounts_runner.cancel_all()  # a sign-in still waiting for the browser
             return 0
         current = AppConfig(api_base_url=switch_to.api_base_url, profile_id=switch_to.id)
 
 
-async def _session(
+async def _run_window(
     config: AppConfig, accounts: AccountService, settings: Settings
 ) -> Profile | None:
     """One window on one backend; the profile to switch to, or None when the rep quit."""

@@ -289,13 +289,13 @@ def test_the_app_starts_on_the_active_profile_and_automation_flags_still_win(
     assert made.token_source.tokens is None  # signed out: the window will ask to sign in
 
 
-def test_a_session_ends_with_the_profile_signed_in_to_and_the_next_one_starts_on_it(
+def test_a_window_ends_with_the_profile_signed_in_to_and_the_next_one_starts_on_it(
     qtbot: Any, aio: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from PySide6.QtWidgets import QApplication
 
     from dialer_app.core.auth.profiles import ADMIN_ENV
-    from dialer_app.ui.app import _session
+    from dialer_app.ui.app import _run_window
 
     monkeypatch.setenv("DIALER_HOME", str(tmp_path / "home"))
     monkeypatch.setenv(ADMIN_ENV, str(tmp_path / "no-admin.json"))
@@ -308,7 +308,7 @@ def test_a_session_ends_with_the_profile_signed_in_to_and_the_next_one_starts_on
         keychain=KeyringStore(MemoryKeyring()),
     )
     acme = accounts.save_profile(Profile("acme", "Acme", "https://acme.test/api/v2", "c"), "s")
-    session = aio.create_task(_session(AppConfig(), accounts, Settings()))
+    running = aio.create_task(_run_window(AppConfig(), accounts, Settings()))
 
     def window() -> MainWindow | None:
         found = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
@@ -320,8 +320,8 @@ def test_a_session_ends_with_the_profile_signed_in_to_and_the_next_one_starts_on
     qtbot.waitUntil(lambda: win.wrapup.disposition.count() > 0, timeout=30_000)  # demo is up
     assert win.mode_label.text() == "<b>Demo</b>"
     accounts.signedIn.emit("acme", TokenSet("a", "r", 0, 0))
-    qtbot.waitUntil(session.done, timeout=15_000)
-    assert session.result() == acme
+    qtbot.waitUntil(running.done, timeout=15_000)
+    assert running.result() == acme
 
 
 def test_a_sign_in_waiting_for_the_browser_can_be_cancelled(
