@@ -149,3 +149,9 @@ def test_the_admin_file_location_can_be_overridden(
     assert admin_profiles_path().name == "profiles.json"
     monkeypatch.setenv(ADMIN_ENV, str(tmp_path / "x.json"))
     assert admin_profiles_path() == tmp_path / "x.json"
+
+
+def test_an_active_id_without_its_profile_is_no_active_profile(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.json"
+    path.write_text(json.dumps({"active": "gone", "profiles": []}), encoding="utf-8")
+    assert ProfileStore(path, None, MemoryStore()).active() is None

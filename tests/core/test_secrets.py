@@ -94,3 +94,30 @@ def test_memory_store_lists_its_keys() -> None:
     store.set("b", "1")
     store.set("a", "2")
     assert store.keys() == ["a", "b"]
+
+
+def test_the_default_keychain_is_keyrings_choice_here_the_tests_memory_one() -> None:
+    store = KeyringStore()
+    assert store.probe() is None
+    assert "MemoryKeyring" in store.name()
+
+
+def test_a_keychain_that_gives_back_something_else_is_not_trusted() -> None:
+    class Forgetful(MemoryKeyring):
+        def get_password(self, service: str, username: str) -> str | None:
+            return "something else"
+
+    assert "did not give back" in (KeyringStore(Forgetful()).probe() or "")
+
+
+def test_an_unwritable_fallback_file_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    with pytest.raises(SecretStoreError, match="cannot be written"):
+        PlainFileStore(blocker / "secrets.json")._save({"k": "v"})
+    directory = tmp_path / "ro"
+    directory.mkdir()
+    (directory / "secrets.json").mkdir()  # replacing a directory fails after the temp file
+    with pytest.raises(SecretStoreError, match="cannot be written"):
+        PlainFileStore(directory / "secrets.json")._save({"k": "v"})
+    assert [p.name for p in directory.iterdir()] == ["secrets.json"]  # no temp file left

@@ -141,8 +141,13 @@ class PlainFileStore:
         return {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str)}
 
     def _save(self, values: dict[str, str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".secrets-", dir=self.path.parent)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".secrets-", dir=self.path.parent)
+        except OSError as exc:
+            raise SecretStoreError(
+                f"The secrets file cannot be written ({exc.strerror})."
+            ) from None
         try:
             os.chmod(tmp, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -51,9 +51,6 @@ class ReferenceCache:
         async with self._lock:
             if self._generation != generation and self.current is not None:
                 return self.current  # fetched by another caller while this one waited
-            if not refresh and self.fresh():
-                assert self.current is not None
-                return self.current
             dispositions, purposes = await asyncio.gather(
                 self._client.dispositions(), self._client.purposes()
             )

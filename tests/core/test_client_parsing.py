@@ -1,0 +1,147 @@
+"""Parsing edge cases of the client's operations, pinned with a fake transport (no network).
+
+The same operations run against the real sandbox in the network tests; here each odd answer
+must still end as data or as one documented error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from dialer_app.core.outreach import errors as e
+from dialer_app.core.outreach.client import OutreachClient, RateBudget, RetryPolicy, StaticToken
+
+BASE = "https://api.example.test/api/v2"
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def _run(handler: Handler, use: Callable[[OutreachClient], Any]) -> Any:
+    async def go() -> Any:
+        client = OutreachClient(
+            BASE, StaticToken("t"), transport=httpx.MockTransport(handler), retry=RetryPolicy(1)
+        )
+        try:
+            return await use(client)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(go())
+
+
+def _never(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"unexpected request {request.url}")
+
+
+def _prospect(pid: int) -> dict[str, Any]:
+    return {"type": "prospect", "id": pid, "attributes": {"firstName": f"P{pid}", "lastName": "X"}}
+
+
+@pytest.mark.parametrize("meta", [{}, {"meta": 3}, {"meta": {"user": {"id": "1"}}}])
+def test_current_user_without_a_user_is_malformed(meta: dict[str, Any]) -> None:
+    with pytest.raises(e.MalformedResponse, match="who is signed in"):
+        _run(lambda r: httpx.Response(200, json=meta), lambda c: c.current_user())
+
+
+def test_searches_that_need_no_request_send_none() -> None:
+    assert _run(_never, lambda c: c.search("   ")) == []
+    assert _run(_never, lambda c: c.search("123 456 789 000 111")) == []  # not a valid number
+
+
+def test_email_and_phone_searches_say_why_they_matched() -> None:
+    seen: list[httpx.URL] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        if request.url.path.endswith("/phoneNumbers"):
+            numbers = [
+                {"type": "phoneNumber", "id": n, "attributes": {}, "relationships": rel}
+                for n, rel in [
+                    (1, {"prospect": {"data": {"type": "prospect", "id": 7}}}),
+                    (2, {"prospect": {"data": {"type": "prospect", "id": 7}}}),  # same prospect
+                    (3, {"prospect": {"data": {"type": "prospect", "id": 99}}}),  # not included
+                    (4, {}),
+                ]
+            ]
+            return httpx.Response(200, json={"data": numbers, "included": [_prospect(7)]})
+        return httpx.Response(200, json={"data": [_prospect(5)]})
+
+    by_email = _run(handler, lambda c: c.search("jane@acme.test"))
+    assert [(m.prospect.id, m.reason) for m in by_email] == [(5, "email")]
+    by_phone = _run(handler, lambda c: c.search("(415) 555-0123"))
+    assert [(m.prospect.id, m.reason) for m in by_phone] == [(7, "phone +14155550123")]
+    assert seen[1].params["filter[number]"] == "+14155550123"
+    assert seen[1].params["include"] == "prospect"
+
+
+def test_a_prospect_comes_with_its_numbers_from_every_page() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/prospects/7"):
+            return httpx.Response(200, json={"data": _prospect(7)})
+        if request.url.params.get("page[after]"):
+            number = {"type": "phoneNumber", "id": 2, "attributes": {"number": "+14155550002"}}
+            return httpx.Response(200, json={"data": [number]})
+        number = {"type": "phoneNumber", "id": 1, "attributes": {"number": "+14155550001"}}
+        next_url = f"{BASE}/phoneNumbers?page%5Bafter%5D=abc"
+        return httpx.Response(200, json={"data": [number], "links": {"next": next_url}})
+
+    prospect = _run(handler, lambda c: c.prospect(7))
+    assert [n.number for n in prospect.phone_numbers] == ["+14155550001", "+14155550002"]
+
+
+def test_a_prospect_answer_without_data_is_malformed() -> None:
+    with pytest.raises(e.MalformedResponse, match="no prospect 7"):
+        _run(lambda r: httpx.Response(200, json={"data": None}), lambda c: c.prospect(7))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"data": []},
+        {"data": {"type": "call", "id": 1, "attributes": {"outcome": "Maybe"}}},
+    ],
+)
+def test_a_call_answer_that_cannot_be_read_is_malformed(body: dict[str, Any]) -> None:
+    with pytest.raises(e.MalformedResponse):
+        _run(lambda r: httpx.Response(200, json=body), lambda c: c.get_call(1))
+
+
+def test_an_empty_answer_is_an_empty_document() -> None:
+    doc = _run(lambda r: httpx.Response(204), lambda c: c.read("/calls/1"))
+    assert doc.resources() == []
+
+
+def test_any_other_transport_failure_is_a_connect_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ProxyError("proxy said no")
+
+    with pytest.raises(e.ConnectError, match="Network error"):
+        _run(handler, lambda c: c.read("/calls/1"))
+
+
+def test_odd_rate_limit_headers_are_ignored_not_trusted() -> None:
+    budget = RateBudget()
+    budget.update(
+        httpx.Headers(
+            {"X-RateLimit-Limit": "many", "X-RateLimit-Remaining": "x, y", "X-RateLimit-Reset": ""}
+        )
+    )
+    assert (budget.limit, budget.remaining, budget.reset_at) == (None, None, None)
+    budget.update(httpx.Headers({"X-RateLimit-Remaining": "oops, 17"}))
+    assert budget.remaining == 17
+
+
+def test_a_name_search_asks_by_name() -> None:
+    seen: list[httpx.URL] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return httpx.Response(200, json={"data": [_prospect(3)]})
+
+    matches = _run(handler, lambda c: c.search(" Jane Doe "))
+    assert [(m.prospect.id, m.reason) for m in matches] == [(3, "name")]
+    assert seen[0].params["filter[q]"] == "Jane Doe"
