@@ -387,7 +387,7 @@ def _tray(window: MainWindow, service: DialerService) -> Tray | None:
     tray.open_action.triggered.connect(window.showNormal)
     tray.open_action.triggered.connect(window.raise_)
     tray.compact_action.toggled.connect(window.set_compact)
-    window.compact_button.toggled.connect(tray.compact_action.setChecked)
+    window.compact_action.toggled.connect(tray.compact_action.setChecked)
     tray.quit_action.triggered.connect(window.close)
     service.outboxChanged.connect(tray.show_counts)
     tray.show()

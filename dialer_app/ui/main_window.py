@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -139,13 +140,8 @@ class MainWindow(QMainWindow):
         self.outbox_label.setAccessibleName("Sync status")
         self.statusBar().addWidget(self.mode_label)
         self.statusBar().addWidget(self.connection_label, 1)
-        self.outbox_button = QToolButton(self)
-        self.outbox_button.setText("Outbox")
-        self.outbox_button.setAccessibleName("Outbox")
-        self.outbox_button.setToolTip("Every logged call and what happened to it (Ctrl+O)")
-        self.outbox_button.setAutoRaise(True)
-        self.outbox_button.clicked.connect(self.show_outbox)
         self.outbox_dialog: OutboxDialog | None = None
+        self.settings_dialog: SettingsDialog | None = None
         self.token_label = QLabel(self)
         self.token_label.setObjectName("token")
         self.token_label.setAccessibleName("Sign-in status")
@@ -156,10 +152,31 @@ class MainWindow(QMainWindow):
         self.account_button.setToolTip("Sign in to your Outreach org; profiles; sign out")
         self.account_button.setAutoRaise(True)
         self.account_button.clicked.connect(self.accountsRequested.emit)
+        # The rest sits in one menu: a 460 px status bar has room for the state, not for buttons.
+        menu = QMenu(self)
+        self.outbox_action = menu.addAction(f"Outbox…\t{keys.OUTBOX.label}", self.show_outbox)
+        self.outbox_action.setToolTip("Every logged call and what happened to it")
+        self.compact_action = menu.addAction(f"Compact mode\t{keys.COMPACT.label}")
+        self.compact_action.setCheckable(True)
+        self.compact_action.toggled.connect(self.set_compact)
+        menu.addSeparator()
+        self.settings_action = menu.addAction(
+            f"Settings…\t{keys.SETTINGS.label}", self.show_settings
+        )
+        self.menu_button = QToolButton(self)
+        self.menu_button.setText("☰")
+        self.menu_button.setAccessibleName("Menu")
+        self.menu_button.setToolTip(
+            f"Outbox ({keys.OUTBOX.label}), compact mode ({keys.COMPACT.label}), "
+            f"settings ({keys.SETTINGS.label})"
+        )
+        self.menu_button.setAutoRaise(True)
+        self.menu_button.setMenu(menu)
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.statusBar().addWidget(self.token_label)
         self.statusBar().addPermanentWidget(self.account_button)
         self.statusBar().addPermanentWidget(self.outbox_label)
-        self.statusBar().addPermanentWidget(self.outbox_button)
+        self.statusBar().addPermanentWidget(self.menu_button)
 
         for shortcut, slot in (
             (keys.LOG, self._on_log_button_clicked),
@@ -170,24 +187,6 @@ class MainWindow(QMainWindow):
         ):
             for sequence in shortcut.keys:
                 QShortcut(QKeySequence(sequence), self, activated=slot)
-        self.compact_button = QToolButton(self)
-        self.compact_button.setText("Compact")
-        self.compact_button.setAccessibleName("Compact mode")
-        self.compact_button.setToolTip("A small always-on-top window for calling (Ctrl+M)")
-        self.compact_button.setCheckable(True)
-        self.compact_button.setAutoRaise(True)
-        self.compact_button.toggled.connect(self.set_compact)
-        self.statusBar().addPermanentWidget(self.compact_button)
-        self.settings_button = QToolButton(self)
-        self.settings_button.setText("Settings")
-        self.settings_button.setAccessibleName("Settings")
-        self.settings_button.setToolTip(
-            f"Softphone, phone region, calling hours ({keys.SETTINGS.label})"
-        )
-        self.settings_button.setAutoRaise(True)
-        self.settings_button.clicked.connect(self.show_settings)
-        self.settings_dialog: SettingsDialog | None = None
-        self.statusBar().addPermanentWidget(self.settings_button)
         self._wrap_box = wrap_box
         self._restore_state()
 
@@ -256,7 +255,7 @@ class MainWindow(QMainWindow):
         self.connection_label.setText(user.name)
         self.connection_label.setToolTip(f"Connected to {label} as {user.name} ({user.email})")
         self.setWindowTitle(f"{APP_NAME} — {label}")
-        self.account_button.setText("Demo · Sign in…" if demo else "Account")
+        self.account_button.setText("Sign in…" if demo else "Account")
 
     def _on_service_token_changed(self, health: str) -> None:
         self.token_label.setText(health)
@@ -560,7 +559,7 @@ class MainWindow(QMainWindow):
     # -- compact mode and window state ------------------------------------------------------
 
     def toggle_compact(self) -> None:
-        self.compact_button.setChecked(not self.compact)
+        self.compact_action.setChecked(not self.compact)
 
     def set_compact(self, on: bool) -> None:
         """A small always-on-top window: search, who, and the call; the wrap-up opens on hang-up."""
@@ -569,7 +568,7 @@ class MainWindow(QMainWindow):
         if on:
             self._full_size = self.size()
         self.compact = on
-        self.compact_button.setChecked(on)
+        self.compact_action.setChecked(on)
         visible = self.isVisible()
         self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, on)
         self._show_full_layout(not on)

@@ -243,7 +243,7 @@ def test_signing_in_to_another_org_switches_the_window(
     )
     wiring = AccountsWiring(opened.win, opened.service, accounts, Settings(), switched.append)
     try:
-        assert opened.win.account_button.text() == "Demo · Sign in…"
+        assert opened.win.account_button.text() == "Sign in…"
         accounts.signedIn.emit("other", TokenSet("a", "r", 0, 0))
         assert switched == ["other"]
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from dialer_app.core.outbox import Outbox
 from dialer_app.core.session import CallSession, CallState
@@ -57,3 +57,17 @@ def test_geometry_and_mode_are_remembered(qtbot, aio, tmp_path):
     assert second.compact
     assert second.width() == 500
     second.service.outbox.close()
+
+
+def test_the_status_bar_fits_the_default_width_without_cutting_a_word(
+    qtbot, sandbox, make_window
+) -> None:
+    win = make_window(sandbox).win
+    win.resize(460, 860)
+    qtbot.waitUntil(lambda: win.connection_label.text() != "Connecting…")
+    bar = win.statusBar()
+    shown = [w for w in bar.findChildren(QWidget) if w.parent() is bar and w.isVisible()]
+    assert {win.mode_label, win.connection_label, win.outbox_label, win.menu_button} <= set(shown)
+    qtbot.waitUntil(lambda: all(w.width() >= w.minimumSizeHint().width() for w in shown))
+    for widget in (win.connection_label, win.outbox_label, win.account_button):
+        assert widget.width() >= widget.sizeHint().width(), widget.accessibleName() or widget.text()
