@@ -33,6 +33,17 @@ def _env(tmp_path: Path) -> dict[str, str]:
     }
 
 
+def _register(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dialer_app", "--register-handlers"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_register_handlers_makes_the_app_the_handler(tmp_path: Path) -> None:
     env = _env(tmp_path)
     for scheme in URL_SCHEMES:
@@ -44,14 +55,7 @@ def test_register_handlers_makes_the_app_the_handler(tmp_path: Path) -> None:
             check=False,
         )
         assert before.stdout.strip() == ""
-    done = subprocess.run(
-        [sys.executable, "-m", "dialer_app", "--register-handlers"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _register(env)
     assert done.returncode == 0, done.stderr
     entry = tmp_path / "data" / "applications" / DESKTOP_FILE
     text = entry.read_text(encoding="utf-8")
@@ -92,14 +96,7 @@ def test_opening_a_tel_link_on_the_desktop_brings_up_the_card(tmp_path, sandbox)
     env = app_env(tmp_path / "dialer", sandbox) | _env(tmp_path) | {"WAYLAND_DISPLAY": "none"}
     # (xdg-open hands links to the desktop's handler only when it sees a display; the app
     # itself stays offscreen)
-    registered = subprocess.run(
-        [sys.executable, "-m", "dialer_app", "--register-handlers"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    registered = _register(env)
     assert registered.returncode == 0, registered.stderr
     who = numbers_with_one_prospect(sandbox, 1)[0]
     app = AppProcess("--api-base-url", sandbox.base_url, env=env).start()

@@ -72,6 +72,18 @@ def _fill(dialog: AccountsDialog, **values: str) -> None:
         dialog.inputs[key].setText(value)
 
 
+def _accounts(tmp_path: Path, keyring: Any) -> AccountService:
+    """Accounts on files under `tmp_path`, no admin file, a browser that opens nothing."""
+    return AccountService(
+        TaskRunner(),
+        tmp_path / "profiles.json",
+        None,
+        tmp_path / "plain.json",
+        open_browser=lambda _url: True,
+        keychain=KeyringStore(keyring),
+    )
+
+
 def test_bad_input_is_refused_next_to_each_field(
     qtbot: Any, accounts: AccountService, tmp_path: Path
 ) -> None:
@@ -111,14 +123,7 @@ def test_without_a_keychain_the_dialog_says_so_and_offers_the_labelled_fallback(
     from keyring.backends.fail import Keyring as NoKeyring
 
     opted = {"on": False}
-    accounts = AccountService(
-        TaskRunner(),
-        tmp_path / "profiles.json",
-        None,
-        tmp_path / "plain.json",
-        open_browser=lambda _url: True,
-        keychain=KeyringStore(NoKeyring()),
-    )
+    accounts = _accounts(tmp_path, NoKeyring())
     dialog = AccountsDialog(accounts, plain_file_allowed=lambda: opted["on"])
     dialog.plainFileOptIn.connect(lambda on: opted.update(on=on))
     qtbot.addWidget(dialog)
@@ -233,14 +238,7 @@ def test_signing_in_to_another_org_switches_the_window(
 ) -> None:
     opened = make_window(sandbox)
     switched: list[str] = []
-    accounts = AccountService(
-        TaskRunner(),
-        tmp_path / "profiles.json",
-        None,
-        tmp_path / "plain.json",
-        open_browser=lambda _url: True,
-        keychain=KeyringStore(MemoryKeyring()),
-    )
+    accounts = _accounts(tmp_path, MemoryKeyring())
     wiring = AccountsWiring(opened.win, opened.service, accounts, Settings(), switched.append)
     try:
         assert opened.win.account_button.text() == "Sign in…"
@@ -299,14 +297,7 @@ def test_a_session_ends_with_the_profile_signed_in_to_and_the_next_one_starts_on
 
     monkeypatch.setenv("DIALER_HOME", str(tmp_path / "home"))
     monkeypatch.setenv(ADMIN_ENV, str(tmp_path / "no-admin.json"))
-    accounts = AccountService(
-        TaskRunner(),
-        tmp_path / "profiles.json",
-        None,
-        tmp_path / "plain.json",
-        open_browser=lambda _url: True,
-        keychain=KeyringStore(MemoryKeyring()),
-    )
+    accounts = _accounts(tmp_path, MemoryKeyring())
     acme = accounts.save_profile(Profile("acme", "Acme", "https://acme.test/api/v2", "c"), "s")
     shown = new_window(AppConfig(), Settings())
     shown.show()
