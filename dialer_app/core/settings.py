@@ -30,11 +30,22 @@ DIAL_SCHEME = Setting(
 REGION = Setting("region", "US", "Default phone region (for numbers without +)")
 CALL_HOURS_START = Setting("call_hours_start", 8, "Calling hours start (prospect's local hour)")
 CALL_HOURS_END = Setting("call_hours_end", 20, "Calling hours end (prospect's local hour)")
+# Off by default: a call that links its task and carries `sequenceAction` is how a dialer tells
+# Outreach what happened; whether Outreach then completes the task by itself is unconfirmed.
+# An extra `markComplete` on a task Outreach already completed could move the sequence on twice,
+# so the app only adds it where the rep (or the org's admin) sees tasks stay open. Even then the
+# task is read first and completed only while still open, once per call.
+COMPLETE_CALL_TASK = Setting(
+    "complete_call_task",
+    False,
+    "After a call is delivered, also mark its call task complete in Outreach",
+)
 ALL: tuple[Setting[Any], ...] = (
     DIAL_SCHEME,
     REGION,
     CALL_HOURS_START,
     CALL_HOURS_END,
+    COMPLETE_CALL_TASK,
 )
 
 

@@ -8,6 +8,13 @@ For each due call:
 - 401 holds the queue until the rep signs in again (`resume()`);
 - 429 waits for `X-RateLimit-Reset` / `Retry-After`; 5xx and network failures back off
   exponentially with full jitter, capped.
+
+Right before each POST the worker confirms (and renews) its claim on the call: a call another
+sender took back in the meantime is left to that sender.
+
+A delivered call whose follow-up is pending (the rep's setting "mark the call task complete")
+then gets its task completed: the task is read first and completed only when still open, so
+a crash between `markComplete` and recording it never completes it twice.
 """
 
 from __future__ import annotations
@@ -107,7 +114,9 @@ class SyncWorker:
         try:
             while True:
                 sent_any = False
-                while self.held is None and await self.send_next():
+                while self.held is None and (
+                    await self.send_next() or await self.complete_next_task()
+                ):
                     sent_any = True
                 if sent_any:
                     self._on_change()
@@ -130,6 +139,8 @@ class SyncWorker:
                 return False
             self._on_change()
         entry = self._claimed.pop(0)
+        if not self._outbox.confirm_claim(entry.id, self._owner):
+            return True  # taken back by another sender while this one was busy: theirs now
         await self._deliver(client, entry)
         if self.held is not None or self._outbox.state_of(entry.id) == "waiting":
             self._give_back()  # held, or it must be retried: the calls behind it wait too
@@ -181,6 +192,38 @@ class SyncWorker:
         else:
             self.last_error = ""
             self._sent(entry, created.id)
+
+    async def complete_next_task(self) -> bool:
+        """Mark the next delivered call's task complete; False when none is due."""
+        client = self._client()
+        if client is None or self.held is not None:
+            return False
+        entry = self._outbox.claim_task(self._owner)
+        if entry is None or entry.task_id is None:
+            return False
+        try:
+            if await client.task_state(entry.task_id) != "complete":
+                await client.mark_task_complete(entry.task_id, entry.task_action)
+        except e.Unauthorized as err:
+            self.held = err.message
+            self._outbox.mark_task_retry(entry.id, delay=0, error=err.message)
+        except e.RateLimited as err:
+            self._outbox.mark_task_retry(entry.id, delay=self._rate_wait(err), error=err.message)
+        except e.ServerError as err:
+            delay = err.retry_after or self._backoff.delay(entry.task_attempts, self._rng)
+            self._outbox.mark_task_retry(entry.id, delay=delay, error=err.message)
+        except e.HttpError as err:  # the task is gone, or not ours to complete
+            self._outbox.mark_task_failed(entry.id, err.message)
+        except e.OutreachError as err:
+            delay = self._backoff.delay(entry.task_attempts, self._rng)
+            self._outbox.mark_task_retry(entry.id, delay=delay, error=err.message)
+        except BaseException:
+            self._outbox.release_claims(self._owner)
+            raise
+        else:
+            self._outbox.mark_task_done(entry.id)
+        self._on_change()
+        return True
 
     def _sent(self, entry: Entry, outreach_id: int) -> None:
         self._outbox.mark_sent(entry.id, outreach_id)

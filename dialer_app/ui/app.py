@@ -66,7 +66,11 @@ async def _run(app: QApplication, config: AppConfig) -> int:
     outbox = Outbox(outbox_path(config))
     settings = Settings(paths.config_dir() / "settings.json")
     service = DialerService(
-        runner, backend_factory(config), outbox, region=settings.get(setting.REGION)
+        runner,
+        backend_factory(config),
+        outbox,
+        region=settings.get(setting.REGION),
+        complete_call_task=lambda: settings.get(setting.COMPLETE_CALL_TASK),
     )
     drafts = DraftStore(outbox.path.with_suffix(".draft.json"))
     window = MainWindow(
