@@ -209,13 +209,19 @@ class Outbox:
         try:
             yield self._db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
         try:
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise OutboxError(_friendly(exc, "The outbox could not save")) from None
+
+    def _rollback(self) -> None:
+        # SQLite rolls back by itself after some errors (a full disk): then there is no
+        # transaction left, and a ROLLBACK would raise over the error that matters.
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
     # -- writing ----------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ For each due call:
   exponentially with full jitter, capped.
 
 Right before each POST the worker confirms (and renews) its claim on the call: a call another
-sender took back in the meantime is left to that sender.
+sender took back in the meantime is left to that sender. This holds as long as the outbox's
+claim lease outlasts one POST (the client's timeout): 120 s against 10 s in the app.
 
 A delivered call whose follow-up is pending (the rep's setting "mark the call task complete")
 then gets its task completed: the task is read first and completed only when still open, so
@@ -139,8 +140,6 @@ class SyncWorker:
                 return False
             self._on_change()
         entry = self._claimed.pop(0)
-        if not self._outbox.confirm_claim(entry.id, self._owner):
-            return True  # taken back by another sender while this one was busy: theirs now
         await self._deliver(client, entry)
         if self.held is not None or self._outbox.state_of(entry.id) == "waiting":
             self._give_back()  # held, or it must be retried: the calls behind it wait too
@@ -158,6 +157,8 @@ class SyncWorker:
         try:
             if entry.uncertain and await self._already_there(client, entry):
                 return
+            if not self._outbox.confirm_claim(entry.id, self._owner):
+                return  # taken back by another sender while this one was busy: theirs now
             created = await client.create_call(entry.call)
         except e.ValidationFailed as err:
             self._park(entry, err.message, err)

@@ -407,11 +407,13 @@ class MainWindow(QMainWindow):
         try:
             self._vendor_call_id = draft.vendor_call_id or self._vendor_call_id
             self.call.restore(draft.call_state(), draft.times())
-            self.wrapup.restore(draft.form)
             if draft.prospect_id is not None:
                 self._open_prospect(
                     Prospect(id=draft.prospect_id, first_name=draft.prospect_name, last_name="")
                 )
+            # After opening the prospect, which clears the sequence action until the card says
+            # the prospect is in a sequence: the draft's action stays picked.
+            self.wrapup.restore(draft.form)
         finally:
             self._restoring = False
         self.log_message.setText("Reopened the call that was in progress when the app stopped.")
