@@ -163,7 +163,7 @@ class MainWindow(QMainWindow):
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DEBOUNCE_MS)
         self._draft_timer.timeout.connect(self.save_draft)
-        self.wrapup.connect_changed(self._draft_timer.start)
+        self.wrapup.connect_changed(self._on_wrapup_changed)
         service.connectionFailed.connect(self._on_service_connection_failed)
         service.referenceLoaded.connect(self._on_service_reference_loaded)
         service.searchFinished.connect(self.search.show_results)
@@ -375,11 +375,20 @@ class MainWindow(QMainWindow):
 
     # -- drafts -----------------------------------------------------------------------------
 
-    def save_draft(self) -> None:
+    def _on_wrapup_changed(self) -> None:
+        """Every keystroke reaches the disk at once (a crash or a kill loses nothing); the
+        flush that also survives a power cut follows DRAFT_DEBOUNCE_MS after the last one."""
+        if self.drafts is None or self._restoring:
+            return
+        self.save_draft(durable=False)
+        self._draft_timer.start()
+
+    def save_draft(self, durable: bool = True) -> None:
         """Save the call in progress (the form, the times, the prospect)."""
         if self.drafts is None or self._restoring:
             return
-        self._draft_timer.stop()
+        if durable:
+            self._draft_timer.stop()
         draft = Draft.capture(
             self.call.session.state,
             self.call.session.times,
@@ -389,7 +398,7 @@ class MainWindow(QMainWindow):
             form=self.wrapup.state(),
         )
         try:
-            self.drafts.save(draft)
+            self.drafts.save(draft, durable=durable)
         except OSError as exc:
             self.log_message.setText(f"The call in progress could not be saved: {exc}")
 
