@@ -232,6 +232,8 @@ class SyncWorker:
             return False
         try:
             if await client.task_state(entry.task_id) != "complete":
+                if not self._outbox.confirm_claim(entry.id, self._owner):
+                    return True  # another sender took it over meanwhile: theirs now
                 await client.mark_task_complete(entry.task_id, entry.task_action)
         except e.Unauthorized as err:
             self.held = err.message

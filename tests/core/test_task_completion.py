@@ -227,3 +227,48 @@ def test_a_task_completed_elsewhere_is_left_alone_and_a_refused_call_completes_n
     parked = outbox.get(missing.id)
     assert parked.state == "attention"  # Outreach refuses a call linking no such task
     assert parked.task_state == "pending"  # and nothing is completed for a call never delivered
+
+
+def test_a_follow_up_taken_over_by_another_sender_is_left_to_it(
+    server: Any, tmp_path: Path
+) -> None:
+    task = _open_call_task(server)
+    now = [1_000.0]
+    path = tmp_path / "shared.sqlite3"
+    first, second = (Outbox(path, clock=lambda: now[0], lease=30) for _ in range(2))
+    taken: list[int] = []
+
+    class Stalling(OutreachClient):
+        """Reads the task, then the app sleeps past its lease and another copy takes over."""
+
+        async def task_state(self, task_id: int) -> str:
+            state = await super().task_state(task_id)
+            now[0] += 60
+            claimed = second.claim_task("b")
+            taken.extend([claimed.id] if claimed else [])
+            return state
+
+    async def work() -> bool:
+        client = Stalling(server.base_url, StaticToken(server.token), retry=RetryPolicy(1))
+        try:
+            worker = SyncWorker(
+                first,
+                lambda: client,
+                owner="a",
+                backoff=Backoff(base=0, cap=0, floor=0),
+                clock=lambda: now[0],
+            )
+            assert await worker.send_next()
+            return await worker.complete_next_task()
+        finally:
+            await client.aclose()
+
+    try:
+        entry = first.enqueue(_call_for(task), complete_task=True)
+        assert asyncio.run(work())
+        assert taken == [entry.id]
+        assert first.get(entry.id).task_state == "pending"  # b's to finish
+    finally:
+        first.close()
+        second.close()
+    assert _task(server, task["id"])["attributes"]["state"] == "incomplete"
