@@ -156,7 +156,10 @@ class SyncWorker:
         if client is None or self.held is not None:
             self._give_back()
             return False
+        was_saving = self.saving_budget_for is not None
         self.saving_budget_for = self._reserve.wait(client.budget, self._clock())
+        if (self.saving_budget_for is not None) != was_saving:
+            self._on_change()  # the rep sees why calls wait, and when that ends
         if self.saving_budget_for is not None:
             self._give_back()  # the calls wait; the rep's lookups keep the last requests
             return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Signal
@@ -249,6 +250,10 @@ class MainWindow(QMainWindow):
 
     def _on_service_outbox_changed(self, counts: Counts) -> None:
         parts = [f"{counts.unsent} waiting to sync" if counts.unsent else "All calls synced"]
+        saving = self.service.sync.saving_budget_for
+        if counts.unsent and saving is not None:
+            until = datetime.now().astimezone() + timedelta(seconds=saving)
+            parts.append(f"paused until {until:%H:%M} to keep lookups within Outreach's limit")
         if counts.attention:
             parts.append(f"{counts.attention} need attention")
         self.outbox_label.setText(" · ".join(parts))
