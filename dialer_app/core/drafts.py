@@ -91,8 +91,12 @@ class DraftStore:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def save(self, draft: Draft) -> None:
-        """Replace the saved draft atomically and durably; an empty draft removes it."""
+    def save(self, draft: Draft, *, durable: bool = True) -> None:
+        """Replace the saved draft atomically; an empty draft removes it.
+
+        `durable=False` skips the fsync: the new draft survives the app crashing or being
+        killed (the system has it), not a power cut (the previous durable one comes back).
+        """
         if draft.is_empty:
             self.clear()
             return
@@ -103,7 +107,8 @@ class DraftStore:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(payload)
                 f.flush()
-                os.fsync(f.fileno())
+                if durable:
+                    os.fsync(f.fileno())
             os.replace(tmp, self.path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):

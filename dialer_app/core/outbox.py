@@ -12,7 +12,13 @@ One row a call, identified by its `vendorCallId`. States:
 The database runs in WAL mode with synchronous writes, so a committed call survives a crash or a
 power cut. Claiming a call is one `BEGIN IMMEDIATE` transaction, so two processes sharing the file
 never send the same call; a claim older than its lease (a sender that died) is taken back as
-`uncertain`.
+`uncertain`, and a sender confirms (and renews) its claim right before each POST, so a call it
+claimed long ago but another sender has since taken back is skipped, not sent twice.
+
+A call linked to a call task may also carry a follow-up, decided when it is logged: mark that
+task complete in Outreach once the call is delivered (`task_state` '' → 'pending' → 'done', or
+'failed' with the reason). The follow-up is claimed like a call, so it survives a crash between
+the call's POST and `markComplete` and is done by one sender only.
 """
 
 from __future__ import annotations
@@ -56,6 +62,24 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at, id);
 """
+# Columns added after the first release; existing outboxes get them on open.
+LATER_COLUMNS = (
+    ("task_id", "INTEGER"),
+    ("task_action", "TEXT NOT NULL DEFAULT ''"),
+    ("task_state", "TEXT NOT NULL DEFAULT ''"),
+    ("task_attempts", "INTEGER NOT NULL DEFAULT 0"),
+    ("task_next_at", "REAL NOT NULL DEFAULT 0"),
+    ("task_error", "TEXT NOT NULL DEFAULT ''"),
+)
+TaskState = Literal["", "pending", "done", "failed"]
+
+# Outreach's `completionAction` for the call's `sequenceAction` (`markComplete` finishes the
+# sequence state for these two and advances it for anything else).
+COMPLETION_ACTIONS = {
+    "Finish": "finish_no_reply",
+    "Finish - No Reply": "finish_no_reply",
+    "Finish - Replied": "finish_replied",
+}
 
 
 class OutboxError(RuntimeError):
@@ -81,6 +105,11 @@ class Entry:
     outreach_id: int | None
     created_at: datetime
     updated_at: datetime
+    task_id: int | None = None
+    task_action: str = ""
+    task_state: TaskState = ""
+    task_attempts: int = 0
+    task_error: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +124,22 @@ class Counts:
         return self.waiting + self.sending
 
 
+def _friendly(exc: sqlite3.Error, doing: str) -> str:
+    """What went wrong, in words a rep can act on."""
+    text = str(exc)
+    if "full" in text:
+        return (
+            f"{doing}: the disk is full. Free some space and try again;"
+            f" calls logged before are safe ({text})."
+        )
+    if "readonly" in text or "read-only" in text or "read only" in text:
+        return (
+            f"{doing}: the outbox is read-only. Check the permissions of the data folder;"
+            f" calls logged before are safe ({text})."
+        )
+    return f"{doing}: {text}"
+
+
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -102,9 +147,16 @@ def _now_iso() -> str:
 class Outbox:
     """A durable queue of calls to log. Thread-compatible: one connection per instance."""
 
-    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        lease: float = LEASE_SECONDS,
+    ) -> None:
         self.path = path
         self._clock = clock
+        self._lease = lease
         self._columns: list[str] | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,8 +164,25 @@ class Outbox:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
+            self._add_later_columns()
         except (sqlite3.Error, OSError) as exc:
             raise OutboxError(f"Cannot open the outbox at {path}: {exc}") from None
+
+    def _add_later_columns(self) -> None:
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)").fetchall()}
+        missing = [(n, t) for n, t in LATER_COLUMNS if n not in have]
+        if not missing:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)").fetchall()}
+            for name, decl in missing:
+                if name not in have:  # another process may have added it meanwhile
+                    self._db.execute(f"ALTER TABLE outbox ADD COLUMN {name} {decl}")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def close(self) -> None:
         self._db.close()
@@ -136,32 +205,45 @@ class Outbox:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise OutboxError(f"The outbox is not writable: {exc}") from None
+            raise OutboxError(_friendly(exc, "The outbox is not writable")) from None
         try:
             yield self._db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
         try:
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
+            self._rollback()
+            raise OutboxError(_friendly(exc, "The outbox could not save")) from None
+
+    def _rollback(self) -> None:
+        # SQLite rolls back by itself after some errors (a full disk): then there is no
+        # transaction left, and a ROLLBACK would raise over the error that matters.
+        if self._db.in_transaction:
             self._db.execute("ROLLBACK")
-            raise OutboxError(f"The outbox could not save: {exc}") from None
 
     # -- writing ----------------------------------------------------------------------------
 
-    def enqueue(self, call: NewCall, *, summary: str = "") -> Entry:
-        """Store a call durably; it is safe on disk when this returns."""
+    def enqueue(self, call: NewCall, *, summary: str = "", complete_task: bool = False) -> Entry:
+        """Store a call durably; it is safe on disk when this returns.
+
+        `complete_task`: once the call is delivered, also mark its linked task complete
+        (nothing to do when the call links no task).
+        """
         vendor_id = call.attributes.vendorCallId
         if not vendor_id:
             raise ValueError("a call needs a vendorCallId to enter the outbox")
         prospect = call.relationships.prospect
+        task = call.relationships.task if complete_task else None
+        action = COMPLETION_ACTIONS.get(call.attributes.sequenceAction or "", "")
         now = _now_iso()
         try:
             with self._tx() as db:
                 cur = db.execute(
                     "INSERT INTO outbox (vendor_call_id, prospect_id, body, summary, created_at,"
-                    " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    " updated_at, task_id, task_action, task_state)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         vendor_id,
                         prospect.id if prospect else None,
@@ -169,13 +251,16 @@ class Outbox:
                         summary,
                         now,
                         now,
+                        task.id if task else None,
+                        action if task else "",
+                        "pending" if task else "",
                     ),
                 )
                 row_id = cur.lastrowid
         except sqlite3.IntegrityError:
             raise ValueError(f"call {vendor_id} is already in the outbox") from None
         except sqlite3.Error as exc:
-            raise OutboxError(f"The call could not be saved: {exc}") from None
+            raise OutboxError(_friendly(exc, "The call could not be saved")) from None
         assert row_id is not None
         return self.get(row_id)
 
@@ -192,7 +277,7 @@ class Outbox:
             db.execute(
                 "UPDATE outbox SET state='waiting', uncertain=1, claimed_by=NULL, claimed_at=NULL"
                 " WHERE state='sending' AND claimed_at < ?",
-                (now - LEASE_SECONDS,),
+                (now - self._lease,),
             )
             ids = []
             for row_id, due_at in db.execute(
@@ -209,6 +294,20 @@ class Outbox:
             )
         return [self.get(i) for i in ids]
 
+    def confirm_claim(self, entry_id: int, owner: str) -> bool:
+        """Right before sending: whether `owner` still holds the claim, renewing its lease.
+
+        False when the claim was taken back meanwhile (this sender was too slow and another one
+        now owns the call): the caller must not send it.
+        """
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE outbox SET claimed_at=? WHERE id=? AND claimed_by=?"
+                " AND (state='sending' OR (state='sent' AND task_state='pending'))",
+                (self._clock(), entry_id, owner),
+            )
+            return cur.rowcount == 1
+
     def unclaim(self, entry_ids: list[int]) -> None:
         """Give back claimed calls that were never attempted (no lookup needed before sending)."""
         with self._tx() as db:
@@ -223,7 +322,7 @@ class Outbox:
         owners = [
             row[0]
             for row in self._db.execute(
-                "SELECT DISTINCT claimed_by FROM outbox WHERE state='sending'"
+                "SELECT DISTINCT claimed_by FROM outbox WHERE claimed_by IS NOT NULL"
             ).fetchall()
         ]
         dead = [o for o in owners if o is not None and not is_alive(o)]
@@ -236,6 +335,12 @@ class Outbox:
                     (owner,),
                 )
                 recovered += cur.rowcount
+                cur = db.execute(
+                    "UPDATE outbox SET claimed_by=NULL, claimed_at=NULL"
+                    " WHERE state='sent' AND claimed_by=?",
+                    (owner,),
+                )
+                recovered += cur.rowcount
         return recovered
 
     def release_claims(self, owner: str) -> None:
@@ -244,6 +349,11 @@ class Outbox:
             db.execute(
                 "UPDATE outbox SET state='waiting', uncertain=1, claimed_by=NULL, claimed_at=NULL"
                 " WHERE state='sending' AND claimed_by=?",
+                (owner,),
+            )
+            db.execute(
+                "UPDATE outbox SET claimed_by=NULL, claimed_at=NULL"
+                " WHERE state='sent' AND claimed_by=?",
                 (owner,),
             )
 
@@ -296,6 +406,42 @@ class Outbox:
         """Make every waiting call due at once (the rep pressed "Retry now")."""
         with self._tx() as db:
             db.execute("UPDATE outbox SET next_attempt_at=0 WHERE state='waiting'")
+
+    # -- task follow-ups ---------------------------------------------------------------------
+
+    def claim_task(self, owner: str) -> Entry | None:
+        """Take the oldest delivered call whose task is still to be marked complete, or None.
+
+        A follow-up claimed by a sender that went silent for longer than the lease is taken
+        back; the task's state in Outreach is read before it is completed, so it is never
+        completed twice.
+        """
+        now = self._clock()
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT id FROM outbox WHERE state='sent' AND task_state='pending'"
+                " AND task_next_at <= ? AND (claimed_by IS NULL OR claimed_at < ?)"
+                " ORDER BY id LIMIT 1",
+                (now, now - self._lease),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                "UPDATE outbox SET claimed_by=?, claimed_at=?, task_attempts=task_attempts+1"
+                " WHERE id=?",
+                (owner, now, row[0]),
+            )
+        return self.get(row[0])
+
+    def mark_task_done(self, entry_id: int) -> None:
+        self._update(entry_id, task_state="done", task_error="")
+
+    def mark_task_retry(self, entry_id: int, *, delay: float, error: str) -> None:
+        self._update(entry_id, task_next_at=self._clock() + delay, task_error=error)
+
+    def mark_task_failed(self, entry_id: int, error: str) -> None:
+        """Outreach refused to complete the task (gone, not allowed): the rep sees why."""
+        self._update(entry_id, task_state="failed", task_error=error)
 
     def discard(self, entry_id: int) -> None:
         self._update(entry_id, state="discarded")
@@ -402,13 +548,20 @@ class Outbox:
         return len(rows)
 
     def next_due_in(self) -> float | None:
-        """Seconds until the oldest waiting call is due (0 if now), None if none waits."""
+        """Seconds until the oldest waiting call or the next task follow-up is due (0 if now),
+        None if nothing waits."""
         row = self._db.execute(
             "SELECT next_attempt_at FROM outbox WHERE state='waiting' ORDER BY id LIMIT 1"
         ).fetchone()
-        if row is None or row[0] is None:
+        task = self._db.execute(
+            "SELECT min(max(task_next_at, coalesce(claimed_at + ?, 0))) FROM outbox"
+            " WHERE state='sent' AND task_state='pending'",
+            (self._lease,),
+        ).fetchone()
+        dues = [float(r[0]) for r in (row, task) if r is not None and r[0] is not None]
+        if not dues:
             return None
-        return max(0.0, float(row[0]) - self._clock())
+        return max(0.0, min(dues) - self._clock())
 
     def _entry(self, row: tuple[Any, ...]) -> Entry:
         if self._columns is None:
@@ -430,4 +583,9 @@ class Outbox:
             outreach_id=r["outreach_id"],
             created_at=datetime.fromisoformat(r["created_at"]),
             updated_at=datetime.fromisoformat(r["updated_at"]),
+            task_id=r["task_id"],
+            task_action=r["task_action"],
+            task_state=r["task_state"],
+            task_attempts=r["task_attempts"],
+            task_error=r["task_error"],
         )

@@ -36,6 +36,16 @@ PLAIN_FILE_SECRETS = Setting(
     False,
     "Without a keychain, keep secrets in a plain file (not secure)",
 )
+# Off by default: a call that links its task and carries `sequenceAction` is how a dialer tells
+# Outreach what happened; whether Outreach then completes the task by itself is unconfirmed.
+# An extra `markComplete` on a task Outreach already completed could move the sequence on twice,
+# so the app only adds it where the rep (or the org's admin) sees tasks stay open. Even then the
+# task is read first and completed only while still open, once per call.
+COMPLETE_CALL_TASK = Setting(
+    "complete_call_task",
+    False,
+    "After a call is delivered, also mark its call task complete in Outreach",
+)
 ALL: tuple[Setting[Any], ...] = (
     DIAL_SCHEME,
     REGION,
@@ -43,6 +53,7 @@ ALL: tuple[Setting[Any], ...] = (
     CALL_HOURS_END,
     BARESIP,
     PLAIN_FILE_SECRETS,
+    COMPLETE_CALL_TASK,
 )
 
 

@@ -7,7 +7,17 @@ For each due call:
 - 422 and other refusals park it as "needs attention" with Outreach's messages per field;
 - 401 holds the queue until the rep signs in again (`resume()`);
 - 429 waits for `X-RateLimit-Reset` / `Retry-After`; 5xx and network failures back off
-  exponentially with full jitter, capped.
+  exponentially with full jitter, capped;
+- when Outreach reports the hourly budget down to the reserve (`RateReserve`), sending waits for
+  the reset so that the rep's lookups keep working.
+
+Right before each POST the worker confirms (and renews) its claim on the call: a call another
+sender took back in the meantime is left to that sender. This holds as long as the outbox's
+claim lease outlasts one POST (the client's timeout): 120 s against 10 s in the app.
+
+A delivered call whose follow-up is pending (the rep's setting "mark the call task complete")
+then gets its task completed: the task is read first and completed only when still open, so
+a crash between `markComplete` and recording it never completes it twice.
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ from dataclasses import dataclass
 
 from .outbox import Entry, Outbox
 from .outreach import errors as e
-from .outreach.client import OutreachClient
+from .outreach.client import OutreachClient, RateBudget
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +48,21 @@ class Backoff:
     def delay(self, attempt: int, rng: random.Random) -> float:
         ceiling = min(self.cap, self.base * 2 ** max(0, attempt - 1))
         return rng.uniform(min(self.floor, ceiling), ceiling)
+
+
+@dataclass(frozen=True, slots=True)
+class RateReserve:
+    """Requests of the hourly budget kept for the rep's lookups: once Outreach reports no more
+    than `keep` left, the outbox waits for the budget's reset instead of spending them."""
+
+    keep: int = 100
+
+    def wait(self, budget: RateBudget, now: float) -> float | None:
+        """Seconds to hold sending, or None to go on."""
+        if budget.remaining is None or budget.remaining > self.keep or budget.reset_at is None:
+            return None
+        left = budget.reset_at.timestamp() - now
+        return left if left > 0 else None
 
 
 BATCH = 20  # calls claimed per durable transaction
@@ -78,6 +103,7 @@ class SyncWorker:
         on_sent: Callable[[Entry, int], None] = lambda entry, outreach_id: None,
         on_parked: Callable[[Entry], None] = lambda entry: None,
         clock: Callable[[], float] = time.time,
+        reserve: RateReserve | None = None,
     ) -> None:
         self._outbox = outbox
         self._client = client
@@ -88,6 +114,8 @@ class SyncWorker:
         self._on_sent = on_sent
         self._on_parked = on_parked
         self._clock = clock
+        self._reserve = reserve or RateReserve()
+        self.saving_budget_for: float | None = None  # seconds, while lookups get the budget
         self._wake = asyncio.Event()
         self.held: str | None = None
         self.last_error: str = ""
@@ -107,11 +135,15 @@ class SyncWorker:
         try:
             while True:
                 sent_any = False
-                while self.held is None and await self.send_next():
+                while self.held is None and (
+                    await self.send_next() or await self.complete_next_task()
+                ):
                     sent_any = True
                 if sent_any:
                     self._on_change()
                 wait = None if self.held else self._outbox.next_due_in()
+                if self.saving_budget_for is not None and wait is not None:
+                    wait = max(wait, self.saving_budget_for)
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=wait)
@@ -123,6 +155,13 @@ class SyncWorker:
         client = self._client()
         if client is None or self.held is not None:
             self._give_back()
+            return False
+        was_saving = self.saving_budget_for is not None
+        self.saving_budget_for = self._reserve.wait(client.budget, self._clock())
+        if (self.saving_budget_for is not None) != was_saving:
+            self._on_change()  # the rep sees why calls wait, and when that ends
+        if self.saving_budget_for is not None:
+            self._give_back()  # the calls wait; the rep's lookups keep the last requests
             return False
         if not self._claimed:
             self._claimed = self._outbox.claim_batch(self._owner, BATCH)
@@ -147,6 +186,8 @@ class SyncWorker:
         try:
             if entry.uncertain and await self._already_there(client, entry):
                 return
+            if not self._outbox.confirm_claim(entry.id, self._owner):
+                return  # taken back by another sender while this one was busy: theirs now
             created = await client.create_call(entry.call)
         except e.ValidationFailed as err:
             self._park(entry, err.message, err)
@@ -181,6 +222,42 @@ class SyncWorker:
         else:
             self.last_error = ""
             self._sent(entry, created.id)
+
+    async def complete_next_task(self) -> bool:
+        """Mark the next delivered call's task complete; False when none is due."""
+        client = self._client()
+        if client is None or self.held is not None:
+            return False
+        if self._reserve.wait(client.budget, self._clock()) is not None:
+            return False
+        entry = self._outbox.claim_task(self._owner)
+        if entry is None or entry.task_id is None:
+            return False
+        try:
+            if await client.task_state(entry.task_id) != "complete":
+                if not self._outbox.confirm_claim(entry.id, self._owner):
+                    return True  # another sender took it over meanwhile: theirs now
+                await client.mark_task_complete(entry.task_id, entry.task_action)
+        except e.Unauthorized as err:
+            self.held = err.message
+            self._outbox.mark_task_retry(entry.id, delay=0, error=err.message)
+        except e.RateLimited as err:
+            self._outbox.mark_task_retry(entry.id, delay=self._rate_wait(err), error=err.message)
+        except e.ServerError as err:
+            delay = err.retry_after or self._backoff.delay(entry.task_attempts, self._rng)
+            self._outbox.mark_task_retry(entry.id, delay=delay, error=err.message)
+        except e.HttpError as err:  # the task is gone, or not ours to complete
+            self._outbox.mark_task_failed(entry.id, err.message)
+        except e.OutreachError as err:
+            delay = self._backoff.delay(entry.task_attempts, self._rng)
+            self._outbox.mark_task_retry(entry.id, delay=delay, error=err.message)
+        except BaseException:
+            self._outbox.release_claims(self._owner)
+            raise
+        else:
+            self._outbox.mark_task_done(entry.id)
+        self._on_change()
+        return True
 
     def _sent(self, entry: Entry, outreach_id: int) -> None:
         self._outbox.mark_sent(entry.id, outreach_id)

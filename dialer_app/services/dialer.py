@@ -133,9 +133,11 @@ class DialerService(QObject):
         *,
         region: str = "US",
         recent: RecentProspects | None = None,
+        complete_call_task: Callable[[], bool] = lambda: False,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._complete_call_task = complete_call_task
         self._runner = runner
         self.recent = recent if recent is not None else RecentProspects()
         self._backend_factory = backend_factory
@@ -243,7 +245,9 @@ class DialerService(QObject):
     def log_call(self, call: NewCall, summary: str = "") -> Entry | None:
         """Commit the call to the outbox (on disk when this returns); the sync worker sends it."""
         try:
-            entry = self.outbox.enqueue(call, summary=summary)
+            entry = self.outbox.enqueue(
+                call, summary=summary, complete_task=self._complete_call_task()
+            )
         except (OutboxError, ValueError) as exc:
             self.callFailed.emit(str(exc))
             return None

@@ -299,6 +299,7 @@ async def _session(
         outbox,
         region=region,
         recent=RecentProspects(outbox.path.with_name("recent.json")),
+        complete_call_task=lambda: settings.get(setting.COMPLETE_CALL_TASK),
     )
     baresip = _baresip(runner, settings.get(setting.BARESIP), region)
     hand_off = _hand_off(baresip)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -198,7 +199,7 @@ class MainWindow(QMainWindow):
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DEBOUNCE_MS)
         self._draft_timer.timeout.connect(self.save_draft)
-        self.wrapup.connect_changed(self._draft_timer.start)
+        self.wrapup.connect_changed(self._on_wrapup_changed)
         self.search.box.setFocus()
         if service is not None:
             self.attach(service)
@@ -330,6 +331,10 @@ class MainWindow(QMainWindow):
 
     def _on_service_outbox_changed(self, counts: Counts) -> None:
         parts = [f"{counts.unsent} waiting to sync" if counts.unsent else "All calls synced"]
+        saving = self.service.sync.saving_budget_for
+        if counts.unsent and saving is not None:
+            until = datetime.now().astimezone() + timedelta(seconds=saving)
+            parts.append(f"paused until {until:%H:%M} to keep lookups within Outreach's limit")
         if counts.attention:
             parts.append(f"{counts.attention} need attention")
         self.outbox_label.setText(" · ".join(parts))
@@ -609,11 +614,20 @@ class MainWindow(QMainWindow):
 
     # -- drafts -----------------------------------------------------------------------------
 
-    def save_draft(self) -> None:
+    def _on_wrapup_changed(self) -> None:
+        """Every keystroke reaches the disk at once (a crash or a kill loses nothing); the
+        flush that also survives a power cut follows DRAFT_DEBOUNCE_MS after the last one."""
+        if self.drafts is None or self._restoring:
+            return
+        self.save_draft(durable=False)
+        self._draft_timer.start()
+
+    def save_draft(self, durable: bool = True) -> None:
         """Save the call in progress (the form, the times, the prospect)."""
         if self.drafts is None or self._restoring:
             return
-        self._draft_timer.stop()
+        if durable:
+            self._draft_timer.stop()
         draft = Draft.capture(
             self.call.session.state,
             self.call.session.times,
@@ -623,7 +637,7 @@ class MainWindow(QMainWindow):
             form=self.wrapup.state(),
         )
         try:
-            self.drafts.save(draft)
+            self.drafts.save(draft, durable=durable)
         except OSError as exc:
             self.log_message.setText(f"The call in progress could not be saved: {exc}")
 
@@ -641,11 +655,13 @@ class MainWindow(QMainWindow):
         try:
             self._vendor_call_id = draft.vendor_call_id or self._vendor_call_id
             self.call.restore(draft.call_state(), draft.times())
-            self.wrapup.restore(draft.form)
             if draft.prospect_id is not None:
                 self._open_prospect(
                     Prospect(id=draft.prospect_id, first_name=draft.prospect_name, last_name="")
                 )
+            # After opening the prospect, which clears the sequence action until the card says
+            # the prospect is in a sequence: the draft's action stays picked.
+            self.wrapup.restore(draft.form)
         finally:
             self._restoring = False
         self.log_message.setText("Reopened the call that was in progress when the app stopped.")

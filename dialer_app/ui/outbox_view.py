@@ -27,7 +27,13 @@ EntryRole = Qt.ItemDataRole.UserRole + 1
 
 def status_text(entry: Entry) -> str:
     if entry.state == "sent":
-        return f"Sent (call {entry.outreach_id})"
+        sent = f"Sent (call {entry.outreach_id})"
+        task = {
+            "pending": "; completing its task…",
+            "done": "; task completed",
+            "failed": "; task not completed",
+        }.get(entry.task_state, "")
+        return sent + task
     if entry.state == "attention":
         return "Needs attention"
     if entry.state == "sending":
@@ -40,6 +46,8 @@ def status_text(entry: Entry) -> str:
 def details_text(entry: Entry) -> str:
     if entry.field_errors:
         return "; ".join(str(f) for f in entry.field_errors)
+    if entry.state == "sent" and entry.task_error:
+        return f"Task {entry.task_id}: {entry.task_error}"
     return entry.last_error
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.jsonapi import FieldError
-from dialer_app.core.outbox import LEASE_SECONDS, Outbox, OutboxError
+from dialer_app.core.outbox import LEASE_SECONDS, SCHEMA, Outbox, OutboxError
 
 
 class Clock:
@@ -190,3 +191,27 @@ def test_unclaimed_calls_go_back_without_needing_a_lookup(outbox: Outbox) -> Non
     assert [e.vendor_call_id for e in again] == ["vid-1", "vid-2"]
     assert not any(e.uncertain for e in again)
     assert [e.attempts for e in again] == [1, 1]
+
+
+def test_an_outbox_from_before_task_follow_ups_opens_with_its_calls(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA)
+    db.execute(
+        "INSERT INTO outbox (vendor_call_id, body, created_at, updated_at) VALUES (?, ?, ?, ?)",
+        (
+            "old-1",
+            '{"data": {"type": "call", "attributes": {"vendorCallId": "old-1"}}}',
+            "2026-01-01T00:00:00.000+00:00",
+            "2026-01-01T00:00:00.000+00:00",
+        ),
+    )
+    db.commit()
+    db.close()
+    box = Outbox(path)
+    try:
+        (entry,) = box.entries()
+        assert (entry.vendor_call_id, entry.state, entry.task_state) == ("old-1", "waiting", "")
+        assert box.claim_task("me") is None
+    finally:
+        box.close()

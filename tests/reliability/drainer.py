@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from pathlib import Path
 
-from dialer_app.core.outbox import Outbox
-from dialer_app.core.outreach.client import OutreachClient, StaticToken
+from dialer_app.core.outbox import LEASE_SECONDS, Outbox
+from dialer_app.core.outreach.client import OutreachClient, StaticToken, TokenSource
 from dialer_app.core.sync import Backoff, SyncWorker, sender_id
 
 QUICK_BACKOFF = Backoff(base=0.05, cap=0.5, floor=0.01)
@@ -32,21 +33,30 @@ async def drain(outbox: Outbox, client: OutreachClient, deadline: float) -> int:
         outbox, lambda: client, owner=sender_id(), backoff=QUICK_BACKOFF, on_change=check
     )
     runner = asyncio.create_task(worker.run())
-    check()
+    end = asyncio.get_running_loop().time() + deadline
     try:
-        await asyncio.wait_for(done.wait(), deadline)
+        while not done.is_set():  # another sender may empty the outbox: look now and then
+            check()
+            left = end - asyncio.get_running_loop().time()
+            if left <= 0:
+                return 3
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), min(left, 0.1))
         return 0
-    except TimeoutError:
-        return 3
     finally:
         runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)
         await client.aclose()
 
 
-async def _main(outbox: Outbox, base_url: str, token: str, deadline: float, limit: float) -> int:
-    client = OutreachClient(base_url, StaticToken(token), timeout=limit)
-    return await drain(outbox, client, deadline)
+def token_source(args: argparse.Namespace) -> TokenSource:
+    """The one place the drainer decides how it signs in (a static token for now)."""
+    return StaticToken(args.token)
+
+
+async def _main(outbox: Outbox, args: argparse.Namespace) -> int:
+    client = OutreachClient(args.base_url, token_source(args), timeout=args.timeout)
+    return await drain(outbox, client, args.deadline)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,10 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", required=True)
     parser.add_argument("--deadline", type=float, default=60.0)
     parser.add_argument("--timeout", type=float, default=5.0)
+    parser.add_argument("--lease", type=float, default=LEASE_SECONDS, help="claim lease (s)")
     args = parser.parse_args(argv)
-    outbox = Outbox(args.outbox)
+    outbox = Outbox(args.outbox, lease=args.lease)
     try:
-        return asyncio.run(_main(outbox, args.base_url, args.token, args.deadline, args.timeout))
+        return asyncio.run(_main(outbox, args))
     finally:
         outbox.close()
 

@@ -10,15 +10,29 @@ scenario
     scenario=<name> logged=<n> delivered=<n> duplicates=<n> lost=<n>
 
 and a last line `<n> passed, <m> failed`. A scenario passes when every logged call was delivered
-exactly once.
+exactly once; both are counted from what the sandbox stored (by `vendorCallId`), not from what
+the app believes. `--quick` (the test suite) shortens outages and bursts, never skips a scenario;
+`--outage SECONDS` sets how long `server_down` keeps the server stopped.
+
+Adding a scenario: write `def name(quick: bool) -> Outcome` using `world(...)` (a fresh sandbox
+and outbox; `run.server.faults(...)` changes faults at run time, `run.server.admin(...)` reaches
+the rest of the admin API, e.g. `"tokens/expire"` and `"tokens/revoke-refresh"`), decorate it
+with `@scenario`, and end with `run.outcome()`. The drainer picks its token source in one place
+(`tests.reliability.drainer.token_source`): the two sign-in scenarios still to come — token
+expiry mid-drain (`POST /_admin/tokens/expire` while draining with an OAuth token source that
+refreshes after a 401) and revoked refresh then sign-in (`tokens/revoke-refresh`, the queue held
+on `SignInRequired` until `resume()` after a new sign-in) — plug in there.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import selectors
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -27,7 +41,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
@@ -44,17 +58,27 @@ class Outcome:
     duplicates: int
     lost: int
     note: str = ""
+    broken: str = ""  # a check of the scenario's own that failed (the draft, the error text)
 
     @property
     def passed(self) -> bool:
-        return self.duplicates == 0 and self.lost == 0 and self.delivered == self.logged
+        return (
+            self.duplicates == 0
+            and self.lost == 0
+            and self.delivered == self.logged
+            and not self.broken
+        )
+
+    def but(self, broken: str) -> Outcome:
+        return replace(self, broken=broken)
 
     def line(self, name: str) -> str:
         text = (
             f"scenario={name} logged={self.logged} delivered={self.delivered}"
             f" duplicates={self.duplicates} lost={self.lost}"
         )
-        return text + (f"  # {self.note}" if self.note else "")
+        note = f"FAILED: {self.broken}" if self.broken else self.note
+        return text + (f"  # {note}" if note else "")
 
 
 @dataclass
@@ -66,9 +90,11 @@ class Run:
     server: SandboxServer
     outbox_path: Path
     logged: list[str]
+    prospect: int = PROSPECT
 
     def log_calls(self, n: int) -> None:
         outbox = Outbox(self.outbox_path)
+        prospect = self.prospect
         try:
             for _ in range(n):
                 vid = f"fm-{uuid.uuid4()}"
@@ -77,7 +103,7 @@ class Run:
                         attributes=CallAttributes(
                             outcome="Answered", note="fault matrix", vendorCallId=vid
                         ),
-                        relationships=CallRelationships.link(prospect=PROSPECT),
+                        relationships=CallRelationships.link(prospect=prospect),
                     ),
                     summary="Fault Matrix",
                 )
@@ -85,7 +111,10 @@ class Run:
         finally:
             outbox.close()
 
-    def drainer(self, *, deadline: float = 60.0, timeout: float = 5.0) -> subprocess.Popen[str]:
+    def drainer(
+        self, *, deadline: float = 60.0, timeout: float = 5.0, lease: float | None = None
+    ) -> subprocess.Popen[str]:
+        extra = ["--lease", str(lease)] if lease is not None else []
         return subprocess.Popen(
             [
                 sys.executable,
@@ -101,6 +130,7 @@ class Run:
                 str(deadline),
                 "--timeout",
                 str(timeout),
+                *extra,
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -121,7 +151,7 @@ class Run:
         with self.server.client() as api:
             url: str | None = "/calls"
             params: dict[str, object] | None = {
-                "filter[prospect][id]": PROSPECT,
+                "filter[prospect][id]": self.prospect,
                 "page[size]": 1000,
                 "fields[call]": "vendorCallId",
             }
@@ -135,11 +165,33 @@ class Run:
         return counts
 
     def outcome(self, note: str = "") -> Outcome:
+        self.server.reset_faults()  # count on a healthy server (a burst may be left over)
         stored = self.stored()
         mine = {v: stored[v] for v in self.logged}
         delivered = sum(1 for c in mine.values() if c >= 1)
         duplicates = sum(c - 1 for c in mine.values() if c > 1)
         return Outcome(len(self.logged), delivered, duplicates, len(self.logged) - delivered, note)
+
+    def outbox_rows(self) -> list[dict[str, object]]:
+        """The outbox as the app left it, read without taking part (a read-only connection)."""
+        if not self.outbox_path.exists():
+            return []
+        db = sqlite3.connect(f"file:{self.outbox_path}?mode=ro", uri=True, timeout=10)
+        try:
+            db.row_factory = sqlite3.Row
+            return [dict(r) for r in db.execute("SELECT * FROM outbox ORDER BY id")]
+        finally:
+            db.close()
+
+    def wait_until_app_saw(self, text: str, attempts: int = 1, deadline: float = 60.0) -> None:
+        """Until the app met a fault: a call tried `attempts` times, last failing with `text`."""
+        end = time.monotonic() + deadline
+        while time.monotonic() < end:
+            for row in self.outbox_rows():
+                if text in str(row["last_error"]) and int(str(row["attempts"])) >= attempts:
+                    return
+            time.sleep(0.02)
+        raise TimeoutError(f"the app never reported {text!r} in {deadline} s")
 
     def wait_until_stored(self, at_least: int, deadline: float = 30.0) -> int:
         end = time.monotonic() + deadline
@@ -158,13 +210,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def world(quick: bool, *sandbox_args: str) -> Iterator[Run]:
+def world(quick: bool, *sandbox_args: str, prospects: int = 30) -> Iterator[Run]:
     with tempfile.TemporaryDirectory(prefix="fault-matrix-") as tmp:
         root = Path(tmp)
         port = _free_port()
         server = SandboxServer(
             root / "sandbox",
-            extra_args=("--prospects", "30", "--port", str(port), *sandbox_args),
+            extra_args=("--prospects", str(prospects), "--port", str(port), *sandbox_args),
         )
         server.start()
         try:
@@ -175,7 +227,17 @@ def world(quick: bool, *sandbox_args: str) -> Iterator[Run]:
 
 # -- scenarios ------------------------------------------------------------------------------
 
+Scenario = Callable[[bool], Outcome]
+SCENARIOS: dict[str, Scenario] = {}
+OUTAGE = {"quick": 3.0, "full": 30.0}
 
+
+def scenario(fn: Scenario) -> Scenario:
+    SCENARIOS[fn.__name__] = fn
+    return fn
+
+
+@scenario
 def baseline(quick: bool) -> Outcome:
     with world(quick) as run:
         run.log_calls(20 if quick else 100)
@@ -183,16 +245,64 @@ def baseline(quick: bool) -> Outcome:
         return run.outcome()
 
 
+@scenario
+def burst_5xx(quick: bool) -> Outcome:
+    """Every request fails with 500/502/503/504 for a while; 500/502/504 leave a POST's fate
+    unknown, so each retry first looks the call up."""
+    with world(quick) as run:
+        run.log_calls(10)
+        run.drain()
+        run.log_calls(20)
+        run.server.faults(error_rate=1.0, error_statuses=[500, 502, 503, 504])
+        drainer = run.drainer()
+        run.wait_until_app_saw("Outreach had a problem (5", attempts=3 if quick else 8)
+        run.server.faults(error_rate=0.0)
+        drainer.communicate(timeout=90)
+        return run.outcome()
+
+
+@scenario
+def maintenance_503(quick: bool) -> Outcome:
+    """Scheduled maintenance: 503 with Retry-After on every request, then back."""
+    retry_after = 1 if quick else 5
+    with world(quick) as run:
+        run.log_calls(10)
+        run.drain()
+        run.log_calls(10)
+        run.server.faults(maintenance=True, retry_after_s=retry_after)
+        drainer = run.drainer()
+        run.wait_until_app_saw("(503)", attempts=2)
+        run.server.faults(maintenance=False)
+        drainer.communicate(timeout=90)
+        return run.outcome(f"Retry-After {retry_after} s")
+
+
+@scenario
+def burst_429(quick: bool) -> Outcome:
+    """A burst of 429 rateLimitExceeded with X-RateLimit-Reset and Retry-After."""
+    burst = 3 if quick else 10
+    with world(quick) as run:
+        run.log_calls(10)
+        run.drain()
+        run.log_calls(10)
+        run.server.faults(burst_429=burst, retry_after_s=1)
+        drainer = run.drainer(deadline=120)
+        drainer.communicate(timeout=150)
+        return run.outcome(f"{burst} x 429")
+
+
+@scenario
 def server_down(quick: bool) -> Outcome:
-    """The server goes away mid-drain for a while (30 s; 3 s with --quick), then comes back."""
-    down_for = 3.0 if quick else 30.0
+    """The server process is stopped mid-drain (30 s; 3 s with --quick), then started again on
+    the same port and data."""
+    down_for = OUTAGE["quick" if quick else "full"]
     with world(quick) as run:
         run.log_calls(30)
         drainer = run.drainer(deadline=down_for + 60)
         run.wait_until_stored(1)
         run.server.stop()
         stopped = time.monotonic()
-        while time.monotonic() - stopped < down_for:
+        while time.monotonic() - stopped < down_for:  # the outage itself: wall time on purpose
             if drainer.poll() is not None:
                 break
             time.sleep(0.1)
@@ -201,6 +311,32 @@ def server_down(quick: bool) -> Outcome:
         return run.outcome(f"down {down_for:.0f} s")
 
 
+@scenario
+def dropped_after_commit(quick: bool) -> Outcome:
+    """Outreach stores the call, then the connection drops before the answer: look, don't resend."""
+    drops = 3 if quick else 10
+    with world(quick, "--drop-after-commit", str(drops)) as run:
+        run.log_calls(20)
+        run.drain()
+        return run.outcome(f"{drops} answers dropped")
+
+
+@scenario
+def held_past_timeout(quick: bool) -> Outcome:
+    """Outreach stores the call but answers after the client gave up (timeout 0.5 s)."""
+    with world(quick) as run:
+        run.log_calls(10)
+        run.drain()
+        run.log_calls(10)
+        run.server.faults(hold_ms=1500)
+        drainer = run.drainer(timeout=0.5)
+        run.wait_until_app_saw("did not answer in time", attempts=2)
+        run.server.faults(hold_ms=0)
+        drainer.communicate(timeout=90)
+        return run.outcome()
+
+
+@scenario
 def killed_mid_drain(quick: bool) -> Outcome:
     """The app is killed (SIGKILL) while sending, then started again."""
     with world(quick, "--latency-ms", "20") as run:
@@ -215,52 +351,195 @@ def killed_mid_drain(quick: bool) -> Outcome:
         return run.outcome()
 
 
+@scenario
+def killed_mid_wrapup(quick: bool) -> Outcome:
+    """The real window is killed (SIGKILL) while the rep wraps up; started again, the call in
+    progress is back with every field, and once logged it is delivered once."""
+    with world(quick, prospects=20) as run:
+        run.prospect = _prospect_with_call_task(run.server)
+        home = run.root / "app"
+        home.mkdir()
+        fill = _wrapup_app(run, "fill", home)
+        try:
+            ready = _line_starting(fill, "READY ")
+        finally:
+            os.kill(fill.pid, signal.SIGKILL)
+            fill.wait(10)
+            _close_pipes(fill)
+        again = _wrapup_app(run, "restore", home)
+        try:
+            restored = _line_starting(again, "RESTORED ")
+            logged = _line_starting(again, "LOGGED ")
+            again.wait(30)
+        finally:
+            if again.poll() is None:
+                os.kill(again.pid, signal.SIGKILL)
+                again.wait(10)
+            _close_pipes(again)
+        run.logged.append(logged)
+        before, after = json.loads(ready), json.loads(restored)
+        run.outbox_path = home / "outbox.sqlite3"
+        run.drain()
+        result = run.outcome()
+        if not before["form"]["note"] or not before["form"]["sequence_action"]:
+            return result.but(f"the form was not filled: {before}")
+        if before != after:
+            return result.but(f"the draft came back different: {before} != {after}")
+        return run.outcome("draft back with every field")
+
+
+@scenario
 def database_unwritable(quick: bool) -> Outcome:
-    """The disk fills up or turns read-only: a clear error, and nothing stored before is lost."""
+    """The outbox turns read-only: a clear error, and nothing stored before is lost."""
     with world(quick) as run:
         run.log_calls(5)
         outbox = Outbox(run.outbox_path)
-        refused = 0
+        message = ""
         try:
             outbox._db.execute("PRAGMA query_only = 1")
             try:
                 outbox.enqueue(
                     NewCall(attributes=CallAttributes(vendorCallId="never-stored")), summary="x"
                 )
-            except OutboxError:
-                refused += 1
+            except OutboxError as exc:
+                message = str(exc)
         finally:
             outbox.close()
         run.drain()
-        note = "unwritable outbox refused the new call with a clear error" if refused else "??"
-        result = run.outcome(note)
-        return result if refused else Outcome(result.logged, result.delivered, 0, 1, "not refused")
+        result = run.outcome("refused: " + message.split(" (")[0])
+        if not ("read-only" in message and "safe" in message):
+            return result.but(f"no clear error: {message or 'the call was not refused'}")
+        return result
 
 
-SCENARIOS: dict[str, Callable[[bool], Outcome]] = {
-    "baseline": baseline,
-    "server_down": server_down,
-    "killed_mid_drain": killed_mid_drain,
-    "database_unwritable": database_unwritable,
-}
+@scenario
+def database_full(quick: bool) -> Outcome:
+    """The disk fills up: the new call is refused with a clear error, the ones before are sent."""
+    with world(quick) as run:
+        run.log_calls(5)
+        outbox = Outbox(run.outbox_path)
+        message = ""
+        try:
+            pages = outbox._db.execute("PRAGMA page_count").fetchone()[0]
+            outbox._db.execute(f"PRAGMA max_page_count = {pages}")  # no room to grow
+            try:
+                outbox.enqueue(
+                    NewCall(
+                        attributes=CallAttributes(vendorCallId="never-stored", note="x" * 60_000)
+                    ),
+                    summary="x",
+                )
+            except OutboxError as exc:
+                message = str(exc)
+        finally:
+            outbox.close()
+        run.drain()
+        result = run.outcome("refused: " + message.split(" (")[0])
+        if not ("disk is full" in message and "safe" in message):
+            return result.but(f"no clear error: {message or 'the call was not refused'}")
+        return result
+
+
+@scenario
+def two_senders(quick: bool) -> Outcome:
+    """Two copies of the app drain the same outbox at once against one server. Claims expire
+    quickly here (0.5 s lease, 0.25 s timeout; 120 s and 10 s in the app), so the second copy,
+    started while the first is half-way through a batch it claimed (as after a laptop slept
+    for minutes), takes back the calls the first has not sent yet."""
+    with world(quick, "--latency-ms", "60") as run:
+        run.log_calls(60)
+        first = run.drainer(lease=0.5, timeout=0.25)
+        run.wait_until_stored(5)
+        second = run.drainer(lease=0.5, timeout=0.25)
+        for proc in (first, second):
+            _, err = proc.communicate(timeout=120)
+            if proc.returncode != 0:
+                print(err, file=sys.stderr)
+        return run.outcome("2 processes")
+
+
+def _prospect_with_call_task(server: SandboxServer) -> int:
+    with server.client() as api:
+        doc = api.get(
+            "/tasks",
+            params={
+                "filter[state]": "incomplete",
+                "filter[taskType]": "sequence_step_call",
+                "page[size]": 1,
+            },
+        ).json()
+    return int(doc["data"][0]["relationships"]["prospect"]["data"]["id"])
+
+
+def _wrapup_app(run: Run, phase: str, home: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.reliability.wrapup_app",
+            phase,
+            "--home",
+            str(home),
+            "--base-url",
+            run.server.base_url,
+            "--token",
+            run.server.token,
+            "--prospect",
+            str(run.prospect),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def _line_starting(proc: subprocess.Popen[str], prefix: str, timeout: float = 60.0) -> str:
+    """The rest of the child's next stdout line that starts with `prefix`."""
+    assert proc.stdout is not None
+    end = time.monotonic() + timeout
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        while (left := end - time.monotonic()) > 0:
+            if not sel.select(left):
+                break
+            line = proc.stdout.readline()
+            if not line:
+                break
+            if line.startswith(prefix):
+                return line[len(prefix) :].strip()
+    err = proc.stderr.read() if proc.stderr is not None and proc.poll() is not None else ""
+    raise TimeoutError(f"the app never said {prefix.strip()!r}: {err[-2000:]}")
+
+
+def _close_pipes(proc: subprocess.Popen[str]) -> None:
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run_fault_matrix", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="shorter outages, fewer calls")
     parser.add_argument("--only", nargs="*", choices=sorted(SCENARIOS), help="run just these")
+    parser.add_argument("--outage", type=float, help="seconds server_down keeps the server stopped")
     args = parser.parse_args(argv)
+    if args.outage is not None:
+        OUTAGE["quick" if args.quick else "full"] = args.outage
     passed = failed = 0
     for name, scenario in SCENARIOS.items():
         if args.only and name not in args.only:
             continue
+        began = time.monotonic()
         try:
             outcome = scenario(args.quick)
         except Exception as exc:  # a scenario that breaks is a failure, with its reason
-            print(f"scenario={name} logged=? delivered=? duplicates=? lost=?  # error: {exc}")
+            print(f"scenario={name} logged=? delivered=? duplicates=? lost=?  # error: {exc!r}")
             failed += 1
             continue
-        print(outcome.line(name), flush=True)
+        took = f"{time.monotonic() - began:.1f} s"
+        print(outcome.line(name) + (f", {took}" if outcome.note else f"  # {took}"), flush=True)
         if outcome.passed:
             passed += 1
         else:

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from tests.reliability.run_fault_matrix import SCENARIOS
+
 
 @pytest.mark.slow
 def test_every_fault_scenario_delivers_every_call_once() -> None:
@@ -19,7 +21,9 @@ def test_every_fault_scenario_delivers_every_call_once() -> None:
     )
     lines = result.stdout.strip().splitlines()
     scenarios = [line for line in lines if line.startswith("scenario=")]
-    assert len(scenarios) >= 4, result.stdout + result.stderr
+    names = [line.split()[0].removeprefix("scenario=") for line in scenarios]
+    assert names == list(SCENARIOS), result.stdout + result.stderr
+    assert len(names) >= 12
     for line in scenarios:
         assert " duplicates=0 lost=0" in line, line
     assert lines[-1].endswith(" 0 failed"), result.stdout + result.stderr

@@ -100,3 +100,32 @@ def test_export_writes_every_call_as_csv(dialog, tmp_path: Path) -> None:
     assert [r["prospect"] for r in rows] == ["Ana Sent", "Bo Parked", "Cy Waiting"]
     assert rows[0]["outreach_call_id"] == "4242"
     assert rows[1]["state"] == "attention"
+
+
+def test_a_call_s_task_follow_up_is_shown(qtbot, outbox: Outbox) -> None:
+    def with_task(n: int, task: int) -> NewCall:
+        return NewCall(
+            attributes=CallAttributes(vendorCallId=f"vid-{n}"),
+            relationships=CallRelationships.link(prospect=n, task=task),
+        )
+
+    names = {"Ed Done": 71, "Flo Failed": 72, "Di Pending": 73}
+    for n, (name, task) in enumerate(names.items(), start=10):
+        entry = outbox.enqueue(with_task(n, task), summary=name, complete_task=True)
+        claimed = outbox.claim_batch("t", 20)
+        outbox.mark_sent(entry.id, 500 + n)
+        outbox.unclaim([e.id for e in claimed if e.id != entry.id])
+    done, failed = (outbox.claim_task("t") for _ in range(2))
+    assert done is not None
+    assert failed is not None
+    outbox.mark_task_done(done.id)
+    outbox.mark_task_failed(failed.id, "Not found: no such task")
+    dlg = OutboxDialog(outbox)
+    qtbot.addWidget(dlg)
+    rows = _rows(dlg)
+    assert rows["Di Pending"] == ("Sent (call 512); completing its task…", "")
+    assert rows["Ed Done"] == ("Sent (call 510); task completed", "")
+    assert rows["Flo Failed"] == (
+        "Sent (call 511); task not completed",
+        "Task 72: Not found: no such task",
+    )

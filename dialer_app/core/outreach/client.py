@@ -224,6 +224,28 @@ class OutreachClient:
         doc = await self._send_document("POST", "/calls", body=call.to_document(), retry=NO_RETRY)
         return self._one_call(doc)
 
+    async def task_state(self, task_id: int) -> str:
+        """A task's `state` (`incomplete`, `complete`, …), read with the read retry policy."""
+        doc = await self._get_document(f"/tasks/{task_id}", {"fields[task]": "state"})
+        resources = doc.resources()
+        if len(resources) != 1:
+            raise e.MalformedResponse(f"Outreach returned no task {task_id}.")
+        return str(resources[0].attributes.get("state") or "")
+
+    async def mark_task_complete(self, task_id: int, completion_action: str = "") -> None:
+        """`POST /tasks/{id}/actions/markComplete` — never retried here (not idempotent:
+        a second one is refused as already complete, or advances a sequence again).
+
+        `completion_action` (`actionParams[completionAction]`): `finish_no_reply` or
+        `finish_replied` finish a sequence step task's sequence; empty advances it.
+        """
+        params = (
+            {"actionParams[completionAction]": completion_action} if completion_action else None
+        )
+        await self._send_document(
+            "POST", f"/tasks/{task_id}/actions/markComplete", params=params, retry=NO_RETRY
+        )
+
     async def get_call(self, call_id: int) -> Call:
         return self._one_call(await self._get_document(f"/calls/{call_id}"))
 

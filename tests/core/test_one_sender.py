@@ -1,0 +1,74 @@
+"""One sender per call: a sender that stalled past its claim's lease never posts what another
+sender took back (the two-process proof is the fault matrix's `two_senders`)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from pathlib import Path
+from typing import Any
+
+from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
+from dialer_app.core.outbox import Outbox
+from dialer_app.core.outreach.client import OutreachClient, RetryPolicy, StaticToken
+from dialer_app.core.sync import Backoff, SyncWorker
+
+PROSPECT = 4
+
+
+def _call() -> NewCall:
+    return NewCall(
+        attributes=CallAttributes(outcome="Answered", vendorCallId=str(uuid.uuid4())),
+        relationships=CallRelationships.link(prospect=PROSPECT),
+    )
+
+
+def _stored(server: Any, ids: set[str]) -> list[str]:
+    with server.client() as api:
+        doc = api.get(
+            "/calls", params={"filter[prospect][id]": PROSPECT, "page[size]": 1000}
+        ).json()
+    return [
+        c["attributes"]["vendorCallId"]
+        for c in doc["data"]
+        if c["attributes"]["vendorCallId"] in ids
+    ]
+
+
+def test_a_stalled_sender_leaves_calls_taken_back_to_the_new_owner(
+    make_sandbox: Any, tmp_path: Path
+) -> None:
+    server = make_sandbox("--prospects", "10")
+    now = [1_000.0]
+    path = tmp_path / "outbox.sqlite3"
+    first, second = (Outbox(path, clock=lambda: now[0], lease=30) for _ in range(2))
+    ids = {first.enqueue(_call()).vendor_call_id for _ in range(3)}
+
+    async def go() -> tuple[list[str], list[str]]:
+        client = OutreachClient(server.base_url, StaticToken(server.token), retry=RetryPolicy(1))
+        try:
+            kw: dict[str, Any] = {"backoff": Backoff(0, 0, 0), "rng": random.Random(1)}
+            a = SyncWorker(first, lambda: client, owner="a", clock=lambda: now[0], **kw)
+            b = SyncWorker(second, lambda: client, owner="b", clock=lambda: now[0], **kw)
+            assert await a.send_next()  # claims all three, sends the first
+            now[0] += 60  # the first app stalls (a laptop asleep) past its lease
+            assert await b.send_next()  # takes back the other two, looks up and sends one
+            # The first app wakes up and carries on with the batch it claimed long ago.
+            while await a.send_next():
+                pass
+            after_a = _stored(server, ids)
+            while await b.send_next():
+                pass
+            return after_a, _stored(server, ids)
+        finally:
+            await client.aclose()
+
+    try:
+        after_first, after_both = asyncio.run(go())
+        assert first.counts().sent == 3
+    finally:
+        first.close()
+        second.close()
+    assert len(after_first) == 2  # one from each app, none twice
+    assert sorted(after_both) == sorted(ids)  # each exactly once

@@ -1,0 +1,59 @@
+"""The "complete the call task" setting is read when a call is logged and kept with it."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from dialer_app.core import settings as s
+from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
+from dialer_app.core.outbox import Outbox
+from dialer_app.services.dialer import Backend, DialerService
+from dialer_app.services.tasks import TaskRunner
+
+
+def _call() -> NewCall:
+    return NewCall(
+        attributes=CallAttributes(
+            sequenceAction="Finish - No Reply", vendorCallId=str(uuid.uuid4())
+        ),
+        relationships=CallRelationships.link(prospect=3, task=7),
+    )
+
+
+def test_the_setting_is_off_by_default() -> None:
+    assert s.Settings().get(s.COMPLETE_CALL_TASK) is False
+
+
+def test_each_logged_call_keeps_the_setting_it_was_logged_under(
+    qtbot: Any, aio: Any, tmp_path: Path
+) -> None:
+    settings = s.Settings(tmp_path / "settings.json")
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+
+    async def backend() -> Backend:
+        raise AssertionError("this test never connects")
+
+    service = DialerService(
+        TaskRunner(),
+        backend,
+        outbox,
+        complete_call_task=lambda: settings.get(s.COMPLETE_CALL_TASK),
+    )
+    try:
+        before = service.log_call(_call(), "Off")
+        settings.set(s.COMPLETE_CALL_TASK, True)
+        after = service.log_call(_call(), "On")
+        assert before is not None
+        assert after is not None
+        assert (before.task_state, before.task_id) == ("", None)
+        assert (after.task_state, after.task_id, after.task_action) == (
+            "pending",
+            7,
+            "finish_no_reply",
+        )
+    finally:
+        closing = aio.create_task(service.aclose())
+        qtbot.waitUntil(closing.done, timeout=5000)
+        outbox.close()
