@@ -47,12 +47,13 @@ class SandboxProcess:
             str(self.data_dir),
             "--access-token",
             self.token,
+            "--exit-with-parent",
             *self.extra_args,
         )
         self._log = open(self.log_file, "a", encoding="utf-8") if self.log_file else None  # noqa: SIM115
         self._proc = subprocess.Popen(
             cmd,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,  # never written: it ends when this process ends, however
             stdout=subprocess.PIPE,
             stderr=self._log if self._log else subprocess.DEVNULL,
             text=True,
@@ -91,8 +92,10 @@ class SandboxProcess:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout)
-        if proc is not None and proc.stdout is not None:
-            proc.stdout.close()
+        if proc is not None:
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    pipe.close()
         if self._log is not None:
             self._log.close()
             self._log = None

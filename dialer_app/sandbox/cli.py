@@ -225,6 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="address to listen on (default 127.0.0.1); only loopback unless --allow-remote",
     )
     parser.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when standard input ends: a parent process holds it open, so the sandbox "
+        "goes when its parent goes, even one that was killed",
+    )
+    parser.add_argument(
         "--allow-remote",
         action="store_true",
         help="allow a --host that other machines can reach (the sandbox has no real security)",
@@ -323,6 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 1
     try:
-        return serve(create_app(store, settings_of(args), faults_of(args)), sock)
+        app = create_app(store, settings_of(args), faults_of(args))
+        return serve(app, sock, exit_with_parent=args.exit_with_parent)
     finally:
         store.close()

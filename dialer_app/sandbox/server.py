@@ -10,6 +10,7 @@ import asyncio
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable
 from types import FrameType
 
@@ -65,8 +66,20 @@ def _exit_quietly(_sig: int, _frame: FrameType | None) -> None:
     """After uvicorn's graceful stop it re-raises the signal: end normally instead of dying."""
 
 
-def serve(app: ASGIApp, sock: socket.socket) -> int:
-    """Run until SIGTERM or SIGINT; 0 after a clean stop, 1 if the server failed to start."""
+def _stop_at_stdin_eof(server: uvicorn.Server) -> None:
+    """Stop when standard input ends: the parent that holds the pipe's other end is gone."""
+
+    def watch() -> None:
+        while sys.stdin.buffer.read(4096):
+            pass  # the parent never writes; anything sent is ignored
+        server.should_exit = True  # uvicorn checks this every tick and stops gracefully
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def serve(app: ASGIApp, sock: socket.socket, *, exit_with_parent: bool = False) -> int:
+    """Run until SIGTERM or SIGINT (or, with `exit_with_parent`, until stdin ends); 0 after a
+    clean stop, 1 if the server failed to start."""
     config = uvicorn.Config(
         app,
         log_level="warning",
@@ -76,6 +89,8 @@ def serve(app: ASGIApp, sock: socket.socket) -> int:
         timeout_graceful_shutdown=3,
     )
     server = _Server(config, lambda: announce(sock))
+    if exit_with_parent:
+        _stop_at_stdin_eof(server)
     previous = {sig: signal.signal(sig, _exit_quietly) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         asyncio.run(server.serve(sockets=[sock]))
