@@ -1,9 +1,12 @@
 """A stand-alone sender: drains an outbox to a server with the app's own SyncWorker, then exits.
 
     python -m tests.reliability.drainer --outbox PATH --base-url URL --token TOKEN [--deadline S]
+        [--oauth-tokens FILE --client-id ID --client-secret SECRET]
 
-Exit 0 when nothing is left to send, 3 when the deadline passed first. The fault matrix runs it
-as a child process so that it can be killed mid-drain like a real app.
+Exit 0 when nothing is left to send, 3 when the deadline passed first, 4 when the queue is held
+because the sign-in is gone (the rep must sign in again). With `--oauth-tokens` it signs in like
+the app: the token set in FILE, refreshed through the server's OAuth token endpoint after a 401.
+The fault matrix runs it as a child process so that it can be killed mid-drain like a real app.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import contextlib
 import sys
 from pathlib import Path
 
+from dialer_app.core.auth.profiles import Profile
+from dialer_app.core.auth.secrets import MemoryStore
+from dialer_app.core.auth.tokens import OAuthToken, TokenSet
 from dialer_app.core.outbox import LEASE_SECONDS, Outbox
 from dialer_app.core.outreach.client import OutreachClient, StaticToken, TokenSource
 from dialer_app.core.sync import Backoff, SyncWorker, sender_id
@@ -36,6 +42,9 @@ async def drain(outbox: Outbox, client: OutreachClient, deadline: float) -> int:
     end = asyncio.get_running_loop().time() + deadline
     try:
         while not done.is_set():  # another sender may empty the outbox: look now and then
+            if worker.held is not None:
+                print(f"held: {worker.held}", file=sys.stderr, flush=True)
+                return 4
             check()
             left = end - asyncio.get_running_loop().time()
             if left <= 0:
@@ -50,8 +59,14 @@ async def drain(outbox: Outbox, client: OutreachClient, deadline: float) -> int:
 
 
 def token_source(args: argparse.Namespace) -> TokenSource:
-    """The one place the drainer decides how it signs in (a static token for now)."""
-    return StaticToken(args.token)
+    """The one place the drainer decides how it signs in: a static token, or OAuth like the app."""
+    if not args.oauth_tokens:
+        return StaticToken(args.token)
+    tokens = TokenSet.loads(args.oauth_tokens.read_text(encoding="utf-8"))
+    profile = Profile("matrix", "Fault matrix", args.base_url, args.client_id).validated()
+    secrets = MemoryStore()
+    secrets.set(profile.secret_key, args.client_secret)
+    return OAuthToken(profile, secrets, tokens, mint_interval=0)
 
 
 async def _main(outbox: Outbox, args: argparse.Namespace) -> int:
@@ -67,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deadline", type=float, default=60.0)
     parser.add_argument("--timeout", type=float, default=5.0)
     parser.add_argument("--lease", type=float, default=LEASE_SECONDS, help="claim lease (s)")
+    parser.add_argument("--oauth-tokens", type=Path, help="a signed-in token set (JSON)")
+    parser.add_argument("--client-id", default="")
+    parser.add_argument("--client-secret", default="")
     args = parser.parse_args(argv)
     outbox = Outbox(args.outbox, lease=args.lease)
     try:

@@ -17,16 +17,15 @@ the app believes. `--quick` (the test suite) shortens outages and bursts, never 
 Adding a scenario: write `def name(quick: bool) -> Outcome` using `world(...)` (a fresh sandbox
 and outbox; `run.server.faults(...)` changes faults at run time, `run.server.admin(...)` reaches
 the rest of the admin API, e.g. `"tokens/expire"` and `"tokens/revoke-refresh"`), decorate it
-with `@scenario`, and end with `run.outcome()`. The drainer picks its token source in one place
-(`tests.reliability.drainer.token_source`): the two sign-in scenarios still to come — token
-expiry mid-drain (`POST /_admin/tokens/expire` while draining with an OAuth token source that
-refreshes after a 401) and revoked refresh then sign-in (`tokens/revoke-refresh`, the queue held
-on `SignInRequired` until `resume()` after a new sign-in) — plug in there.
+with `@scenario`, and end with `run.outcome()`. `run.sign_in()` signs in through the sandbox's OAuth
+(authorize, the app's loopback listener, the token endpoint) and makes the drainers use that
+sign-in, refreshed after a 401 as the app does.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import selectors
@@ -44,9 +43,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import httpx
+
+from dialer_app.core.auth.flow import SignInFlow
+from dialer_app.core.auth.profiles import Profile
+from dialer_app.core.auth.tokens import TokenSet
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.outbox import Outbox, OutboxError
-from tests.support.sandbox import SandboxServer
+from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, SandboxServer
 
 PROSPECT = 5
 
@@ -111,10 +115,28 @@ class Run:
         finally:
             outbox.close()
 
+    def sign_in(self) -> None:
+        """Sign in as the app does; from now on the drainers use these tokens (OAuth)."""
+        tokens = asyncio.run(_sign_in(self.server))
+        self.tokens_file.write_text(tokens.dumps(), encoding="utf-8")
+
+    @property
+    def tokens_file(self) -> Path:
+        return self.root / "tokens.json"
+
     def drainer(
         self, *, deadline: float = 60.0, timeout: float = 5.0, lease: float | None = None
     ) -> subprocess.Popen[str]:
         extra = ["--lease", str(lease)] if lease is not None else []
+        if self.tokens_file.exists():
+            extra += [
+                "--oauth-tokens",
+                str(self.tokens_file),
+                "--client-id",
+                CLIENT_ID,
+                "--client-secret",
+                CLIENT_SECRET,
+            ]
         return subprocess.Popen(
             [
                 sys.executable,
@@ -201,6 +223,16 @@ class Run:
                 return n
             time.sleep(0.05)
         raise TimeoutError(f"fewer than {at_least} calls arrived in {deadline} s")
+
+
+async def _sign_in(server: SandboxServer) -> TokenSet:
+    """The whole sign-in: the sandbox approves at once, an httpx client plays the browser."""
+    profile = Profile("matrix", "Fault matrix", server.base_url, CLIENT_ID).validated()
+    flow = SignInFlow(profile, CLIENT_SECRET)
+    url = await flow.start()
+    async with httpx.AsyncClient(follow_redirects=True, timeout=10) as browser:
+        (await browser.get(url)).raise_for_status()
+    return await flow.finish()
 
 
 def _free_port() -> int:
@@ -456,6 +488,46 @@ def two_senders(quick: bool) -> Outcome:
             if proc.returncode != 0:
                 print(err, file=sys.stderr)
         return run.outcome("2 processes")
+
+
+@scenario
+def token_expiry_mid_drain(quick: bool) -> Outcome:
+    """Every access token expires while the outbox drains: the app refreshes once (the token
+    endpoint, a rotated refresh token) and carries on; no call is sent twice or lost."""
+    with world(quick, "--auto-approve", "--mint-interval", "0") as run:
+        run.sign_in()
+        run.log_calls(30)
+        run.server.faults(latency_ms=20)  # a drain long enough to expire tokens in the middle
+        drainer = run.drainer()
+        run.wait_until_stored(5)
+        expired = run.server.admin("tokens/expire", "POST")["expired"]
+        _, err = drainer.communicate(timeout=90)
+        if drainer.returncode != 0:
+            raise RuntimeError(f"the drain did not finish after the refresh: {err[-300:]}")
+        return run.outcome(f"{expired} token(s) expired mid-drain")
+
+
+@scenario
+def revoked_then_sign_in(quick: bool) -> Outcome:
+    """The sign-in is revoked (access expired, refresh refused): the queue is held — nothing is
+    sent, nothing dropped — until the rep signs in again; then every call goes, once."""
+    with world(quick, "--auto-approve", "--mint-interval", "0") as run:
+        run.sign_in()
+        run.log_calls(10)
+        run.drain()
+        run.log_calls(10)
+        run.server.admin("tokens/revoke-refresh", "POST")
+        run.server.admin("tokens/expire", "POST")
+        held = run.drainer()
+        _, err = held.communicate(timeout=90)
+        if held.returncode != 4:
+            raise RuntimeError(f"the queue was not held (exit {held.returncode}): {err[-300:]}")
+        waiting = sum(1 for row in run.outbox_rows() if row["state"] != "sent")
+        if waiting != 10:
+            raise RuntimeError(f"{waiting} calls wait after the revocation, not 10")
+        run.sign_in()  # the rep signs in again
+        run.drain()
+        return run.outcome("held until signed in again")
 
 
 def _prospect_with_call_task(server: SandboxServer) -> int:

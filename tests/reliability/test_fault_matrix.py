@@ -23,7 +23,7 @@ def test_every_fault_scenario_delivers_every_call_once() -> None:
     scenarios = [line for line in lines if line.startswith("scenario=")]
     names = [line.split()[0].removeprefix("scenario=") for line in scenarios]
     assert names == list(SCENARIOS), result.stdout + result.stderr
-    assert len(names) >= 12
+    assert len(names) >= 14
     for line in scenarios:
         assert " duplicates=0 lost=0" in line, line
     assert lines[-1].endswith(" 0 failed"), result.stdout + result.stderr
