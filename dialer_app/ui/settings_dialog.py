@@ -10,6 +10,7 @@ from __future__ import annotations
 import phonenumbers
 from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -101,12 +102,20 @@ class SettingsDialog(QDialog):
         hours.addWidget(self.hours_end)
         hours.addWidget(QLabel("in the prospect's time zone", page), 1)
         self.hours_error = FieldErrorLabel("Calling hours", page)
+        self.complete_task = QCheckBox(s.COMPLETE_CALL_TASK.label, page)
+        self.complete_task.setAccessibleName("Complete call tasks")
+        self.complete_task.setToolTip(
+            "Only if call tasks stay open in Outreach after calls are logged: the app then marks "
+            "the task complete once, after the call is delivered (the README explains why this "
+            "is off by default)."
+        )
 
         form = QFormLayout(page)
         form.addRow(QLabel(s.DIAL_SCHEME.label, page), self.scheme)
         form.addRow(QLabel(s.REGION.label, page), self.region)
         form.addRow(QLabel("Calling hours", page), hours)
         form.addRow("", self.hours_error)
+        form.addRow("", self.complete_task)
         for label, buddy in ((0, self.scheme), (1, self.region)):
             item = form.itemAt(label, QFormLayout.ItemRole.LabelRole)
             widget = item.widget() if item is not None else None
@@ -138,6 +147,7 @@ class SettingsDialog(QDialog):
         self.region.setCurrentIndex(max(0, self.region.findData(self.settings.get(s.REGION))))
         self.hours_start.setValue(self.settings.get(s.CALL_HOURS_START))
         self.hours_end.setValue(self.settings.get(s.CALL_HOURS_END))
+        self.complete_task.setChecked(self.settings.get(s.COMPLETE_CALL_TASK))
         self._on_hours_changed()
 
     def valid(self) -> bool:
@@ -159,5 +169,6 @@ class SettingsDialog(QDialog):
         self.settings.set(s.REGION, str(self.region.currentData()))
         self.settings.set(s.CALL_HOURS_START, self.hours_start.value())
         self.settings.set(s.CALL_HOURS_END, self.hours_end.value())
+        self.settings.set(s.COMPLETE_CALL_TASK, self.complete_task.isChecked())
         self.applied.emit()
         self.accept()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QSpinBox, QTableWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialogButtonBox, QSpinBox, QTableWidget
 
 from dialer_app.core import settings as s
 from dialer_app.ui import shortcuts
@@ -27,12 +27,14 @@ def test_saved_values_survive_a_restart(qtbot, tmp_path) -> None:
     assert "United Kingdom" in region.currentText()
     by_name(dialog, "Calling hours start", QSpinBox).setValue(9)
     by_name(dialog, "Calling hours end", QSpinBox).setValue(17)
+    by_name(dialog, "Complete call tasks", QCheckBox).setChecked(True)
     with qtbot.waitSignal(dialog.applied):
         dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
     again = s.Settings(tmp_path / "settings.json")
     assert again.get(s.DIAL_SCHEME) == "sip"
     assert again.get(s.REGION) == "GB"
     assert (again.get(s.CALL_HOURS_START), again.get(s.CALL_HOURS_END)) == (9, 17)
+    assert again.get(s.COMPLETE_CALL_TASK) is True
 
 
 def test_hours_that_end_before_they_start_are_refused_next_to_the_field(qtbot, tmp_path) -> None:
