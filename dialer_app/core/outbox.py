@@ -298,13 +298,26 @@ class Outbox:
         """Right before sending: whether `owner` still holds the claim, renewing its lease.
 
         False when the claim was taken back meanwhile (this sender was too slow and another one
-        now owns the call): the caller must not send it.
+        now owns the call): the caller must not send it. A claim younger than half its lease is
+        confirmed by a read alone: nobody can take it back before the lease ends, and a POST
+        takes far less than the other half. An older one is renewed — not fsynced: a renewal
+        lost in a power cut leaves the older claim, whose sender is gone after the restart, so
+        the call comes back as uncertain and is looked up before any resend.
         """
-        with self._tx() as db:
+        live = "(state='sending' OR (state='sent' AND task_state='pending'))"
+        now = self._clock()
+        row = self._db.execute(
+            f"SELECT claimed_at FROM outbox WHERE id=? AND claimed_by=? AND {live}",
+            (entry_id, owner),
+        ).fetchone()
+        if row is None:
+            return False
+        if row[0] is not None and now - float(row[0]) < self._lease / 2:
+            return True
+        with self._tx(durable=False) as db:
             cur = db.execute(
-                "UPDATE outbox SET claimed_at=? WHERE id=? AND claimed_by=?"
-                " AND (state='sending' OR (state='sent' AND task_state='pending'))",
-                (self._clock(), entry_id, owner),
+                f"UPDATE outbox SET claimed_at=? WHERE id=? AND claimed_by=? AND {live}",
+                (now, entry_id, owner),
             )
             return cur.rowcount == 1
 
