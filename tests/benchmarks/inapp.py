@@ -25,6 +25,7 @@ from dialer_app.core.session import CallSession
 from dialer_app.core.sync import Backoff, SyncWorker, sender_id
 from dialer_app.services.dialer import Backend, DialerService
 from dialer_app.services.tasks import TaskRunner
+from dialer_app.ui.app import settle_memory
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
 
@@ -169,6 +170,7 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
         win.show()
         service.start()
         await asyncio.wait_for(loaded, 60)
+        settle_memory()  # as the app does once connected
         result.rss_after_start_mb = rss_mb()
 
         async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as api:
