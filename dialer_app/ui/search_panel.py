@@ -71,6 +71,8 @@ class SearchPanel(QWidget):
             self._say(f"{len(matches)} matches — pick one with ↓ and Enter.")
         if matches:
             self.results.setCurrentIndex(self.model.index(0, 0))
+        if self.results.isVisible():  # paint the answer now, not after the next loop pass
+            self.results.viewport().repaint()
 
     def show_error(self, query: str, message: str) -> None:
         if query != self.box.text().strip():

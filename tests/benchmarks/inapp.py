@@ -58,16 +58,43 @@ class InApp:
 
 
 class _PaintWaiter(QObject):
-    """Resolves a future at the next paint of a widget (the results list's viewport)."""
+    """Remembers when a widget (the results list's viewport) paints; waits for a paint."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.paints: list[float] = []
         self.future: asyncio.Future[float] | None = None
+        self.after = 0.0
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and self.future and not self.future.done():
-            self.future.set_result(time.perf_counter())
+        if event.type() == QEvent.Type.Paint:
+            now = time.perf_counter()
+            self.paints.append(now)
+            if self.future and not self.future.done() and now >= self.after:
+                self.future.set_result(now)
         return False
+
+    async def first_paint_after(self, moment: float) -> float:
+        """The first paint at or after `moment` (the window may have painted it already)."""
+        done = [p for p in self.paints if p >= moment]
+        if done:
+            return done[0]
+        self.after = moment
+        self.future = asyncio.get_running_loop().create_future()
+        return await asyncio.wait_for(self.future, 30)
+
+
+class _AnswerClock(QObject):
+    """When Outreach's answer to each query reached the service — connected before the window,
+    so the moment is taken before the window renders it (it may paint at once)."""
+
+    def __init__(self, service: DialerService) -> None:
+        super().__init__()
+        self.at: dict[str, float] = {}
+        service.searchFinished.connect(self._on_search_finished)
+
+    def _on_search_finished(self, query: str, _matches: list[object]) -> None:
+        self.at.setdefault(query, time.perf_counter())
 
 
 class _StallProbe(QObject):
@@ -164,6 +191,7 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
             return Backend(base_url, token, demo=True, label="Demo")
 
         service = DialerService(TaskRunner(), backend, outbox)
+        answers = _AnswerClock(service)
         win = MainWindow(service, CallSession(FakeClock(datetime.now(UTC))))
         loaded = asyncio.get_running_loop().create_future()
         service.referenceLoaded.connect(lambda *_: loaded.done() or loaded.set_result(True))
@@ -175,7 +203,7 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
 
         async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as api:
             cases = await _queries(api, queries)
-            await _lookups(win, service, api, cases, result)
+            await _lookups(win, service, answers, api, cases, result)
             for _ in range(calls):
                 started = time.perf_counter()
                 outbox.enqueue(_call(1))
@@ -187,7 +215,7 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
             probe.start()
             drain = asyncio.ensure_future(_drain(outbox, service))
             while not drain.done():  # stalls: lookups keep running while the outbox drains
-                await _lookups(win, service, api, cases[:6], None)
+                await _lookups(win, service, answers, api, cases[:6], None)
             await drain
             probe.stop()
             result.max_stall_ms = probe.worst
@@ -218,6 +246,7 @@ async def _drain(outbox: Outbox, service: DialerService) -> float:
 async def _lookups(
     win: MainWindow,
     service: DialerService,
+    answers: _AnswerClock,
     api: httpx.AsyncClient,
     cases: list[tuple[str, str, dict[str, Any]]],
     result: InApp | None,
@@ -229,20 +258,21 @@ async def _lookups(
     try:
         for _kind, text, params in cases:
             box.setText(text[:-1])
+            answers.at.pop(text.strip(), None)
+            waiter.paints.clear()
             answered: asyncio.Future[bool] = loop.create_future()
 
             def on_done(query: str, _m: list[object], want: str = text, f: Any = answered) -> None:
                 if query == want.strip() and not f.done():
-                    # Only the paint of Outreach's answer counts, not an earlier paint of
-                    # recently seen prospects.
-                    waiter.future = loop.create_future()
                     f.set_result(True)
 
             service.searchFinished.connect(on_done)
             started = time.perf_counter()
             QTest.keyClick(box, text[-1])
             await asyncio.wait_for(answered, 30)
-            painted = await asyncio.wait_for(waiter.future, 30)
+            # Only the paint of Outreach's answer counts, not an earlier paint of recently
+            # seen prospects.
+            painted = await waiter.first_paint_after(answers.at[text.strip()])
             service.searchFinished.disconnect(on_done)
             if result is None:
                 continue
