@@ -45,8 +45,7 @@ class SandboxProcess:
             "0",
             "--data",
             str(self.data_dir),
-            "--access-token",
-            self.token,
+            f"--access-token={self.token}",  # one argument: a token may start with "-"
             "--exit-with-parent",
             *self.extra_args,
         )

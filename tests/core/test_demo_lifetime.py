@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
+from dialer_app.core.demo import SandboxProcess
 from tests.support.sandbox import poll_until
 
 PARENT = """
@@ -52,3 +55,17 @@ def test_a_killed_app_leaves_no_sandbox_behind(tmp_path: Path) -> None:
                 parent.kill()
             if sandbox_pid and _running(sandbox_pid):
                 os.kill(sandbox_pid, signal.SIGKILL)  # the process this test caused to start
+
+
+def test_a_token_that_looks_like_an_option_still_starts_the_sandbox(tmp_path: Path) -> None:
+    """Random tokens start with "-" one time in 64: the sandbox must take them as a value."""
+    sandbox = SandboxProcess(
+        data_dir=tmp_path / "demo", token="-starts-like-a-flag", extra_args=("--prospects", "5")
+    )
+    sandbox.start()
+    try:
+        base = sandbox.read_ready()
+        answer = httpx.get(base, headers={"Authorization": "Bearer -starts-like-a-flag"})
+        assert answer.status_code == 200
+    finally:
+        sandbox.stop()

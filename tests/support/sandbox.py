@@ -96,8 +96,8 @@ class SandboxServer:
             "0",
             "--data",
             str(self.data_dir),
-            *(("--access-token", self.token) if self.token else ()),
-            *(("--admin-token", self.admin_token) if self.admin_token else ()),
+            *((f"--access-token={self.token}",) if self.token else ()),
+            *((f"--admin-token={self.admin_token}",) if self.admin_token else ()),
             *self.extra_args,
         ]
 
