@@ -7,8 +7,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -60,6 +62,15 @@ class WrapUpForm(QWidget):
         self.recording_url = QLineEdit(self)
         self.recording_url.setAccessibleName("Recording link")
         self.recording_url.setPlaceholderText("https://… (optional)")
+        self.should_record = QCheckBox("Recorded", self)
+        self.should_record.setAccessibleName("Record call")
+        self.should_record.setToolTip("The call was recorded (sent as shouldRecordCall)")
+        recording = QWidget(self)
+        recording_row = QHBoxLayout(recording)
+        recording_row.setContentsMargins(0, 0, 0, 0)
+        recording_row.addWidget(self.should_record)
+        recording_row.addWidget(self.recording_url, 1)
+        recording.setFocusProxy(self.recording_url)  # Alt+R lands in the link
 
         self.errors: dict[str, FieldErrorLabel] = {}
         form = QFormLayout()
@@ -72,7 +83,7 @@ class WrapUpForm(QWidget):
             ("", self.note_count, ()),
             ("&Sequence", self.sequence_action, ("sequenceAction",)),
             ("", self.sequence_hint, ()),
-            ("&Recording", self.recording_url, ("recordingUrl", "shouldRecordCall")),
+            ("&Recording", recording, ("recordingUrl", "shouldRecordCall")),
         ):
             if label:
                 lbl = QLabel(label, self)
@@ -81,7 +92,8 @@ class WrapUpForm(QWidget):
             else:
                 form.addRow("", widget)
             if fields:
-                err = FieldErrorLabel(widget.accessibleName() or label.strip("&"), self)
+                named = widget.focusProxy() or widget  # a row's field names its error
+                err = FieldErrorLabel(named.accessibleName() or label.replace("&", ""), self)
                 form.addRow("", err)
                 for f in fields:
                     self.errors[f] = err
@@ -121,6 +133,7 @@ class WrapUpForm(QWidget):
             tags=tuple(self.tags.tags()),
             note=self.notes.toPlainText(),
             sequence_action=self.sequence_action.currentData() or "",
+            should_record=True if self.should_record.isChecked() else None,
             recording_url=self.recording_url.text(),
         )
 
@@ -133,6 +146,7 @@ class WrapUpForm(QWidget):
             "note": self.notes.toPlainText(),
             "sequence_action": self.sequence_action.currentData() or "",
             "recording_url": self.recording_url.text(),
+            "should_record": self.should_record.isChecked(),
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -148,6 +162,7 @@ class WrapUpForm(QWidget):
         self.tags.set_tags(str(state.get("tags") or "").split(","))
         self.notes.setPlainText(str(state.get("note") or ""))
         self.recording_url.setText(str(state.get("recording_url") or ""))
+        self.should_record.setChecked(state.get("should_record") is True)
 
     def connect_changed(self, slot: Callable[[], None]) -> None:
         """Call `slot` whenever any field changes."""
@@ -155,6 +170,7 @@ class WrapUpForm(QWidget):
             combo.currentIndexChanged.connect(slot)
         self.tags.changed.connect(slot)
         self.recording_url.textEdited.connect(slot)
+        self.should_record.toggled.connect(slot)
         self.notes.textChanged.connect(slot)
 
     def show_errors(self, errors: list[FieldError]) -> None:
@@ -174,6 +190,7 @@ class WrapUpForm(QWidget):
         self.notes.clear()
         self.sequence_action.setCurrentIndex(0)
         self.recording_url.clear()
+        self.should_record.setChecked(False)
         self.clear_errors()
 
     def _on_notes_text_changed(self) -> None:
