@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         self.compact_action.setCheckable(True)
         self.compact_action.toggled.connect(self.set_compact)
         menu.addSeparator()
+        self.accounts_action = menu.addAction("Accounts…", self.accountsRequested.emit)
         self.settings_action = menu.addAction(
             f"Settings…\t{keys.SETTINGS.label}", self.show_settings
         )
@@ -353,6 +354,7 @@ class MainWindow(QMainWindow):
 
             self.settings_dialog = SettingsDialog(self.settings, self)
             self.settings_dialog.applied.connect(self._on_settings_applied)
+            self.settings_dialog.accountsRequested.connect(self.accountsRequested.emit)
         self.settings_dialog.load()
         self.settings_dialog.show()
         self.settings_dialog.raise_()

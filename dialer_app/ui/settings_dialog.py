@@ -1,8 +1,8 @@
-"""Settings: how numbers reach the softphone, the default phone region, calling hours, shortcuts.
+"""Settings: how numbers reach the softphone, the default phone region, calling hours, call-task
+completion, the shortcuts, and the way to the org profiles and sign-in (the Accounts dialog).
 
 Nothing is saved until the rep presses Save, and Save refuses with the reason next to the field
-while a value is wrong (calling hours that end before they start). Other pages (the Outreach
-account) are added with `add_page`.
+while a value is wrong (calling hours that end before they start).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -49,9 +50,11 @@ class SettingsDialog(QDialog):
 
     Signals:
         applied(): the settings were saved; the window picks up what changed.
+        accountsRequested(): the rep wants the org profiles and sign-in (the Accounts dialog).
     """
 
     applied = Signal()
+    accountsRequested = Signal()
 
     def __init__(self, settings: s.Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,6 +64,7 @@ class SettingsDialog(QDialog):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self._calling_page(), "&Calling")
         self.tabs.addTab(self._shortcuts_page(), "S&hortcuts")
+        self.tabs.addTab(self._account_page(), "&Account")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -71,10 +75,24 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         self.load()
 
-    def add_page(self, widget: QWidget, title: str, index: int = 0) -> None:
-        self.tabs.insertTab(index, widget, title)
-
     # -- pages ------------------------------------------------------------------------------
+
+    def _account_page(self) -> QWidget:
+        page = QWidget(self)
+        text = QLabel(
+            "Org profiles (API address, client id and secret, redirect port), signing in with "
+            "Outreach and signing out live in Accounts. Secrets stay in the system keychain.",
+            page,
+        )
+        text.setWordWrap(True)
+        self.accounts_button = QPushButton("Open Accounts…", page)
+        self.accounts_button.setAccessibleName("Open Accounts")
+        self.accounts_button.clicked.connect(self.accountsRequested.emit)
+        layout = QVBoxLayout(page)
+        layout.addWidget(text)
+        layout.addWidget(self.accounts_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
+        return page
 
     def _calling_page(self) -> QWidget:
         page = QWidget(self)

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDialogButtonBox, QSpinBox, QTableWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialogButtonBox,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+)
 
 from dialer_app.core import settings as s
 from dialer_app.ui import shortcuts
@@ -68,3 +75,9 @@ def test_a_new_region_reads_typed_numbers_from_then_on(qtbot, sandbox, make_wind
     dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
     assert opened.service._region == "GB"
     assert win.settings.get(s.REGION) == "GB"
+
+
+def test_the_account_page_opens_accounts(qtbot, tmp_path) -> None:
+    dialog = _dialog(qtbot, tmp_path)
+    with qtbot.waitSignal(dialog.accountsRequested):
+        by_name(dialog, "Open Accounts", QPushButton).click()
