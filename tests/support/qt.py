@@ -24,3 +24,15 @@ def type_query(qtbot: object, service: object, box: QWidget, text: str) -> None:
         check_params_cb=lambda query, _matches: query == text.strip(),
     ):
         qtbot.keyClicks(box, text)  # type: ignore[attr-defined]
+
+
+def end_a_call(qtbot: object, win: object, service: object) -> None:
+    """Open the first prospect matching "a", dial, hang up, pick the first disposition."""
+    from PySide6.QtWidgets import QLineEdit
+
+    type_query(qtbot, service, by_name(win, "Prospect search", QLineEdit), "a")  # type: ignore[arg-type]
+    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):  # type: ignore[attr-defined]
+        win.search._choose(0)  # type: ignore[attr-defined]
+    win.call.dial.click()  # type: ignore[attr-defined]
+    win.call.hang_up.click()  # type: ignore[attr-defined]
+    win.wrapup.disposition.setCurrentIndex(1)  # type: ignore[attr-defined]

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QLineEdit
 
-from tests.support.qt import by_name, type_query
-
-
-def _ended_call(qtbot, win, service) -> None:
-    type_query(qtbot, service, by_name(win, "Prospect search", QLineEdit), "a")
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
-        win.search._choose(0)
-    win.call.dial.click()
-    win.call.hang_up.click()
-    win.wrapup.disposition.setCurrentIndex(1)
+from tests.support.qt import by_name, end_a_call
 
 
 def test_a_recorded_call_carries_the_flag_and_the_link(qtbot, sandbox, make_window) -> None:
     opened = make_window(sandbox)
     win, service = opened.win, opened.service
-    _ended_call(qtbot, win, service)
+    end_a_call(qtbot, win, service)
     by_name(win, "Record call", QCheckBox).setChecked(True)
     qtbot.keyClicks(by_name(win, "Recording link", QLineEdit), "https://rec.example/1.mp3")
     with qtbot.waitSignal(service.callSent, timeout=10_000) as sent:
@@ -36,7 +27,7 @@ def test_a_recording_link_that_is_not_http_is_refused_next_to_it(
 ) -> None:
     opened = make_window(sandbox)
     win, service = opened.win, opened.service
-    _ended_call(qtbot, win, service)
+    end_a_call(qtbot, win, service)
     qtbot.keyClicks(by_name(win, "Recording link", QLineEdit), "ftp://rec.example/1.mp3")
     queued: list[object] = []
     service.callQueued.connect(queued.append)

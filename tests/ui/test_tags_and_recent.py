@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QToolButton
 
 from dialer_app.ui.tags import TagsEdit
-from tests.support.qt import by_name, type_query
+from tests.support.qt import by_name, end_a_call, type_query
 
 
 def test_tags_become_chips_and_come_back_for_editing(qtbot) -> None:
@@ -35,12 +35,7 @@ def test_tags_become_chips_and_come_back_for_editing(qtbot) -> None:
 def test_suggestions_offer_the_reps_recent_tags_first(qtbot, sandbox, make_window) -> None:
     opened = make_window(sandbox)
     win, service = opened.win, opened.service
-    type_query(qtbot, service, by_name(win, "Prospect search", QLineEdit), "a")
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
-        win.search._choose(0)
-    win.call.dial.click()
-    win.call.hang_up.click()
-    win.wrapup.disposition.setCurrentIndex(1)
+    end_a_call(qtbot, win, service)
     qtbot.keyClicks(by_name(win, "Tags", QLineEdit), "zebra-crossing")
     with qtbot.waitSignal(service.tagsLoaded, timeout=5000):
         win.log_button.click()
