@@ -103,6 +103,8 @@ class DialerService(QObject):
         outboxChanged(object): new outbox `Counts` (waiting, sending, sent, needing attention).
         tokenChanged(str): how the sign-in stands ("token valid 118 min", "Sign in again").
         signInRequired(str): the sign-in is gone; the queue is held until the rep signs in.
+        syncProblem(str): the sender met an unexpected error and restarted, in plain words
+            ('' once it runs cleanly again).
     """
 
     connecting = Signal(str)
@@ -124,6 +126,7 @@ class DialerService(QObject):
     outboxChanged = Signal(object)
     tokenChanged = Signal(str)
     signInRequired = Signal(str)
+    syncProblem = Signal(str)
 
     def __init__(
         self,
@@ -166,6 +169,7 @@ class DialerService(QObject):
             on_change=self._on_sync_change,
             on_sent=self.callSent.emit,
             on_parked=self.callParked.emit,
+            on_problem=self.syncProblem.emit,
         )
 
     # -- commands ---------------------------------------------------------------------------

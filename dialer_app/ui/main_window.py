@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
         service.callParked.connect(self._on_service_call_parked)
         service.callFailed.connect(self._on_service_call_failed)
         service.outboxChanged.connect(self._on_service_outbox_changed)
+        service.syncProblem.connect(self._on_service_sync_problem)
 
     # -- service → window -------------------------------------------------------------------
 
@@ -329,6 +330,10 @@ class MainWindow(QMainWindow):
             f"Outreach refused the call with {entry.summary or 'the prospect'}: {details}."
             " It is kept in the outbox for you to fix and resend."
         )
+
+    def _on_service_sync_problem(self, message: str) -> None:
+        if message:
+            self.log_message.setText(message)
 
     def _on_service_outbox_changed(self, counts: Counts) -> None:
         parts = [f"{counts.unsent} waiting to sync" if counts.unsent else "All calls synced"]
