@@ -14,7 +14,9 @@ Routes (all need `Authorization: Bearer <token>`; bodies are `application/vnd.ap
 - `POST /api/v2/tasks/{id}/actions/markComplete` (200) (`dialer_app.sandbox.tasks`).
 - `/oauth/authorize` and `/oauth/token`: Outreach's sign-in (`dialer_app.sandbox.oauth_authorize`,
   `dialer_app.sandbox.oauth_token`); scopes per route (`dialer_app.sandbox.scopes`).
-- `/_admin/...`: faults and tokens at run time (`dialer_app.sandbox.admin`).
+- `/_admin/...`: faults, tokens and read lag at run time (`dialer_app.sandbox.admin`).
+- With a read lag (`--read-lag`, `dialer_app.sandbox.readlag`), a POSTed call shows in reads
+  only that many seconds later.
 
 API requests pass, outermost first: added latency, maintenance (503), the bearer token (401),
 the hourly budget (429, `X-RateLimit-*` headers), injected faults, the scope check (403), the
@@ -49,7 +51,8 @@ from .oauth_errors import OAuthError, on_oauth_error
 from .oauth_token import TokenEndpoint
 from .query import encode_cursor, parse_list_query, parse_read_options
 from .ratelimit import RateBudgets, RateLimit
-from .reads import read_list, read_one
+from .readlag import ReadLag
+from .reads import NOTHING, read_list, read_one
 from .resources import CALL, RESOURCE_TYPES, TASK, USER, ResourceType
 from .responses import jsonapi_response, on_api_error, on_http_exception, on_unexpected
 from .settings import SandboxSettings
@@ -84,9 +87,13 @@ def _member_id(request: Request, rtype: ResourceType) -> int:
 class Handlers:
     """The endpoints of one app, sharing its database worker and settings."""
 
-    def __init__(self, worker: StoreWorker, settings: SandboxSettings) -> None:
+    def __init__(self, worker: StoreWorker, settings: SandboxSettings, lag: ReadLag) -> None:
         self.worker = worker
         self.settings = settings
+        self.lag = lag
+
+    def _hidden(self, rtype: ResourceType) -> frozenset[int]:
+        return self.lag.hidden() if rtype is CALL else NOTHING
 
     async def root(self, request: Request) -> Response:
         user_id: int = request.state.user_id
@@ -102,7 +109,13 @@ class Handlers:
             query = parse_list_query(rtype, request.query_params)
             options = parse_read_options(rtype, request.query_params)
             result = await self.worker.run(
-                read_list, self.worker.store, rtype, query, options, _api_root(request)
+                read_list,
+                self.worker.store,
+                rtype,
+                query,
+                options,
+                _api_root(request),
+                self._hidden(rtype),
             )
             doc: dict[str, object] = {"data": result.data}
             if options.include:
@@ -123,7 +136,13 @@ class Handlers:
             rid = _member_id(request, rtype)
             options = parse_read_options(rtype, request.query_params)
             found = await self.worker.run(
-                read_one, self.worker.store, rtype, rid, options, _api_root(request)
+                read_one,
+                self.worker.store,
+                rtype,
+                rid,
+                options,
+                _api_root(request),
+                self._hidden(rtype),
             )
             if found is None:
                 raise _missing(rtype, rid)
@@ -155,6 +174,7 @@ class Handlers:
             create_call, self.worker.store, call, request.state.user_id, self.settings.clock()
         )
         data = await self._rendered(request, CALL, row.id)
+        self.lag.created(row.id)
         return jsonapi_response({"data": data}, 201, {"Location": data["links"]["self"]})
 
     async def mark_task_complete(self, request: Request) -> Response:
@@ -188,7 +208,8 @@ def create_app(
     """
     worker = StoreWorker(store)
     book = TokenBook(store.connection)
-    handlers = Handlers(worker, settings)
+    lag = ReadLag(settings.read_lag)
+    handlers = Handlers(worker, settings, lag)
     start = faults or FaultSettings()
     if settings.latency_ms and not start.latency_ms:
         start = start.updated({"latency_ms": settings.latency_ms})
@@ -215,7 +236,7 @@ def create_app(
     routes.append(
         Route("/oauth/token", TokenEndpoint(worker, book, settings).token, methods=["POST"])
     )
-    routes += AdminApi(worker, book, live_faults, settings).routes()
+    routes += AdminApi(worker, book, live_faults, settings, lag).routes()
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

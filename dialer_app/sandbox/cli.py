@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .faults import ERROR_STATUSES, FaultSettings
+from .readlag import check_lag
 from .settings import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -179,6 +180,24 @@ def _add_fault_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _lag(text: str) -> float:
+    try:
+        return check_lag(float(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_read_lag_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--read-lag",
+        type=_lag,
+        default=0.0,
+        metavar="SECONDS",
+        help="a POSTed call shows in reads only this many seconds later, as Outreach's reads "
+        "may lag its writes (default 0; PUT /_admin/read-lag changes it at run time)",
+    )
+
+
 def faults_of(args: argparse.Namespace) -> FaultSettings:
     """The fault settings the flags ask for."""
     return FaultSettings(
@@ -207,6 +226,7 @@ def settings_of(args: argparse.Namespace) -> SandboxSettings:
         rate_limit=args.rate_limit,
         admin_token=args.admin_token or None,
         seed=args.seed,
+        read_lag=args.read_lag,
     )
 
 
@@ -273,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_oauth_flags(parser)
     _add_limit_and_admin_flags(parser)
     _add_fault_flags(parser)
+    _add_read_lag_flag(parser)
     return parser
 
 
