@@ -476,3 +476,69 @@ def test_a_sync_only_stream_is_refused() -> None:
 
     with pytest.raises(e.MalformedResponse):
         asyncio.run(go())
+
+
+def test_bytes_after_the_end_of_a_gzip_body_are_ignored() -> None:
+    body = gzip.compress(json.dumps({"data": []}).encode()) + b"trailing junk"
+    with HostileServer(Reply(200, [("Content-Encoding", "gzip")], body)) as server:
+        got = _run(server, lambda c: c.read("/calls"))
+    assert got.resources() == []
+
+
+def test_a_gzip_body_damaged_half_way_is_malformed() -> None:
+    whole = gzip.compress(json.dumps({"data": [], "meta": {"pad": "xy" * 300_000}}).encode())
+    damaged = whole[:-8] + bytes(b ^ 0xFF for b in whole[-8:-4]) + whole[-4:]  # a wrong CRC
+    with HostileServer(Reply(200, [("Content-Encoding", "gzip")], damaged)) as server:
+        err = _fails(server, lambda c: c.read("/calls"))
+    assert type(err) is e.MalformedResponse
+    assert "damaged" in err.message
+
+
+def test_an_absolute_api_url_is_read_and_a_foreign_one_refused() -> None:
+    with HostileServer(_json({"data": []})) as server:
+        got = _run(server, lambda c: c.read(server.url("/api/v2/calls")))
+        assert got.resources() == []
+        err = _fails(server, lambda c: c.read("https://elsewhere.test/api/v2/calls"))
+        assert len(server.seen()) == 1
+    assert isinstance(err, e.ForeignLink)
+    assert "elsewhere.test" in err.message
+
+
+def _pool(transport: httpx.AsyncBaseTransport) -> str:
+    return type(transport._pool).__name__  # type: ignore[attr-defined]
+
+
+def test_the_network_goes_through_the_proxy_the_environment_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dialer_app.core.outreach.guard import network_transport
+
+    url = httpx.URL("https://api.example.test/api/v2")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.test:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert _pool(network_transport(url)) == "AsyncHTTPProxy"
+    monkeypatch.setenv("NO_PROXY", "api.example.test")
+    assert _pool(network_transport(url)) == "AsyncConnectionPool"
+
+    def broken() -> dict[str, str]:
+        raise OSError("the proxy settings cannot be read")
+
+    monkeypatch.delenv("NO_PROXY")
+    monkeypatch.setattr("urllib.request.getproxies", broken)
+    assert _pool(network_transport(url)) == "AsyncConnectionPool"  # direct, as a browser would
+
+
+def test_find_call_reads_only_the_vendor_call_id_of_recent_calls() -> None:
+    calls = [
+        {"type": "call", "id": 1, "attributes": {"vendorCallId": "someone-else"}},
+        {"type": "call", "id": 2, "attributes": {"vendorCallId": "mine", "outcome": "Maybe"}},
+    ]
+    with HostileServer(_json({"data": calls})) as server:
+        found = _run(server, lambda c: c.find_call("mine", 5))
+        missing = _run(server, lambda c: c.find_call("absent", None))
+        first, second = server.seen()
+    assert (found, missing) == (2, None)
+    assert "filter%5Bprospect%5D%5Bid%5D=5" in first.target
+    assert "fields%5Bcall%5D=vendorCallId" in first.target
+    assert "filter" not in second.target  # a call without a prospect: the org's latest calls

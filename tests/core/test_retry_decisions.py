@@ -204,6 +204,8 @@ def test_the_sender_retries_everything_that_may_pass_and_nothing_else() -> None:
         e.TlsError("x"),
         e.MalformedResponse("x"),
         e.ResponseTooLarge("x"),
+        e.HttpError("x", status=408),
+        e.HttpError("x", status=425, retry_after=30.0),
     ):
         assert policy(err, 50).retry, err
     for err in (

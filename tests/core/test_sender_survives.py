@@ -622,3 +622,48 @@ def test_a_killed_sender_s_call_in_flight_is_looked_for_over_the_window(
     assert second.uncertain
     assert outbox.since_posted(first) == 0
     assert outbox.since_posted(second) == math.inf  # never posted: one look settles it
+
+
+def test_every_decision_is_logged_without_the_note_or_the_number(
+    outbox: Outbox, clocks: Clocks, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret_note, number = "Asked about the merger, call back Tuesday", "+14155550123"
+
+    def call(n: int) -> NewCall:
+        return NewCall(
+            attributes=CallAttributes(note=secret_note, to=number, vendorCallId=f"log-{n}"),
+            relationships=CallRelationships.link(prospect=5),
+        )
+
+    outreach = Outreach()
+    answers = iter(
+        [
+            httpx.Response(503, headers={"Retry-After": "3"}),  # retried, and why
+            None,  # sent, with Outreach's id
+            httpx.Response(422, json={"errors": [{"detail": "is too long"}]}),  # parked
+        ]
+    )
+    outreach.fail = lambda request: next(answers, None) if request.method == "POST" else None
+    client = _client(outreach, clocks)
+
+    async def go() -> None:
+        try:
+            await _drive(_worker(outbox, client, clocks), clocks, 60)
+        finally:
+            await client.aclose()
+
+    with caplog.at_level(logging.INFO):
+        outbox.enqueue(call(1))
+        outbox.enqueue(call(2))
+        asyncio.run(go())
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("dialer_app.core")]
+    text = "\n".join(lines)
+    assert "call 1 (log-1) queued" in text
+    assert "call 1 (log-1) retried in 3.0 s (attempt 1, server error 503)" in text
+    assert "call 1 (log-1) sent: Outreach call 100" in text
+    assert "call 2 (log-2) parked, needs attention: Outreach refused the call: is too long" in text
+    assert all(
+        r.levelno == logging.INFO for r in caplog.records if r.name == "dialer_app.core.sync"
+    )
+    assert secret_note not in text
+    assert "4155550123" not in text

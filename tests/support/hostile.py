@@ -120,6 +120,8 @@ class HostileServer:
                 pass
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
+        except asyncio.CancelledError:  # the server stops mid-answer (a drip): end quietly
+            pass
         finally:
             self._handlers.discard(task)
             writer.close()
@@ -162,6 +164,8 @@ class HostileServer:
         body = reply.body if reply.cut is None else reply.body[: reply.cut]
         if reply.drip > 0:
             for i in range(len(body)):
+                if writer.is_closing():
+                    return
                 writer.write(_chunk(body[i : i + 1]) if reply.chunked else body[i : i + 1])
                 await writer.drain()
                 await asyncio.sleep(reply.drip)

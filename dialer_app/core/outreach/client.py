@@ -18,7 +18,6 @@ import logging
 import random
 import ssl
 import time
-import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -33,7 +32,7 @@ from ..phone import PhoneNumberError, looks_like_phone, to_e164
 from . import errors as e
 from . import headers as h
 from .auth import BearerAuth, StaticToken, TokenSource, origin_of
-from .guard import GuardedTransport, Limits, parse_json
+from .guard import GuardedTransport, Limits, network_transport, parse_json
 from .models import Disposition, Match, PhoneNumber, Prospect, Purpose, User
 from .retry import NO_RETRY, Policy, read_policy
 
@@ -97,7 +96,7 @@ class OutreachClient:
         self.token_source = token
         self._http = httpx.AsyncClient(
             transport=GuardedTransport(
-                transport or _network_transport(self._base), self.limits.max_body
+                transport or network_transport(self._base), self.limits.max_body
             ),
             auth=BearerAuth(token, self.origin),
             timeout=self.limits.deadline,
@@ -206,8 +205,11 @@ class OutreachClient:
         return self._one_call(doc)
 
     async def task_state(self, task_id: int) -> str:
-        """A task's `state` (`incomplete`, `complete`, …), read with the read retry policy."""
-        doc = await self._get_document(f"/tasks/{task_id}", {"fields[task]": "state"})
+        """A task's `state` (`incomplete`, `complete`, …); not retried here: the sender asks
+        and decides (its policy waits longer, and counts every request)."""
+        doc = await self._send_document(
+            "GET", f"/tasks/{task_id}", params={"fields[task]": "state"}, retry=NO_RETRY
+        )
         resources = doc.resources()
         if len(resources) != 1:
             raise e.MalformedResponse(f"Outreach returned no task {task_id}.")
@@ -247,7 +249,8 @@ class OutreachClient:
         show it (yet: Outreach's reads may lag its writes).
 
         Looks among the prospect's 100 most recent calls (the org's, for a call without a
-        prospect), reading only `vendorCallId`: one odd call among them cannot hide ours.
+        prospect), reading only `vendorCallId`: one odd call among them cannot hide ours. Not
+        retried here: the sender looks again on its own schedule.
         """
         params: dict[str, str | int] = {
             "sort": "-createdAt",
@@ -256,7 +259,7 @@ class OutreachClient:
         }
         if prospect_id is not None:
             params["filter[prospect][id]"] = prospect_id
-        doc = await self._get_document("/calls", params)
+        doc = await self._send_document("GET", "/calls", params=params, retry=NO_RETRY)
         for res in doc.resources():
             if res.attributes.get("vendorCallId") == vendor_call_id:
                 return res.id
@@ -408,8 +411,6 @@ class OutreachClient:
             raise e.ConnectionDropped(
                 "The connection to Outreach dropped before an answer."
             ) from None
-        except httpx.DecodingError:
-            raise e.MalformedResponse("Outreach's answer could not be decoded.") from None
         except httpx.HTTPError as exc:
             raise e.ConnectError(f"Network error talking to Outreach: {exc}") from None
         except Exception as exc:  # the tree promises no raw exception: say so in the log
@@ -428,18 +429,6 @@ class OutreachClient:
         if not isinstance(parsed, dict):
             raise e.MalformedResponse("Outreach answered with JSON that is not an object.")
         return parsed
-
-
-def _network_transport(base: httpx.URL) -> httpx.AsyncBaseTransport:
-    """The real network, through the proxy the environment names for `base` (if any)."""
-    proxy: str | None = None
-    try:
-        if not urllib.request.proxy_bypass(base.host):
-            proxies = urllib.request.getproxies()
-            proxy = proxies.get(base.scheme) or proxies.get("all")
-    except Exception:  # a broken proxy setting: go direct, as a browser would
-        proxy = None
-    return httpx.AsyncHTTPTransport(proxy=proxy)
 
 
 def _document(raw: dict[str, Any]) -> Document:
@@ -527,7 +516,10 @@ def _http_error(
             errors=errors,
         )
     return e.HttpError(
-        f"Outreach refused the request ({status}): {detail}", status=status, errors=errors
+        f"Outreach refused the request ({status}): {detail}",
+        status=status,
+        errors=errors,
+        retry_after=retry_after,
     )
 
 

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -48,32 +49,24 @@ class _Inflater:
         self._started = False
 
     def feed(self, data: bytes) -> Iterator[bytes]:
-        if self._z.eof:
-            return  # trailing bytes after the end of the stream are ignored
-        try:
-            first = self._z.decompress(data, STEP)
-        except zlib.error:
-            if self._started or not self._raw_fallback:
-                raise e.MalformedResponse("Outreach's compressed answer is damaged.") from None
-            self._raw_fallback = False
-            self._z = zlib.decompressobj(-zlib.MAX_WBITS)
-            yield from self.feed(data)
-            return
-        self._started = True
-        yield first
-        while self._z.unconsumed_tail and not self._z.eof:
+        pending = data
+        while pending and not self._z.eof:  # bytes after the end of the stream are ignored
             try:
-                yield self._z.decompress(self._z.unconsumed_tail, STEP)
+                out = self._z.decompress(pending, STEP)
             except zlib.error:
-                raise e.MalformedResponse("Outreach's compressed answer is damaged.") from None
+                if self._started or not self._raw_fallback:
+                    raise e.MalformedResponse("Outreach's compressed answer is damaged.") from None
+                self._raw_fallback = False
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                continue
+            self._started = True
+            yield out
+            pending = self._z.unconsumed_tail
 
-    def flush(self) -> Iterator[bytes]:
-        try:
-            rest = self._z.flush()
-        except zlib.error:
-            raise e.MalformedResponse("Outreach's compressed answer is damaged.") from None
-        if rest:
-            yield rest
+    def flush(self) -> bytes:
+        """What the decoder still holds once the body has ended (a few bytes at most: every
+        step has already drained its input)."""
+        return self._z.flush()
 
 
 def _codings(headers: httpx.Headers) -> list[str]:
@@ -105,13 +98,16 @@ class _BoundedBody(httpx.AsyncByteStream):
         self._total = 0
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
-            for piece in self._through(chunk, 0):
+        async for data, level in self._inputs():
+            for piece in self._through(data, level):
                 yield self._counted(piece)
+
+    async def _inputs(self) -> AsyncIterator[tuple[bytes, int]]:
+        """The body's chunks, then what each decoder still holds, with where they enter."""
+        async for chunk in self._inner:
+            yield chunk, 0
         for i, decoder in enumerate(self._decoders):
-            for rest in decoder.flush():
-                for piece in self._through(rest, i + 1):
-                    yield self._counted(piece)
+            yield decoder.flush(), i + 1
 
     def _through(self, data: bytes, i: int) -> Iterator[bytes]:
         if i == len(self._decoders):
@@ -150,7 +146,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             raise
         stream = response.stream
         if not isinstance(stream, httpx.AsyncByteStream):  # a sync-only stream: not from here
-            await response.aclose()
+            response.close()
             raise e.MalformedResponse("The answer's body cannot be read asynchronously.")
         dropped = (b"content-encoding", b"content-length") if codings else ()
         headers = [(k, v) for k, v in response.headers.raw if k.lower() not in dropped]
@@ -163,6 +159,19 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def network_transport(url: httpx.URL) -> httpx.AsyncBaseTransport:
+    """The real network, through the proxy the environment names for `url` (if any), as httpx
+    would choose it itself without a transport given."""
+    proxy: str | None = None
+    try:
+        if not urllib.request.proxy_bypass(url.host):
+            proxies = urllib.request.getproxies()
+            proxy = proxies.get(url.scheme) or proxies.get("all")
+    except Exception:  # a broken proxy setting: go direct, as a browser would
+        proxy = None
+    return httpx.AsyncHTTPTransport(proxy=proxy)
 
 
 def parse_json(raw: bytes, max_depth: int) -> Any:

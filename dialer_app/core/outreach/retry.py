@@ -6,7 +6,8 @@ Small ones each know one kind of failure and are chained, first "retry" wins:
     reads = Chain(RetryRateLimited(...), RetryServerErrors(...), RetryTransport(...))
 
 - `RetryRateLimited` (429): wait for `X-RateLimit-Reset`, else `Retry-After`, else a minute;
-- `RetryServerErrors` (5xx): wait what `Retry-After` says (seconds or an HTTP date), else back off;
+- `RetryServerErrors` (5xx, 408, 425): wait what `Retry-After` says (seconds or an HTTP date),
+  else back off;
 - `RetryTransport` (refused, dropped, timed out, TLS): back off;
 - `RetryUnreadable` (an answer that cannot be read): back off — for a POST whose fate it hides.
 
@@ -90,12 +91,19 @@ class _Kind:
         return Decision(True, wait, reason)
 
 
+AGAIN_LATER = (408, 425)  # Request Timeout, Too Early: refusals that ask to try again
+
+
 @dataclass(frozen=True, slots=True)
 class RetryServerErrors(_Kind):
-    """5xx: Outreach failed or is in maintenance; honour its `Retry-After`."""
+    """5xx (Outreach failed or is in maintenance), 408 and 425: honour its `Retry-After`."""
 
     def __call__(self, error: e.OutreachError, attempt: int) -> Decision:
-        if not isinstance(error, e.ServerError) or error.status >= 600:
+        if not isinstance(error, e.HttpError):
+            return GIVE_UP
+        if not (isinstance(error, e.ServerError) and error.status < 600) and (
+            error.status not in AGAIN_LATER
+        ):
             return GIVE_UP
         return self._decide(attempt, error.retry_after, f"server error {error.status}")
 
