@@ -589,6 +589,10 @@ class Outbox:
         self._update(entry_id, state="discarded")
 
     def _update(self, entry_id: int, *, durable: bool = True, **changes: Any) -> None:
+        if changes.get("state") in ("sent", "attention", "discarded"):
+            self._waits.pop(("call", entry_id), None)  # it waits for nothing any more
+        if changes.get("task_state") in ("done", "failed"):
+            self._waits.pop(("task", entry_id), None)
         changes["updated_at"] = _now_iso()
         changes.setdefault("claimed_by", None)
         changes.setdefault("claimed_at", None)

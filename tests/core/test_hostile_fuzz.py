@@ -56,7 +56,7 @@ def _fuzz(examples: int) -> settings:
     )
 
 
-@_fuzz(40)
+@_fuzz(30)
 @given(personality=personalities(), operation=st.sampled_from(sorted(OPERATIONS)))
 def test_the_client_ends_every_answer_in_the_tree(
     servers: Servers, figures: Figures, personality: list[Spec], operation: str
@@ -64,7 +64,7 @@ def test_the_client_ends_every_answer_in_the_tree(
     client_example(servers, personality, operation, figures)
 
 
-@_fuzz(12)
+@_fuzz(8)
 @given(personality=personalities())
 def test_the_sender_outlives_any_server(
     servers: Servers, figures: Figures, personality: list[Spec]
@@ -72,7 +72,7 @@ def test_the_sender_outlives_any_server(
     worker_example(servers, personality, figures)
 
 
-@_fuzz(12)
+@_fuzz(8)
 @given(personality=personalities(FAILING_STATUSES, SHAPES))
 def test_a_failing_server_is_asked_ever_less_often(
     servers: Servers, figures: Figures, personality: list[Spec]
