@@ -547,11 +547,20 @@ def _close_on_signals(app: QApplication) -> None:
     _signal_wakeup[:] = [receive, send, notifier]  # alive as long as the app
 
 
+def first_window(config: AppConfig) -> tuple[MainWindow, AppConfig]:
+    """The first window, on the settings file, and the backend it is for (see `choose_config`).
+
+    Whatever local file cannot be read on the way is set aside and waits in `files.notices`
+    for the window's notice bar.
+    """
+    config = choose_config(config)
+    return new_window(config, Settings(paths.config_dir() / "settings.json")), config
+
+
 def run_app(config: AppConfig, first_request: Request | None = None) -> int:
     """Paint the window, then load the rest behind it and run until the rep quits."""
     app = create_application()
-    config = choose_config(config)
-    window = new_window(config, Settings(paths.config_dir() / "settings.json"))
+    window, config = first_window(config)
     closed_early: list[bool] = []
     window.closed.connect(lambda: closed_early.append(True))
     if os.environ.get(PROBE_ENV):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from .text import neutralise, plain
+from .text import plain
 
 TOAST_MS = 10_000
 
@@ -38,7 +38,8 @@ class Toast(QWidget):
         self._timer.timeout.connect(self.hide)
 
     def show_text(self, text: str, anchor: QWidget) -> None:
-        self.label.setText(neutralise(text))
+        """`text` as given: callers put names in with `text.isolate` (bidi controls removed)."""
+        self.label.setText(text)
         self.adjustSize()
         frame = anchor.frameGeometry()
         self.move(frame.left(), max(0, frame.top() - self.height() - 4))
@@ -48,5 +49,5 @@ class Toast(QWidget):
 
     def set_text(self, text: str) -> None:
         if self.isVisible():
-            self.label.setText(neutralise(text))
+            self.label.setText(text)
             self.adjustSize()
