@@ -146,6 +146,7 @@ def instance_name(data_dir: Path, user: str | None = None) -> str:
 ON_WINDOWS = os.name == "nt"
 LOCK_FILE = "instance.lock"
 MAX_LOCK_CONTENT = 4096
+MAX_SOCKET_PATH = 100  # a Unix socket address holds 104 bytes on macOS, 108 on Linux
 
 
 def _owner(uid: int) -> str:
@@ -213,7 +214,11 @@ def socket_path(data_dir: Path) -> tuple[str, str | None]:
     if ON_WINDOWS:
         return name, None  # a named pipe, limited to the user by its access list
     folder, problem = socket_dir()
-    return str(folder / f"{name.rsplit('-', 1)[-1]}.sock"), problem
+    file = f"{name.rsplit('-', 1)[-1]}.sock"
+    if len(str(folder / file).encode()) > MAX_SOCKET_PATH:  # a long $TMPDIR: Unix sockets
+        problem = problem or f"{folder} is too long a path for a socket"  # take ~100 bytes
+        folder = Path(tempfile.mkdtemp(prefix="dialer-companion-", dir="/tmp"))
+    return str(folder / file), problem
 
 
 def socket_problem(name: str) -> str | None:
