@@ -9,8 +9,9 @@ temporary file is removed whatever goes wrong, and the file is private to the us
 Reading: `read_json` answers the document, None when the file does not exist, or raises
 `Unreadable` with the reason in plain words (a folder, a pipe, no permission, not text, empty,
 not JSON, nested too deeply, too large). `load_json` also checks the document's shape and, when
-the file cannot be used, moves it aside with a timestamp (`settings.json.unreadable-20261129T
-203000`) so that the app carries on with defaults, and tells the rep once through `notices`.
+the file cannot be used, moves it aside with a timestamp (to `settings.json.unreadable-
+20261129T203000`, say) so that the app carries on with defaults, and tells the rep once through
+`notices`.
 
 `notices` is the app-wide bridge for such messages (as qutebrowser's `message` module is): core
 code adds a sentence; the window, when it listens, shows each one once.
@@ -58,7 +59,7 @@ def chmod_private(path: Path | str, mode: int = PRIVATE_FILE) -> None:
     per-user profile already is private and modes mean only "read-only or not"."""
     if ON_WINDOWS:
         return
-    with contextlib.suppress(FileNotFoundError):
+    with contextlib.suppress(OSError):  # best effort: whoever opens it next says what is wrong
         os.chmod(path, mode)
 
 
@@ -69,10 +70,8 @@ def private_dir(path: Path) -> Path:
     """
     try:
         st = os.stat(path)
-    except FileNotFoundError:
-        st = None
     except OSError:
-        st = None  # a symlink loop and its kind: the mkdir below says what is wrong
+        st = None  # missing; or a symlink loop and its kind, which the mkdir below reports
     if st is not None and not stat.S_ISDIR(st.st_mode):
         moved = set_aside(path)
         notices.add(

@@ -250,9 +250,19 @@ class InstanceLock:
         return self._fd is not None
 
     def acquire(self) -> bool:
-        """Take the lock if no one holds it; True when this process holds it now."""
+        """Take the lock if no one holds it; True when this process holds it now.
+
+        Something other than a file in its place is moved aside first (with a notice); OSError
+        when the lock file cannot be made at all (a read-only data folder).
+        """
         if self._fd is not None:
             return True
+        if os.path.lexists(self.path) and not os.path.isfile(self.path):
+            moved = files.set_aside(self.path)
+            files.notices.add(
+                f"{self.path} was not a file; "
+                + (f"it was moved aside as {moved.name}." if moved else "it could not be moved.")
+            )
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
         fd = os.open(self.path, flags, files.PRIVATE_FILE)
         try:

@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
+from ..core.files import notices
 from ..core.remote import (
     MAX_MESSAGE,
     InstanceLock,
@@ -84,7 +85,16 @@ def hand_over(
     lock = InstanceLock(data_dir)
     deadline = clock() + wait_s
     while True:
-        if lock.acquire():
+        try:
+            acquired = lock.acquire()
+        except OSError as exc:  # no lock file can be made: a window, without the guard
+            notices.add(
+                f"This window cannot lock its data folder ({exc.strerror or exc}): "
+                "a second window could open on it. Check the folder's permissions."
+            )
+            socket, problem = socket_path(data_dir)
+            return HandOver(lock=lock, socket=socket, problem=problem)
+        if acquired:
             socket, problem = socket_path(data_dir)
             if problem is not None:
                 log.warning(

@@ -201,3 +201,16 @@ def test_another_users_folder_or_socket_is_refused(runtime: Path, tmp_path: Path
     finally:
         server.close()
     assert socket_problem(str(folder / "not-yet.sock")) is None  # absent: connecting just fails
+
+
+def test_a_folder_in_place_of_the_lock_file_is_set_aside(tmp_path: Path) -> None:
+    from dialer_app.core.files import notices
+
+    notices.take()
+    (tmp_path / LOCK_FILE).mkdir()
+    lock = InstanceLock(tmp_path)
+    assert lock.acquire()
+    lock.release()
+    (told,) = notices.take()
+    assert "was not a file" in told
+    assert list(tmp_path.glob(f"{LOCK_FILE}.unreadable-*"))
