@@ -83,14 +83,12 @@ class SandboxProcess:
                 if head and not head.startswith(SQLITE_HEADER):
                     raise files.Unreadable("it is not a database")
             except files.Unreadable as exc:
-                record = files.SetAside(
+                files.set_aside_and_tell(
                     path,
-                    files.set_aside(path),
                     exc.reason,
-                    "The demo sandbox's database",
-                    "the demo starts again with fresh sample data",
+                    what="The demo sandbox's database",
+                    outcome="the demo starts again with fresh sample data",
                 )
-                files.notices.add(record.sentence())
 
     def _open_log(self) -> IO[str] | None:
         """The sandbox's log, appended to, private; None (no log) if it cannot be opened."""

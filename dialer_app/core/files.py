@@ -288,12 +288,18 @@ def load_json(
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             raise Unreadable("its content is not in the form the app writes") from None
     except Unreadable as exc:
-        record = SetAside(path, set_aside(path), exc.reason, what, outcome)
-        log.warning("%s", record.sentence())
-        notices.add(record.sentence())
+        record = set_aside_and_tell(path, exc.reason, what=what, outcome=outcome)
         if told is not None:
             told.append(record)
         return None
+
+
+def set_aside_and_tell(path: Path, reason: str, *, what: str, outcome: str) -> SetAside:
+    """Move `path` aside (see `set_aside`), log it and tell the rep (see `SetAside`)."""
+    record = SetAside(path, set_aside(path), reason, what, outcome)
+    log.warning("%s", record.sentence())
+    notices.add(record.sentence())
+    return record
 
 
 def expect_object(doc: Any) -> dict[str, Any]:

@@ -163,15 +163,12 @@ def window_state_file() -> Path:
         if data is not None:
             _check_window_state(data)
     except files.Unreadable as exc:
-        record = files.SetAside(
+        files.set_aside_and_tell(
             path,
-            files.set_aside(path),
             exc.reason,
-            "The window's size and position",
-            "the window opens at its usual size",
+            what="The window's size and position",
+            outcome="the window opens at its usual size",
         )
-        log.warning("%s", record.sentence())
-        files.notices.add(record.sentence())
     return path
 
 

@@ -208,3 +208,30 @@ def test_the_token_can_come_in_the_environment_and_stays_off_the_command_line(
         expected = 0o700 if path.is_dir() else 0o600
         assert stat.S_IMODE(path.stat().st_mode) == expected, path.name
     assert stat.S_IMODE((tmp_path / "logs" / "demo.log").stat().st_mode) == 0o600
+
+
+def test_a_demo_database_that_is_not_one_is_set_aside_and_the_demo_reseeded(
+    tmp_path: Path,
+) -> None:
+    from dialer_app.core.demo import SandboxProcess
+    from dialer_app.core.files import notices
+
+    notices.take()
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    (demo / "sandbox.sqlite3").write_bytes(b"not a database" * 100)
+    sandbox = SandboxProcess(data_dir=demo, extra_args=("--prospects", "5"))
+    sandbox.start()
+    try:
+        base = sandbox.read_ready()
+        with httpx.Client() as api:
+            answer = api.get(
+                f"{base}/prospects", headers={"Authorization": f"Bearer {sandbox.token}"}
+            )
+        assert len(answer.json()["data"]) == 5
+    finally:
+        sandbox.stop()
+    (told,) = notices.take()
+    assert "demo sandbox's database" in told
+    (aside,) = demo.glob("sandbox.sqlite3.unreadable-*")
+    assert aside.read_bytes() == b"not a database" * 100
