@@ -55,7 +55,8 @@ class NoticeBar(QWidget):
         if text in self.texts:
             return
         self.texts.append(text)
-        self.label.setText("\n".join(self.texts))
+        bullet = "• " if len(self.texts) > 1 else ""
+        self.label.setText("\n".join(f"{bullet}{t}" for t in self.texts))
         self.show()
 
     def clear(self) -> None:
