@@ -35,8 +35,10 @@ from ..core.wrapup import CallContext, compose_call, new_vendor_call_id
 from . import shortcuts as keys
 from .call_panel import CallPanel
 from .card import ProspectCard
+from .notices import NoticeBar
 from .resources import app_icon
 from .search_panel import SearchPanel
+from .text import ask, isolate, neutralise, one_line, plain, set_tooltip
 from .toast import Toast
 from .wrapup_form import WrapUpForm
 
@@ -119,8 +121,10 @@ class MainWindow(QMainWindow):
         wrap_layout.addWidget(self.log_button)
         wrap_layout.addWidget(self.log_message)
 
+        self.notices = NoticeBar(self)  # what the app could not read or open, said once
         body = QWidget(self)
         layout = QVBoxLayout(body)
+        layout.addWidget(self.notices)
         layout.addWidget(self.search)
         layout.addWidget(self.card)
         layout.addWidget(call_box)
@@ -139,6 +143,7 @@ class MainWindow(QMainWindow):
         self.outbox_label = QLabel(self)
         self.outbox_label.setObjectName("outbox")
         self.outbox_label.setAccessibleName("Sync status")
+        plain(self.log_message, self.connection_label, self.outbox_label)
         self.statusBar().addWidget(self.mode_label)
         self.statusBar().addWidget(self.connection_label, 1)
         self.outbox_dialog: OutboxDialog | None = None
@@ -146,6 +151,7 @@ class MainWindow(QMainWindow):
         self.token_label = QLabel(self)
         self.token_label.setObjectName("token")
         self.token_label.setAccessibleName("Sign-in status")
+        plain(self.token_label)
         self.token_label.hide()
         self.account_button = QToolButton(self)
         self.account_button.setText("Sign in…")
@@ -242,11 +248,14 @@ class MainWindow(QMainWindow):
     # -- service → window -------------------------------------------------------------------
 
     def _on_service_connecting(self, what: str) -> None:
-        self.connection_label.setText(what)
+        self.connection_label.setText(neutralise(what))
 
     def _on_service_connected(self, user: User, label: str) -> None:
         demo = label == "Demo"
-        self.mode_label.setText(f"<b>{label}</b>" if demo else label)
+        # Bold markup only around the app's own word; an org's name is shown as plain text.
+        rich, plain_text = Qt.TextFormat.RichText, Qt.TextFormat.PlainText
+        self.mode_label.setTextFormat(rich if demo else plain_text)
+        self.mode_label.setText("<b>Demo</b>" if demo else one_line(label))
         self.mode_label.setToolTip(
             "Demo mode: a local Outreach sandbox with sample data; nothing reaches a real org."
             if demo
@@ -255,9 +264,12 @@ class MainWindow(QMainWindow):
         self._connected = True
         if self._wanted_number and self.prospect is None:
             self.service.find_number(self._wanted_number)
-        self.connection_label.setText(user.name)
-        self.connection_label.setToolTip(f"Connected to {label} as {user.name} ({user.email})")
-        self.setWindowTitle(f"{APP_NAME} — {label}")
+        self.connection_label.setText(one_line(user.name))
+        set_tooltip(
+            self.connection_label,
+            f"Connected to {isolate(label)} as {isolate(user.name)} ({one_line(user.email)})",
+        )
+        self.setWindowTitle(f"{APP_NAME} — {one_line(label)}")
         self.account_button.setText("Sign in…" if demo else "Account")
 
     def _on_service_token_changed(self, health: str) -> None:
@@ -269,12 +281,12 @@ class MainWindow(QMainWindow):
 
     def _on_service_sign_in_required(self, message: str) -> None:
         self._on_service_token_changed("Sign in again")
-        self.token_label.setToolTip(
-            f"{message} Calls wait in the outbox until you sign in (Accounts)."
+        set_tooltip(
+            self.token_label, f"{message} Calls wait in the outbox until you sign in (Accounts)."
         )
 
     def _on_service_connection_failed(self, message: str) -> None:
-        self.connection_label.setText(f"Not connected: {message}")
+        self.connection_label.setText(f"Not connected: {neutralise(message)}")
 
     def _on_service_reference_loaded(
         self, dispositions: list[Disposition], purposes: list[Purpose]
@@ -304,7 +316,7 @@ class MainWindow(QMainWindow):
         self.card.show_error(message)
 
     def _on_service_call_queued(self, entry: Entry) -> None:
-        self.log_message.setText(f"Call with {entry.summary or 'the prospect'} saved; syncing…")
+        self.log_message.setText(f"Call with {_who(entry.summary)} saved; syncing…")
         self._restoring = True
         self.wrapup.clear()
         self.call.reset()
@@ -321,13 +333,13 @@ class MainWindow(QMainWindow):
 
     def _on_service_call_sent(self, entry: Entry, outreach_id: int) -> None:
         self.log_message.setText(
-            f"Call with {entry.summary or 'the prospect'} logged in Outreach (call {outreach_id})."
+            f"Call with {_who(entry.summary)} logged in Outreach (call {outreach_id})."
         )
 
     def _on_service_call_parked(self, entry: Entry) -> None:
-        details = "; ".join(str(f) for f in entry.field_errors) or entry.last_error
+        details = neutralise("; ".join(str(f) for f in entry.field_errors) or entry.last_error)
         self.log_message.setText(
-            f"Outreach refused the call with {entry.summary or 'the prospect'}: {details}."
+            f"Outreach refused the call with {_who(entry.summary)}: {details}."
             " It is kept in the outbox for you to fix and resend."
         )
 
@@ -382,7 +394,7 @@ class MainWindow(QMainWindow):
 
     def _on_service_call_failed(self, message: str) -> None:
         self.log_message.setText(
-            f"Not saved: {message} The call is kept here; press Log call to try again."
+            f"Not saved: {neutralise(message)} The call is kept here; press Log call to try again."
         )
 
     # -- window → service -------------------------------------------------------------------
@@ -400,10 +412,10 @@ class MainWindow(QMainWindow):
             self.call.show_error("Finish the current call before dialling another.")
             return
         if prospect.call_opted_out:
-            answer = QMessageBox.question(
+            answer = ask(
                 self,
                 "Opted out of calls",
-                f"{prospect.name} has opted out of calls. Call anyway?",
+                f"{isolate(prospect.name)} has opted out of calls. Call anyway?",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 QMessageBox.StandardButton.No,
             )
@@ -441,8 +453,8 @@ class MainWindow(QMainWindow):
         try:
             target = parse_uri(text, region=self.settings.get(s.REGION))
         except UriError as exc:
-            self.log_message.setText(f"Not opened: {exc}")
-            self.statusBar().showMessage(f"Not opened: {exc}", 10_000)
+            self.log_message.setText(f"Not opened: {neutralise(str(exc))}")
+            self.statusBar().showMessage(f"Not opened: {neutralise(str(exc))}", 10_000)
             return False
         self.bring_to_front(activate=True)
         if self.call.session.state is not CallState.IDLE:
@@ -552,7 +564,7 @@ class MainWindow(QMainWindow):
             self._open_prospect(matches[0].prospect)
             self.save_draft()
             if self.toast is not None:
-                self.toast.set_text(f"Incoming call: {matches[0].prospect.name} ({label})")
+                self.toast.set_text(f"Incoming call: {isolate(matches[0].prospect.name)} ({label})")
             if not self._wanted_inbound:
                 self.log_message.setText(f"{label}: click the number (or Alt+1…) to call.")
             return
@@ -566,7 +578,7 @@ class MainWindow(QMainWindow):
 
     def _on_service_number_failed(self, number: str, message: str) -> None:
         if number == self._wanted_number:
-            self.card.show_error(f"Could not look up {pretty(number)}: {message}")
+            self.card.show_error(f"Could not look up {pretty(number)}: {neutralise(message)}")
 
     # -- compact mode and window state ------------------------------------------------------
 
@@ -646,7 +658,8 @@ class MainWindow(QMainWindow):
         try:
             self.drafts.save(draft, durable=durable)
         except OSError as exc:
-            self.log_message.setText(f"The call in progress could not be saved: {exc}")
+            why = neutralise(str(exc))
+            self.log_message.setText(f"The call in progress could not be saved: {why}")
 
     def restore_draft(self) -> None:
         """Reopen the call that was in progress when the app last stopped."""
@@ -720,3 +733,8 @@ class MainWindow(QMainWindow):
         self._save_state()
         self.closed.emit()
         super().closeEvent(event)
+
+
+def _who(summary: str) -> str:
+    """The prospect a logged call was with, for a sentence of the app's own."""
+    return isolate(summary) if summary else "the prospect"
