@@ -6,8 +6,15 @@ companies in seven countries. Each company has a main line that its people share
 extension); most people also have a mobile and some a direct line, E.164 numbers from the ranges
 each country reserves for fiction where it has one (`dialer_app.sandbox.seed_data`). Some
 prospects are opted out of calls, about one in five is in a sequence (with an open
-`sequence_step_call` task when the current step is a call), and some have past calls.
-All timestamps are fixed offsets from one instant, never the current time.
+`sequence_step_call` task when the current step is a call), a few more have a callback (a
+`manual` call task), and some have past calls.
+
+Every timestamp is an offset from one instant, the epoch (`now`, default: the current time):
+the same seed, prospect count and epoch give the same org, and another epoch gives the same
+people and companies at other times. Of the open call tasks, about 55 % fall due on the epoch's
+day, 20 % one to three working days before (overdue) and 25 % in the next five working days;
+each at a time within the prospect's working hours (`dialer_app.sandbox.demo_day`). Past calls
+fall in the prospect's working hours of the last 30 days.
 """
 
 from __future__ import annotations
@@ -22,7 +29,10 @@ from typing import Any
 
 from phonenumbers import PhoneNumber
 
+from dialer_app.core.terms import format_utc
+
 from .calls import CALL_ATTRIBUTES
+from .demo_day import EPOCH_META, SEEDED_TASKS_META, DemoDay, local_now, work_day
 from .phones import Formatter, PhoneNumberFactory, e164_of
 from .resources import (
     ACCOUNT,
@@ -53,16 +63,21 @@ from .seed_data import (
 )
 from .store import Row, Store
 
-EPOCH = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)  # "now" of the seeded org
 FLUSH_EVERY = 20_000  # rows per type buffered before they are written
 ACCOUNT_SIZES = (1, 1, 2, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 30)
 FREE_MAIL = ("gmail.com", "outlook.com", "yahoo.com", "proton.me")
 PURPOSE_FOR_CALL_STEPS = 1  # "Prospecting"
+# Shares of the open call tasks due on the epoch's day, before it (1-3 days), after it (1-5 days)
+DUE_TODAY, OVERDUE, DUE_LATER = 0.55, 0.20, 0.25
+OVERDUE_DAYS, LATER_DAYS, PAST_CALL_DAYS = 3, 5, 30
+CALLBACKS = 0.08  # share of prospects outside a sequence with a callback task
 
 
 def stamp(at: datetime) -> str:
-    """`2025-06-02T09:00:00.000Z` for a UTC datetime."""
-    return at.isoformat(timespec="milliseconds")[:-6] + "Z"
+    """`2025-06-02T09:00:00.000Z` for an aware datetime (at once when it is in UTC)."""
+    if at.tzinfo is UTC:
+        return at.isoformat(timespec="milliseconds")[:-6] + "Z"
+    return format_utc(at)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -132,9 +147,14 @@ class _Step:
 class _Seeder:
     """Generates the org row by row; ids are assigned in generation order per type."""
 
-    def __init__(self, rng: random.Random, out: _Buffers) -> None:
-        self.rng = rng
+    def __init__(
+        self, rng: random.Random, activity: random.Random, out: _Buffers, day: DemoDay
+    ) -> None:
+        self.rng = rng  # the people: accounts, prospects, their numbers
+        self.act = activity  # what happens to them: sequences, tasks, calls
         self.out = out
+        self.day = day
+        self.now = day.now
         self.phones = PhoneNumberFactory(rng, UNCHECKED_RANGES)
         self.next_ids: dict[str, int] = {}
         self.emails: set[str] = set()
@@ -149,14 +169,30 @@ class _Seeder:
         self.next_ids[rtype.type] = value
         return value
 
-    def ago(self, max_days: float, min_days: float = 0.0) -> datetime:
-        return EPOCH - timedelta(seconds=int(self.rng.uniform(min_days, max_days) * 86_400))
+    def ago(
+        self, max_days: float, min_days: float = 0.0, rng: random.Random | None = None
+    ) -> datetime:
+        days = (rng or self.rng).uniform(min_days, max_days)
+        return self.now - timedelta(seconds=int(days * 86_400))
+
+    def due_at(self, zone: str) -> datetime:
+        """When an open call task falls due: today, overdue or later, in working hours."""
+        share, u = self.act.random(), self.act.random()
+        if share < DUE_TODAY:
+            day = 0
+        elif share < DUE_TODAY + OVERDUE:
+            steps = -1 - int((share - DUE_TODAY) / OVERDUE * OVERDUE_DAYS)
+            day = work_day(self.day.today, steps)
+        else:
+            steps = 1 + int((share - DUE_TODAY - OVERDUE) / DUE_LATER * LATER_DAYS)
+            day = work_day(self.day.today, steps)
+        return self.day.due(zone, day, u)
 
     # ---- reference data -------------------------------------------------------------------
 
     def users(self) -> None:
         for first, last, email, title in USERS:
-            created = stamp(EPOCH - timedelta(days=400))
+            created = stamp(self.now - timedelta(days=400))
             attrs = {
                 "firstName": first,
                 "lastName": last,
@@ -171,7 +207,7 @@ class _Seeder:
             self.out.add(Row(USER.type, self.new_id(USER), attrs))
 
     def dispositions_and_purposes(self) -> None:
-        created = stamp(EPOCH - timedelta(days=500))
+        created = stamp(self.now - timedelta(days=500))
         for order, (name, outcome) in enumerate(DISPOSITIONS, start=1):
             rid = self.new_id(CALL_DISPOSITION)
             self.dispositions.append((rid, outcome))
@@ -188,7 +224,7 @@ class _Seeder:
             self.out.add(Row(CALL_PURPOSE.type, self.new_id(CALL_PURPOSE), attrs))
 
     def sequences(self) -> None:
-        created = stamp(EPOCH - timedelta(days=200))
+        created = stamp(self.now - timedelta(days=200))
         for name, description, steps in SEQUENCES:
             seq_id = self.new_id(SEQUENCE)
             attrs = {
@@ -301,7 +337,7 @@ class _Seeder:
         owner = account_owner if rng.random() < 0.8 else rng.randint(1, len(USERS))
         opted_out = rng.random() < 0.03
         created = self.ago(700, 10)
-        updated = min(EPOCH, created + timedelta(days=rng.uniform(0, 60)))
+        updated = min(self.now, created + timedelta(days=rng.uniform(0, 60)))
         phones = list(self.prospect_phones(country, city, main_line))
         by_type: dict[str, list[str]] = {t: [] for t in ("work", "mobile", "home", "voip", "other")}
         for number, phone_type, _ext in phones:
@@ -338,13 +374,14 @@ class _Seeder:
             self.phone_number(pid, order, country.code, number, phone_type, ext, created)
             for order, (number, phone_type, ext) in enumerate(phones, start=1)
         ]
-        if not opted_out and rng.random() < 0.2:
-            self.sequence_state(pid, account_id, owner)
-        elif rng.random() < 0.03:
-            self.task(pid, account_id, owner, "call", "Call back: asked for a quote.")
-        if rng.random() < 0.1:
-            for _ in range(rng.randint(1, 3)):
-                self.past_call(pid, owner, phones, phone_ids)
+        zone, act = city.time_zone, self.act
+        if not opted_out and act.random() < 0.2:
+            self.sequence_state(pid, account_id, owner, zone)
+        elif act.random() < CALLBACKS:
+            self.task(pid, account_id, owner, zone, "manual", "Call back: asked for a quote.")
+        if act.random() < 0.1:
+            for _ in range(act.randint(1, 3)):
+                self.past_call(pid, owner, zone, phones, phone_ids)
 
     def prospect_phones(
         self, country: Country, city: City, main_line: PhoneNumber
@@ -397,23 +434,23 @@ class _Seeder:
 
     # ---- engagement -----------------------------------------------------------------------
 
-    def sequence_state(self, pid: int, account_id: int, owner: int) -> None:
-        rng = self.rng
+    def sequence_state(self, pid: int, account_id: int, owner: int, zone: str) -> None:
+        rng = self.act
         step = rng.choice(self.steps)
         if rng.random() < 0.6:  # most active prospects wait on a call
             step = rng.choice([s for s in self.steps if s.step_type == "call"])
         state = rng.choices(("active", "paused", "finished"), (85, 5, 10))[0]
-        started = self.ago(60, 1)
+        started = self.ago(60, 1, self.act)
         changed = started + timedelta(hours=rng.randint(1, 200))
         sid = self.new_id(SEQUENCE_STATE)
         attrs = {
             "state": state,
-            "stateChangedAt": stamp(min(changed, EPOCH)),
+            "stateChangedAt": stamp(min(changed, self.now)),
             "activeAt": stamp(started),
             "callCompletedAt": None,
             "pauseReason": "manual" if state == "paused" else None,
             "createdAt": stamp(started),
-            "updatedAt": stamp(min(changed, EPOCH)),
+            "updatedAt": stamp(min(changed, self.now)),
         }
         links = {
             "prospect": pid,
@@ -425,19 +462,21 @@ class _Seeder:
         self.out.add(Row(SEQUENCE_STATE.type, sid, attrs, links))
         if state == "active" and step.step_type == "call":
             extra = {"sequence": step.sequence_id, "sequenceState": sid, "sequenceStep": step.id}
-            self.task(pid, account_id, owner, "sequence_step_call", step.note, extra)
+            self.task(pid, account_id, owner, zone, "sequence_step_call", step.note, extra)
 
     def task(
         self,
         pid: int,
         account_id: int,
         owner: int,
+        zone: str,
         task_type: str,
         note: str,
         extra: Mapping[str, int | None] | None = None,
     ) -> None:
-        created = self.ago(20, 1)
-        due = EPOCH + timedelta(hours=self.rng.randint(-48, 72))
+        created = self.ago(20, 1, self.act)
+        due = self.due_at(zone)
+        created = min(created, due - timedelta(hours=1))
         attrs = {
             "action": "call",
             "taskType": task_type,
@@ -459,13 +498,14 @@ class _Seeder:
         self,
         pid: int,
         owner: int,
+        zone: str,
         phones: list[tuple[PhoneNumber, str, str | None]],
         phone_ids: list[int],
     ) -> None:
-        rng = self.rng
+        rng = self.act
         index = rng.randrange(len(phones))
         disposition, outcome = rng.choice(self.dispositions)
-        dialed = self.ago(90, 1)
+        dialed = self.day.due(zone, -rng.randint(1, PAST_CALL_DAYS), rng.random())
         answered = dialed + timedelta(seconds=rng.randint(3, 25)) if outcome == "Answered" else None
         talk = timedelta(seconds=rng.randint(40, 900) if answered else rng.randint(15, 40))
         completed = (answered or dialed) + talk
@@ -496,12 +536,19 @@ class _Seeder:
         self.out.add(Row(CALL.type, self.new_id(CALL), attrs, links))
 
 
-def seed(store: Store, prospects: int = 300, seed: int = 1) -> SeedSummary:
-    """Fill an empty store with the org for (`seed`, `prospects`), in one transaction."""
+def seed(
+    store: Store, prospects: int = 300, seed: int = 1, now: datetime | None = None
+) -> SeedSummary:
+    """Fill an empty store with the org for (`seed`, `prospects`, `now`), in one transaction.
+
+    `now` (aware; default: the current time in this machine's time zone) is the epoch, and its
+    calendar day in its own time zone the demo's "today".
+    """
     if prospects < 1:
         raise ValueError("prospects must be at least 1")
+    day = DemoDay(now or local_now())
     out = _Buffers(store)
-    seeder = _Seeder(random.Random(seed), out)
+    seeder = _Seeder(random.Random(seed), random.Random(f"activity {seed}"), out, day)
     with store.transaction():
         seeder.users()
         seeder.dispositions_and_purposes()
@@ -510,4 +557,6 @@ def seed(store: Store, prospects: int = 300, seed: int = 1) -> SeedSummary:
         out.flush()
     store.set_meta("seed", str(seed))
     store.set_meta("prospects", str(prospects))
+    store.set_meta(EPOCH_META, day.epoch.isoformat())
+    store.set_meta(SEEDED_TASKS_META, str(seeder.next_ids.get(TASK.type, 0)))
     return SeedSummary(seed, prospects, dict(out.written))
