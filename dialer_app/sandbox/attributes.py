@@ -150,6 +150,8 @@ class WriteSpec:
     read_only: frozenset[str] = frozenset()
     relationships: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     read_only_relationships: Mapping[str, str] = field(default_factory=dict)  # name -> hint
+    # relationships the spec lets a client write that this sandbox does not take here
+    unsupported_relationships: Mapping[str, str] = field(default_factory=dict)  # name -> hint
     patterned: tuple[tuple[re.Pattern[str], Kind], ...] = ()  # e.g. custom1..custom150
 
     def kind_of(self, name: str) -> Kind | None:
@@ -236,6 +238,8 @@ def _link_problem(
 ) -> str | None:
     if name in spec.read_only_relationships:
         return f"is read-only and cannot be sent{spec.read_only_relationships[name]}"
+    if name in spec.unsupported_relationships:
+        return f"is not written through a {spec.type} here{spec.unsupported_relationships[name]}"
     targets = spec.relationships.get(name)
     if targets is None:
         return f"is not a relationship a client can write on a {spec.type}"

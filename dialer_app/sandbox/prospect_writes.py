@@ -3,9 +3,10 @@
 Writable attributes, with the spec's kinds and limits, are `PROSPECT_WRITES` (`custom1` to
 `custom150` included); read-only ones (`name`, `createdAt`, `updatedAt`, `callsOptedAt`,
 `emailsOptedAt`, counts, scores, inferred time zones, …) get 422. Relationships a client may write
-and this sandbox stores: `owner` (a user) and `account`; the others the spec lists (stage,
-persona, …) link types this sandbox's org has none of, so any id is refused as missing; to-many
-ones (`phoneNumbers`, …) are written through their own resources here.
+and this sandbox stores: `owner` (a user) and `account`; `stage` and `persona` link types this
+sandbox's org has none of, so any id is refused as missing; the to-many ones (`phoneNumbers`,
+…) and `trashedByAccount` are refused with 422 saying so (numbers are added with
+`POST /phoneNumbers` or the phone arrays).
 
 Server-side rules, as Outreach applies them or as this sandbox answers an open question:
 
@@ -146,6 +147,21 @@ PROSPECT_WRITES = WriteSpec(
         "persona": ("persona",),
         "stage": ("stage",),
     },
+    unsupported_relationships={
+        "phoneNumbers": "; add numbers with POST /phoneNumbers or the phone arrays",
+        **dict.fromkeys(
+            [
+                "assignedTeams",
+                "assignedUsers",
+                "emailAddresses",
+                "favorites",
+                "opportunities",
+                "opportunityProspectRoles",
+                "trashedByAccount",
+            ],
+            "",
+        ),
+    },
     read_only_relationships={
         name: ""
         for name in [
@@ -185,8 +201,10 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def _opt_outs(before: dict[str, Any], given: dict[str, object], stamp: str) -> dict[str, Any]:
-    """The opt-out attributes after `given`; 422 when flag and status disagree."""
+def _opt_outs(
+    before: dict[str, Any], given: dict[str, object], stamp: str
+) -> tuple[dict[str, Any], list[ErrorObject]]:
+    """The opt-out attributes after `given`, and an error where flag and status disagree."""
     out: dict[str, Any] = {}
     errors: list[ErrorObject] = []
     for flag, status, at in OPT_PAIRS:
@@ -210,9 +228,7 @@ def _opt_outs(before: dict[str, Any], given: dict[str, object], stamp: str) -> d
         out[flag] = new_status == "opted_out"
         if new_status != before.get(status):
             out[at] = stamp
-    if errors:
-        raise validation_failed(errors)
-    return out
+    return out, errors
 
 
 def _emails(store: Store, given: object, own: int) -> tuple[list[str], list[ErrorObject]]:
@@ -345,7 +361,8 @@ def create_prospect(store: Store, write: Write, user_id: int, now: datetime) -> 
     errors = write_errors(store, write)
     emails, email_errors = _emails(store, write.attributes.get("emails"), own=0)
     arrays, array_errors = _arrays(write.attributes)
-    errors += email_errors + array_errors
+    opt_outs, opt_errors = _opt_outs(DEFAULTS, write.attributes, stamp)
+    errors += email_errors + array_errors + opt_errors
     if not errors:
         errors += _array_conflicts(store, 0, arrays)  # id 0: a prospect with no numbers yet
     if errors:
@@ -355,7 +372,7 @@ def create_prospect(store: Store, write: Write, user_id: int, now: datetime) -> 
     for name in ("emails", "tags"):
         if attrs[name] is None:
             attrs[name] = []
-    attrs.update(_opt_outs(DEFAULTS, write.attributes, stamp))
+    attrs.update(opt_outs)
     links = _links(store, write, {"account": None, "owner": user_id})
     if attrs.get("company") is None:
         attrs["company"] = _account_name(store, links["account"])
@@ -376,7 +393,8 @@ def update_prospect(store: Store, rid: int, write: Write, now: datetime) -> Row 
     if "emails" in write.attributes:
         emails, email_errors = _emails(store, write.attributes["emails"], own=rid)
     arrays, array_errors = _arrays(write.attributes)
-    errors += email_errors + array_errors
+    opt_outs, opt_errors = _opt_outs(row.attrs, write.attributes, stamp)
+    errors += email_errors + array_errors + opt_errors
     if not errors:
         errors += _array_conflicts(store, rid, arrays)
     if errors:
@@ -388,7 +406,7 @@ def update_prospect(store: Store, rid: int, write: Write, now: datetime) -> Row 
     for name in ("emails", "tags"):
         if attrs.get(name) is None:
             attrs[name] = []
-    attrs.update(_opt_outs(row.attrs, write.attributes, stamp))
+    attrs.update(opt_outs)
     links = _links(store, write, dict(row.links))
     if "account" in write.links and "company" not in write.attributes:
         attrs["company"] = _account_name(store, links["account"]) or attrs.get("company")
