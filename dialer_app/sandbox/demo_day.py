@@ -9,9 +9,9 @@ the working days before, later ones on the working days after (`work_day`), past
 earlier days. Times are on the quarter hour.
 
 A demo keeps its database between runs; each time the sandbox opens it on a later calendar day,
-`roll_forward` moves the due times of the seeded tasks still open forward by the days that
-passed, so the queue keeps today's work. Calls, completed tasks and everything a client wrote
-stay as they were.
+`roll_forward` moves the due times of the seeded tasks still open and untouched forward by the
+days that passed, so the queue keeps today's work. Calls, completed tasks, tasks a client
+snoozed or rescheduled, and everything a client wrote stay as they were.
 
 A time zone this machine cannot load (Windows without the `tzdata` package) is taken as the
 rep's own.
@@ -134,7 +134,8 @@ def _quarters(window: Window) -> int:
 
 
 def roll_forward(store: Store, now: datetime) -> int:
-    """Move the seeded open tasks' due times by the calendar days since the epoch; how many.
+    """Move the seeded open tasks no client has changed by the calendar days since the epoch;
+    how many moved.
 
     Does nothing for a database seeded before epochs were recorded, or on the epoch's day.
     """
@@ -157,6 +158,8 @@ def roll_forward(store: Store, now: datetime) -> int:
     ]
     moved = []
     for row in store.get_many(TASK, ids):
+        if row.attrs.get("updatedAt") != row.attrs.get("createdAt"):
+            continue  # a client moved it: its due time is the rep's choice
         attrs = dict(row.attrs)
         for name in ("dueAt", "scheduledAt"):
             value = attrs.get(name)

@@ -70,7 +70,7 @@ PURPOSE_FOR_CALL_STEPS = 1  # "Prospecting"
 # Shares of the open call tasks due on the epoch's day, before it (1-3 days), after it (1-5 days)
 DUE_TODAY, OVERDUE, DUE_LATER = 0.55, 0.20, 0.25
 OVERDUE_DAYS, LATER_DAYS, PAST_CALL_DAYS = 3, 5, 30
-CALLBACKS = 0.08  # share of prospects outside a sequence with a callback task
+EXTRA_CALLBACKS = 0.05  # more prospects outside a sequence with a callback task
 
 
 def stamp(at: datetime) -> str:
@@ -150,8 +150,8 @@ class _Seeder:
     def __init__(
         self, rng: random.Random, activity: random.Random, out: _Buffers, day: DemoDay
     ) -> None:
-        self.rng = rng  # the people: accounts, prospects, their numbers
-        self.act = activity  # what happens to them: sequences, tasks, calls
+        self.rng = rng  # the people and what happens to them (draws as before epochs)
+        self.act = activity  # what is newer: times within a day, the extra callbacks
         self.out = out
         self.day = day
         self.now = day.now
@@ -175,9 +175,10 @@ class _Seeder:
         days = (rng or self.rng).uniform(min_days, max_days)
         return self.now - timedelta(seconds=int(days * 86_400))
 
-    def due_at(self, zone: str) -> datetime:
-        """When an open call task falls due: today, overdue or later, in working hours."""
-        share, u = self.act.random(), self.act.random()
+    def due_at(self, zone: str, share: float) -> datetime:
+        """When an open call task falls due: today, overdue or later (by `share`, 0 ≤ share <
+        1), at a time in the prospect's working hours."""
+        u = self.act.random()
         if share < DUE_TODAY:
             day = 0
         elif share < DUE_TODAY + OVERDUE:
@@ -374,13 +375,15 @@ class _Seeder:
             self.phone_number(pid, order, country.code, number, phone_type, ext, created)
             for order, (number, phone_type, ext) in enumerate(phones, start=1)
         ]
-        zone, act = city.time_zone, self.act
-        if not opted_out and act.random() < 0.2:
+        zone, callback = city.time_zone, "Call back: asked for a quote."
+        if not opted_out and rng.random() < 0.2:
             self.sequence_state(pid, account_id, owner, zone)
-        elif act.random() < CALLBACKS:
-            self.task(pid, account_id, owner, zone, "manual", "Call back: asked for a quote.")
-        if act.random() < 0.1:
-            for _ in range(act.randint(1, 3)):
+        elif rng.random() < 0.03:
+            self.task(pid, account_id, owner, zone, "manual", callback)
+        elif self.act.random() < EXTRA_CALLBACKS:  # drawn apart: the people stay the same
+            self.task(pid, account_id, owner, zone, "manual", callback, rng=self.act)
+        if rng.random() < 0.1:
+            for _ in range(rng.randint(1, 3)):
                 self.past_call(pid, owner, zone, phones, phone_ids)
 
     def prospect_phones(
@@ -435,12 +438,12 @@ class _Seeder:
     # ---- engagement -----------------------------------------------------------------------
 
     def sequence_state(self, pid: int, account_id: int, owner: int, zone: str) -> None:
-        rng = self.act
+        rng = self.rng
         step = rng.choice(self.steps)
         if rng.random() < 0.6:  # most active prospects wait on a call
             step = rng.choice([s for s in self.steps if s.step_type == "call"])
         state = rng.choices(("active", "paused", "finished"), (85, 5, 10))[0]
-        started = self.ago(60, 1, self.act)
+        started = self.ago(60, 1)
         changed = started + timedelta(hours=rng.randint(1, 200))
         sid = self.new_id(SEQUENCE_STATE)
         attrs = {
@@ -473,9 +476,11 @@ class _Seeder:
         task_type: str,
         note: str,
         extra: Mapping[str, int | None] | None = None,
+        rng: random.Random | None = None,
     ) -> None:
-        created = self.ago(20, 1, self.act)
-        due = self.due_at(zone)
+        rng = rng or self.rng
+        created = self.ago(20, 1, rng)
+        due = self.due_at(zone, (rng.randint(-48, 72) + 48) / 121)
         created = min(created, due - timedelta(hours=1))
         attrs = {
             "action": "call",
@@ -502,10 +507,11 @@ class _Seeder:
         phones: list[tuple[PhoneNumber, str, str | None]],
         phone_ids: list[int],
     ) -> None:
-        rng = self.act
+        rng = self.rng
         index = rng.randrange(len(phones))
         disposition, outcome = rng.choice(self.dispositions)
-        dialed = self.day.due(zone, -rng.randint(1, PAST_CALL_DAYS), rng.random())
+        days_ago = 1 + int((rng.uniform(1, 90) - 1) / 89 * PAST_CALL_DAYS)
+        dialed = self.day.due(zone, -days_ago, self.act.random())
         answered = dialed + timedelta(seconds=rng.randint(3, 25)) if outcome == "Answered" else None
         talk = timedelta(seconds=rng.randint(40, 900) if answered else rng.randint(15, 40))
         completed = (answered or dialed) + talk

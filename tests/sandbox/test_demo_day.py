@@ -18,6 +18,7 @@ from dialer_app.sandbox.demo_day import DemoDay, work_day
 from dialer_app.sandbox.resources import CALL, RESOURCE_TYPES, TASK, ResourceType
 from dialer_app.sandbox.seed import seed
 from dialer_app.sandbox.store import Row, Store
+from dialer_app.sandbox.task_actions import snooze
 from dialer_app.sandbox.tasks import mark_complete
 
 REP = 1
@@ -163,8 +164,10 @@ def test_a_demo_reopened_days_later_rolls_its_open_tasks_forward(data_dir: Path)
     start = datetime(2026, 3, 2, 8, 30, tzinfo=timezone(timedelta(hours=1)))
     store, summary = open_seeded(data_dir, 120, 3, start)
     assert summary is not None
-    done = next(t for t in store.get_many(TASK, range(1, 500)) if t.attrs["state"] == "incomplete")
+    seeded = [t for t in store.get_many(TASK, range(1, 500)) if t.attrs["state"] == "incomplete"]
+    done, snoozed = seeded[0], seeded[1]
     mark_complete(store, done.id, "", start)
+    snooze(store, snoozed.id, None, start)
     own = store.create(
         TASK,
         {**done.attrs, "state": "incomplete", "dueAt": "2026-03-03T09:00:00.000Z"},
@@ -180,8 +183,13 @@ def test_a_demo_reopened_days_later_rolls_its_open_tasks_forward(data_dir: Path)
     assert summary is None  # reopened, not seeded again
     after = {t.id: t for t in _rows(data_dir, TASK)}
     assert after[done.id] == before[done.id]
+    assert after[snoozed.id] == before[snoozed.id]  # the rep's own choice
     assert after[own.id] == before[own.id]  # not a seeded task
-    moved = [i for i in before if before[i].attrs["state"] == "incomplete" and i != own.id]
+    moved = [
+        i
+        for i in before
+        if before[i].attrs["state"] == "incomplete" and i not in (own.id, snoozed.id)
+    ]
     assert moved
     for rid in moved:
         shift = _at(after[rid].attrs["dueAt"]) - _at(before[rid].attrs["dueAt"])
