@@ -1,4 +1,4 @@
-"""Deterministic demo data: the same `seed` and `prospects` always give the same org, byte for byte.
+"""Deterministic demo data: the same `seed`, `prospects` and epoch give the same org, byte for byte.
 
 The org has four users (user 1 is the rep the static tokens sign in as), a real org's default
 call dispositions and purposes, three sequences with call steps, and `prospects` people at
@@ -15,6 +15,10 @@ people and companies at other times. Of the open call tasks, about 55 % fall due
 day, 20 % one to three working days before (overdue) and 25 % in the next five working days;
 each at a time within the prospect's working hours (`dialer_app.sandbox.demo_day`). Past calls
 fall in the prospect's working hours of the last 30 days.
+
+The people, their companies and numbers, and who is in which sequence are drawn from one random
+stream, as they always were for a seed; the times within a day and the extra callbacks from a
+second one, so that neither changes the people.
 """
 
 from __future__ import annotations

@@ -204,6 +204,8 @@ def test_tasks_outside_the_window_or_not_the_reps_are_dropped() -> None:
             _task(4, action="email"),
             _task(5, state="complete"),
             _task(6, dueAt=None),
+            _task(9, dueAt="this afternoon"),
+            _task(10, dueAt="2026-03-02T10:00:00"),  # no time zone: when is that?
             _task(7, action="action_item", taskType="sequence_step_call"),
             _task(8),
         ]
