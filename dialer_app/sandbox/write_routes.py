@@ -44,7 +44,7 @@ class WriteRoutes:
         self.worker = worker
         self.settings = settings
 
-    # -- helpers ----------------------------------------------------------------------------
+    # -- shared ------------------------------------------------------------------------------
 
     @staticmethod
     def _id(request: Request, rtype: ResourceType) -> int:

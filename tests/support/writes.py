@@ -1,4 +1,4 @@
-"""Helpers of the write tests: JSON:API bodies, posting them, reading errors, a pinned epoch."""
+"""What the write tests share: JSON:API bodies, posting them, reading errors, a pinned epoch."""
 
 from __future__ import annotations
 
