@@ -13,7 +13,6 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import pytest
 
 from dialer_app import APP_ID
 from dialer_app.core.handlers import desktop_entry
+from tests.packaging import workflow as wf
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "dialer-companion"
@@ -76,12 +76,21 @@ class Installed:
 
 @pytest.fixture(scope="module")
 def built() -> Built:
-    started = time.monotonic()
-    _run(sys.executable, ROOT / "packaging" / "build.py")
-    build_s = time.monotonic() - started
+    """The release workflow's own build step, run as its Linux job runs it."""
     for old in (ROOT / "dist").glob(f"{PACKAGE}_*.deb"):
         old.unlink()
-    _run(sys.executable, ROOT / "packaging" / "linux" / "build_deb.py")
+    release = wf.load(wf.RELEASE)
+    started = time.monotonic()
+    result = wf.run_bash_step(
+        release,
+        "linux",
+        wf.step(release, "linux", "Build the app and the .deb"),
+        cwd=ROOT,
+        context={},
+        env=dict(os.environ),
+    )
+    build_s = time.monotonic() - started
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     (deb,) = (ROOT / "dist").glob(f"{PACKAGE}_*.deb")
     return Built(deb, ROOT / "dist" / PACKAGE, build_s)
 
@@ -282,3 +291,22 @@ def test_installed_app_passes_its_self_test_and_removal_leaves_nothing(
             f" cold start to first paint {cold_s:.2f} s (median of 3)"
         )
     assert size_mb < BUDGET_MB
+
+
+def test_the_release_workflows_smoke_step_passes_here(built: Built, installed: Installed) -> None:
+    """The Linux job's smoke test, run as the job runs it: install the .deb with apt-get, run the
+    installed self-test, purge it, nothing left under /opt."""
+    if installed.root != Path("/"):
+        pytest.skip("the step installs the package with apt-get: it needs root")
+    _run(*installed.dpkg, "--purge", PACKAGE)  # what the fixture installed (it was not there)
+    release = wf.load(wf.RELEASE)
+    result = wf.run_bash_step(
+        release,
+        "linux",
+        wf.step(release, "linux", "Smoke test the installed package"),
+        cwd=ROOT,
+        context={},
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "self-test passed" in result.stdout
