@@ -13,6 +13,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,8 +24,13 @@ import pytest
 from dialer_app import APP_ID
 from dialer_app.core.handlers import desktop_entry
 from tests.packaging import workflow as wf
+from tests.packaging.conftest import Built
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "packaging" / "linux"))
+
+import system_packages  # noqa: E402
+
 PACKAGE = "dialer-companion"
 BUDGET_MB = 80
 SCRATCH_ENV = "DIALER_PACKAGING_SCRATCH_ROOT"  # set: a scratch root even as root
@@ -55,13 +61,6 @@ def _run(*cmd: str | Path, **kwargs: object) -> subprocess.CompletedProcess[str]
 
 
 @dataclass
-class Built:
-    deb: Path
-    folder: Path
-    build_s: float
-
-
-@dataclass
 class Installed:
     """Where the package went: `root` is "/" for a real install, else the scratch root."""
 
@@ -72,27 +71,6 @@ class Installed:
 
     def path(self, installed: str) -> Path:
         return self.root / installed.lstrip("/")
-
-
-@pytest.fixture(scope="module")
-def built() -> Built:
-    """The release workflow's own build step, run as its Linux job runs it."""
-    for old in (ROOT / "dist").glob(f"{PACKAGE}_*.deb"):
-        old.unlink()
-    release = wf.load(wf.RELEASE)
-    started = time.monotonic()
-    result = wf.run_bash_step(
-        release,
-        "linux",
-        wf.step(release, "linux", "Build the app and the .deb"),
-        cwd=ROOT,
-        context={},
-        env=dict(os.environ),
-    )
-    build_s = time.monotonic() - started
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    (deb,) = (ROOT / "dist").glob(f"{PACKAGE}_*.deb")
-    return Built(deb, ROOT / "dist" / PACKAGE, build_s)
 
 
 @pytest.fixture(scope="module")
@@ -244,7 +222,7 @@ def test_installed_app_passes_its_self_test_and_removal_leaves_nothing(
     built: Built, installed: Installed, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     place = installed
-    for dependency in ("libgl1", "libegl1", "libfontconfig1", "libxcb1"):  # the Depends
+    for dependency in system_packages.packages(*system_packages.DEPENDS):
         _run("dpkg-query", "-W", dependency)
     desktop = place.path(f"/usr/share/applications/{APP_ID}.desktop")
     assert desktop.read_text() == desktop_entry("dialer-app", "dialer-companion")

@@ -26,10 +26,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dialer_app import __version__
+from tests.packaging import debian
 from tests.packaging import workflow as wf
 
 ROOT = wf.ROOT
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "packaging" / "linux"))
+
+import system_packages  # noqa: E402
+
 SCHEMAS = {  # where a YAML file lives → the schema GitHub (or the tool reading it) applies
     ".github/workflows/*.yml": "vendor.github-workflows",
     ".github/workflows/*.yaml": "vendor.github-workflows",
@@ -228,7 +233,9 @@ def test_the_linux_job_bootstraps_and_tests_exactly_as_ci_does(workflow: dict[st
     """`.ci/run` (the README's test command) runs the Linux job's install and test steps on every
     CI run; here it is checked that they are the same commands."""
     install = wf.step(
-        workflow, "linux", "Install (.ci/bootstrap adds the Qt libraries, binutils and nsis)"
+        workflow,
+        "linux",
+        "Install (.ci/bootstrap adds the rest of packaging/linux/debian-packages)",
     )
     test = wf.step(
         workflow,
@@ -242,8 +249,10 @@ def test_every_linux_and_release_shell_step_is_checked_here(workflow: dict[str, 
     """A new step needs a check: running it, or naming the test that does."""
     checked = {
         "linux": {
-            "Tools the checkout and bootstrap need": "test_the_first_step_installs_real_packages",
-            "Install (.ci/bootstrap adds the Qt libraries, binutils and nsis)": "ci/run",
+            "What a new user's machine has (packaging/linux/debian-packages)": (
+                "test_the_first_step_installs_what_a_new_user_has"
+            ),
+            "Install (.ci/bootstrap adds the rest of packaging/linux/debian-packages)": "ci/run",
             "The tag is the package's version": "test_the_version_step_accepts_only_its_own_tag",
             "Test (the whole suite, the .deb install + self-test and the NSIS compile included)": (
                 "ci/run"
@@ -287,26 +296,30 @@ def _base_env(tmp_path: Path, stubs: Path | None = None) -> dict[str, str]:
     }
 
 
-def test_the_first_step_installs_real_packages(workflow: dict[str, Any], tmp_path: Path) -> None:
-    """Run with apt-get stubbed: the step reaches its install, and each package it names is one
-    apt knows (from this machine's package lists)."""
+def test_the_first_step_installs_what_a_new_user_has(
+    workflow: dict[str, Any], tmp_path: Path
+) -> None:
+    """Run with apt-get stubbed: the step installs the list's `new_user` group (what the README's
+    quick start assumes), each a package apt knows; the checkout before it needs no git."""
     stubs = tmp_path / "bin"
     stubs.mkdir()
     _stub(stubs, "apt-get", "")
-    the_step = wf.step(workflow, "linux", "Tools the checkout and bootstrap need")
+    the_step = wf.step(
+        workflow, "linux", "What a new user's machine has (packaging/linux/debian-packages)"
+    )
+    steps = wf.steps(workflow, "linux")
+    assert steps.index(the_step) == 1
+    assert steps[0]["uses"].startswith("actions/checkout@")
     result = wf.run_bash_step(
-        workflow, "linux", the_step, cwd=tmp_path, context=CONTEXT, env=_base_env(tmp_path, stubs)
+        workflow, "linux", the_step, cwd=ROOT, context=CONTEXT, env=_base_env(tmp_path, stubs)
     )
     assert result.returncode == 0, result.stderr
     calls = _calls(tmp_path / "calls.jsonl")
     assert [c[:2] for c in calls] == [["apt-get", "update"], ["apt-get", "install"]]
     packages = [a for a in calls[1][2:] if not a.startswith("-")]
-    assert {"git", "ca-certificates", "python3", "python3-venv"} <= set(packages)
-    for package in packages:
-        shown = subprocess.run(
-            ["apt-cache", "show", "--no-all-versions", package], capture_output=True, check=False
-        )
-        assert shown.returncode == 0, f"apt knows no package {package}"
+    assert packages == system_packages.packages("new_user")
+    assert set(packages) >= {"git", "ca-certificates", "python3", "python3-venv"}
+    assert debian.known_to_apt(packages) == set(packages)
 
 
 def test_the_version_step_accepts_only_its_own_tag(
