@@ -53,6 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
         "(saved as the 'baresip' setting; '' turns it off)",
     )
     parser.add_argument(
+        "--diagnostics",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="save a zip for your helpdesk — versions, OS and Qt platform, settings, profile "
+        "names and API addresses, outbox counts and the last errors, the last log lines; no "
+        "token, secret, note or full phone number — after listing what it holds (default "
+        "FILE: dialer-companion-diagnostics-<date>-<time>.zip in the current folder)",
+    )
+    parser.add_argument(
         "--register-handlers",
         action="store_true",
         help="make this app the desktop's handler for tel:, callto:, sip: and sips: links "
@@ -94,6 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_self_test()
     if args.register_handlers:
         return _register()
+    if args.diagnostics is not None:
+        from .ui.diagnostics import write_from_cli
+
+        return write_from_cli(args.diagnostics)
     request = Request("show")
     if args.link is not None:
         region = settings().get(setting.REGION)
@@ -123,16 +137,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _hand_over(request: object, api_base_url: str | None, token: str | None) -> int:
     """Forward to the running window, or become it."""
-    from .core import paths
+    import logging
+
+    from .core import logfile, paths
     from .core.remote import Request, instance_name
     from .services.instance import forward
 
     assert isinstance(request, Request)
+    logfile.setup()
     name = instance_name(paths.data_dir())
     answer = forward(name, request.argv)
     if answer is not None:
         if answer == "ok":
+            logging.getLogger(__name__).info("handed %s to the running window", request.kind)
             return 0
+        logging.getLogger(__name__).info("the running window refused %s: %s", request.kind, answer)
         print(f"dialer-app: the running window refused: {answer}", file=sys.stderr)
         return 1
     from .ui.app import AppConfig, run_app

@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon  # before qasync: it binds PySide6
 
 from .. import APP_ID, APP_NAME, __version__
-from ..core import logsafe, paths
+from ..core import logfile, paths
 from ..core import settings as setting
 from ..core.clock import SystemClock
 from ..core.drafts import DraftStore
@@ -307,6 +307,7 @@ async def _session(
     if hand_off is not None:
         window.set_hand_off(hand_off)
     window.attach(service)
+    log_connection(service)
     if baresip is not None:
         baresip.callEvent.connect(window.apply_call_event)
         baresip.callEvent.connect(lambda event: log.info("applied a Baresip event: %s", event.kind))
@@ -413,16 +414,39 @@ def _tray(window: MainWindow, service: DialerService) -> Tray | None:
 
 def create_application() -> QApplication:
     """The QApplication, named and iconed; the app quits when `_run` returns, not on close."""
-    logging.basicConfig(level=os.environ.get("DIALER_LOG_LEVEL", "WARNING"))
-    logsafe.install()  # no token, secret or full phone number in any log line
+    logfile.setup()  # the log file a helpdesk reads, redacted; warnings on stderr
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
+    log.info("%s", startup_line(app))
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(app_icon())
     return app
+
+
+def startup_line(app: QApplication) -> str:
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtCore import qVersion
+
+    about = logfile.about()
+    return (
+        f"{APP_NAME} {about['version']} starting ({about['build']}): Python {about['python']},"
+        f" PySide6 {pyside_version}, Qt {qVersion()} on the {app.platformName()} platform,"
+        f" {about['os']} {about['machine']}; logs in {paths.log_dir()}"
+    )
+
+
+def log_connection(service: DialerService) -> None:
+    """The connection's changes, at INFO in the log file."""
+    service.connecting.connect(lambda what: log.info("connection: %s", what))
+    service.connected.connect(
+        lambda user, label: log.info("connected to %s as user %s", label, user.id)
+    )
+    service.connectionFailed.connect(lambda message: log.warning("not connected: %s", message))
+    service.tokenChanged.connect(lambda health: log.info("sign-in: %s", health or "ok"))
+    service.signInRequired.connect(lambda message: log.warning("sign in again: %s", message))
 
 
 def run_app(config: AppConfig, first_request: Request | None = None) -> int:
