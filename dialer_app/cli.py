@@ -144,7 +144,7 @@ def _hand_over(request: object, api_base_url: str | None, token: str | None) -> 
     from .services.instance import forward
 
     assert isinstance(request, Request)
-    logfile.setup()
+    logfile.setup(console=False)  # a softphone's hook prints nothing when all goes well
     name = instance_name(paths.data_dir())
     answer = forward(name, request.argv)
     if answer is not None:

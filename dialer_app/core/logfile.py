@@ -2,10 +2,10 @@
 
 Rotating at 1 MB with four older generations (`dialer-app.log.1` … `.4`: 5 MB at most), written
 through the redaction filter (`logsafe`): no token, secret or full phone number. The folder is
-0700 and the files 0600. INFO and above go to the file (start-up, connection changes, what the
-sync decides); stderr shows warnings only. `DIALER_LOG_LEVEL` (e.g. DEBUG) lowers both, and lets
-the HTTP client's request lines in. A second launch that hands a link over writes to the same
-file (a few lines; the window's process does the rotating).
+0700 and the files 0600. INFO and above go to the file (start-up, Qt's messages, connection
+changes, what the sync decides); stderr shows warnings only. `DIALER_LOG_LEVEL` (INFO, DEBUG)
+sets both, and lets the HTTP client's line per request in. A second launch that hands a link
+over writes to the same file (a few lines; the window's process does the rotating).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ MAX_BYTES = 1_000_000
 BACKUPS = 4
 LEVEL_ENV = "DIALER_LOG_LEVEL"
 FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
-# Loggers that say something at INFO for every request: only with DIALER_LOG_LEVEL=DEBUG.
+# Loggers that say something at INFO for every request: only when DIALER_LOG_LEVEL asks.
 CHATTY = ("httpx", "httpcore", "hpack", "asyncio", "keyring")
 
 log = logging.getLogger(__name__)
@@ -100,45 +100,45 @@ def installed() -> PrivateRotatingFileHandler | None:
     )
 
 
-def setup(folder: Path | None = None) -> Path | None:
-    """Log to the file (INFO) and, unless something already handles the root logger, to stderr
-    (WARNING). Returns the file, or None when it cannot be written (then stderr only, saying
-    why). Calling it again changes nothing."""
+def setup(folder: Path | None = None, *, console: bool = True) -> Path | None:
+    """Log to the file (INFO) and, with `console` and unless something else already handles
+    the root logger, to stderr (WARNING). Returns the file, or None when it cannot be written
+    (then stderr only, saying why). Calling it again adds only what is missing: a launcher that
+    hands its link over logs to the file alone, and adds stderr if it becomes the window."""
     root = logging.getLogger()
-    existing = installed()
-    if existing is not None:
-        return Path(existing.baseFilename)
     wanted = _level(os.environ.get(LEVEL_ENV), logging.WARNING)
-    if not root.handlers:
+    file_level = min(wanted, logging.INFO)
+    handler = installed()
+    problem = ""
+    if handler is None:
+        try:
+            folder = folder or paths.log_dir()
+            folder.mkdir(parents=True, exist_ok=True)
+            if os.name == "posix":
+                folder.chmod(0o700)
+            handler = PrivateRotatingFileHandler(log_file(folder), MAX_BYTES, BACKUPS)
+        except OSError as exc:
+            problem = str(exc)
+        else:
+            handler.setLevel(file_level)
+            handler.setFormatter(logging.Formatter(FORMAT))
+            root.addHandler(handler)
+            _handlers.append(handler)
+    others = [h for h in root.handlers if h is not handler]
+    if console and not others:
         stderr = logging.StreamHandler(sys.stderr)
         stderr.setLevel(wanted)
         stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         root.addHandler(stderr)
-    file_level = min(wanted, logging.INFO)
-    path: Path | None = None
-    problem = ""
-    try:
-        folder = folder or paths.log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        if os.name == "posix":
-            folder.chmod(0o700)
-        handler = PrivateRotatingFileHandler(log_file(folder), MAX_BYTES, BACKUPS)
-    except OSError as exc:
-        problem = str(exc)
-    else:
-        handler.setLevel(file_level)
-        handler.setFormatter(logging.Formatter(FORMAT))
-        root.addHandler(handler)
-        _handlers.append(handler)
-        path = log_file(folder)
+        _handlers.append(stderr)
     root.setLevel(min(root.getEffectiveLevel(), file_level, wanted))
-    if wanted > logging.DEBUG:
+    if not os.environ.get(LEVEL_ENV):  # asked for a level: every logger speaks at it
         for name in CHATTY:
             logging.getLogger(name).setLevel(logging.WARNING)
     logsafe.install()  # no token, secret or full phone number in any line
     if problem:
         log.warning("no log file: %s", problem)
-    return path
+    return Path(handler.baseFilename) if handler is not None else None
 
 
 def about() -> dict[str, str]:

@@ -415,9 +415,10 @@ def _tray(window: MainWindow, service: DialerService) -> Tray | None:
 def create_application() -> QApplication:
     """The QApplication, named and iconed; the app quits when `_run` returns, not on close."""
     logfile.setup()  # the log file a helpdesk reads, redacted; warnings on stderr
+    log.info("%s", startup_line())  # before Qt loads its platform: a failure there follows it
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
-    log.info("%s", startup_line(app))
+    log.info("Qt platform: %s", app.platformName())
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
@@ -426,16 +427,38 @@ def create_application() -> QApplication:
     return app
 
 
-def startup_line(app: QApplication) -> str:
+def startup_line() -> str:
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
 
     about = logfile.about()
     return (
         f"{APP_NAME} {about['version']} starting ({about['build']}): Python {about['python']},"
-        f" PySide6 {pyside_version}, Qt {qVersion()} on the {app.platformName()} platform,"
-        f" {about['os']} {about['machine']}; logs in {paths.log_dir()}"
+        f" PySide6 {pyside_version}, Qt {qVersion()}, {about['os']} {about['machine']};"
+        f" logs in {paths.log_dir()}"
     )
+
+
+def log_qt_messages() -> None:
+    """Qt's own messages in the log too — above all the one saying why no platform plugin could
+    load, which an installed app on Windows has no console to show."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("qt")
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+
+    def handler(kind: QtMsgType, context: object, message: str) -> None:
+        category = getattr(context, "category", "") or "default"
+        where = "" if category == "default" else f"{category}: "
+        qt_log.log(levels.get(kind, logging.WARNING), "%s%s", where, message)
+
+    qInstallMessageHandler(handler)
 
 
 def log_connection(service: DialerService) -> None:
@@ -451,6 +474,7 @@ def log_connection(service: DialerService) -> None:
 
 def run_app(config: AppConfig, first_request: Request | None = None) -> int:
     """Paint the window, then load the rest behind it and run until the rep quits."""
+    log_qt_messages()
     app = create_application()
     config = choose_config(config)
     window = new_window(config, Settings(paths.config_dir() / "settings.json"))

@@ -80,16 +80,17 @@ def test_info_goes_to_the_file_warnings_also_to_stderr(
     )
 
 
-def test_debug_on_request_lets_everything_in(
-    clean_root: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("level", ["debug", "INFO"])
+def test_a_level_asked_for_lets_every_logger_in(
+    clean_root: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, level: str
 ) -> None:
-    monkeypatch.setenv(logfile.LEVEL_ENV, "debug")
+    monkeypatch.setenv(logfile.LEVEL_ENV, level)
     path = logfile.setup(tmp_path)
     assert path is not None
     logging.getLogger("dialer_app.x").debug("a debug detail")
     logging.getLogger("httpx").info("HTTP Request: GET https://x/ 200")
     text = path.read_text()
-    assert "a debug detail" in text
+    assert ("a debug detail" in text) == (level == "debug")
     assert "HTTP Request" in text
 
 
@@ -186,7 +187,42 @@ def test_the_window_logs_its_start_with_versions_and_the_qt_platform(tmp_path: P
     text = (tmp_path / "logs" / "dialer-app.log").read_text()
     (line,) = [x for x in text.splitlines() if " starting (" in x]
     assert " INFO dialer_app.ui.app: Dialer Companion " in line
-    assert "on the offscreen platform" in line
+    assert " INFO dialer_app.ui.app: Qt platform: offscreen" in text
     assert "Python 3." in line
     assert "PySide6 6." in line
     assert _mode(tmp_path / "logs") == 0o700
+
+
+def test_when_qt_cannot_start_the_log_says_why(tmp_path: Path) -> None:
+    """No platform plugin loads (as on a machine missing xcb's libraries): Qt aborts the app,
+    and the log file — all an installed app on Windows leaves — holds Qt's reason."""
+    env = {**os.environ, "DIALER_HOME": str(tmp_path), "QT_QPA_PLATFORM": "no-such-platform"}
+    result = subprocess.run(
+        [sys.executable, "-m", "dialer_app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    text = (tmp_path / "logs" / "dialer-app.log").read_text()
+    assert " starting (" in text
+    assert 'WARNING qt: qt.qpa.plugin: Could not find the Qt platform plugin "no-such' in text
+    assert "CRITICAL qt: This application failed to start" in text
+
+
+def test_a_launcher_logs_to_the_file_only_until_it_becomes_the_window(
+    clean_root: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logging.getLogger().handlers[:] = []  # as in a fresh process (pytest adds its own)
+    path = logfile.setup(tmp_path, console=False)
+    assert path is not None
+    logging.getLogger("dialer_app.cli").warning("handed over, quietly")
+    assert capsys.readouterr().err == ""
+    assert logfile.setup(tmp_path) == path  # it became the window: stderr too, once
+    assert logfile.setup(tmp_path) == path
+    logging.getLogger("dialer_app.ui").warning("shown")
+    assert capsys.readouterr().err == "WARNING dialer_app.ui: shown\n"
+    assert path.read_text().count("\n") == 2

@@ -23,7 +23,6 @@ import pytest
 
 from dialer_app import APP_ID
 from dialer_app.core.handlers import desktop_entry
-from tests.packaging import workflow as wf
 from tests.packaging.conftest import Built
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +34,8 @@ PACKAGE = "dialer-companion"
 BUDGET_MB = 80
 SCRATCH_ENV = "DIALER_PACKAGING_SCRATCH_ROOT"  # set: a scratch root even as root
 WAYLAND_LIBRARIES = ("libwayland-client.so.0", "libwayland-cursor.so.0", "libwayland-egl.so.1")
-# Lines the installed app may print on stderr without failing the test.
+# Lines the installed app may print on stderr without failing the test (Qt's messages reach
+# stderr through the app's log, as "WARNING qt: …").
 # WORKAROUND: the offscreen platform plugin warns on every top-level show(); it says nothing
 # about the app, only that this plugin has no window manager to pass size hints to.
 EXPECTED_STDERR = ("This plugin does not support propagateSizeHints()",)
@@ -133,7 +133,7 @@ def _unexpected(stderr: str) -> list[str]:
     return [
         line
         for line in stderr.splitlines()
-        if line.strip() and not any(line.startswith(ok) for ok in EXPECTED_STDERR)
+        if line.strip() and not any(ok in line for ok in EXPECTED_STDERR)
     ]
 
 
@@ -269,22 +269,3 @@ def test_installed_app_passes_its_self_test_and_removal_leaves_nothing(
             f" cold start to first paint {cold_s:.2f} s (median of 3)"
         )
     assert size_mb < BUDGET_MB
-
-
-def test_the_release_workflows_smoke_step_passes_here(built: Built, installed: Installed) -> None:
-    """The Linux job's smoke test, run as the job runs it: install the .deb with apt-get, run the
-    installed self-test, purge it, nothing left under /opt."""
-    if installed.root != Path("/"):
-        pytest.skip("the step installs the package with apt-get: it needs root")
-    _run(*installed.dpkg, "--purge", PACKAGE)  # what the fixture installed (it was not there)
-    release = wf.load(wf.RELEASE)
-    result = wf.run_bash_step(
-        release,
-        "linux",
-        wf.step(release, "linux", "Smoke test the installed package"),
-        cwd=ROOT,
-        context={},
-        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "self-test passed" in result.stdout
