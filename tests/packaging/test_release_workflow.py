@@ -5,11 +5,12 @@
 2. The jobs' shape, checked on the parsed document: each platform tests, builds, smoke-tests the
    built app and uploads the installer its build script names; the release waits for all three.
 3. Each shell step of the Linux and release jobs is run with `bash -e` as the job would run it,
-   or is the very command another part of CI runs (the build and the package smoke test run in
-   tests/packaging; the bootstrap and test commands are `.ci/run`'s). macOS steps are checked by
-   `bash -n`. PowerShell steps are checked for balanced quoting, here-strings, subexpressions
-   and brackets, and for native commands whose failure would go unnoticed; what they do is
-   verified only on a Windows runner (README, "Building the installers").
+   or is the very command another part of CI runs (the build step in tests/packaging, the package
+   smoke test in a fresh Debian 12 root; the bootstrap and test commands are `.ci/run`'s).
+   macOS steps are checked by `bash -n`. PowerShell steps are checked for balanced quoting,
+   here-strings, subexpressions and brackets, and for native commands whose failure would go
+   unnoticed; what they do is verified only on a Windows runner (README, "Building the
+   installers").
 """
 
 from __future__ import annotations
@@ -258,7 +259,9 @@ def test_every_linux_and_release_shell_step_is_checked_here(workflow: dict[str, 
                 "ci/run"
             ),
             "Build the app and the .deb": "tests/packaging/test_linux_package.py (built)",
-            "Smoke test the installed package": "tests/packaging/test_linux_package.py",
+            "Smoke test the installed package": (
+                "tests/packaging/test_fresh_root.py, in a fresh Debian 12 root"
+            ),
         },
         "release": {"Attach the installers to the release of this tag": "test_the_release_step"},
     }
