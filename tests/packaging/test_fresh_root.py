@@ -99,8 +99,9 @@ def timings() -> Iterator[dict[str, float]]:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory, timings: dict[str, float]) -> Path:
-    """A minimal Debian 12 with only what a new user has (the list's `new_user` group)."""
+def base(tmp_path_factory: pytest.TempPathFactory, timings: dict[str, float]) -> Iterator[Path]:
+    """A minimal Debian 12 with only what a new user has (the list's `new_user` group); the
+    tarball (≈300 MB) is deleted after the module."""
     tarball = tmp_path_factory.mktemp("debian") / f"{SUITE}.tar"
     started = time.monotonic()
     result = subprocess.run(
@@ -119,7 +120,8 @@ def base(tmp_path_factory: pytest.TempPathFactory, timings: dict[str, float]) ->
     )
     assert result.returncode == 0, result.stderr[-3000:]
     _timed("mmdebstrap", started, timings)
-    return tarball
+    yield tarball
+    tarball.unlink()
 
 
 def _mounted_under(path: Path) -> list[str]:
