@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # the window is built and painted before these load (see `ui.
     from ..core.outbox import Counts, Entry
     from ..core.outreach.detail import ProspectDetail
     from ..services.dialer import DialerService
+    from .diagnostics import DiagnosticsDialog
     from .outbox_view import OutboxDialog
     from .settings_dialog import SettingsDialog
 
@@ -171,12 +172,20 @@ class MainWindow(QMainWindow):
         self.settings_action = menu.addAction(
             f"Settings…\t{keys.SETTINGS.label}", self.show_settings
         )
+        help_menu = menu.addMenu("Help")
+        self.diagnostics_action = help_menu.addAction("Copy diagnostics…", self.show_diagnostics)
+        self.diagnostics_action.setToolTip(
+            "Save a zip for your helpdesk: versions, settings, the last errors and log lines;"
+            " no tokens, notes or full numbers"
+        )
+        self.log_folder_action = help_menu.addAction("Open log folder", self.open_log_folder)
+        self.diagnostics_dialog: DiagnosticsDialog | None = None
         self.menu_button = QToolButton(self)
         self.menu_button.setText("☰")
         self.menu_button.setAccessibleName("Menu")
         self.menu_button.setToolTip(
             f"Outbox ({keys.OUTBOX.label}), compact mode ({keys.COMPACT.label}), "
-            f"settings ({keys.SETTINGS.label})"
+            f"settings ({keys.SETTINGS.label}), help and diagnostics"
         )
         self.menu_button.setAutoRaise(True)
         self.menu_button.setMenu(menu)
@@ -371,6 +380,22 @@ class MainWindow(QMainWindow):
         self.settings_dialog.show()
         self.settings_dialog.raise_()
         return self.settings_dialog
+
+    def show_diagnostics(self) -> DiagnosticsDialog:
+        if self.diagnostics_dialog is None:
+            from .diagnostics import DiagnosticsDialog
+
+            self.diagnostics_dialog = DiagnosticsDialog(self.service, self)
+        self.diagnostics_dialog.refresh()
+        self.diagnostics_dialog.show()
+        self.diagnostics_dialog.raise_()
+        return self.diagnostics_dialog
+
+    def open_log_folder(self) -> bool:
+        """The log folder in the desktop's file manager."""
+        from ..core import paths
+
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir())))
 
     def _on_settings_applied(self) -> None:
         self.service.set_region(self.settings.get(s.REGION))
