@@ -112,7 +112,9 @@ class CallPanel(QWidget):
             self.times.setText(_times(call))
         self.who.setVisible(call is not None)
         self.times.setVisible(call is not None)
-        self.target.setText(_target(desk))
+        target = _target(desk)
+        self.target.setText(target)
+        self.target.setVisible(bool(target))
         if active:
             self._tick.start()
         else:

@@ -51,7 +51,7 @@ class CallsBar(QWidget):
     def show_desk(self, desk: CallDesk) -> None:
         """The desk's open calls, the one in the wrap-up selected; shown with two or more."""
         calls = desk.open_calls
-        summary = desk.summary()
+        summary = desk.summary() or (f"{len(calls)} calls open" if len(calls) > 1 else "")
         self.summary.setText(summary or "")
         self.summary.setVisible(bool(summary))
         self.calls.blockSignals(True)

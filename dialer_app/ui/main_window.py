@@ -8,6 +8,7 @@ hand a link to the softphone), and renders it.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -574,16 +575,25 @@ class MainWindow(QMainWindow):
         self._apply(self.desk.step(-1))
 
     def _on_discard_button_clicked(self) -> None:
-        self._apply(self.desk.discard(), errors_to=self.wrapup.general_error)
+        reply = self.desk.discard()
+        reply.say = ""  # the undo bar says it
+        self._apply_to_wrap_up(reply)
 
     def _on_undo_button_clicked(self) -> None:
-        self._apply(self.desk.undo_discard(), errors_to=self.wrapup.general_error)
+        self._apply_to_wrap_up(self.desk.undo_discard())
 
     def _on_assign_button_clicked(self) -> None:
-        self._apply(self.desk.reassign(), errors_to=self.wrapup.general_error)
+        self._apply_to_wrap_up(self.desk.reassign())
+
+    def _apply_to_wrap_up(self, reply: Reply) -> None:
+        """A key on the call in the wrap-up: what it did (or why not) is said there."""
+        if reply.say:
+            self.log_message.setText(reply.say)
+            reply.say = ""
+        self._apply(reply, errors_to=self.wrapup.general_error)
 
     def _on_undo_timer_timeout(self) -> None:
-        if self.desk.tick() or self.desk.undo_left() == 0:
+        if self.desk.tick() or not self._render_undo():
             self.render()
 
     def _on_log_button_clicked(self) -> None:
@@ -725,20 +735,26 @@ class MainWindow(QMainWindow):
                 f"Wrong person: the call with {current.who} was with {card.name}"
             )
         self.discard_button.setEnabled(current is not None and not current.active)
-        left = desk.undo_left()
-        gone = desk.last_discarded
-        self.undo_bar.setVisible(left > 0 and gone is not None)
-        if left > 0 and gone is not None:
-            self.undo_label.setText(
-                f"Call with {gone.who} discarded. Undo ({keys.UNDO_DISCARD.label}) "
-                f"for {left:.0f} s."
-            )
+        if self._render_undo():
             self._undo_timer.start()
         else:
             self._undo_timer.stop()
         self._render_card()
         if desk.revision != self._saved_revision:
             self.save_draft()
+
+    def _render_undo(self) -> bool:
+        """The undo bar while a discard can be undone, with the seconds left; False when not."""
+        left = self.desk.undo_left()
+        gone = self.desk.last_discarded
+        showing = left > 0 and gone is not None
+        self.undo_bar.setVisible(showing)
+        if showing and gone is not None:
+            self.undo_label.setText(
+                f"Call with {gone.who} discarded. Undo ({keys.UNDO_DISCARD.label}) "
+                f"for {math.ceil(left):.0f} s."
+            )
+        return showing
 
     def _show_form(self) -> None:
         """The wrap-up form now belongs to another call: show that call's (unless it is what
