@@ -389,11 +389,11 @@ class DeskDay(RuleBasedStateMachine):
         assert not set(counted) & self.discarded
 
 
-# The fast loop's profile: 200 days of 40 steps, about 10 s of CPU. The explain phase
+# The fast loop's profile: 100 days of 40 steps, a few seconds. The explain phase
 # (which traces every line to say where a failure went wrong) is left out: it multiplies the
 # time by ten on a state machine this size.
 DAY = settings(
-    max_examples=200,
+    max_examples=100,
     stateful_step_count=40,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],

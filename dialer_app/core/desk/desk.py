@@ -1,253 +1,47 @@
-"""The call desk: every call the phone has seen, each on its own, until it is logged or discarded.
-
-Inputs are what the softphone reports (`softphone`), what the rep does (`dial`, `answer`,
-`hang_up`, `open_prospect`, `discard`, `reassign`, `switch`…) and what lookups answer
-(`number_found`, `prospect_loaded`). Each returns a `Reply`: what to tell the rep, and what the
-window must do (look a number up, load a card, hand a link to the softphone). What to show is
-read off the desk (`phone_call`, `current`, `open_calls`, `waiting`…). No Qt, no I/O; the clock
-is injected.
-
-Each call goes
-
-    ringing ──▶ live ──▶ ended ──▶ wrapping ──▶ queued
-       └────────────────────┘          └─────▶ discarded  (undone within UNDO_SECONDS)
-
-`ringing` is any call not answered yet (dialling out, or ringing in); `ended` is a call that
-waits for its wrap-up; `wrapping` one the rep has had in the wrap-up form. An ended call can
-always be discarded, and logged once it has a prospect (assigning one is always possible). A
-call restored after a crash while ringing or live comes back ended, at an unknown time.
-
-A call keeps its prospect: the one it was dialled with, or the one its number (or the rep,
-during the call) identified. Opening another prospect never moves a call; `reassign` does, and
-only when asked.
-
-Timestamps: a call's first event reads the wall clock once; its later ones are that anchor plus
-monotonic time, so a wall-clock jump mid-call can neither reorder nor stretch the call.
-"""
+"""CallDesk: the state machine that holds every call (see the package's docstring)."""
 
 from __future__ import annotations
 
-import enum
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .clock import Clock
-from .phone import clean_extension, pretty_with_extension, with_extension
-from .session import CallTimes
-from .terms import CallValidationError, Direction, FieldError
-from .uri import dial_uri
-from .wrapup import CallContext, WrapUp, compose_call, new_vendor_call_id
+from ..clock import Clock
+from ..phone import clean_extension, pretty_with_extension, with_extension
+from ..session import CallTimes
+from ..terms import CallValidationError, Direction, FieldError
+from ..uri import dial_uri
+from ..wrapup import CallContext, WrapUp, compose_call, new_vendor_call_id
+from .calls import (
+    DeskCall,
+    DeskDataError,
+    Effect,
+    HandOff,
+    Links,
+    Load,
+    Logged,
+    LookUp,
+    Phase,
+    Phone,
+    Pop,
+    Reply,
+    StartWrapUp,
+    Who,
+    clean_form,
+    has_text,
+)
+from .saved import call_data, call_from, read_bool, read_dict, read_list, who_data, who_from
 
 if TYPE_CHECKING:
-    from .calls import NewCall
-    from .softphone.events import CallEvent
+    from ..calls import NewCall
+    from ..softphone.events import CallEvent
 
 UNDO_SECONDS = 8.0
 RECENT_END_SECONDS = 120.0  # an "ended" repeated this long after the call ended is a duplicate
 LATE_ANSWER_SECONDS = 5.0  # an id-less "answered" this soon after its call ended is late
 LOGGED_KEPT = 50
-FORM_KEYS = (
-    "disposition_id",
-    "purpose_id",
-    "tags",
-    "note",
-    "sequence_action",
-    "recording_url",
-    "should_record",
-)
-
-
-class Phase(enum.Enum):
-    RINGING = "ringing"
-    LIVE = "live"
-    ENDED = "ended"
-    WRAPPING = "wrapping"
-    QUEUED = "queued"
-    DISCARDED = "discarded"
-
-
-ACTIVE = frozenset({Phase.RINGING, Phase.LIVE})
-OVER = frozenset({Phase.ENDED, Phase.WRAPPING})
-FINAL = frozenset({Phase.QUEUED, Phase.DISCARDED})
-
-
-class DeskDataError(ValueError):
-    """Saved desk data that cannot be read back; the message says what is wrong."""
-
-
-@dataclass(frozen=True, slots=True)
-class Who:
-    """A prospect, as far as a call needs to know."""
-
-    id: int
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Phone:
-    """One of a prospect's numbers (E.164) and its extension."""
-
-    id: int
-    number: str
-    extension: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Links:
-    """What a prospect's card says a call with them belongs to: the open call task, the
-    sequence, its state and step."""
-
-    task_id: int | None = None
-    sequence_id: int | None = None
-    sequence_state_id: int | None = None
-    sequence_step_id: int | None = None
-
-    @property
-    def in_sequence(self) -> bool:
-        return self.task_id is not None or self.sequence_state_id is not None
-
-
-# -- what the window must do ----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LookUp:
-    """Find who has this number (E.164); answer with `number_found`."""
-
-    number: str
-
-
-@dataclass(frozen=True, slots=True)
-class Load:
-    """Load this prospect's card; answer with `prospect_loaded`."""
-
-    prospect_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class HandOff:
-    """Hand this link to the softphone."""
-
-    uri: str
-
-
-@dataclass(frozen=True, slots=True)
-class Pop:
-    """A call is coming in: show the window without taking the keyboard."""
-
-    number: str
-    extension: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class StartWrapUp:
-    """The call in the wrap-up form has just ended: the rep's next keys go to the form."""
-
-
-Effect = LookUp | Load | HandOff | Pop | StartWrapUp
-
-
-@dataclass
-class Reply:
-    """What an input did: a line for the rep (`say`), or why it was refused (`error`), and
-    what the window must do."""
-
-    say: str = ""
-    error: str = ""
-    effects: list[Effect] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
-
-
-# -- the calls ------------------------------------------------------------------------------
-
-
-@dataclass
-class DeskCall:
-    """One call. Read it; only the desk changes it."""
-
-    id: str  # the app's own id, sent as vendorCallId
-    direction: Direction
-    phase: Phase = Phase.RINGING
-    prospect: Who | None = None
-    reassigned: bool = False
-    number: str = ""  # E.164, "" when unknown
-    extension: str = ""
-    phone_number_id: int | None = None
-    softphone_id: str = ""
-    times: CallTimes = field(default_factory=CallTimes)
-    end_unknown: bool = False  # it ended while the app was not running
-    reason: str = ""  # why it ended, when the softphone said
-    far_ringing: bool = False  # an outbound call the far end is ringing
-    links: Links | None = None  # None until the prospect's card was read
-    form: dict[str, Any] = field(default_factory=dict)
-    origin: str = ""  # how it started, when that is worth telling
-    candidates: tuple[int, ...] = ()  # prospects sharing its number, for the rep to pick
-    anchor: tuple[datetime, float] | None = field(default=None, compare=False)
-    start_mono: float | None = field(default=None, compare=False)
-
-    @property
-    def active(self) -> bool:
-        return self.phase in ACTIVE
-
-    @property
-    def over(self) -> bool:
-        return self.phase in OVER
-
-    @property
-    def final(self) -> bool:
-        return self.phase in FINAL
-
-    @property
-    def number_text(self) -> str:
-        """The number for display, with its extension; "" when unknown."""
-        return pretty_with_extension(self.number, self.extension) if self.number else ""
-
-    @property
-    def who(self) -> str:
-        """Who the call is with: the prospect, else the number, else "an unknown number"."""
-        if self.prospect is not None:
-            return self.prospect.name
-        return self.number_text or "an unknown number"
-
-    @property
-    def outcome(self) -> str:
-        return self.times.outcome
-
-    def status(self) -> str:
-        """One line: where the call stands."""
-        if self.phase is Phase.RINGING:
-            if self.direction == "inbound":
-                return "Incoming call"
-            return "Ringing…" if self.far_ringing else "Dialing…"
-        if self.phase is Phase.LIVE:
-            return "Connected"
-        if self.phase in OVER:
-            if self.end_unknown and self.times.completed_at is None:
-                return f"Ended at an unknown time (the app stopped) — {self.outcome}"
-            reason = f" ({self.reason})" if self.reason else ""
-            return f"Ended — {self.outcome}{reason}"
-        return "Logged" if self.phase is Phase.QUEUED else "Discarded"
-
-
-@dataclass
-class Logged:
-    """A call the rep logged, as the card lists it until Outreach's own list has it."""
-
-    id: str
-    prospect_id: int | None
-    at: datetime | None
-    outcome: str
-    disposition_id: int | None
-    direction: Direction
-    task_id: int | None
-    state: str = "queued"  # then "sent" or "refused"
-    outreach_id: int | None = None
 
 
 class CallDesk:
@@ -345,7 +139,7 @@ class CallDesk:
     @property
     def is_empty(self) -> bool:
         """Nothing worth saving: no open call, no card, nothing typed."""
-        return not self.open_calls and self.card is None and not _has_text(self.spare_form)
+        return not self.open_calls and self.card is None and not has_text(self.spare_form)
 
     # -- the rep's keys ---------------------------------------------------------------------
 
@@ -713,9 +507,9 @@ class CallDesk:
         """Everything to put the desk back as it is (JSON-ready). Logged and discarded calls
         are done with and left out."""
         return {
-            "calls": [_call_data(c) for c in self.calls if not c.final],
+            "calls": [call_data(c) for c in self.calls if not c.final],
             "current": self.current_id,
-            "card": _who_data(self.card),
+            "card": who_data(self.card),
             "card_armed": self.card_armed,
             "spare_form": clean_form(self.spare_form),
         }
@@ -734,10 +528,10 @@ class CallDesk:
         DeskDataError when the data cannot be a desk."""
         desk = cls(clock, new_id=new_id)
         try:
-            calls = [_call_from(c) for c in _list(data, "calls")]
-            desk.card = _who_from(data.get("card"))
-            desk.card_armed = _bool(data.get("card_armed", True), "card_armed")
-            desk.spare_form = clean_form(_dict(data.get("spare_form", {}), "spare_form"))
+            calls = [call_from(c) for c in read_list(data, "calls")]
+            desk.card = who_from(data.get("card"))
+            desk.card_armed = read_bool(data.get("card_armed", True), "card_armed")
+            desk.spare_form = clean_form(read_dict(data.get("spare_form", {}), "spare_form"))
             current = data.get("current")
             if current is not None and not isinstance(current, str):
                 raise DeskDataError("current must be a call id")
@@ -1003,204 +797,6 @@ class CallDesk:
                 self.revision += 1
 
 
-# -- the form -------------------------------------------------------------------------------
-
-
-def clean_form(form: Mapping[str, Any]) -> dict[str, Any]:
-    """A wrap-up form with only the fields the app knows, each of its type."""
-    out: dict[str, Any] = {}
-    for key in ("disposition_id", "purpose_id"):
-        value = form.get(key)
-        out[key] = value if isinstance(value, int) and not isinstance(value, bool) else None
-    for key in ("tags", "note", "sequence_action", "recording_url"):
-        value = form.get(key)
-        out[key] = value if isinstance(value, str) else ""
-    out["should_record"] = form.get("should_record") is True
-    return out
-
-
-def _has_text(form: Mapping[str, Any]) -> bool:
-    return any(v for k, v in form.items() if k in FORM_KEYS)
-
-
-# -- saving ---------------------------------------------------------------------------------
-
-
-def _iso(t: datetime | None) -> str | None:
-    return t.isoformat() if t is not None else None
-
-
-def _who_data(who: Who | None) -> dict[str, Any] | None:
-    return {"id": who.id, "name": who.name} if who is not None else None
-
-
-def _call_data(c: DeskCall) -> dict[str, Any]:
-    links = c.links
-    return {
-        "id": c.id,
-        "phase": c.phase.value,
-        "direction": c.direction,
-        "prospect": _who_data(c.prospect),
-        "reassigned": c.reassigned,
-        "number": c.number,
-        "extension": c.extension,
-        "phone_number_id": c.phone_number_id,
-        "softphone_id": c.softphone_id,
-        "dialed_at": _iso(c.times.dialed_at),
-        "answered_at": _iso(c.times.answered_at),
-        "completed_at": _iso(c.times.completed_at),
-        "end_unknown": c.end_unknown,
-        "reason": c.reason,
-        "far_ringing": c.far_ringing,
-        "links": None
-        if links is None
-        else {
-            "task_id": links.task_id,
-            "sequence_id": links.sequence_id,
-            "sequence_state_id": links.sequence_state_id,
-            "sequence_step_id": links.sequence_step_id,
-        },
-        "form": clean_form(c.form),
-        "origin": c.origin,
-        "candidates": list(c.candidates),
-    }
-
-
-def _list(data: Mapping[str, Any], key: str) -> list[Any]:
-    value = data.get(key, [])
-    if not isinstance(value, list):
-        raise DeskDataError(f"{key} must be a list")
-    return value
-
-
-def _dict(value: object, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise DeskDataError(f"{what} must be an object")
-    return value
-
-
-def _bool(value: object, what: str) -> bool:
-    if not isinstance(value, bool):
-        raise DeskDataError(f"{what} must be true or false")
-    return value
-
-
-def _str(value: object, what: str, limit: int = 256) -> str:
-    if not isinstance(value, str) or len(value) > limit:
-        raise DeskDataError(f"{what} must be text of at most {limit} characters")
-    return value
-
-
-def _int(value: object, what: str) -> int | None:
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise DeskDataError(f"{what} must be a whole number")
-    return value
-
-
-def _time(value: object, what: str) -> datetime | None:
-    if value is None:
-        return None
-    t = datetime.fromisoformat(_str(value, what, 64))
-    if t.tzinfo is None or t.utcoffset() is None:
-        raise DeskDataError(f"{what} must carry its time zone")
-    return t
-
-
-def _who_from(value: object) -> Who | None:
-    if value is None:
-        return None
-    data = _dict(value, "prospect")
-    pid = _int(data.get("id"), "prospect id")
-    if pid is None:
-        raise DeskDataError("a prospect needs its id")
-    return Who(pid, _str(data.get("name", ""), "prospect name", 1024))
-
-
-def _call_from(value: object) -> DeskCall:
-    d = _dict(value, "call")
-    call_id = _str(d.get("id"), "call id", 63)
-    if not call_id:
-        raise DeskDataError("a call needs its id")
-    phase = Phase(_str(d.get("phase"), "phase"))
-    if phase in FINAL:
-        raise DeskDataError(f"a {phase.value} call is not kept")
-    direction = _str(d.get("direction"), "direction")
-    if direction not in ("inbound", "outbound"):
-        raise DeskDataError("direction must be inbound or outbound")
-    inbound: Direction = "inbound" if direction == "inbound" else "outbound"
-    times = CallTimes(
-        direction=inbound,
-        dialed_at=_time(d.get("dialed_at"), "dialed_at"),
-        answered_at=_time(d.get("answered_at"), "answered_at"),
-        completed_at=_time(d.get("completed_at"), "completed_at"),
-    )
-    try:
-        times.check_order()
-    except ValueError as exc:
-        raise DeskDataError(str(exc)) from None
-    raw_links = d.get("links")
-    links = None
-    if raw_links is not None:
-        ld = _dict(raw_links, "links")
-        links = Links(
-            task_id=_int(ld.get("task_id"), "task_id"),
-            sequence_id=_int(ld.get("sequence_id"), "sequence_id"),
-            sequence_state_id=_int(ld.get("sequence_state_id"), "sequence_state_id"),
-            sequence_step_id=_int(ld.get("sequence_step_id"), "sequence_step_id"),
-        )
-    candidates = d.get("candidates", [])
-    if not isinstance(candidates, list):
-        raise DeskDataError("candidates must be a list")
-    end_unknown = _bool(d.get("end_unknown", False), "end_unknown")
-    if phase in OVER and times.completed_at is None and not end_unknown:
-        end_unknown = True  # an ended call without its end: say so rather than make one up
-    return DeskCall(
-        id=call_id,
-        direction=inbound,
-        phase=phase,
-        prospect=_who_from(d.get("prospect")),
-        reassigned=_bool(d.get("reassigned", False), "reassigned"),
-        number=_str(d.get("number", ""), "number", 32),
-        extension=clean_extension(_str(d.get("extension", ""), "extension", 32)),
-        phone_number_id=_int(d.get("phone_number_id"), "phone_number_id"),
-        softphone_id=_str(d.get("softphone_id", ""), "softphone_id", 128),
-        times=times,
-        end_unknown=end_unknown,
-        reason=_str(d.get("reason", ""), "reason", 256),
-        far_ringing=_bool(d.get("far_ringing", False), "far_ringing"),
-        links=links,
-        form=clean_form(_dict(d.get("form", {}), "form")),
-        origin=_str(d.get("origin", ""), "origin", 512),
-        candidates=tuple(i for i in (_int(x, "candidate") for x in candidates) if i is not None),
-    )
-
-
 def _latest(times: CallTimes) -> datetime | None:
     present = [t for t in (times.dialed_at, times.answered_at, times.completed_at) if t]
     return max(present) if present else None
-
-
-__all__ = [
-    "ACTIVE",
-    "FINAL",
-    "OVER",
-    "UNDO_SECONDS",
-    "CallDesk",
-    "DeskCall",
-    "DeskDataError",
-    "Effect",
-    "HandOff",
-    "Links",
-    "Load",
-    "Logged",
-    "LookUp",
-    "Phase",
-    "Phone",
-    "Pop",
-    "Reply",
-    "StartWrapUp",
-    "Who",
-    "clean_form",
-]
