@@ -93,6 +93,13 @@ def test_events_time_an_outbound_call(qtbot, sandbox, make_window, numbered):
     assert win.call.status.text() == "Ringing…"
     clock.advance(2)
     first = win.desk.phone_call
+    # another call's "answered" (call waiting) is that call's: this one keeps ringing
+    win.apply_call_event(make_event("answered", numbered[0].number, call_id="other"))
+    assert first.phase.value == "ringing"
+    assert first.times.answered_at is None
+    other = win.desk.phone_call
+    assert other is not first
+    win.apply_call_event(make_event("ended", numbered[0].number, call_id="other"))
     win.apply_call_event(make_event("answered", who.number, call_id="c-7"))
     clock.advance(60)
     win.apply_call_event(make_event("ended", who.number, call_id="c-7"))
