@@ -122,25 +122,45 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _hand_over(request: object, api_base_url: str | None, token: str | None) -> int:
-    """Forward to the running window, or become it."""
-    from .core import paths
-    from .core.remote import Request, instance_name
-    from .services.instance import forward
+    """Forward to the running window, or become it (holding the data folder's lock)."""
+    import contextlib
+
+    from .core import files, paths
+    from .core.remote import Request
+    from .services.instance import hand_over
 
     assert isinstance(request, Request)
-    name = instance_name(paths.data_dir())
-    answer = forward(name, request.argv)
-    if answer is not None:
-        if answer == "ok":
-            return 0
-        print(f"dialer-app: the running window refused: {answer}", file=sys.stderr)
+    found = hand_over(paths.data_dir(), request.argv)
+    if found.refusal is not None:
+        print(f"dialer-app: {found.refusal}", file=sys.stderr)
         return 1
+    if found.answer is not None:
+        if found.answer == "ok":
+            return 0
+        print(f"dialer-app: the running window refused: {found.answer}", file=sys.stderr)
+        return 1
+    assert found.lock is not None
+    if found.problem is not None:
+        files.notices.add(
+            f"The folder this app uses to receive links is not yours ({found.problem}). "
+            "Links are received through a private folder instead; tell your administrator."
+        )
+    if not sys.platform.startswith("win"):
+        os.umask(0o077)  # whatever the window creates is the user's own
     from .ui.app import AppConfig, run_app
 
-    return run_app(
-        AppConfig(api_base_url=api_base_url, access_token=token, instance_name=name),
-        first_request=request,
-    )
+    try:
+        with found.lock:
+            return run_app(
+                AppConfig(
+                    api_base_url=api_base_url, access_token=token, instance_name=found.socket
+                ),
+                first_request=request,
+            )
+    finally:
+        if found.problem is not None:  # the private folder made for this run only
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.dirname(found.socket))
 
 
 def _register() -> int:

@@ -1,15 +1,24 @@
-"""Demo mode: the local Outreach sandbox as a child process, started and stopped by the app."""
+"""Demo mode: the local Outreach sandbox as a child process, started and stopped by the app.
+
+The sandbox's token reaches it in its environment (`TOKEN_ENV`), never on its command line,
+which every local user can read. Its folder, database and log are the user's own (0700/0600).
+"""
 
 from __future__ import annotations
 
+import os
 import secrets
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+from . import files
 
 READY_PREFIX = "Sandbox listening on "
+TOKEN_ENV = "DIALER_SANDBOX_ACCESS_TOKEN"
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class SandboxStartError(RuntimeError):
@@ -37,7 +46,8 @@ class SandboxProcess:
 
     def start(self) -> None:
         """Spawn the process; returns at once (call `read_ready` to wait for it)."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        files.private_dir(self.data_dir)
+        self._tidy_data()
         cmd = sandbox_command(
             "--host",
             "127.0.0.1",
@@ -45,18 +55,55 @@ class SandboxProcess:
             "0",
             "--data",
             str(self.data_dir),
-            f"--access-token={self.token}",  # one argument: a token may start with "-"
             "--exit-with-parent",
             *self.extra_args,
         )
-        self._log = open(self.log_file, "a", encoding="utf-8") if self.log_file else None  # noqa: SIM115
+        self._log = self._open_log()
+        extra: dict[str, Any] = {} if sys.platform == "win32" else {"umask": 0o077}
         self._proc = subprocess.Popen(
             cmd,
             stdin=subprocess.PIPE,  # never written: it ends when this process ends, however
             stdout=subprocess.PIPE,
             stderr=self._log if self._log else subprocess.DEVNULL,
             text=True,
+            env={**os.environ, TOKEN_ENV: self.token},
+            **extra,
         )
+
+    def _tidy_data(self) -> None:
+        """Make what an older version left private; set aside a database that is not one (the
+        sandbox then seeds a fresh one: demo data, nothing of the rep's)."""
+        for path in self.data_dir.iterdir():
+            if path.is_file():
+                files.chmod_private(path)
+            if path.suffix != ".sqlite3":
+                continue
+            try:
+                head = files.read_head(path, len(SQLITE_HEADER))
+                if head and not head.startswith(SQLITE_HEADER):
+                    raise files.Unreadable("it is not a database")
+            except files.Unreadable as exc:
+                files.set_aside_and_tell(
+                    path,
+                    exc.reason,
+                    what="The demo sandbox's database",
+                    outcome="the demo starts again with fresh sample data",
+                )
+
+    def _open_log(self) -> IO[str] | None:
+        """The sandbox's log, appended to, private; None (no log) if it cannot be opened."""
+        if self.log_file is None:
+            return None
+        for _attempt in range(2):
+            try:
+                if self.log_file.exists() and not self.log_file.is_file():
+                    raise IsADirectoryError(f"{self.log_file} is not a file")
+                fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+                files.chmod_private(self.log_file)
+                return open(fd, "a", encoding="utf-8")
+            except OSError:
+                files.set_aside(self.log_file)
+        return None
 
     def read_ready(self) -> str:
         """Block until the sandbox says where it listens; return the API base URL."""

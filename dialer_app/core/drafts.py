@@ -1,10 +1,13 @@
 """The call desk, saved on every change so a crash, a kill or a power cut loses no call.
 
-A draft is one small JSON file, replaced atomically (write a temporary file, rename; fsync
-first when durable), so it is always either the previous draft or the new one, never half of
-each. Version 2 holds the whole desk (`CallDesk.to_data`): every call ringing, live, ended or
-in wrap-up, the prospect on the card and what was typed before a call. A version 1 file (one
-call, from before the desk) loads as a desk with that call.
+A draft is one small JSON file, private to the user, replaced atomically
+(`files.write_json`: a temporary file renamed over it; flushed to the disk too when durable),
+so it is always either the previous draft or the new one, never half of each. One that cannot
+be read is moved aside and the rep is told (`files.set_aside_and_tell`).
+
+Version 2 holds the whole desk (`CallDesk.to_data`): every call ringing, live, ended or in
+wrap-up, the prospect on the card and what was typed before a call. A version 1 file (one call,
+from before the desk) loads as a desk with that call.
 
 A note longer than Outreach keeps (NOTE_MAX) is not put back whole into the form — one such line
 would take the window minutes to lay out: the form gets the first NOTE_MAX characters, the
@@ -14,14 +17,12 @@ whole note goes to a text file beside the draft, and `notices` says where.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import files
 from .clock import Clock
 from .desk import CallDesk, DeskDataError
 from .terms import NOTE_MAX
@@ -96,27 +97,16 @@ class DraftStore:
         if _is_empty(desk):
             self.clear()
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps({"version": VERSION, "desk": desk}, ensure_ascii=False)
-        fd, tmp = tempfile.mkstemp(prefix=".draft-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(payload)
-                f.flush()
-                if durable:
-                    os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        files.write_json(self.path, {"version": VERSION, "desk": desk}, durable=durable)
 
     def load(self) -> dict[str, Any] | None:
         """The saved desk data (version 1 converted), or None when there is none. A file that
-        cannot be read is set aside (`.unreadable`) with a notice, never fatal."""
+        cannot be read is moved aside with a notice, never fatal."""
         self.notices = []
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            raw = files.read_json(self.path)
+            if raw is None:
+                return None
             if not isinstance(raw, dict):
                 raise DeskDataError("not a draft")
             version = raw.get("version")
@@ -131,10 +121,11 @@ class DraftStore:
                     raise DeskDataError("not a desk")
             else:
                 raise DeskDataError(f"unknown draft version {version!r}")
-        except FileNotFoundError:
+        except files.Unreadable as exc:
+            self.set_aside(exc.reason)
             return None
         except (ValueError, KeyError, TypeError) as exc:
-            self.set_aside(str(exc))
+            self.set_aside(f"its content is not in the form the app writes ({exc})")
             return None
         return desk
 
@@ -148,19 +139,19 @@ class DraftStore:
         try:
             self._cap_notes(data)
             return CallDesk.from_data(data, clock, is_logged=is_logged)
-        except (DeskDataError, ValueError, TypeError, OSError) as exc:
-            self.set_aside(str(exc))
+        except (DeskDataError, ValueError, TypeError) as exc:
+            self.set_aside(f"its content is not in the form the app writes ({exc})")
             return None
 
     def set_aside(self, why: str) -> None:
-        """Keep a draft that cannot be used as `<name>.unreadable`, and say so."""
-        broken = self.path.with_suffix(".unreadable")
-        with contextlib.suppress(OSError):
-            os.replace(self.path, broken)
-        self.notices.append(
-            f"The calls saved when the app last stopped could not be read ({why[:120]}); "
-            f"the file is kept as {broken}."
+        """Move a draft that cannot be used aside, and say so (here and to the app)."""
+        record = files.set_aside_and_tell(
+            self.path,
+            why[:200],
+            what="The calls saved when the app last stopped",
+            outcome="the app started without them",
         )
+        self.notices.append(record.sentence())
 
     def clear(self) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -188,14 +179,22 @@ class DraftStore:
                 continue
             safe = "".join(ch for ch in key if ch.isalnum() or ch == "-")[:63] or "call"
             keep = self.path.with_name(f"{self.path.stem}.note-{safe}.txt")
-            fd = os.open(keep, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(note)
             form["note"] = note[:NOTE_MAX]
-            self.notices.append(
+            head = (
                 f"The note of {what} had {len(note):,} characters, more than Outreach keeps "
-                f"({NOTE_MAX:,}): the form has the first {NOTE_MAX:,}; the whole note is in {keep}."
+                f"({NOTE_MAX:,}): the form has the first {NOTE_MAX:,};"
             )
+            try:
+                files.write_atomic(keep, note)
+            except OSError as exc:  # the draft itself keeps the whole note, under another name
+                moved = files.set_aside(self.path)
+                where = moved if moved is not None else self.path
+                self.notices.append(
+                    f"{head} it could not be written to a file of its own ({exc.strerror or exc}),"
+                    f" so the whole note stays in {where}."
+                )
+            else:
+                self.notices.append(f"{head} the whole note is in {keep}.")
 
 
 def _is_empty(desk: Mapping[str, Any]) -> bool:

@@ -1,4 +1,7 @@
-"""Where the app keeps its data, config and logs (platformdirs; `DIALER_HOME` overrides all)."""
+"""Where the app keeps its data, config and logs (platformdirs; `DIALER_HOME` overrides all).
+
+Each folder is private to the user (0700; on Windows the per-user profile already is).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import os
 from pathlib import Path
 
 import platformdirs
+
+from .files import private_dir, private_file
 
 APP_DIR_NAME = "dialer-companion"
 
@@ -21,8 +26,7 @@ def data_dir() -> Path:
     path = (
         home / "data" if home else Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False))
     )
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(path)
 
 
 def config_dir() -> Path:
@@ -33,12 +37,22 @@ def config_dir() -> Path:
         if home
         else Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False))
     )
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(path)
 
 
 def log_dir() -> Path:
     home = _home()
     path = home / "logs" if home else Path(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(path)
+
+
+def database(path: Path) -> Path:
+    """`path` made ready for SQLite to open: created private (0600) if missing, made private
+    if not; SQLite gives its `-wal` and `-shm` files the database's own mode."""
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.is_file():
+            private_file(side)
+    if path.is_dir() or (path.exists() and not path.is_file()):
+        return path  # not a database: the caller's open fails and says so; nothing is touched
+    return private_file(path)

@@ -9,15 +9,12 @@ E.164 form equals one of the prospect's numbers. Only what the rep already saw i
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from . import files
 from .outreach.models import Match, PhoneNumber, Prospect
 from .phone import PhoneNumberError, looks_like_phone, to_e164
 
@@ -25,11 +22,58 @@ CAPACITY = 500
 TAG_CAPACITY = 50
 
 
-def _prospect_from_json(raw: dict[str, Any]) -> Prospect:
-    numbers = tuple(PhoneNumber(**n) for n in raw.get("phone_numbers", ()))
-    fields = {k: v for k, v in raw.items() if k != "phone_numbers"}
-    fields["emails"] = tuple(fields.get("emails", ()))
-    return Prospect(**fields, phone_numbers=numbers)
+def _typed(raw: dict[str, Any], key: str, kind: type[Any], default: Any) -> Any:
+    value = raw.get(key, default)
+    if type(value) is not kind:  # bool is not an int here, nor an int a bool
+        raise TypeError(f"{key} is not a {kind.__name__}")
+    return value
+
+
+def _strings(raw: dict[str, Any], key: str) -> tuple[str, ...]:
+    values = raw.get(key, [])
+    if not isinstance(values, list) or not all(type(v) is str for v in values):
+        raise TypeError(f"{key} is not a list of strings")
+    return tuple(values)
+
+
+def _number_from_json(raw: Any) -> PhoneNumber:
+    if not isinstance(raw, dict):
+        raise TypeError("a phone number is not an object")
+    return PhoneNumber(
+        id=_typed(raw, "id", int, None),
+        number=_typed(raw, "number", str, None),
+        phone_type=_typed(raw, "phone_type", str, ""),
+        extension=_typed(raw, "extension", str, ""),
+    )
+
+
+def _prospect_from_json(raw: Any) -> Prospect:
+    """A prospect as `save` wrote it; TypeError (or KeyError) for anything else."""
+    if not isinstance(raw, dict):
+        raise TypeError("a prospect is not an object")
+    numbers = raw.get("phone_numbers", [])
+    if not isinstance(numbers, list):
+        raise TypeError("phone_numbers is not a list")
+    return Prospect(
+        id=_typed(raw, "id", int, None),
+        first_name=_typed(raw, "first_name", str, ""),
+        last_name=_typed(raw, "last_name", str, ""),
+        title=_typed(raw, "title", str, ""),
+        company=_typed(raw, "company", str, ""),
+        emails=_strings(raw, "emails"),
+        time_zone=_typed(raw, "time_zone", str, ""),
+        call_opted_out=_typed(raw, "call_opted_out", bool, False),
+        phone_numbers=tuple(_number_from_json(n) for n in numbers),
+    )
+
+
+def _document(doc: Any) -> tuple[list[Prospect], list[str]]:
+    """The prospects and tags of a `recent.json`; TypeError when it is not one."""
+    doc = files.expect_object(doc)
+    prospects = doc.get("prospects", [])
+    if not isinstance(prospects, list):
+        raise TypeError("prospects is not a list")
+    return [_prospect_from_json(raw) for raw in prospects], list(_strings(doc, "tags"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,32 +167,29 @@ class RecentProspects:
     def __len__(self) -> int:
         return len(self._prospects)
 
-    def save(self) -> None:
-        """Write the file atomically (a crash leaves the old one or the new one, never half)."""
+    def save(self, *, durable: bool = False) -> None:
+        """Write the file atomically (a crash leaves the old one or the new one, never half).
+
+        Not flushed to the disk by default: it is a cache, rebuilt by the next lookups.
+        """
         if self.path is None:
             return
         doc = {
             "prospects": [_as_fields(p) for p in self._prospects.values()],
             "tags": self._tags,
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".recent-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(doc, f, separators=(",", ":"))
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        files.write_json(self.path, doc, durable=durable)
 
     def _load(self, path: Path) -> None:
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-            prospects = [_prospect_from_json(raw) for raw in doc.get("prospects", [])]
-            tags = [t for t in doc.get("tags", []) if isinstance(t, str)]
-        except (OSError, ValueError, TypeError, AttributeError):
-            return  # a missing or damaged cache is only a slower first lookup
+        loaded = files.load_json(
+            path,
+            _document,
+            what="The list of prospects you saw recently",
+            outcome="it starts again empty (lookups still ask Outreach)",
+        )
+        if loaded is None:
+            return
+        prospects, tags = loaded
         self.remember(prospects)
         self._tags = tags[:TAG_CAPACITY]
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import tempfile
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+from . import files
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T", str, int, bool)
 
@@ -58,16 +59,24 @@ ALL: tuple[Setting[Any], ...] = (
 
 
 class Settings:
-    """Settings stored in one JSON file; unknown or mistyped values fall back to the default."""
+    """Settings stored in one JSON file; unknown or mistyped values fall back to the default.
+
+    A file that cannot be read at all (not JSON, not an object, a folder…) is moved aside and
+    the rep is told (`files.load_json`); the defaults apply until a setting is changed.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._values: dict[str, Any] = {}
         if path is not None:
-            with contextlib.suppress(FileNotFoundError, ValueError):
-                loaded = json.loads(path.read_text(encoding="utf-8"))
-                if isinstance(loaded, dict):
-                    self._values = loaded
+            loaded = files.load_json(
+                path,
+                files.expect_object,
+                what="Your settings",
+                outcome="the defaults are used until you change a setting",
+            )
+            if loaded is not None:
+                self._values = loaded
 
     def get(self, setting: Setting[T]) -> T:
         value = self._values.get(setting.key, setting.default)
@@ -77,19 +86,26 @@ class Settings:
             return setting.default
         return value
 
-    def set(self, setting: Setting[T], value: T) -> None:
+    def set(self, setting: Setting[T], value: T) -> bool:
+        """Change a setting (for this run at once) and save it; False if it could not be saved
+        (the rep is told)."""
         if type(value) is not type(setting.default):
             raise TypeError(f"{setting.key} takes a {type(setting.default).__name__}")
         if setting.choices and value not in setting.choices:
             raise ValueError(f"{setting.key} must be one of {setting.choices}")
         self._values[setting.key] = value
-        self._save()
+        return self._save()
 
-    def _save(self) -> None:
+    def _save(self) -> bool:
         if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=self.path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(self._values, f, indent=2, sort_keys=True)
-        os.replace(tmp, self.path)
+            return True
+        try:
+            files.write_json(self.path, self._values, indent=2, sort_keys=True)
+        except OSError as exc:
+            log.warning("could not save the settings: %s", exc)
+            files.notices.add(
+                f"Your settings could not be saved in {self.path} ({exc.strerror or exc}); "
+                "the change holds until the app is closed."
+            )
+            return False
+        return True

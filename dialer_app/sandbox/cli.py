@@ -1,13 +1,21 @@
-"""`dialer-app sandbox`: run the local Outreach-compatible server on 127.0.0.1."""
+"""`dialer-app sandbox`: run the local Outreach-compatible server on 127.0.0.1.
+
+A bad flag is refused with one line on stderr and exit code 2: every value is checked by its
+argparse type (a number in range, a folder that can be written), and the parser prints the
+error alone, without the usage that would bury it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from .faults import ERROR_STATUSES, FaultSettings
 from .settings import (
@@ -21,26 +29,74 @@ from .settings import (
 )
 from .store import Store, StoreError
 
+# The static token of the app's own demo sandbox comes in the environment, not on the command
+# line (which every local user can read); `--access-token` stays for people running it by hand.
+TOKEN_ENV = "DIALER_SANDBOX_ACCESS_TOKEN"
+MAX_INT = 2**63 - 1  # what SQLite and the JSON answers can hold
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (`prog: error`) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def _integer(text: str, low: int, high: int = MAX_INT) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if not low <= value <= high:
+        upper = "" if high == MAX_INT else f" to {high}"
+        raise argparse.ArgumentTypeError(
+            f"must be {low}{upper}{' or more' if not upper else ''}, not {value}"
+        )
+    return value
+
 
 def _non_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
-    return value
+    return _integer(text, 0)
 
 
 def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
+    return _integer(text, 1)
+
+
+def _any_integer(text: str) -> int:
+    return _integer(text, -MAX_INT - 1)
+
+
+def _port(text: str) -> int:
+    return _integer(text, 0, 65535)
 
 
 def _share(text: str) -> float:
-    value = float(text)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be from 0 to 1, not {value}")
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, not {text!r}") from None
+    if not 0 <= value <= 1:  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1, not {text}")
     return value
+
+
+def _data_dir(text: str) -> Path:
+    """A folder the sandbox can keep its database in: created if missing, and writable."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("needs a folder")
+    path = Path(text).expanduser()
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path} is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(
+            f"cannot write in {path}: {exc.strerror or type(exc).__name__}"
+        ) from None
+    return path
 
 
 def _statuses(text: str) -> tuple[int, ...]:
@@ -196,9 +252,9 @@ def faults_of(args: argparse.Namespace) -> FaultSettings:
 
 
 def settings_of(args: argparse.Namespace) -> SandboxSettings:
-    """The server settings the flags ask for."""
+    """The server settings the flags (and `TOKEN_ENV`) ask for."""
     return SandboxSettings(
-        tokens=dict.fromkeys(args.access_tokens, REP_USER_ID),
+        tokens=dict.fromkeys(_tokens(args), REP_USER_ID),
         client_id=args.client_id,
         client_secret=args.client_secret,
         auto_approve=args.auto_approve,
@@ -210,8 +266,13 @@ def settings_of(args: argparse.Namespace) -> SandboxSettings:
     )
 
 
+def _tokens(args: argparse.Namespace) -> list[str]:
+    from_env = getattr(args, "env_token", "")
+    return [*args.access_tokens, *([from_env] if from_env else [])]
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="dialer-app sandbox",
         description=(
             "A local Outreach-compatible API (JSON:API under /api/v2) with deterministic demo "
@@ -237,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--port",
-        type=_non_negative,
+        type=_port,
         default=0,
         help="TCP port (default 0: a free port, announced in the ready line)",
     )
@@ -248,18 +309,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         dest="access_tokens",
         help="a static bearer token for the seeded rep (user 1): every scope, never expires; "
-        "repeat for more tokens",
+        f"repeat for more tokens (one may also come in ${TOKEN_ENV}, kept off the command line)",
     )
     parser.add_argument(
         "--data",
         metavar="DIR",
-        type=Path,
+        type=_data_dir,
         help="directory of the SQLite database, created if missing and kept across restarts "
         "(seeded only while empty); without it the data lives in memory",
     )
     parser.add_argument(
         "--seed",
-        type=int,
+        type=_any_integer,
         default=1,
         help="seed of the generated demo data and of random faults: the same seed gives the "
         "same data and the same faults (default 1)",
@@ -269,6 +330,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=300,
         help="how many prospects to generate into an empty database (default 300; 100000 works)",
+    )
+    from .demo_day import epoch_arg
+
+    parser.add_argument(
+        "--epoch",
+        type=epoch_arg,
+        default=None,
+        metavar="DATETIME",
+        help="the instant the demo data is generated around (ISO 8601; default: now, in this "
+        "machine's time zone): open call tasks fall due on its day, overdue by one to three days "
+        "or later; reopening a database on a later day moves its seeded open tasks forward by "
+        "the days that passed. The same --seed, --prospects and --epoch give the same data",
     )
     _add_oauth_flags(parser)
     _add_limit_and_admin_flags(parser)
@@ -289,7 +362,7 @@ def _open_store(args: argparse.Namespace) -> Store:
     from .bootstrap import open_seeded
 
     started = time.perf_counter()
-    store, summary = open_seeded(args.data, args.prospects, args.seed)
+    store, summary = open_seeded(args.data, args.prospects, args.seed, args.epoch)
     if summary is not None:
         took = time.perf_counter() - started
         print(
@@ -303,11 +376,12 @@ def _open_store(args: argparse.Namespace) -> Store:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.env_token = os.environ.pop(TOKEN_ENV, "").strip()  # not handed on to anything else
     if not _is_loopback(args.host) and not args.allow_remote:
         parser.error(
             f"--host {args.host} is not a loopback address; add --allow-remote to allow it"
         )
-    if not args.access_tokens:
+    if not _tokens(args):
         print(
             "sandbox: no --access-token given: API requests need an OAuth token "
             "(/oauth/authorize), else they get 401",

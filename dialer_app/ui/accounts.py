@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ..core.auth.profiles import DEFAULT_API, Profile, ProfileError
 from ..core.auth.secrets import SecretStoreError
 from ..services.accounts import AccountService
+from .text import isolate, neutralise, one_line, plain
 from .widgets import FieldErrorLabel
 
 FIELDS = (
@@ -103,6 +104,7 @@ class AccountsDialog(QDialog):
         self.message.setAccessibleName("Account status")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        plain(self.store_label, self.message)
 
         left = QVBoxLayout()
         left.addWidget(self.list)
@@ -138,7 +140,7 @@ class AccountsDialog(QDialog):
 
     def refresh(self) -> None:
         store = self.accounts.open(allow_plain_file=self._plain_file_allowed())
-        self.store_label.setText(self.accounts.store_message)
+        self.store_label.setText(neutralise(self.accounts.store_message))
         self.store_label.setStyleSheet(
             "color: #b3261e; font-weight: bold;" if self.accounts.keychain_missing else ""
         )
@@ -157,7 +159,7 @@ class AccountsDialog(QDialog):
                 marks.append("signed in")
             if profile.managed:
                 marks.append("managed")
-            text = profile.name + (f" ({', '.join(marks)})" if marks else "")
+            text = one_line(profile.name) + (f" ({', '.join(marks)})" if marks else "")
             item = QListWidgetItem(text, self.list)
             item.setData(Qt.ItemDataRole.UserRole, profile.id)
             if profile.id == keep:
@@ -167,8 +169,8 @@ class AccountsDialog(QDialog):
             self.list.setCurrentRow(0)
         else:
             self._load(store.get(keep) if keep else None)
-        for problem in store.problems:
-            self.message.setText(problem)
+        if store.problems:
+            self.message.setText("\n".join(neutralise(p) for p in store.problems))
 
     def select(self, profile_id: str) -> None:
         for row in range(self.list.count()):
@@ -259,7 +261,7 @@ class AccountsDialog(QDialog):
         self._editing = saved.id
         self.refresh()
         self.select(saved.id)
-        self.message.setText(f"Saved {saved.name}.")
+        self.message.setText(f"Saved {isolate(saved.name)}.")
         return saved
 
     def _on_remove_button_clicked(self) -> None:
@@ -286,11 +288,11 @@ class AccountsDialog(QDialog):
 
     def _on_accounts_signed_in(self, profile_id: str, _tokens: object) -> None:
         profile = self.accounts.open().get(profile_id)
-        self.message.setText(f"Signed in to {profile.name if profile else profile_id}.")
+        self.message.setText(f"Signed in to {isolate(profile.name if profile else profile_id)}.")
         self.cancel_button.setVisible(False)
 
     def _on_accounts_sign_in_failed(self, _profile_id: str, message: str) -> None:
-        self.message.setText(message)
+        self.message.setText(neutralise(message))
         self.cancel_button.setVisible(False)
 
     def _on_accounts_signed_out(self, profile_id: str) -> None:

@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon  # before qasync: it binds PySide6
 
 from .. import APP_ID, APP_NAME, __version__
-from ..core import logsafe, paths
+from ..core import files, logsafe, paths
 from ..core import settings as setting
 from ..core.clock import SystemClock
 from ..core.desk import CallDesk
@@ -35,6 +35,7 @@ from .resources import app_icon
 if TYPE_CHECKING:
     from ..core.auth.profiles import Profile
     from ..core.auth.tokens import TokenSet
+    from ..core.outbox import Outbox
     from ..services.accounts import AccountService
     from ..services.dialer import BackendFactory, DialerService
     from ..services.instance import InstanceServer
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PLAIN_FILE_SECRETS = "secrets-NOT-SECURE.json"
+_signal_wakeup: list[object] = []
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,68 @@ def new_window(config: AppConfig, settings: Settings) -> MainWindow:
         CallDesk(SystemClock()),
         DraftStore(outbox_path(config).with_suffix(".draft.json")),
         settings,
-        state_file=paths.config_dir() / "window.ini",
+        state_file=window_state_file(),
     )
+
+
+def window_state_file() -> Path:
+    """`window.ini` (size, position, compact mode), set aside first if it is not one Qt wrote:
+    Qt reads anything without complaint, so the check is here."""
+    path = paths.config_dir() / "window.ini"
+    try:
+        data = files.read_bytes(path, limit=1024 * 1024)
+        if data is not None:
+            _check_window_state(data)
+    except files.Unreadable as exc:
+        files.set_aside_and_tell(
+            path,
+            exc.reason,
+            what="The window's size and position",
+            outcome="the window opens at its usual size",
+        )
+    return path
+
+
+def _check_window_state(data: bytes) -> None:
+    """`files.Unreadable` unless `data` is an INI file whose known keys hold what Qt writes."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise files.Unreadable("it is not text") from None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in ";#" or (line[0] == "[" and line[-1] == "]"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise files.Unreadable("it is not a settings file")
+        key, value = key.strip(), value.strip()
+        if key == "geometry" and not (value.startswith("@ByteArray(") and value.endswith(")")):
+            raise files.Unreadable("its window geometry is not what the app writes")
+        if key == "compact" and value not in ("true", "false"):
+            raise files.Unreadable("its compact mode is neither true nor false")
+
+
+def open_outbox(path: Path) -> tuple[Outbox, str | None]:
+    """The outbox at `path` (made private), or — when it cannot be opened — a stand-in that
+    refuses new calls, and the sentence that says so. The file itself is never moved or
+    deleted: it may hold calls not yet sent."""
+    from ..core.outbox import Outbox, OutboxError
+    from .unopened import UnopenedOutbox
+
+    try:
+        if path.exists() and not path.is_file():
+            raise OutboxError(f"{path} is not a file")
+        return Outbox(paths.database(path)), None
+    except OutboxError as exc:
+        problem = (
+            f"Your outbox ({path.name}) cannot be opened: {exc}. It is left as it is in "
+            f"{path.parent}, because it may hold calls not yet sent. New calls cannot be "
+            "logged until it opens: ask your helpdesk (or move that file somewhere safe and "
+            "start the app again)."
+        )
+        log.warning("%s", problem)
+        return UnopenedOutbox(path), problem
 
 
 class AccountsWiring:
@@ -242,7 +304,10 @@ class _Sessions:
         if instance.listen():
             log.info("listening for links and events as %s", config.instance_name)
         else:
-            log.warning("another window answers on %s; links go there", config.instance_name)
+            files.notices.add(
+                "Links and softphone events cannot reach this window: it cannot listen on "
+                f"{config.instance_name}. Restart the app; if this stays, tell your helpdesk."
+            )
         return instance
 
     async def close(self) -> None:
@@ -286,13 +351,13 @@ async def _session(
     """`window` on one backend; the profile to switch to, or None when the rep quit."""
     import asyncio
 
-    from ..core.outbox import Outbox
     from ..core.recent import RecentProspects
     from ..services.dialer import DialerService
     from ..services.tasks import TaskRunner
 
     runner = TaskRunner()
-    outbox = Outbox(outbox_path(config))
+    stop_notices = files.notices.listen(window.notices.post)  # what was set aside, said once
+    outbox, outbox_problem = open_outbox(outbox_path(config))
     region = settings.get(setting.REGION)
     service = DialerService(
         runner,
@@ -307,6 +372,9 @@ async def _session(
     if hand_off is not None:
         window.set_hand_off(hand_off)
     window.attach(service)
+    if outbox_problem is not None:
+        window.notices.post(outbox_problem)
+        _show_outbox_unopened(window, service)
     if baresip is not None:
         baresip.callEvent.connect(window.apply_call_event)
         baresip.callEvent.connect(lambda event: log.info("applied a Baresip event: %s", event.kind))
@@ -334,6 +402,7 @@ async def _session(
         baresip.start()
     apply_request(window, first or Request("show"))
     await closed.wait()
+    stop_notices()
     if tray is not None:
         tray.hide()
     wiring.disconnect()
@@ -341,6 +410,18 @@ async def _session(
     outbox.close()
     window.deleteLater()
     return switch_to[0] if switch_to else None
+
+
+def _show_outbox_unopened(window: MainWindow, service: DialerService) -> None:
+    """The sync state says the outbox is not open (never "All calls synced": its file may hold
+    calls not yet sent)."""
+
+    def show(*_: object) -> None:
+        window.outbox_label.setText("Outbox not open")
+        window.outbox_label.setStyleSheet("color: #b3261e; font-weight: bold;")
+
+    service.outboxChanged.connect(show)  # after the window's own slot: this text stays
+    show()
 
 
 def settle_memory() -> None:
@@ -425,17 +506,65 @@ def create_application() -> QApplication:
     return app
 
 
+def _close_on_signals(app: QApplication) -> None:
+    """SIGTERM (a logout, `kill`) and SIGINT (Ctrl+C) close the window as the rep would: the
+    window's state and the call in progress are saved, the socket is removed, exit code 0.
+
+    Python runs a signal handler only when it next runs Python code; Qt's loop is C++, so the
+    signal also wakes Qt through a socket (`signal.set_wakeup_fd`).
+    """
+    if sys.platform == "win32":
+        return  # no such signals for a windowed app there
+    import contextlib
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    receive, send = socket.socketpair()
+    for end in (receive, send):
+        end.setblocking(False)
+    signal.set_wakeup_fd(send.fileno())
+    notifier = QSocketNotifier(receive.fileno(), QSocketNotifier.Type.Read, app)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            receive.recv(512)
+
+    notifier.activated.connect(drain)
+
+    def close(signum: int, _frame: object) -> None:
+        log.info("closing on signal %s", signum)
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, MainWindow):
+                widget.close()
+
+    signal.signal(signal.SIGTERM, close)
+    signal.signal(signal.SIGINT, close)
+    _signal_wakeup[:] = [receive, send, notifier]  # alive as long as the app
+
+
+def first_window(config: AppConfig) -> tuple[MainWindow, AppConfig]:
+    """The first window, on the settings file, and the backend it is for (see `choose_config`).
+
+    Whatever local file cannot be read on the way is set aside and waits in `files.notices`
+    for the window's notice bar.
+    """
+    config = choose_config(config)
+    return new_window(config, Settings(paths.config_dir() / "settings.json")), config
+
+
 def run_app(config: AppConfig, first_request: Request | None = None) -> int:
     """Paint the window, then load the rest behind it and run until the rep quits."""
     app = create_application()
-    config = choose_config(config)
-    window = new_window(config, Settings(paths.config_dir() / "settings.json"))
+    window, config = first_window(config)
     closed_early: list[bool] = []
     window.closed.connect(lambda: closed_early.append(True))
     if os.environ.get(PROBE_ENV):
         FirstPaintProbe(window)
     window.show()
     app.processEvents()  # the first paint, before the heavy imports below
+    _close_on_signals(app)
 
     import qasync
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 from ..core.desk import CallDesk, DeskCall, Phase
 from ..core.session import format_elapsed
 from . import shortcuts as keys
+from .text import isolate, plain
 from .widgets import FieldErrorLabel
 
 TICK_MS = 250
@@ -61,6 +62,7 @@ class CallPanel(QWidget):
         self.target.setAccessibleName("Dial target")
         self.target.setWordWrap(True)
         self.error = FieldErrorLabel("Call times", self)
+        plain(self.who, self.times, self.status, self.target)
 
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -158,8 +160,9 @@ def _target(desk: CallDesk) -> str:
     if desk.card is None:
         return f"{key} times a call with no prospect: pick a match first to call someone."
     if not desk.card_armed:
+        who = isolate(desk.card.name)
         return (
-            f"{key} times a call with no prospect: you are searching, so {desk.card.name} on "
-            "the card is not selected. Pick a match (or clear the search) first."
+            f"{key} times a call with no prospect: you are searching, so {who} on the card "
+            "is not selected. Pick a match (or clear the search) first."
         )
-    return f"{key} calls {desk.card.name}."
+    return f"{key} calls {isolate(desk.card.name)}."

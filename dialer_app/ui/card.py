@@ -16,6 +16,7 @@ from ..core import settings as s
 from ..core.hours import local_time
 from ..core.outreach.models import PhoneNumber
 from ..core.phone import pretty
+from .text import neutralise, one_line, plain
 
 if TYPE_CHECKING:
     from ..core.outreach.detail import ProspectDetail
@@ -96,6 +97,8 @@ class ProspectCard(QFrame):
         self.calls.setObjectName("card-calls")
         self.calls.setAccessibleName("Last calls")
         self.calls.setWordWrap(True)
+        plain(self.name, self.subtitle, self.local_time, self.warning, self.phones)
+        plain(self.sequence, self.task, self.calls)
         self.number_buttons: list[QPushButton] = []
         self._logged: list[LoggedLine] = []
         self._done_tasks: set[int] = set()
@@ -125,8 +128,10 @@ class ProspectCard(QFrame):
     def show_detail(self, detail: ProspectDetail) -> None:
         self.detail = detail
         p = detail.prospect
-        self.name.setText(p.name)
-        self.subtitle.setText(" · ".join(x for x in (p.title, detail.account or p.company) if x))
+        self.name.setText(one_line(p.name))
+        self.subtitle.setText(
+            " · ".join(one_line(x) for x in (p.title, detail.account or p.company) if x)
+        )
         self._set_numbers(list(p.phone_numbers))
         self.phones.setText("" if p.phone_numbers else "No phone numbers on file.")
         self.phones.setVisible(not p.phone_numbers)
@@ -135,7 +140,9 @@ class ProspectCard(QFrame):
         )
         self.warning.setVisible(p.call_opted_out)
         seq = detail.sequence
-        self.sequence.setText(f"Sequence: {seq.label}" if seq else "Not in an active sequence.")
+        self.sequence.setText(
+            f"Sequence: {one_line(seq.label)}" if seq else "Not in an active sequence."
+        )
         self._show_activity()
         for w in (self.sequence, self.task, self.calls):
             w.show()
@@ -162,20 +169,20 @@ class ProspectCard(QFrame):
             self.task.setText("Call task done: you logged a call for it.")
         elif task is not None:
             due = f"due {_when(task.due_at)}" if task.due_at else "no due date"
-            note = f" — {task.note}" if task.note else ""
+            note = f" — {neutralise(task.note)}" if task.note else ""
             self.task.setText(f"Open call task, {due}{note}")
         else:
             self.task.setText("No open call task.")
         known = {c.id for c in detail.last_calls}
         lines = [
-            f"{_when(line.at)} · {line.what}"
+            f"{_when(line.at)} · {one_line(line.what)}"
             + (" · inbound" if line.inbound else "")
             + f" · {line.state}"
             for line in self._logged
             if line.outreach_id is None or line.outreach_id not in known
         ]
         lines += [
-            f"{_when(c.at)} · {c.disposition or c.outcome or 'no outcome'}"
+            f"{_when(c.at)} · {one_line(c.disposition or c.outcome or 'no outcome')}"
             + (" · inbound" if c.direction == "inbound" else "")
             for c in detail.last_calls
         ]
@@ -203,7 +210,7 @@ class ProspectCard(QFrame):
 
     def show_loading(self, name: str) -> None:
         self.detail = None
-        self.name.setText(name)
+        self.name.setText(one_line(name))
         self.subtitle.setText("Loading…")
         self._set_numbers([])
         self.phones.hide()
@@ -211,7 +218,7 @@ class ProspectCard(QFrame):
             w.hide()
 
     def show_error(self, message: str) -> None:
-        self.subtitle.setText(f"Could not load the prospect: {message}")
+        self.subtitle.setText(f"Could not load the prospect: {neutralise(message)}")
 
     def clear_prospect(self) -> None:
         self.detail = None
@@ -227,9 +234,10 @@ class ProspectCard(QFrame):
             button.deleteLater()
         self.number_buttons = []
         for i, number in enumerate(numbers, start=1):
-            text = f"{(number.phone_type or 'phone').capitalize()}  {pretty(number.number)}"
+            kind = one_line(number.phone_type or "phone", 40).capitalize()
+            text = f"{kind}  {one_line(pretty(number.number), 60)}"
             if number.extension:
-                text += f" ext. {number.extension}"
+                text += f" ext. {one_line(number.extension, 40)}"
             button = QPushButton(text, self.numbers)
             button.setFlat(True)
             button.setStyleSheet("text-align: left; padding: 2px 4px; color: palette(link);")

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidg
 
 from ..core.desk import CallDesk, DeskCall
 from . import shortcuts as keys
+from .text import plain
 
 
 def call_line(call: DeskCall) -> str:
@@ -30,6 +31,7 @@ class CallsBar(QWidget):
         self.summary.setObjectName("calls-summary")
         self.summary.setAccessibleName("Calls waiting")
         self.summary.setWordWrap(True)
+        plain(self.summary)
         self.calls = QComboBox(self)
         self.calls.setAccessibleName("Calls")
         self.calls.setToolTip(

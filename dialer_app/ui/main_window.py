@@ -55,8 +55,10 @@ from . import shortcuts as keys
 from .call_panel import CallPanel
 from .card import LoggedLine, ProspectCard
 from .desk_view import CallsBar
+from .notices import NoticeBar
 from .resources import app_icon
 from .search_panel import SearchPanel
+from .text import ask, isolate, neutralise, one_line, plain, set_tooltip
 from .toast import Toast
 from .wrapup_form import WrapUpForm
 
@@ -173,6 +175,7 @@ class MainWindow(QMainWindow):
         self.log_message = QLabel(self)
         self.log_message.setObjectName("log-message")
         self.log_message.setWordWrap(True)
+        plain(self.wrap_title, self.undo_label)
 
         call_box = QGroupBox("Call", self)
         call_layout = QVBoxLayout(call_box)
@@ -196,8 +199,10 @@ class MainWindow(QMainWindow):
         wrap_layout.addWidget(self.undo_bar)
         wrap_layout.addWidget(self.log_message)
 
+        self.notices = NoticeBar(self)  # what the app could not read or open, said once
         body = QWidget(self)
         layout = QVBoxLayout(body)
+        layout.addWidget(self.notices)
         layout.addWidget(self.search)
         layout.addWidget(self.card)
         layout.addWidget(call_box)
@@ -216,6 +221,7 @@ class MainWindow(QMainWindow):
         self.outbox_label = QLabel(self)
         self.outbox_label.setObjectName("outbox")
         self.outbox_label.setAccessibleName("Sync status")
+        plain(self.log_message, self.connection_label, self.outbox_label)
         self.statusBar().addWidget(self.mode_label)
         self.statusBar().addWidget(self.connection_label, 1)
         self.outbox_dialog: OutboxDialog | None = None
@@ -223,6 +229,7 @@ class MainWindow(QMainWindow):
         self.token_label = QLabel(self)
         self.token_label.setObjectName("token")
         self.token_label.setAccessibleName("Sign-in status")
+        plain(self.token_label)
         self.token_label.hide()
         self.account_button = QToolButton(self)
         self.account_button.setText("Sign in…")
@@ -338,11 +345,14 @@ class MainWindow(QMainWindow):
     # -- service → window -------------------------------------------------------------------
 
     def _on_service_connecting(self, what: str) -> None:
-        self.connection_label.setText(what)
+        self.connection_label.setText(neutralise(what))
 
     def _on_service_connected(self, user: User, label: str) -> None:
         demo = label == "Demo"
-        self.mode_label.setText(f"<b>{label}</b>" if demo else label)
+        # Bold markup only around the app's own word; an org's name is shown as plain text.
+        rich, plain_text = Qt.TextFormat.RichText, Qt.TextFormat.PlainText
+        self.mode_label.setTextFormat(rich if demo else plain_text)
+        self.mode_label.setText("<b>Demo</b>" if demo else one_line(label))
         self.mode_label.setToolTip(
             "Demo mode: a local Outreach sandbox with sample data; nothing reaches a real org."
             if demo
@@ -351,9 +361,12 @@ class MainWindow(QMainWindow):
         self._connected = True
         self._next_load()
         self._next_lookup()
-        self.connection_label.setText(user.name)
-        self.connection_label.setToolTip(f"Connected to {label} as {user.name} ({user.email})")
-        self.setWindowTitle(f"{APP_NAME} — {label}")
+        self.connection_label.setText(one_line(user.name))
+        set_tooltip(
+            self.connection_label,
+            f"Connected to {isolate(label)} as {isolate(user.name)} ({one_line(user.email)})",
+        )
+        self.setWindowTitle(f"{APP_NAME} — {one_line(label)}")
         self.account_button.setText("Sign in…" if demo else "Account")
 
     def _on_service_token_changed(self, health: str) -> None:
@@ -365,12 +378,12 @@ class MainWindow(QMainWindow):
 
     def _on_service_sign_in_required(self, message: str) -> None:
         self._on_service_token_changed("Sign in again")
-        self.token_label.setToolTip(
-            f"{message} Calls wait in the outbox until you sign in (Accounts)."
+        set_tooltip(
+            self.token_label, f"{message} Calls wait in the outbox until you sign in (Accounts)."
         )
 
     def _on_service_connection_failed(self, message: str) -> None:
-        self.connection_label.setText(f"Not connected: {message}")
+        self.connection_label.setText(f"Not connected: {neutralise(message)}")
 
     def _on_service_reference_loaded(
         self, dispositions: list[Disposition], purposes: list[Purpose]
@@ -411,7 +424,7 @@ class MainWindow(QMainWindow):
         elif card_asked and not matches:
             self.card.show_error(reply.say)
         if len(matches) == 1:
-            who = matches[0].prospect.name
+            who = isolate(matches[0].prospect.name)
             if self.toast is not None and self.toast.isVisible():
                 self.toast.set_text(f"Incoming call: {who} ({pretty(number)})")
             if number == self._link_number:
@@ -442,12 +455,12 @@ class MainWindow(QMainWindow):
             return
         if not self.desk.card_armed:
             self.search.state.setText(
-                f"{self.search.state.text()} {card.name}, still on the card below, is not "
+                f"{self.search.state.text()} {isolate(card.name)}, still on the card below, is not "
                 f"selected: {keys.DIAL.label} calls no one until you pick a match."
             )
 
     def _on_service_call_queued(self, entry: Entry) -> None:
-        self.log_message.setText(f"Call with {entry.summary or 'the prospect'} saved; syncing…")
+        self.log_message.setText(f"Call with {_who(entry.summary)} saved; syncing…")
         self._draft_timer.stop()
         self._apply(self.desk.queued(entry.vendor_call_id))
         if self.desk.current is None:
@@ -460,15 +473,15 @@ class MainWindow(QMainWindow):
     def _on_service_call_sent(self, entry: Entry, outreach_id: int) -> None:
         self.desk.sent(entry.vendor_call_id, outreach_id)
         self.log_message.setText(
-            f"Call with {entry.summary or 'the prospect'} logged in Outreach (call {outreach_id})."
+            f"Call with {_who(entry.summary)} logged in Outreach (call {outreach_id})."
         )
         self._render_card()
 
     def _on_service_call_parked(self, entry: Entry) -> None:
         self.desk.refused(entry.vendor_call_id)
-        details = "; ".join(str(f) for f in entry.field_errors) or entry.last_error
+        details = neutralise("; ".join(str(f) for f in entry.field_errors) or entry.last_error)
         self.log_message.setText(
-            f"Outreach refused the call with {entry.summary or 'the prospect'}: {details}."
+            f"Outreach refused the call with {_who(entry.summary)}: {details}."
             " It is kept in the outbox for you to fix and resend."
         )
         self._render_card()
@@ -520,7 +533,7 @@ class MainWindow(QMainWindow):
 
     def _on_service_call_failed(self, message: str) -> None:
         self.log_message.setText(
-            f"Not saved: {message} The call is kept here; press Log call to try again."
+            f"Not saved: {neutralise(message)} The call is kept here; press Log call to try again."
         )
 
     # -- the rep → the desk -----------------------------------------------------------------
@@ -544,10 +557,10 @@ class MainWindow(QMainWindow):
             self.call.show_error("Finish the current call before dialling another.")
             return
         if prospect.call_opted_out:
-            answer = QMessageBox.question(
+            answer = ask(
                 self,
                 "Opted out of calls",
-                f"{prospect.name} has opted out of calls. Call anyway?",
+                f"{isolate(prospect.name)} has opted out of calls. Call anyway?",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 QMessageBox.StandardButton.No,
             )
@@ -624,8 +637,8 @@ class MainWindow(QMainWindow):
         try:
             target = parse_uri(text, region=self.settings.get(s.REGION))
         except UriError as exc:
-            self.log_message.setText(f"Not opened: {exc}")
-            self.statusBar().showMessage(f"Not opened: {exc}", 10_000)
+            self.log_message.setText(f"Not opened: {neutralise(str(exc))}")
+            self.statusBar().showMessage(f"Not opened: {neutralise(str(exc))}", 10_000)
             return False
         self.bring_to_front(activate=True)
         self._link_number = target.number
@@ -730,9 +743,12 @@ class MainWindow(QMainWindow):
         )
         self.assign_button.setVisible(differs)
         if differs and card is not None and current is not None:
-            self.assign_button.setText(f"Assign this call to {card.name} ({keys.REASSIGN.label})")
-            self.assign_button.setToolTip(
-                f"Wrong person: the call with {current.who} was with {card.name}"
+            self.assign_button.setText(
+                f"Assign this call to {isolate(card.name)} ({keys.REASSIGN.label})"
+            )
+            set_tooltip(
+                self.assign_button,
+                f"Wrong person: the call with {current.who} was with {isolate(card.name)}",
             )
         self.discard_button.setEnabled(current is not None and not current.active)
         if self._render_undo():
@@ -796,7 +812,7 @@ class MainWindow(QMainWindow):
             return
         detail = self._details.get(card.id)
         if detail is None:
-            if self.card.detail is not None or self.card.name.text() != card.name:
+            if self.card.detail is not None or self.card.name.text() != one_line(card.name):
                 self.card.show_loading(card.name)
         elif self.card.detail is not detail:
             self.card.show_detail(detail)
@@ -912,7 +928,8 @@ class MainWindow(QMainWindow):
         try:
             self.drafts.save(self.desk.to_data(), durable=durable)
         except OSError as exc:
-            self.log_message.setText(f"The calls in progress could not be saved: {exc}")
+            why = neutralise(str(exc))
+            self.log_message.setText(f"The calls in progress could not be saved: {why}")
 
     def restore_draft(self) -> None:
         """Put back the calls that were in progress when the app last stopped."""
@@ -920,23 +937,26 @@ class MainWindow(QMainWindow):
         if self.drafts is None:
             return
         desk = self.drafts.load_desk(self.desk.clock, is_logged=self.service.outbox.contains)
-        notices = list(self.drafts.notices)
+        for notice in self.drafts.notices:  # a note or a draft set aside: said in the notice bar
+            self.notices.add(notice)
         if desk is not None:
             self.desk = desk
             self.call.desk = desk
             self._form_call = "?"
             count = len(desk.open_calls)
             if count:
-                notices.insert(
-                    0,
+                self.log_message.setText(
                     f"Reopened {count} call{'s' if count != 1 else ''} that "
-                    f"{'were' if count != 1 else 'was'} in progress when the app stopped.",
+                    f"{'were' if count != 1 else 'was'} in progress when the app stopped."
                 )
             self._apply(desk.resume())
-        if notices:
-            self.log_message.setText(" ".join(notices))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._save_state()
         self.closed.emit()
         super().closeEvent(event)
+
+
+def _who(summary: str) -> str:
+    """The prospect a logged call was with, for a sentence of the app's own."""
+    return isolate(summary) if summary else "the prospect"

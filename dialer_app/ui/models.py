@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from ..core.outreach.models import Match
+from .text import literal, one_line
 
 MatchRole = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
@@ -48,10 +49,14 @@ class MatchListModel(QAbstractListModel):
 
 
 def _texts(match: Match) -> tuple[str, str, str]:
+    """Display, accessible and tooltip text: plain (item views draw plain text; tooltips are
+    escaped) and without bidi controls."""
     p = match.prospect
-    where = " · ".join(x for x in (p.title, p.company) if x)
+    name, title, company = one_line(p.name), one_line(p.title), one_line(p.company)
+    reason = one_line(match.reason)
+    where = " · ".join(x for x in (title, company) if x)
     return (
-        f"{p.name}\n{where + ' — ' if where else ''}matched on {match.reason}",
-        f"{p.name}, {p.title} at {p.company}, matched on {match.reason}",
-        ", ".join(p.emails),
+        f"{name}\n{where + ' — ' if where else ''}matched on {reason}",
+        f"{name}, {title} at {company}, matched on {reason}",
+        literal(", ".join(one_line(e) for e in p.emails)),
     )

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.outbox import Entry, Outbox
+from .text import ask, isolate, literal, neutralise, one_line, plain
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Logged", "Prospect", "Outcome", "Status", "Details")
@@ -44,11 +45,12 @@ def status_text(entry: Entry) -> str:
 
 
 def details_text(entry: Entry) -> str:
+    """What went wrong, in Outreach's words (bidi controls removed)."""
     if entry.field_errors:
-        return "; ".join(str(f) for f in entry.field_errors)
+        return neutralise("; ".join(str(f) for f in entry.field_errors))
     if entry.state == "sent" and entry.task_error:
-        return f"Task {entry.task_id}: {entry.task_error}"
-    return entry.last_error
+        return f"Task {entry.task_id}: {neutralise(entry.task_error)}"
+    return neutralise(entry.last_error)
 
 
 class OutboxTableModel(QAbstractTableModel):
@@ -94,15 +96,20 @@ class OutboxTableModel(QAbstractTableModel):
             return entry
         if role == Qt.ItemDataRole.ForegroundRole and entry.state == "attention":
             return Qt.GlobalColor.red
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.ToolTipRole:  # tooltips would draw markup: escaped
+            shown = self.data(index, Qt.ItemDataRole.DisplayRole)
+            return literal(shown) if shown else None
+        if role != Qt.ItemDataRole.DisplayRole:
             return None
         col = index.column()
         if col == 0:
             return entry.created_at.astimezone().strftime("%a %H:%M")
         if col == 1:
-            return entry.summary or (f"Prospect {entry.prospect_id}" if entry.prospect_id else "")
+            if entry.summary:
+                return one_line(entry.summary)
+            return f"Prospect {entry.prospect_id}" if entry.prospect_id else ""
         if col == 2:
-            return entry.call.attributes.outcome or ""
+            return one_line(entry.call.attributes.outcome or "")
         if col == 3:
             return status_text(entry)
         if col == 4:
@@ -120,6 +127,7 @@ class OutboxDialog(QDialog):
         self.model = OutboxTableModel(outbox, self)
         self.summary = QLabel(self)
         self.summary.setObjectName("outbox-summary")
+        plain(self.summary)
         self.table = QTableView(self)
         self.table.setAccessibleName("Outbox calls")
         self.table.setModel(self.model)
@@ -200,11 +208,11 @@ class OutboxDialog(QDialog):
         entry = self.selected()
         if entry is None:
             return
-        answer = QMessageBox.question(
+        who = isolate(entry.summary) if entry.summary else "this prospect"
+        answer = ask(
             self,
             "Discard call?",
-            f"Discard the call with {entry.summary or 'this prospect'}? "
-            "It will never be logged in Outreach.",
+            f"Discard the call with {who}? It will never be logged in Outreach.",
             QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
 
 from ..core.outreach.models import Match
 from .models import MatchListModel
+from .text import neutralise, plain
 
 VISIBLE_ROWS = 6
 
@@ -39,6 +40,7 @@ class SearchPanel(QWidget):
         self.state = QLabel(self)
         self.state.setObjectName("search-state")
         self.state.setWordWrap(True)
+        plain(self.state)
         self.state.hide()
 
         layout = QVBoxLayout(self)
@@ -63,7 +65,8 @@ class SearchPanel(QWidget):
             self._say("")
         elif not matches:
             self._say(
-                f"No prospect matches “{query}”. Check the spelling, or try an email or number."
+                f"No prospect matches “{neutralise(query)}”."
+                " Check the spelling, or try an email or number."
             )
         elif len(matches) == 1:
             self._say("1 match — press Enter to open it.")
@@ -78,9 +81,9 @@ class SearchPanel(QWidget):
         if query != self.box.text().strip():
             return
         if self.model.rowCount() and self.results.isVisible():
-            self._say(f"Lookup failed: {message} Showing prospects you saw recently.")
+            self._say(f"Lookup failed: {neutralise(message)} Showing prospects you saw recently.")
         else:
-            self._say(f"Lookup failed: {message} Keep typing to try again.")
+            self._say(f"Lookup failed: {neutralise(message)} Keep typing to try again.")
 
     def _say(self, text: str) -> None:
         self.state.setText(text)

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .text import one_line, set_tooltip
+
 
 class FlowLayout(QLayout):
     """Items left to right, wrapping onto the next line when the row is full."""
@@ -176,10 +178,11 @@ class TagsEdit(QWidget):
 
     def _add_chip(self, tag: str) -> None:
         chip = QToolButton(self)
-        chip.setText(f"{tag}  ×")
+        shown = one_line(tag, 80)
+        chip.setText(f"{shown}  ×")
         chip.setObjectName("tag-chip")
-        chip.setAccessibleName(f"Remove tag {tag}")
-        chip.setToolTip(f"Remove “{tag}”")
+        chip.setAccessibleName(f"Remove tag {shown}")
+        set_tooltip(chip, f"Remove “{shown}”")
         chip.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes on to Notes; Backspace removes
         chip.setStyleSheet(
             "QToolButton#tag-chip { border: 1px solid palette(mid); border-radius: 9px;"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from .text import plain
+
 TOAST_MS = 10_000
 
 
@@ -26,6 +28,7 @@ class Toast(QWidget):
         self.label = QLabel(self)
         self.label.setAccessibleName("Incoming call")
         self.label.setWordWrap(True)
+        plain(self.label)  # it names the caller, as Outreach or the softphone spelled it
         layout = QVBoxLayout(self)
         layout.addWidget(self.label)
         self.setStyleSheet("#toast { border: 1px solid palette(mid); }")
@@ -35,6 +38,7 @@ class Toast(QWidget):
         self._timer.timeout.connect(self.hide)
 
     def show_text(self, text: str, anchor: QWidget) -> None:
+        """`text` as given: callers put names in with `text.isolate` (bidi controls removed)."""
         self.label.setText(text)
         self.adjustSize()
         frame = anchor.frameGeometry()

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from ..core.outbox import Counts
 from .resources import app_icon
+from .text import literal
 
 
 class Tray(QSystemTrayIcon):
@@ -31,4 +32,4 @@ class Tray(QSystemTrayIcon):
         state = f"{counts.unsent} waiting to sync" if counts.unsent else "All calls synced"
         if counts.attention:
             state += f", {counts.attention} need attention"
-        self.setToolTip(f"Dialer Companion — {state}")
+        self.setToolTip(literal(f"Dialer Companion — {state}"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
+from .text import neutralise, plain
+
 
 class FieldErrorLabel(QLabel):
     """A field's error, hidden while there is none; announced by screen readers when shown."""
@@ -13,6 +15,7 @@ class FieldErrorLabel(QLabel):
         self.setObjectName(f"error-{field_name}")
         self.setAccessibleName(f"{field_name} error")
         self.setWordWrap(True)
+        plain(self)  # the messages may quote Outreach or what the rep typed
         self.setStyleSheet(
             "color: palette(bright-text); background: #b3261e; padding: 2px 6px;"
             " border-radius: 3px;"
@@ -20,7 +23,7 @@ class FieldErrorLabel(QLabel):
         self.hide()
 
     def show_error(self, message: str) -> None:
-        self.setText(message)
+        self.setText(neutralise(message))
         self.setVisible(bool(message))
 
     def clear_error(self) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from ..core.outreach.models import Disposition, Purpose
 from ..core.terms import NOTE_MAX, SEQUENCE_ACTIONS, FieldError
 from .tags import TagsEdit
+from .text import one_line
 from .widgets import FieldErrorLabel
 
 SEQUENCE_HINTS = {
@@ -147,11 +148,11 @@ class WrapUpForm(QWidget):
         self.disposition.addItem("Choose a disposition", None)
         for i, d in enumerate(dispositions, start=1):
             prefix = f"{i}  " if i <= 9 else ""
-            self.disposition.addItem(f"{prefix}{d.name}", d.id)
+            self.disposition.addItem(f"{prefix}{one_line(d.name)}", d.id)
         self.purpose.clear()
         self.purpose.addItem("No purpose", None)
         for p in purposes:
-            self.purpose.addItem(p.name, p.id)
+            self.purpose.addItem(one_line(p.name), p.id)
 
     def state(self) -> dict[str, Any]:
         """Everything typed or picked, for the draft."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -75,14 +77,35 @@ def test_saving_leaves_no_temporary_files(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["draft.json"]
 
 
-def test_a_damaged_draft_is_set_aside_with_a_notice_not_fatal(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "kind", ["cut short", "not a desk", "empty", "not text", "a folder", "no permission"]
+)
+def test_a_damaged_draft_is_moved_aside_with_a_notice_never_fatal(tmp_path: Path, kind) -> None:
     path = tmp_path / "draft.json"
-    path.write_text('{"version": 2, "desk": {"calls": [{"phase": "exploded"', encoding="utf-8")
+    if kind == "a folder":
+        path.mkdir()
+    else:
+        path.write_bytes(
+            {
+                "cut short": b'{"version": 2, "desk": {"calls": [{"phase": "exploded"',
+                "not a desk": b'{"version": 2, "desk": {"calls": [{"phase": "exploded"}]}}',
+                "empty": b"",
+                "not text": b"\xff\xfe\x00",
+                "no permission": b'{"version": 2, "desk": {}}',
+            }[kind]
+        )
+    if kind == "no permission":
+        if os.geteuid() == 0:
+            pytest.skip("root reads every file")
+        path.chmod(0)
     store = DraftStore(path)
     assert store.load_desk(FakeClock(T0)) is None
-    assert (tmp_path / "draft.unreadable").exists()
+    (aside,) = tmp_path.glob("draft.json.unreadable-*")
+    assert not path.exists()
     assert "could not be read" in store.notices[0]
-    assert "draft.unreadable" in store.notices[0]
+    assert aside.name in store.notices[0]
+    store.save(_busy_desk(FakeClock(T0)).to_data())  # and the next save works
+    assert store.load_desk(FakeClock(T0)) is not None
 
 
 def test_a_single_call_draft_from_before_the_desk_still_loads(tmp_path: Path) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import logging
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dialer_app.core.auth.flow import SignInFlow
 from dialer_app.core.auth.profiles import Profile
@@ -97,3 +100,78 @@ def test_a_sign_in_refresh_and_phone_lookup_leave_nothing_secret_in_the_log(
     for secret in (*secrets, CLIENT_SECRET, e164, e164[1:]):
         assert secret not in text, secret
     assert e164[-2:] in text  # the masked number keeps its last two digits
+
+
+@pytest.mark.parametrize(
+    ("line", "hidden"),
+    [
+        ("dialing (415) 555-0123 now", "555-0123"),
+        ("callback 020 7946 0000 later", "7946 0000"),
+        ("le 01 99 00 12 34 ce soir", "99 00 12"),
+        ("number 415.555.0123", "555.0123"),
+        ("number 415-555-0123.", "555-0123"),
+        ("GET /prospects?filter[emails]=jane%40acme.com&page[size]=5", "jane"),
+        ("matched jane.doe+crm@acme.co.uk by email", "jane.doe"),
+        ("q=(415)%20555-0123&x=1", "555-0123"),
+    ],
+)
+def test_national_numbers_and_emails_are_hidden(line: str, hidden: str) -> None:
+    out = redact(line)
+    assert hidden not in out
+    assert out.count("[hidden]") + out.count("*") >= 1
+
+
+def _national_examples() -> list[str]:
+    """Every region's example numbers, as its people write them (7 digits or more)."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+    out = set()
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                text = phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL)
+                if sum(ch.isdigit() for ch in text) >= 7:
+                    out.add(text)
+    return sorted(out)
+
+
+def test_every_regions_national_numbers_are_masked_but_their_last_two_digits() -> None:
+    examples = _national_examples()
+    assert len(examples) > 300
+    for number in examples:
+        out = redact(f"2026-11-29 20:30:00,123 INFO dialing {number} for prospect 42")
+        kept = [ch for ch in out.split("dialing ", 1)[1].split(" for", 1)[0] if ch.isdigit()]
+        assert kept == [ch for ch in number if ch.isdigit()][-2:], (number, out)
+        assert out.startswith("2026-11-29 20:30:00,123 INFO dialing ")
+        assert out.endswith(" for prospect 42")
+
+
+@given(
+    when=st.datetimes(dt.datetime(1970, 1, 1), dt.datetime(2200, 1, 1)),
+    version=st.lists(st.integers(0, 99), min_size=2, max_size=4).map(
+        lambda parts: ".".join(map(str, parts))
+    ),
+    ip=st.tuples(*[st.integers(0, 255)] * 4).map(lambda t: ".".join(map(str, t))),
+    port=st.integers(1, 65535),
+    ident=st.integers(0, 10**12),
+    seconds=st.floats(0, 1000, allow_nan=False).map(lambda f: f"{f:.6f}"),
+    uuid=st.uuids().map(str),
+)
+def test_timestamps_versions_addresses_ports_ids_and_durations_are_kept(
+    when: object,
+    version: str,
+    ip: str,
+    port: int,
+    ident: int,
+    seconds: str,
+    uuid: str,
+) -> None:
+    assert isinstance(when, dt.datetime)
+    line = (
+        f"{when:%Y-%m-%d %H:%M:%S},123 {when.isoformat()} INFO dialer_app {version}: "
+        f"GET http://{ip}:{port}/api/v2/prospects/{ident} took {seconds} s "
+        f"vendorCallId={uuid} (call {ident % 100_000})"
+    )
+    assert redact(line) == line

@@ -17,6 +17,7 @@ from dialer_app.core.auth.secrets import (
     SecretStoreError,
     open_secret_store,
 )
+from dialer_app.core.files import notices
 from tests.support.keychain import MemoryKeyring
 
 
@@ -80,13 +81,23 @@ def test_the_plain_file_fallback_only_when_opted_in_and_private(tmp_path: Path) 
     assert PlainFileStore(path).get("a") is None
 
 
-def test_an_unreadable_fallback_file_is_a_clear_error(tmp_path: Path) -> None:
+def test_an_unreadable_fallback_file_is_set_aside_and_the_rep_told(tmp_path: Path) -> None:
+    notices.take()
     path = tmp_path / "secrets.json"
     path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(SecretStoreError, match="cannot be read"):
-        PlainFileStore(path).get("a")
+    store = PlainFileStore(path)
+    assert store.get("a") is None  # signed out, not stopped
+    assert not path.exists()
+    (aside,) = tmp_path.glob("secrets.json.unreadable-*")
+    assert aside.read_text(encoding="utf-8") == "{not json"  # kept for a helpdesk
+    (told,) = notices.take()
+    assert "saved sign-ins" in told
+    assert "sign in again" in told
+    store.set("a", "1")  # and the store works again
+    assert PlainFileStore(path).get("a") == "1"
     path.write_text("[1, 2]", encoding="utf-8")
     assert PlainFileStore(path).get("a") is None
+    assert len(notices.take()) == 1
 
 
 def test_memory_store_lists_its_keys() -> None:

@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dialer_app.core.auth.flow import CALLBACK_PATH, SignInFlow
 from dialer_app.core.auth.profiles import Profile
@@ -155,20 +157,76 @@ def test_a_busy_redirect_port_is_a_clear_error(server: SandboxServer) -> None:
         _run(go())
 
 
-@pytest.mark.parametrize("query", ["?code=abc&state=wrong", "?code=abc", "?state="])
-def test_a_wrong_or_missing_state_is_refused(server: SandboxServer, query: str) -> None:
-    async def go() -> tuple[httpx.Response, BaseException]:
-        flow = SignInFlow(_profile(server), CLIENT_SECRET)
-        await flow.start()
+@pytest.mark.parametrize(
+    "query",
+    ["?code=abc&state=wrong", "?code=abc", "?state=", "?error=access_denied&state=wrong"],
+)
+def test_a_wrong_or_missing_state_is_refused_and_the_sign_in_goes_on(
+    server: SandboxServer, query: str
+) -> None:
+    async def go() -> tuple[httpx.Response, TokenSet, int]:
+        flow = SignInFlow(_profile(server), CLIENT_SECRET, timeout=30)
+        url = await flow.start()
         page = await _browse(flow.redirect_uri + query)
-        with pytest.raises(SignInError) as info:
-            await flow.finish()
-        return page, info.value
+        tokens_page = await _browse(url)  # the rep's own browser, after the stray request
+        assert tokens_page.status_code == 200
+        return page, await flow.finish(), flow.refused
 
-    page, error = _run(go())
+    page, tokens, refused = _run(go())
     assert page.status_code == 400
     assert "Sign-in refused" in page.text
-    assert "wrong state" in str(error)
+    assert "ignored" in page.text
+    assert tokens.refresh_token
+    assert refused == 1
+
+
+_STRAY_LINE = st.one_of(
+    st.builds(
+        "GET {}?{} HTTP/1.1".format,
+        st.sampled_from([CALLBACK_PATH, "/", "/favicon.ico", CALLBACK_PATH + "/x", "//"]),
+        st.lists(
+            st.tuples(
+                st.sampled_from(["code", "state", "error", "x", ""]),
+                st.text(st.characters(codec="ascii", exclude_characters="&#% \r\n"), max_size=30),
+            ),
+            max_size=4,
+        ).map(lambda pairs: "&".join(f"{k}={v}" for k, v in pairs)),
+    ),
+    st.sampled_from(["POST", "PUT", "OPTIONS", "BREW", "get"]).map(
+        lambda m: f"{m} {CALLBACK_PATH}?code=c&state=s HTTP/1.1"
+    ),
+    st.text(st.characters(codec="latin-1", exclude_characters="\r\n"), max_size=200),
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(strays=st.lists(_STRAY_LINE, min_size=1, max_size=5))
+def test_stray_requests_never_end_a_pending_sign_in(
+    server: SandboxServer, strays: list[str]
+) -> None:
+    """Any local program can reach the loopback port: whatever it sends (without the state
+    the app made up), the listener answers with a refusal and keeps waiting for the browser."""
+
+    async def go() -> tuple[list[bytes], TokenSet]:
+        flow = SignInFlow(_profile(server), CLIENT_SECRET, timeout=30)
+        url = await flow.start()
+        port = int(flow.redirect_uri.split(":")[2].split("/")[0])
+        answers = []
+        for line in strays:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(line.encode("latin-1") + b"\r\nHost: x\r\n\r\n")
+            await writer.drain()
+            answers.append(await asyncio.wait_for(reader.read(), 10))
+            writer.close()
+            await writer.wait_closed()
+        await _browse(url)
+        return answers, await flow.finish()
+
+    answers, tokens = _run(go())
+    assert tokens.refresh_token
+    for answer in answers:
+        status = answer.split(b"\r\n", 1)[0]
+        assert status in (b"HTTP/1.1 400 Bad Request", b"HTTP/1.1 404 Not Found"), answer[:80]
 
 
 def test_other_paths_and_methods_are_not_the_sign_in(server: SandboxServer) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtNetwork import QLocalServer
 
-from dialer_app.core.remote import instance_name
+from dialer_app.core.remote import published_socket
 
 LISTENING = "listening for links and events as "
 
@@ -105,8 +105,10 @@ class AppProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
-        # a window stopped by a signal leaves its socket file behind
-        QLocalServer.removeServer(instance_name(Path(self.env["DIALER_HOME"]) / "data"))
+        # a window killed outright leaves its socket file behind (a closed one removes it)
+        socket = published_socket(Path(self.env["DIALER_HOME"]) / "data")
+        if socket and self.proc.returncode != 0:
+            QLocalServer.removeServer(socket)
         if self._selector is not None:
             self._selector.close()
         if self.proc.stderr is not None:

@@ -465,8 +465,9 @@ def test_an_old_draft_with_a_huge_one_line_note_opens_cut_and_kept_whole(
     qtbot.waitUntil(lambda: bool(notes.toPlainText()))
     assert len(notes.toPlainText()) == 65_535
     assert notes.lineWrapMode() == QPlainTextEdit.LineWrapMode.NoWrap  # one line: no wrapping
-    assert "2,000,000 characters" in win.log_message.text()
-    kept = next(word for word in win.log_message.text().split() if word.endswith(".txt."))
+    notice = by_name(win, "Notice", QLabel).text()
+    assert "2,000,000 characters" in notice
+    kept = next(word for word in notice.split() if word.endswith(".txt."))
     with open(kept[:-1], encoding="utf-8") as f:
         assert f.read() == huge
     assert people[0].name in by_name(win, "Wrap-up call", QLabel).text()

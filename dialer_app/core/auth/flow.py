@@ -2,9 +2,11 @@
 
 `SignInFlow.start()` binds the listener (the profile's redirect port, or any free one) and gives
 the authorize URL with a random `state`; the caller opens it in the browser. `finish()` waits for
-the redirect: a wrong or missing `state` is refused, a declined consent or a timeout ends the
-flow, and each time the browser is answered with a page saying what happened. The code is then
-traded for tokens at the org's `/oauth/token`.
+the redirect: a declined consent or a timeout ends the flow, and each time the browser is
+answered with a page saying what happened. Anything else that reaches the port — a wrong or
+missing `state`, another path, another method — gets a refusal page and changes nothing: any
+local program can connect to 127.0.0.1, and must not be able to cancel the rep's sign-in. The
+code is then traded for tokens at the org's `/oauth/token`.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class SignInFlow:
         self.redirect_uri = ""
         self._server: asyncio.Server | None = None
         self._result: asyncio.Future[str] | None = None
+        self.refused = 0  # requests with a wrong or missing state, answered and ignored
 
     @property
     def authorize_url(self) -> str:
@@ -162,14 +165,12 @@ class SignInFlow:
         if self._result is None or self._result.done():
             return _page("Already done", "This sign-in has already ended.", 400)
         if not secrets.compare_digest(state.encode(), self.state.encode()):
-            log.warning("sign-in redirect refused: state missing or wrong")
-            self._result.set_exception(
-                SignInError("The sign-in was refused: the browser came back with a wrong state.")
-            )
+            self.refused += 1
+            log.warning("sign-in redirect refused (state missing or wrong); still waiting")
             return _page(
                 "Sign-in refused",
-                "This answer does not belong to the sign-in Dialer Companion started. "
-                "Nothing was signed in; start again from the app.",
+                "This answer does not belong to the sign-in Dialer Companion started, so it "
+                "was ignored. If you are signing in, finish in the tab Dialer Companion opened.",
                 400,
             )
         error = query.get("error", [""])[0]

@@ -14,12 +14,9 @@ shape; those are marked `managed` and cannot be edited or removed in the app.
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
-import json
 import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from .. import files
 from ..paths import APP_DIR_NAME
 from .secrets import SecretStore
 
@@ -128,18 +126,43 @@ class Profile:
 
 
 def _read_profiles(path: Path, *, managed: bool) -> tuple[list[Profile], str | None, list[str]]:
-    """Profiles, the active id and problems found (bad entries are skipped, not fatal)."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return [], None, []
-    except (OSError, ValueError) as exc:
-        return [], None, [f"{path}: cannot be read ({exc})"]
-    if not isinstance(doc, dict) or not isinstance(doc.get("profiles", []), list):
-        return [], None, [f"{path}: expected an object with a list of profiles"]
-    profiles: list[Profile] = []
+    """Profiles, the active id and problems found (bad entries are skipped, not fatal).
+
+    The rep's file, when it cannot be read at all, is moved aside and the rep told
+    (`files.load_json`); an administrator's is only reported, never touched.
+    """
     problems: list[str] = []
-    for i, entry in enumerate(doc.get("profiles", [])):
+
+    def shape(doc: object) -> dict[str, object]:
+        doc = files.expect_object(doc)
+        if not isinstance(doc.get("profiles", []), list):
+            raise TypeError("profiles is not a list")
+        return doc
+
+    if managed:
+        try:
+            loaded = files.read_json(path)
+            doc = shape(loaded) if loaded is not None else None
+        except files.Unreadable as exc:
+            return [], None, [f"{path}: cannot be read ({exc.reason})"]
+        except TypeError:
+            return [], None, [f"{path}: expected an object with a list of profiles"]
+    else:
+        told: list[files.SetAside] = []
+        doc = files.load_json(
+            path,
+            shape,
+            what="Your org profiles",
+            outcome="add your org again in Accounts (the keychain still holds its secrets)",
+            told=told,
+        )
+        problems += [record.sentence() for record in told]
+    if doc is None:
+        return [], None, problems
+    profiles: list[Profile] = []
+    entries = doc.get("profiles", [])
+    assert isinstance(entries, list)
+    for i, entry in enumerate(entries):
         try:
             if not isinstance(entry, dict):
                 raise ProfileError({"entry": "not an object"})
@@ -250,13 +273,4 @@ class ProfileStore:
 
     def _write(self) -> None:
         doc = {"active": self.active_id, "profiles": [p.as_json() for p in self._own]}
-        self.user_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".profiles-", dir=self.user_file.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(doc, f, indent=2)
-            os.replace(tmp, self.user_file)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        files.write_json(self.user_file, doc, indent=2)

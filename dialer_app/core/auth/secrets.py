@@ -8,16 +8,14 @@ unless the rep opts in to the clearly labelled plain-file fallback. Values are n
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import os
 import secrets as random_secrets
-import tempfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
+
+from .. import files
 
 log = logging.getLogger(__name__)
 SERVICE = "dialer-companion"
@@ -128,38 +126,29 @@ class PlainFileStore:
         self.path = path
 
     def _load(self) -> dict[str, str]:
-        try:
-            loaded = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            raise SecretStoreError(
-                f"The secrets file cannot be read ({type(exc).__name__})."
-            ) from None
-        if not isinstance(loaded, dict):
-            return {}
-        return {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str)}
+        """What the file holds; a file that cannot be read is moved aside (the rep is told and
+        signs in again), never an error that stops the app."""
+
+        def shape(doc: object) -> dict[str, str]:
+            loaded = files.expect_object(doc)
+            return {k: v for k, v in loaded.items() if isinstance(v, str)}
+
+        return (
+            files.load_json(
+                self.path,
+                shape,
+                what="The plain file of saved sign-ins",
+                outcome="sign in again in Accounts",
+            )
+            or {}
+        )
 
     def _save(self, values: dict[str, str]) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".secrets-", dir=self.path.parent)
+            files.write_json(self.path, values, indent=1, sort_keys=True)
         except OSError as exc:
             raise SecretStoreError(
-                f"The secrets file cannot be written ({exc.strerror})."
-            ) from None
-        try:
-            os.chmod(tmp, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(values, f, indent=1, sort_keys=True)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise SecretStoreError(
-                f"The secrets file cannot be written ({exc.strerror})."
+                f"The secrets file cannot be written ({exc.strerror or type(exc).__name__})."
             ) from None
 
     def get(self, key: str) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any
 from ..phone import pretty_with_extension
 from ..session import CallTimes
 from ..terms import Direction
+from ..text import isolate
 
 FORM_KEYS = (
     "disposition_id",
@@ -173,9 +174,10 @@ class DeskCall:
 
     @property
     def who(self) -> str:
-        """Who the call is with: the prospect, else the number, else "an unknown number"."""
+        """Who the call is with, for a sentence: the prospect (isolated when written right to
+        left), else the number, else "an unknown number"."""
         if self.prospect is not None:
-            return self.prospect.name
+            return isolate(self.prospect.name)
         return self.number_text or "an unknown number"
 
     @property

@@ -12,6 +12,7 @@ from ..clock import Clock
 from ..phone import clean_extension, pretty_with_extension, with_extension
 from ..session import CallTimes
 from ..terms import CallValidationError, Direction, FieldError
+from ..text import isolate
 from ..uri import dial_uri
 from ..wrapup import CallContext, WrapUp, compose_call, new_vendor_call_id
 from .calls import (
@@ -205,7 +206,7 @@ class CallDesk:
         call = self._newest_active()
         if call is not None and call.prospect is None:
             self._identify(call, who, reply)
-            reply.say = f"The call in progress is with {who.name}."
+            reply.say = f"The call in progress is with {isolate(who.name)}."
         return self._changed(reply)
 
     def open_number(self, number: str) -> Reply:
@@ -397,14 +398,14 @@ class CallDesk:
         if who is None:
             return Reply(error="Open the prospect the call was with first.")
         if call.prospect is not None and call.prospect.id == who.id:
-            return Reply(error=f"The call is already with {who.name}.")
+            return Reply(error=f"The call is already with {isolate(who.name)}.")
         before = call.who
         reply = Reply()
         call.reassigned = True
         call.phone_number_id = None
         call.links = None
         self._identify(call, who, reply)
-        reply.say = f"The call with {before} is now with {who.name}."
+        reply.say = f"The call with {before} is now with {isolate(who.name)}."
         return self._changed(reply)
 
     def tick(self) -> bool:

@@ -27,7 +27,7 @@ from . import errors as e
 from .models import Disposition, Match, PhoneNumber, Prospect, Purpose, User
 
 PROSPECT_FIELDS = "firstName,lastName,title,company,emails,timeZone,callOptedOut"
-PHONE_FIELDS = "number,phoneType,extension,prospect"
+PHONE_FIELDS = "number,phoneType,extension,status,prospect"
 
 Params = Mapping[str, str | int]
 
