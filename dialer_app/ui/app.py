@@ -24,9 +24,9 @@ from .. import APP_ID, APP_NAME, __version__
 from ..core import files, logfile, paths
 from ..core import settings as setting
 from ..core.clock import SystemClock
+from ..core.desk import CallDesk
 from ..core.drafts import DraftStore
 from ..core.remote import Request
-from ..core.session import CallSession
 from ..core.settings import Settings
 from .main_window import MainWindow, open_with_os
 from .probe import PROBE_ENV, FirstPaintProbe
@@ -147,7 +147,7 @@ def new_window(config: AppConfig, settings: Settings) -> MainWindow:
     """A window for `config`'s backend, not yet attached to a service."""
     return MainWindow(
         None,
-        CallSession(SystemClock()),
+        CallDesk(SystemClock()),
         DraftStore(outbox_path(config).with_suffix(".draft.json")),
         settings,
         state_file=window_state_file(),
