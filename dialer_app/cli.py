@@ -53,6 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
         "(saved as the 'baresip' setting; '' turns it off)",
     )
     parser.add_argument(
+        "--diagnostics",
+        nargs="?",
+        const="",
+        metavar="FILE",
+        help="save a zip for your helpdesk — versions, OS and Qt platform, settings, profile "
+        "names and API addresses, outbox counts and the last errors, the last log lines; no "
+        "token, secret, note or full phone number — after listing what it holds (default "
+        "FILE: dialer-companion-diagnostics-<date>-<time>.zip in the current folder)",
+    )
+    parser.add_argument(
         "--register-handlers",
         action="store_true",
         help="make this app the desktop's handler for tel:, callto:, sip: and sips: links "
@@ -94,6 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_self_test()
     if args.register_handlers:
         return _register()
+    if args.diagnostics is not None:
+        from .ui.diagnostics import write_from_cli
+
+        return write_from_cli(args.diagnostics)
     request = Request("show")
     if args.link is not None:
         region = settings().get(setting.REGION)
@@ -124,19 +138,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _hand_over(request: object, api_base_url: str | None, token: str | None) -> int:
     """Forward to the running window, or become it (holding the data folder's lock)."""
     import contextlib
+    import logging
 
-    from .core import files, paths
+    from .core import files, logfile, paths
     from .core.remote import Request
     from .services.instance import hand_over
 
     assert isinstance(request, Request)
+    logfile.setup(console=False)  # a softphone's hook prints nothing when all goes well
+    log = logging.getLogger(__name__)
     found = hand_over(paths.data_dir(), request.argv)
     if found.refusal is not None:
+        log.warning("not handed over: %s", found.refusal)
         print(f"dialer-app: {found.refusal}", file=sys.stderr)
         return 1
     if found.answer is not None:
         if found.answer == "ok":
+            log.info("handed %s to the running window", request.kind)
             return 0
+        log.info("the running window refused %s: %s", request.kind, found.answer)
         print(f"dialer-app: the running window refused: {found.answer}", file=sys.stderr)
         return 1
     assert found.lock is not None

@@ -43,11 +43,11 @@ def test_an_incoming_call_on_baresip_rings_in_the_app(tmp_path: Path, sandbox) -
         control.send("dial", rep.aor)  # the prospect calls the rep
         app.wait_for("applied a Baresip event: incoming")
         draft = read_draft(home)
-        assert (draft["state"], draft["direction"]) == ("ringing", "inbound")
+        assert (draft["phase"], draft["direction"]) == ("ringing", "inbound")
         app.wait_for(f"/prospects/{who.prospect_id}")  # the caller's card is loading
         control.send("hangup")  # the caller gives up
         app.wait_for("applied a Baresip event: ended")
-        assert read_draft(home)["state"] == "ended"
+        assert read_draft(home)["phase"] == "wrapping"
     finally:
         if control is not None:
             control.close()

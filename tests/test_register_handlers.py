@@ -114,6 +114,6 @@ def test_opening_a_tel_link_on_the_desktop_brings_up_the_card(tmp_path, sandbox)
         assert opened.returncode == 0, opened.stderr
         app.wait_for("applied a request: open", after=mark)
         app.wait_for(f"/prospects/{who.prospect_id}", after=mark)
-        assert read_draft(tmp_path / "dialer")["prospect_id"] == who.prospect_id
+        assert read_draft(tmp_path / "dialer")["card_id"] == who.prospect_id
     finally:
         app.stop()

@@ -60,14 +60,14 @@ def test_second_launches_forward_to_the_running_window(sandbox, home, apps) -> N
     done = run_cli("event", "dialing", "--number", who.number, "--call-id", "c1", env=env)
     assert (done.returncode, done.stderr) == (0, "")
     app.wait_for("applied a request: event", after=mark)
-    assert read_draft(home)["state"] == "dialing"
+    assert read_draft(home)["phase"] == "ringing"
 
     mark = len(app.lines)
     done = run_cli("event", "ended", "--number", who.number, "--call-id", "c1", env=env)
     assert done.returncode == 0
     app.wait_for("applied a request: event", after=mark)
     draft = read_draft(home)
-    assert draft["state"] == "ended"
+    assert draft["phase"] == "wrapping"
     assert draft["dialed_at"] < draft["completed_at"]
 
 
@@ -82,7 +82,7 @@ def test_a_link_opens_the_prospect_in_the_running_window(sandbox, home, apps) ->
     assert (done.returncode, done.stderr) == (0, "")
     app.wait_for("applied a request: open", after=mark)
     app.wait_for(f"/prospects/{who.prospect_id}", after=mark)  # the card is loading
-    assert read_draft(home)["prospect_id"] == who.prospect_id
+    assert read_draft(home)["card_id"] == who.prospect_id
 
 
 def test_with_no_window_running_the_launch_becomes_the_window(sandbox, home, apps) -> None:
@@ -94,12 +94,12 @@ def test_with_no_window_running_the_launch_becomes_the_window(sandbox, home, app
     apps.append(app)
     app.wait_for("listening for links and events as ")
     app.wait_for("applied a request: event")
-    assert read_draft(home)["state"] == "ringing"
+    assert read_draft(home)["phase"] == "ringing"
     # and it answers the next launch itself
     answer = forward(_socket(home), ["event", "answered", "--call-id", "in-1"])
     assert answer == "ok"
     _applied(app, "event")
-    assert read_draft(home)["state"] == "connected"
+    assert read_draft(home)["phase"] == "live"
 
 
 def test_bad_links_and_events_are_refused_with_a_reason(sandbox, home, apps) -> None:

@@ -1,31 +1,42 @@
-"""The call in progress, saved on every change so a crash, a kill or a power cut loses nothing.
+"""The call desk, saved on every change so a crash, a kill or a power cut loses no call.
 
-A draft is one small JSON file, replaced atomically (write a temporary file, fsync, rename), so
-it is always either the previous draft or the new one, never half of each.
+A draft is one small JSON file, private to the user, replaced atomically
+(`files.write_json`: a temporary file renamed over it; flushed to the disk too when durable),
+so it is always either the previous draft or the new one, never half of each. One that cannot
+be read is moved aside and the rep is told (`files.set_aside_and_tell`).
+
+Version 2 holds the whole desk (`CallDesk.to_data`): every call ringing, live, ended or in
+wrap-up, the prospect on the card and what was typed before a call. A version 1 file (one call,
+from before the desk) loads as a desk with that call.
+
+A note longer than Outreach keeps (NOTE_MAX) is not put back whole into the form — one such line
+would take the window minutes to lay out: the form gets the first NOTE_MAX characters, the
+whole note goes to a text file beside the draft, and `notices` says where.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import tempfile
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .session import CallState, CallTimes
-from .terms import Direction
+from . import files
+from .clock import Clock
+from .desk import CallDesk, DeskDataError
+from .terms import NOTE_MAX
+from .wrapup import new_vendor_call_id
 
-VERSION = 1
+VERSION = 2
+_V1_PHASES = {"dialing": "ringing", "ringing": "ringing", "connected": "live", "ended": "ended"}
 
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    """Everything needed to put the window back as it was."""
+    """A version 1 draft: the one call in progress, as the app saved it before the desk."""
 
-    state: str = CallState.IDLE.value
+    state: str = "idle"
     direction: str = "outbound"
     dialed_at: str | None = None
     answered_at: str | None = None
@@ -35,103 +46,158 @@ class Draft:
     vendor_call_id: str = ""
     form: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def is_empty(self) -> bool:
-        return (
-            self.state == CallState.IDLE.value
-            and self.prospect_id is None
-            and not any(v for v in self.form.values())
+    def to_desk(self) -> dict[str, Any]:
+        """The same call as desk data (version 2)."""
+        card = (
+            {"id": self.prospect_id, "name": self.prospect_name}
+            if self.prospect_id is not None
+            else None
         )
-
-    @classmethod
-    def capture(
-        cls,
-        state: CallState,
-        times: CallTimes,
-        *,
-        prospect_id: int | None,
-        prospect_name: str,
-        vendor_call_id: str,
-        form: dict[str, Any],
-    ) -> Draft:
-        def iso(t: datetime | None) -> str | None:
-            return t.isoformat() if t is not None else None
-
-        return cls(
-            state=state.value,
-            direction=times.direction,
-            dialed_at=iso(times.dialed_at),
-            answered_at=iso(times.answered_at),
-            completed_at=iso(times.completed_at),
-            prospect_id=prospect_id,
-            prospect_name=prospect_name,
-            vendor_call_id=vendor_call_id,
-            form=dict(form),
-        )
-
-    def call_state(self) -> CallState:
-        return CallState(self.state)
-
-    def times(self) -> CallTimes:
-        def parse(t: str | None) -> datetime | None:
-            return datetime.fromisoformat(t) if t else None
-
-        direction: Direction = "inbound" if self.direction == "inbound" else "outbound"
-        return CallTimes(
-            direction=direction,
-            dialed_at=parse(self.dialed_at),
-            answered_at=parse(self.answered_at),
-            completed_at=parse(self.completed_at),
-        )
+        desk: dict[str, Any] = {"calls": [], "current": None, "card": card, "card_armed": True}
+        if self.state == "idle":
+            desk["spare_form"] = dict(self.form)
+            return desk
+        if self.state not in _V1_PHASES:
+            raise DeskDataError(f"unknown call state {self.state[:20]!r}")
+        call_id = self.vendor_call_id or new_vendor_call_id()
+        desk["calls"] = [
+            {
+                "id": call_id,
+                "phase": _V1_PHASES[self.state],
+                "direction": "inbound" if self.direction == "inbound" else "outbound",
+                "prospect": card,
+                "dialed_at": self.dialed_at,
+                "answered_at": self.answered_at,
+                "completed_at": self.completed_at,
+                "form": dict(self.form),
+            }
+        ]
+        desk["current"] = call_id
+        desk["spare_form"] = {}
+        return desk
 
 
 class DraftStore:
-    """Saves and loads the one draft of this app (per outbox / backend)."""
+    """Saves and loads the desk of this app (one per outbox / backend).
+
+    `notices` holds what the last `load_desk` has to tell the rep (a note set aside, a file
+    that could not be read and was kept aside).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.notices: list[str] = []
 
-    def save(self, draft: Draft, *, durable: bool = True) -> None:
-        """Replace the saved draft atomically; an empty draft removes it.
+    def save(self, desk: Mapping[str, Any], *, durable: bool = True) -> None:
+        """Replace the saved desk atomically; an empty desk removes the file.
 
         `durable=False` skips the fsync: the new draft survives the app crashing or being
         killed (the system has it), not a power cut (the previous durable one comes back).
         """
-        if draft.is_empty:
+        if _is_empty(desk):
             self.clear()
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps({"version": VERSION, "draft": asdict(draft)}, ensure_ascii=False)
-        fd, tmp = tempfile.mkstemp(prefix=".draft-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(payload)
-                f.flush()
-                if durable:
-                    os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        files.write_json(self.path, {"version": VERSION, "desk": desk}, durable=durable)
 
-    def load(self) -> Draft | None:
-        """The saved draft, or None when there is none or it cannot be read."""
+    def load(self) -> dict[str, Any] | None:
+        """The saved desk data (version 1 converted), or None when there is none. A file that
+        cannot be read is moved aside with a notice, never fatal."""
+        self.notices = []
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-            data = raw["draft"]
-            draft = Draft(**data)
-            draft.call_state()
-            draft.times().check_order()
-        except FileNotFoundError:
+            raw = files.read_json(self.path)
+            if raw is None:
+                return None
+            if not isinstance(raw, dict):
+                raise DeskDataError("not a draft")
+            version = raw.get("version")
+            if version == 1:
+                data = raw["draft"]
+                if not isinstance(data, dict):
+                    raise DeskDataError("not a draft")
+                desk = Draft(**data).to_desk()
+            elif version == VERSION:
+                desk = raw["desk"]
+                if not isinstance(desk, dict):
+                    raise DeskDataError("not a desk")
+            else:
+                raise DeskDataError(f"unknown draft version {version!r}")
+        except files.Unreadable as exc:
+            self.set_aside(exc.reason)
             return None
-        except (ValueError, KeyError, TypeError):
-            broken = self.path.with_suffix(".unreadable")
-            with contextlib.suppress(OSError):
-                os.replace(self.path, broken)
+        except (ValueError, KeyError, TypeError) as exc:
+            self.set_aside(f"its content is not in the form the app writes ({exc})")
             return None
-        return draft
+        return desk
+
+    def load_desk(
+        self, clock: Clock, *, is_logged: Callable[[str], bool] = lambda _id: False
+    ) -> CallDesk | None:
+        """The saved desk, back as it was (see `CallDesk.from_data`), or None."""
+        data = self.load()
+        if data is None:
+            return None
+        try:
+            self._cap_notes(data)
+            return CallDesk.from_data(data, clock, is_logged=is_logged)
+        except (DeskDataError, ValueError, TypeError) as exc:
+            self.set_aside(f"its content is not in the form the app writes ({exc})")
+            return None
+
+    def set_aside(self, why: str) -> None:
+        """Move a draft that cannot be used aside, and say so (here and to the app)."""
+        record = files.set_aside_and_tell(
+            self.path,
+            why[:200],
+            what="The calls saved when the app last stopped",
+            outcome="the app started without them",
+        )
+        self.notices.append(record.sentence())
 
     def clear(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+
+    def _cap_notes(self, desk: dict[str, Any]) -> None:
+        """Notes longer than Outreach keeps: the first NOTE_MAX characters stay in the form,
+        the whole note goes to a file beside the draft."""
+        forms: list[tuple[str, str, dict[str, Any]]] = []
+        spare = desk.get("spare_form")
+        if isinstance(spare, dict):
+            forms.append(("next", "the next call", spare))
+        calls = desk.get("calls")
+        for call in calls if isinstance(calls, list) else []:
+            form = call.get("form") if isinstance(call, dict) else None
+            if isinstance(form, dict):
+                who = call.get("prospect")
+                name = who.get("name") if isinstance(who, dict) else None
+                number = call.get("number")
+                label = name or number or "an unknown number"
+                forms.append((str(call.get("id", "call"))[:63], f"the call with {label}", form))
+        for key, what, form in forms:
+            note = form.get("note")
+            if not isinstance(note, str) or len(note) <= NOTE_MAX:
+                continue
+            safe = "".join(ch for ch in key if ch.isalnum() or ch == "-")[:63] or "call"
+            keep = self.path.with_name(f"{self.path.stem}.note-{safe}.txt")
+            form["note"] = note[:NOTE_MAX]
+            head = (
+                f"The note of {what} had {len(note):,} characters, more than Outreach keeps "
+                f"({NOTE_MAX:,}): the form has the first {NOTE_MAX:,};"
+            )
+            try:
+                files.write_atomic(keep, note)
+            except OSError as exc:  # the draft itself keeps the whole note, under another name
+                moved = files.set_aside(self.path)
+                where = moved if moved is not None else self.path
+                self.notices.append(
+                    f"{head} it could not be written to a file of its own ({exc.strerror or exc}),"
+                    f" so the whole note stays in {where}."
+                )
+            else:
+                self.notices.append(f"{head} the whole note is in {keep}.")
+
+
+def _is_empty(desk: Mapping[str, Any]) -> bool:
+    spare = desk.get("spare_form")
+    typed = isinstance(spare, Mapping) and any(spare.values())
+    return not desk.get("calls") and desk.get("card") is None and not typed

@@ -1,7 +1,9 @@
 """The URL schemes the app handles, and how each OS is told so — defined once, here.
 
-Linux reads a `.desktop` entry (`desktop_entry`), Windows per-user registry keys under
-`HKCU\\Software\\Classes\\<scheme>` (`windows_url_protocol_keys`), macOS the app bundle's
+Linux reads a `.desktop` entry (`desktop_entry`), Windows per-user registry keys: the URL
+protocols under `HKCU\\Software\\Classes\\<scheme>` (`windows_url_protocol_keys`) and the
+registration Windows 10/11 offer in Default apps (`windows_default_app_keys`: a ProgID, the app's
+`Capabilities\\URLAssociations` and its `RegisteredApplications` entry); macOS the app bundle's
 `CFBundleURLTypes` (`macos_url_types`). The installers and `dialer-app --register-handlers` render
 these; none of them lists the schemes itself.
 """
@@ -58,6 +60,43 @@ def windows_url_protocol_keys(exe_path: str) -> list[RegistryValue]:
             RegistryValue(f"{root}\\DefaultIcon", "", f'"{exe_path}",0'),
             RegistryValue(f"{root}\\shell\\open\\command", "", f'"{exe_path}" "%1"'),
         ]
+    return values
+
+
+# Per-user keys under HKEY_CURRENT_USER for Windows' Default apps. The ProgID and the app's own
+# key are ours alone (the uninstaller deletes them whole); RegisteredApplications is shared by
+# every app (only our value goes).
+WINDOWS_PROG_ID = "DialerCompanion.Link"
+WINDOWS_PROG_ID_KEY = f"Software\\Classes\\{WINDOWS_PROG_ID}"
+WINDOWS_APP_KEY = f"Software\\{APP_NAME}"
+WINDOWS_CAPABILITIES_KEY = f"{WINDOWS_APP_KEY}\\Capabilities"
+WINDOWS_REGISTERED_APPLICATIONS_KEY = "Software\\RegisteredApplications"
+
+
+def windows_default_app_keys(exe_path: str) -> list[RegistryValue]:
+    """The keys that offer the app in Windows' Default apps for each scheme (per user): a ProgID
+    that opens `exe_path`, the app's `Capabilities` with a `URLAssociations` entry per scheme,
+    and its value under `RegisteredApplications` pointing there."""
+    prog_id = WINDOWS_PROG_ID_KEY
+    values = [
+        RegistryValue(prog_id, "", f"{APP_NAME} link"),
+        RegistryValue(f"{prog_id}\\DefaultIcon", "", f'"{exe_path}",0'),
+        RegistryValue(f"{prog_id}\\shell\\open\\command", "", f'"{exe_path}" "%1"'),
+        RegistryValue(WINDOWS_CAPABILITIES_KEY, "ApplicationName", APP_NAME),
+        RegistryValue(
+            WINDOWS_CAPABILITIES_KEY,
+            "ApplicationDescription",
+            "Find the prospect, time the call, log it to Outreach",
+        ),
+        RegistryValue(WINDOWS_CAPABILITIES_KEY, "ApplicationIcon", f'"{exe_path}",0'),
+    ]
+    values += [
+        RegistryValue(f"{WINDOWS_CAPABILITIES_KEY}\\URLAssociations", scheme, WINDOWS_PROG_ID)
+        for scheme in URL_SCHEMES
+    ]
+    values.append(
+        RegistryValue(WINDOWS_REGISTERED_APPLICATIONS_KEY, APP_NAME, WINDOWS_CAPABILITIES_KEY)
+    )
     return values
 
 

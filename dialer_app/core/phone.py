@@ -55,6 +55,22 @@ def extension_of(text: str, region: str = "US") -> str:
     return parsed.extension or ""
 
 
+def clean_extension(text: str) -> str:
+    """An extension as dialled: its digits (and `*`, `#`), at most 20; "" when it has none."""
+    return "".join(ch for ch in text if (ch.isdigit() and ch.isascii()) or ch in "*#")[:20]
+
+
+def with_extension(e164: str, extension: str = "") -> str:
+    """A number as logged: `+12125550115`, or `+12125550115;ext=571` with its extension
+    (the RFC 3966 `ext` parameter, so the extension is never lost and stays machine-readable)."""
+    return f"{e164};ext={extension}" if extension else e164
+
+
+def pretty_with_extension(e164: str, extension: str = "") -> str:
+    """`+1 212-555-0115 ext. 571` for display."""
+    return f"{pretty(e164)} ext. {extension}" if extension else pretty(e164)
+
+
 def pretty(e164: str) -> str:
     """An E.164 number in international format for display (`+1 415-555-0123`)."""
     import phonenumbers  # on first use: the window's start does not pay its ~50 ms

@@ -60,7 +60,8 @@ class Request:
         if self.kind == "event" and self.event is not None:
             e = self.event
             argv = ["event", e.kind]
-            argv += ["--number", e.number] if e.number else []
+            number = f"tel:{e.number};ext={e.extension}" if e.extension else e.number
+            argv += ["--number", number] if number else []
             argv += ["--call-id", e.call_id] if e.call_id else []
             argv += ["--direction", e.direction] if e.direction else []
             return argv

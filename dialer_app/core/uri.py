@@ -41,6 +41,14 @@ class DialTarget:
     extension: str = ""
 
 
+def dial_uri(scheme: str, number: str, extension: str = "") -> str:
+    """The link that hands `number` to the softphone: `tel:+12125550115;ext=571` (RFC 3966),
+    `callto:+12125550115`, `sip:+12125550115`. Only `tel:` has a place for the extension."""
+    if scheme == "tel" and extension:
+        return f"tel:{number};ext={extension}"
+    return f"{scheme}:{number}"
+
+
 def is_phone_uri(text: str) -> bool:
     """Whether `text` claims to be one of the URIs this app handles (it may still be refused)."""
     scheme, sep, _ = text.strip().partition(":")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,28 @@ class WrapUp:
     should_record: bool | None = None
     recording_url: str = ""
 
+    @classmethod
+    def from_form(cls, form: Mapping[str, Any]) -> WrapUp:
+        """The wrap-up in a saved form (what the window's form holds, as drafts keep it)."""
+
+        def number(key: str) -> int | None:
+            value = form.get(key)
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        def text(key: str) -> str:
+            value = form.get(key)
+            return value if isinstance(value, str) else ""
+
+        return cls(
+            disposition_id=number("disposition_id"),
+            purpose_id=number("purpose_id"),
+            tags=tuple(t.strip() for t in text("tags").split(",") if t.strip()),
+            note=text("note"),
+            sequence_action=text("sequence_action"),
+            should_record=True if form.get("should_record") is True else None,
+            recording_url=text("recording_url"),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class CallContext:
@@ -49,14 +72,23 @@ def new_vendor_call_id() -> str:
 
 
 def compose_call(
-    times: CallTimes, wrap: WrapUp, ctx: CallContext, *, vendor_call_id: str
+    times: CallTimes,
+    wrap: WrapUp,
+    ctx: CallContext,
+    *,
+    vendor_call_id: str,
+    end_unknown: bool = False,
 ) -> NewCall:
-    """The call to post; raise CallValidationError naming each field that is wrong."""
+    """The call to post; raise CallValidationError naming each field that is wrong.
+
+    `end_unknown`: the call ended while the app was not running (restored after a crash): it
+    is logged without `completedAt` rather than with a made-up one.
+    """
     if times.dialed_at is None and times.answered_at is None:
         raise CallValidationError(
             [FieldError("/data/attributes/dialedAt", "dialedAt", "Dial or answer a call first.")]
         )
-    if times.completed_at is None:
+    if times.completed_at is None and not end_unknown:
         raise CallValidationError(
             [FieldError("/data/attributes/completedAt", "completedAt", "Hang up before logging.")]
         )

@@ -12,6 +12,9 @@ Routes (all need `Authorization: Bearer <token>`; bodies are `application/vnd.ap
   first name, last name, "first last", any email or the company (`dialer_app.sandbox.search`).
 - `POST /api/v2/calls` (201) and `DELETE /api/v2/calls/{id}` (204) (`dialer_app.sandbox.calls`).
 - `POST /api/v2/tasks/{id}/actions/markComplete` (200) (`dialer_app.sandbox.tasks`).
+- `POST /api/v2/tasks`, `.../tasks/{id}/actions/snooze|reschedule`, `DELETE .../tasks/{id}`;
+  `POST /api/v2/prospects`, `PATCH .../prospects/{id}`; `POST /api/v2/phoneNumbers`,
+  `PATCH` and `DELETE .../phoneNumbers/{id}` (`dialer_app.sandbox.write_routes`).
 - `/oauth/authorize` and `/oauth/token`: Outreach's sign-in (`dialer_app.sandbox.oauth_authorize`,
   `dialer_app.sandbox.oauth_token`); scopes per route (`dialer_app.sandbox.scopes`).
 - `/_admin/...`: faults, tokens and read lag at run time (`dialer_app.sandbox.admin`).
@@ -60,6 +63,7 @@ from .store import Store
 from .tasks import mark_complete
 from .tokens import TokenBook
 from .worker import StoreWorker
+from .write_routes import WriteRoutes
 
 API_ROOT = "/api/v2"
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -231,6 +235,7 @@ def create_app(
             methods=["POST"],
         )
     )
+    routes += WriteRoutes(worker, settings).routes()
     routes.append(Route("/oauth/authorize", authorize.show, methods=["GET"]))
     routes.append(Route("/oauth/authorize", authorize.decide, methods=["POST"]))
     routes.append(

@@ -351,6 +351,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=300,
         help="how many prospects to generate into an empty database (default 300; 100000 works)",
     )
+    from .demo_day import epoch_arg
+
+    parser.add_argument(
+        "--epoch",
+        type=epoch_arg,
+        default=None,
+        metavar="DATETIME",
+        help="the instant the demo data is generated around (ISO 8601; default: now, in this "
+        "machine's time zone): open call tasks fall due on its day, overdue by one to three days "
+        "or later; reopening a database on a later day moves its seeded open tasks forward by "
+        "the days that passed. The same --seed, --prospects and --epoch give the same data",
+    )
     _add_oauth_flags(parser)
     _add_limit_and_admin_flags(parser)
     _add_fault_flags(parser)
@@ -371,7 +383,7 @@ def _open_store(args: argparse.Namespace) -> Store:
     from .bootstrap import open_seeded
 
     started = time.perf_counter()
-    store, summary = open_seeded(args.data, args.prospects, args.seed)
+    store, summary = open_seeded(args.data, args.prospects, args.seed, args.epoch)
     if summary is not None:
         took = time.perf_counter() - started
         print(

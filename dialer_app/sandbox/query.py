@@ -13,6 +13,9 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from dialer_app.core.terms import format_utc
 
 from .errors import bad_request
 from .resources import BY_TYPE, Filter, ResourceType
@@ -85,6 +88,35 @@ def _key_path(key: str, family: str) -> str | None:
     return ".".join(parts)
 
 
+def _instant(text: str, param: str) -> str:
+    """An ISO 8601 date or date-time in the stored form (`2025-06-02T09:00:00.000Z`)."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return format_utc(when)
+    except (ValueError, OverflowError) as exc:
+        raise bad_request(
+            f"{param}: {text!r} is not a date or date-time (ISO 8601, or neginf/inf in a range "
+            "A..B).",
+            param,
+        ) from exc
+
+
+def _range(raw: str, param: str) -> tuple[str, str]:
+    """`A..B` (either end open: `neginf`, `inf`) or one instant → inclusive bounds, "" = open."""
+    if ".." not in raw:
+        one = _instant(raw, param)
+        return one, one
+    low, _, high = raw.partition("..")
+    if ".." in high:
+        raise bad_request(f"{param}: a range is A..B with one '..'.", param)
+    return (
+        "" if low.strip() == "neginf" else _instant(low, param),
+        "" if high.strip() == "inf" else _instant(high, param),
+    )
+
+
 def _condition(flt: Filter, raw: str, param: str) -> Condition:
     if flt.kind == "ids":
         try:
@@ -94,6 +126,8 @@ def _condition(flt: Filter, raw: str, param: str) -> Condition:
         return Condition(flt, ids)
     if flt.kind == "prefix":
         return Condition(flt, prefix_bounds(raw) if raw.strip() else ())
+    if flt.kind == "range":
+        return Condition(flt, _range(raw, param))
     if flt.kind in ("folded", "term"):
         return Condition(flt, (fold(raw),))
     return Condition(flt, (raw,))

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-FilterKind = Literal["ids", "exact", "folded", "term", "prefix"]
+FilterKind = Literal["ids", "exact", "folded", "term", "prefix", "range"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,7 @@ class IndexedAttr:
     filterable: bool = True
     sortable: bool = False
     index: bool = True  # worth an index (selective, or sorted on)
+    ranged: bool = False  # a date-time: `filter[x]=A..B` (either end `neginf`/`inf`) or one instant
 
     @property
     def column(self) -> str:
@@ -97,6 +98,8 @@ class ResourceType:
         for attr in self.indexed:
             if attr.filterable:
                 kind: FilterKind = "folded" if attr.folded else "exact"
+                if attr.ranged:
+                    kind = "range"
                 out[attr.name] = Filter(attr.name, kind, attr.column)
         for name, term_kind in self.term_filters.items():
             out[name] = Filter(name, "term", term_kind=term_kind)
@@ -223,7 +226,7 @@ TASK = ResourceType(
     indexed=(
         IndexedAttr("state"),
         IndexedAttr("taskType"),
-        IndexedAttr("dueAt", filterable=False, sortable=True),
+        IndexedAttr("dueAt", sortable=True, ranged=True),
     ),
 )
 

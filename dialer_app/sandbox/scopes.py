@@ -1,9 +1,11 @@
 """OAuth scopes: `<resource>.<read|write|delete|all>`, and which one each API route needs.
 
-`GET` of a resource type needs `<type>.read`; `POST /calls` needs `calls.write`;
-`DELETE /calls/{id}` needs `calls.delete`; `POST /tasks/{id}/actions/markComplete` needs
-`tasks.write`. `<type>.all` grants every action on that type. `GET /api/v2` (the token's user)
-needs only a valid token. Static `--access-token` tokens hold every scope.
+`GET` of a resource type needs `<type>.read`; `POST` and `PATCH` need `<type>.write` (`POST
+/calls` `calls.write`, `POST /tasks` and the task actions — markComplete, snooze, reschedule —
+`tasks.write`, `POST /prospects` and `PATCH /prospects/{id}` `prospects.write`, `POST
+/phoneNumbers` and `PATCH /phoneNumbers/{id}` `phoneNumbers.write`); `DELETE` needs
+`<type>.delete`. `<type>.all` grants every action on that type. `GET /api/v2` (the token's
+user) needs only a valid token. Static `--access-token` tokens hold every scope.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Deterministic demo data: the same `seed` and `prospects` always give the same org, byte for byte.
+"""Deterministic demo data: the same `seed`, `prospects` and epoch give the same org, byte for byte.
 
 The org has four users (user 1 is the rep the static tokens sign in as), a real org's default
 call dispositions and purposes, three sequences with call steps, and `prospects` people at
@@ -6,8 +6,19 @@ companies in seven countries. Each company has a main line that its people share
 extension); most people also have a mobile and some a direct line, E.164 numbers from the ranges
 each country reserves for fiction where it has one (`dialer_app.sandbox.seed_data`). Some
 prospects are opted out of calls, about one in five is in a sequence (with an open
-`sequence_step_call` task when the current step is a call), and some have past calls.
-All timestamps are fixed offsets from one instant, never the current time.
+`sequence_step_call` task when the current step is a call), a few more have a callback (a
+`manual` call task), and some have past calls.
+
+Every timestamp is an offset from one instant, the epoch (`now`, default: the current time):
+the same seed, prospect count and epoch give the same org, and another epoch gives the same
+people and companies at other times. Of the open call tasks, about 55 % fall due on the epoch's
+day, 20 % one to three working days before (overdue) and 25 % in the next five working days;
+each at a time within the prospect's working hours (`dialer_app.sandbox.demo_day`). Past calls
+fall in the prospect's working hours of the last 30 days.
+
+The people, their companies and numbers, and who is in which sequence are drawn from one random
+stream, as they always were for a seed; the times within a day and the extra callbacks from a
+second one, so that neither changes the people.
 """
 
 from __future__ import annotations
@@ -22,7 +33,10 @@ from typing import Any
 
 from phonenumbers import PhoneNumber
 
+from dialer_app.core.terms import format_utc
+
 from .calls import CALL_ATTRIBUTES
+from .demo_day import EPOCH_META, SEEDED_TASKS_META, DemoDay, local_now, work_day
 from .phones import Formatter, PhoneNumberFactory, e164_of
 from .resources import (
     ACCOUNT,
@@ -53,16 +67,21 @@ from .seed_data import (
 )
 from .store import Row, Store
 
-EPOCH = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)  # "now" of the seeded org
 FLUSH_EVERY = 20_000  # rows per type buffered before they are written
 ACCOUNT_SIZES = (1, 1, 2, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 30)
 FREE_MAIL = ("gmail.com", "outlook.com", "yahoo.com", "proton.me")
 PURPOSE_FOR_CALL_STEPS = 1  # "Prospecting"
+# Shares of the open call tasks due on the epoch's day, before it (1-3 days), after it (1-5 days)
+DUE_TODAY, OVERDUE, DUE_LATER = 0.55, 0.20, 0.25
+OVERDUE_DAYS, LATER_DAYS, PAST_CALL_DAYS = 3, 5, 30
+EXTRA_CALLBACKS = 0.05  # more prospects outside a sequence with a callback task
 
 
 def stamp(at: datetime) -> str:
-    """`2025-06-02T09:00:00.000Z` for a UTC datetime."""
-    return at.isoformat(timespec="milliseconds")[:-6] + "Z"
+    """`2025-06-02T09:00:00.000Z` for an aware datetime (at once when it is in UTC)."""
+    if at.tzinfo is UTC:
+        return at.isoformat(timespec="milliseconds")[:-6] + "Z"
+    return format_utc(at)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -132,9 +151,14 @@ class _Step:
 class _Seeder:
     """Generates the org row by row; ids are assigned in generation order per type."""
 
-    def __init__(self, rng: random.Random, out: _Buffers) -> None:
-        self.rng = rng
+    def __init__(
+        self, rng: random.Random, activity: random.Random, out: _Buffers, day: DemoDay
+    ) -> None:
+        self.rng = rng  # the people and what happens to them (draws as before epochs)
+        self.act = activity  # what is newer: times within a day, the extra callbacks
         self.out = out
+        self.day = day
+        self.now = day.now
         self.phones = PhoneNumberFactory(rng, UNCHECKED_RANGES)
         self.next_ids: dict[str, int] = {}
         self.emails: set[str] = set()
@@ -149,14 +173,31 @@ class _Seeder:
         self.next_ids[rtype.type] = value
         return value
 
-    def ago(self, max_days: float, min_days: float = 0.0) -> datetime:
-        return EPOCH - timedelta(seconds=int(self.rng.uniform(min_days, max_days) * 86_400))
+    def ago(
+        self, max_days: float, min_days: float = 0.0, rng: random.Random | None = None
+    ) -> datetime:
+        days = (rng or self.rng).uniform(min_days, max_days)
+        return self.now - timedelta(seconds=int(days * 86_400))
+
+    def due_at(self, zone: str, share: float) -> datetime:
+        """When an open call task falls due: today, overdue or later (by `share`, 0 ≤ share <
+        1), at a time in the prospect's working hours."""
+        u = self.act.random()
+        if share < DUE_TODAY:
+            day = 0
+        elif share < DUE_TODAY + OVERDUE:
+            steps = -1 - int((share - DUE_TODAY) / OVERDUE * OVERDUE_DAYS)
+            day = work_day(self.day.today, steps)
+        else:
+            steps = 1 + int((share - DUE_TODAY - OVERDUE) / DUE_LATER * LATER_DAYS)
+            day = work_day(self.day.today, steps)
+        return self.day.due(zone, day, u)
 
     # ---- reference data -------------------------------------------------------------------
 
     def users(self) -> None:
         for first, last, email, title in USERS:
-            created = stamp(EPOCH - timedelta(days=400))
+            created = stamp(self.now - timedelta(days=400))
             attrs = {
                 "firstName": first,
                 "lastName": last,
@@ -171,7 +212,7 @@ class _Seeder:
             self.out.add(Row(USER.type, self.new_id(USER), attrs))
 
     def dispositions_and_purposes(self) -> None:
-        created = stamp(EPOCH - timedelta(days=500))
+        created = stamp(self.now - timedelta(days=500))
         for order, (name, outcome) in enumerate(DISPOSITIONS, start=1):
             rid = self.new_id(CALL_DISPOSITION)
             self.dispositions.append((rid, outcome))
@@ -188,7 +229,7 @@ class _Seeder:
             self.out.add(Row(CALL_PURPOSE.type, self.new_id(CALL_PURPOSE), attrs))
 
     def sequences(self) -> None:
-        created = stamp(EPOCH - timedelta(days=200))
+        created = stamp(self.now - timedelta(days=200))
         for name, description, steps in SEQUENCES:
             seq_id = self.new_id(SEQUENCE)
             attrs = {
@@ -301,7 +342,7 @@ class _Seeder:
         owner = account_owner if rng.random() < 0.8 else rng.randint(1, len(USERS))
         opted_out = rng.random() < 0.03
         created = self.ago(700, 10)
-        updated = min(EPOCH, created + timedelta(days=rng.uniform(0, 60)))
+        updated = min(self.now, created + timedelta(days=rng.uniform(0, 60)))
         phones = list(self.prospect_phones(country, city, main_line))
         by_type: dict[str, list[str]] = {t: [] for t in ("work", "mobile", "home", "voip", "other")}
         for number, phone_type, _ext in phones:
@@ -338,13 +379,16 @@ class _Seeder:
             self.phone_number(pid, order, country.code, number, phone_type, ext, created)
             for order, (number, phone_type, ext) in enumerate(phones, start=1)
         ]
+        zone, callback = city.time_zone, "Call back: asked for a quote."
         if not opted_out and rng.random() < 0.2:
-            self.sequence_state(pid, account_id, owner)
+            self.sequence_state(pid, account_id, owner, zone)
         elif rng.random() < 0.03:
-            self.task(pid, account_id, owner, "call", "Call back: asked for a quote.")
+            self.task(pid, account_id, owner, zone, "manual", callback)
+        elif self.act.random() < EXTRA_CALLBACKS:  # drawn apart: the people stay the same
+            self.task(pid, account_id, owner, zone, "manual", callback, rng=self.act)
         if rng.random() < 0.1:
             for _ in range(rng.randint(1, 3)):
-                self.past_call(pid, owner, phones, phone_ids)
+                self.past_call(pid, owner, zone, phones, phone_ids)
 
     def prospect_phones(
         self, country: Country, city: City, main_line: PhoneNumber
@@ -397,7 +441,7 @@ class _Seeder:
 
     # ---- engagement -----------------------------------------------------------------------
 
-    def sequence_state(self, pid: int, account_id: int, owner: int) -> None:
+    def sequence_state(self, pid: int, account_id: int, owner: int, zone: str) -> None:
         rng = self.rng
         step = rng.choice(self.steps)
         if rng.random() < 0.6:  # most active prospects wait on a call
@@ -408,12 +452,12 @@ class _Seeder:
         sid = self.new_id(SEQUENCE_STATE)
         attrs = {
             "state": state,
-            "stateChangedAt": stamp(min(changed, EPOCH)),
+            "stateChangedAt": stamp(min(changed, self.now)),
             "activeAt": stamp(started),
             "callCompletedAt": None,
             "pauseReason": "manual" if state == "paused" else None,
             "createdAt": stamp(started),
-            "updatedAt": stamp(min(changed, EPOCH)),
+            "updatedAt": stamp(min(changed, self.now)),
         }
         links = {
             "prospect": pid,
@@ -425,19 +469,23 @@ class _Seeder:
         self.out.add(Row(SEQUENCE_STATE.type, sid, attrs, links))
         if state == "active" and step.step_type == "call":
             extra = {"sequence": step.sequence_id, "sequenceState": sid, "sequenceStep": step.id}
-            self.task(pid, account_id, owner, "sequence_step_call", step.note, extra)
+            self.task(pid, account_id, owner, zone, "sequence_step_call", step.note, extra)
 
     def task(
         self,
         pid: int,
         account_id: int,
         owner: int,
+        zone: str,
         task_type: str,
         note: str,
         extra: Mapping[str, int | None] | None = None,
+        rng: random.Random | None = None,
     ) -> None:
-        created = self.ago(20, 1)
-        due = EPOCH + timedelta(hours=self.rng.randint(-48, 72))
+        rng = rng or self.rng
+        created = self.ago(20, 1, rng)
+        due = self.due_at(zone, (rng.randint(-48, 72) + 48) / 121)
+        created = min(created, due - timedelta(hours=1))
         attrs = {
             "action": "call",
             "taskType": task_type,
@@ -459,13 +507,15 @@ class _Seeder:
         self,
         pid: int,
         owner: int,
+        zone: str,
         phones: list[tuple[PhoneNumber, str, str | None]],
         phone_ids: list[int],
     ) -> None:
         rng = self.rng
         index = rng.randrange(len(phones))
         disposition, outcome = rng.choice(self.dispositions)
-        dialed = self.ago(90, 1)
+        days_ago = 1 + int((rng.uniform(1, 90) - 1) / 89 * PAST_CALL_DAYS)
+        dialed = self.day.due(zone, -days_ago, self.act.random())
         answered = dialed + timedelta(seconds=rng.randint(3, 25)) if outcome == "Answered" else None
         talk = timedelta(seconds=rng.randint(40, 900) if answered else rng.randint(15, 40))
         completed = (answered or dialed) + talk
@@ -496,12 +546,19 @@ class _Seeder:
         self.out.add(Row(CALL.type, self.new_id(CALL), attrs, links))
 
 
-def seed(store: Store, prospects: int = 300, seed: int = 1) -> SeedSummary:
-    """Fill an empty store with the org for (`seed`, `prospects`), in one transaction."""
+def seed(
+    store: Store, prospects: int = 300, seed: int = 1, now: datetime | None = None
+) -> SeedSummary:
+    """Fill an empty store with the org for (`seed`, `prospects`, `now`), in one transaction.
+
+    `now` (aware; default: the current time in this machine's time zone) is the epoch, and its
+    calendar day in its own time zone the demo's "today".
+    """
     if prospects < 1:
         raise ValueError("prospects must be at least 1")
+    day = DemoDay(now or local_now())
     out = _Buffers(store)
-    seeder = _Seeder(random.Random(seed), out)
+    seeder = _Seeder(random.Random(seed), random.Random(f"activity {seed}"), out, day)
     with store.transaction():
         seeder.users()
         seeder.dispositions_and_purposes()
@@ -510,4 +567,6 @@ def seed(store: Store, prospects: int = 300, seed: int = 1) -> SeedSummary:
         out.flush()
     store.set_meta("seed", str(seed))
     store.set_meta("prospects", str(prospects))
+    store.set_meta(EPOCH_META, day.epoch.isoformat())
+    store.set_meta(SEEDED_TASKS_META, str(seeder.next_ids.get(TASK.type, 0)))
     return SeedSummary(seed, prospects, dict(out.written))

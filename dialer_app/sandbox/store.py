@@ -206,6 +206,34 @@ class Store:
                 f"UPDATE {rtype.table} SET {assignments} WHERE id = ?", [*values, row.id]
             )
 
+    def update_many(self, rtype: ResourceType, rows: Sequence[Row], *, terms: bool = False) -> None:
+        """Replace rows' attributes and links in one commit; their search terms too if `terms`."""
+        columns = ["attrs", *(r.column for r in rtype.to_one), *(a.column for a in rtype.indexed)]
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        source = TERM_SOURCES.get(rtype.type) if terms else None
+        with self._conn:
+            self._conn.executemany(
+                f"UPDATE {rtype.table} SET {assignments} WHERE id = ?",
+                [
+                    (
+                        _dumps(row.attrs),
+                        *(row.links.get(r.name) for r in rtype.to_one),
+                        *(_indexed_value(row.attrs.get(a.name), a.folded) for a in rtype.indexed),
+                        row.id,
+                    )
+                    for row in rows
+                ],
+            )
+            if source is not None:
+                for row in rows:
+                    self._conn.execute(
+                        "DELETE FROM search_terms WHERE type = ? AND rid = ?", (rtype.type, row.id)
+                    )
+                    self._conn.executemany(
+                        "INSERT INTO search_terms (type, term, kind, rid) VALUES (?, ?, ?, ?)",
+                        [(rtype.type, t, k, row.id) for k, t in source(row.attrs)],
+                    )
+
     def count(self, rtype: ResourceType) -> int:
         return int(self._conn.execute(f"SELECT COUNT(*) FROM {rtype.table}").fetchone()[0])
 
@@ -315,6 +343,11 @@ class Store:
             return f"{flt.column} IN ({', '.join('?' * len(values))})", values
         if flt.kind in ("exact", "folded"):
             return f"{flt.column} = ?", values
+        if flt.kind == "range":
+            low, high = values
+            bounds = [(f"{flt.column} >= ?", low), (f"{flt.column} <= ?", high)]
+            used = [(sql, value) for sql, value in bounds if value != ""]
+            return " AND ".join(sql for sql, _ in used) or "1", [value for _, value in used]
         if flt.kind == "term":
             sql = "id IN (SELECT rid FROM search_terms WHERE type = ? AND term = ? AND kind = ?)"
             return sql, [rtype.type, values[0], flt.term_kind]

@@ -21,12 +21,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon  # before qasync: it binds PySide6
 
 from .. import APP_ID, APP_NAME, __version__
-from ..core import files, logsafe, paths
+from ..core import files, logfile, paths
 from ..core import settings as setting
 from ..core.clock import SystemClock
+from ..core.desk import CallDesk
 from ..core.drafts import DraftStore
 from ..core.remote import Request
-from ..core.session import CallSession
 from ..core.settings import Settings
 from .main_window import MainWindow, open_with_os
 from .probe import PROBE_ENV, FirstPaintProbe
@@ -147,7 +147,7 @@ def new_window(config: AppConfig, settings: Settings) -> MainWindow:
     """A window for `config`'s backend, not yet attached to a service."""
     return MainWindow(
         None,
-        CallSession(SystemClock()),
+        CallDesk(SystemClock()),
         DraftStore(outbox_path(config).with_suffix(".draft.json")),
         settings,
         state_file=window_state_file(),
@@ -375,6 +375,7 @@ async def _session(
     if outbox_problem is not None:
         window.notices.post(outbox_problem)
         _show_outbox_unopened(window, service)
+    log_connection(service)
     if baresip is not None:
         baresip.callEvent.connect(window.apply_call_event)
         baresip.callEvent.connect(lambda event: log.info("applied a Baresip event: %s", event.kind))
@@ -494,10 +495,11 @@ def _tray(window: MainWindow, service: DialerService) -> Tray | None:
 
 def create_application() -> QApplication:
     """The QApplication, named and iconed; the app quits when `_run` returns, not on close."""
-    logging.basicConfig(level=os.environ.get("DIALER_LOG_LEVEL", "WARNING"))
-    logsafe.install()  # no token, secret or full phone number in any log line
+    logfile.setup()  # the log file a helpdesk reads, redacted; warnings on stderr
+    log.info("%s", startup_line())  # before Qt loads its platform: a failure there follows it
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
+    log.info("Qt platform: %s", app.platformName())
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
@@ -554,8 +556,54 @@ def first_window(config: AppConfig) -> tuple[MainWindow, AppConfig]:
     return new_window(config, Settings(paths.config_dir() / "settings.json")), config
 
 
+def startup_line() -> str:
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtCore import qVersion
+
+    about = logfile.about()
+    return (
+        f"{APP_NAME} {about['version']} starting ({about['build']}): Python {about['python']},"
+        f" PySide6 {pyside_version}, Qt {qVersion()}, {about['os']} {about['machine']};"
+        f" logs in {paths.log_dir()}"
+    )
+
+
+def log_qt_messages() -> None:
+    """Qt's own messages in the log too — above all the one saying why no platform plugin could
+    load, which an installed app on Windows has no console to show."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("qt")
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+
+    def handler(kind: QtMsgType, context: object, message: str) -> None:
+        category = getattr(context, "category", "") or "default"
+        where = "" if category == "default" else f"{category}: "
+        qt_log.log(levels.get(kind, logging.WARNING), "%s%s", where, message)
+
+    qInstallMessageHandler(handler)
+
+
+def log_connection(service: DialerService) -> None:
+    """The connection's changes, at INFO in the log file."""
+    service.connecting.connect(lambda what: log.info("connection: %s", what))
+    service.connected.connect(
+        lambda user, label: log.info("connected to %s as user %s", label, user.id)
+    )
+    service.connectionFailed.connect(lambda message: log.warning("not connected: %s", message))
+    service.tokenChanged.connect(lambda health: log.info("sign-in: %s", health or "ok"))
+    service.signInRequired.connect(lambda message: log.warning("sign in again: %s", message))
+
+
 def run_app(config: AppConfig, first_request: Request | None = None) -> int:
     """Paint the window, then load the rest behind it and run until the rep quits."""
+    log_qt_messages()
     app = create_application()
     window, config = first_window(config)
     closed_early: list[bool] = []

@@ -1,49 +1,68 @@
-"""The call timer: Dial, Answered, Hang up, and the live elapsed time."""
+"""The phone: Dial, Answered, Hang up, and the call they act on, with its live elapsed time."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
-from ..core.session import CallSession, CallState, CallTimes, SessionError, format_elapsed
+from ..core.desk import CallDesk, DeskCall, Phase
+from ..core.session import format_elapsed
 from . import shortcuts as keys
+from .text import isolate, plain
 from .widgets import FieldErrorLabel
 
 TICK_MS = 250
 
 
-def _local(t: object) -> str:
-    return t.astimezone().strftime("%H:%M:%S") if t is not None else "—"  # type: ignore[attr-defined]
+def _local(t: datetime | None, *, unknown: str = "—") -> str:
+    return t.astimezone().strftime("%H:%M:%S") if t is not None else unknown
 
 
 class CallPanel(QWidget):
-    """Drives a `CallSession` from three buttons and shows its times in local time.
+    """Renders the desk's phone call (`CallDesk.phone_call`) and forwards the three keys.
 
     Signals:
-        stateChanged(object): the session's new `CallState`.
+        dialRequested(): Dial was pressed (F5).
+        answerRequested(): Answered was pressed (F6).
+        hangUpRequested(): Hang up was pressed (F7).
     """
 
-    stateChanged = Signal(object)
+    dialRequested = Signal()
+    answerRequested = Signal()
+    hangUpRequested = Signal()
 
-    def __init__(self, session: CallSession, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: CallDesk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session = session
-        self.dial = self._button("Dial", keys.DIAL, self._on_dial_clicked)
-        self.answered = self._button("Answered", keys.ANSWERED, self._on_answered_clicked)
-        self.hang_up = self._button("Hang up", keys.HANG_UP, self._on_hang_up_clicked)
+        self.desk = desk
+        self.dial = self._button("Dial", keys.DIAL, self.dialRequested.emit)
+        self.answered = self._button("Answered", keys.ANSWERED, self.answerRequested.emit)
+        self.hang_up = self._button("Hang up", keys.HANG_UP, self.hangUpRequested.emit)
         self.elapsed = QLabel("0:00", self)
         self.elapsed.setAccessibleName("Elapsed time")
         font = self.elapsed.font()
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         self.elapsed.setFont(font)
+        self.who = QLabel(self)
+        self.who.setObjectName("call-who")
+        self.who.setAccessibleName("Call with")
+        self.who.setWordWrap(True)
         self.times = QLabel(self)
         self.times.setObjectName("call-times")
         self.times.setWordWrap(True)
         self.status = QLabel("Ready", self)
         self.status.setObjectName("call-status")
+        self.status.setAccessibleName("Call status")
+        self.status.setWordWrap(True)
+        self.target = QLabel(self)
+        self.target.setObjectName("dial-target")
+        self.target.setAccessibleName("Dial target")
+        self.target.setWordWrap(True)
         self.error = FieldErrorLabel("Call times", self)
+        plain(self.who, self.times, self.status, self.target)
 
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -52,13 +71,15 @@ class CallPanel(QWidget):
         grid.addWidget(self.hang_up, 0, 2)
         grid.addWidget(self.elapsed, 0, 3)
         grid.addWidget(self.status, 1, 0, 1, 4)
-        grid.addWidget(self.times, 2, 0, 1, 4)
-        grid.addWidget(self.error, 3, 0, 1, 4)
+        grid.addWidget(self.who, 2, 0, 1, 4)
+        grid.addWidget(self.times, 3, 0, 1, 4)
+        grid.addWidget(self.target, 4, 0, 1, 4)
+        grid.addWidget(self.error, 5, 0, 1, 4)
 
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._refresh_elapsed)
-        self._refresh()
+        self.refresh()
 
     def _button(self, text: str, shortcut: keys.Shortcut, slot: object) -> QPushButton:
         button = QPushButton(text, self)
@@ -68,82 +89,80 @@ class CallPanel(QWidget):
         button.clicked.connect(slot)
         return button
 
-    def reset(self) -> None:
-        self.session.reset()
-        self.error.clear_error()
-        self._refresh()
-
-    def restore(self, state: CallState, times: CallTimes) -> None:
-        """Resume a call from a draft."""
-        self.session.restore(state, times)
-        self._refresh()
-
     def show_error(self, message: str) -> None:
         self.error.show_error(message)
 
-    def drive(self, action: str) -> bool:
-        """Apply what the softphone reported: "dial", "ring", "answer" or "hang_up"."""
-        events = {
-            "dial": self.session.dial,
-            "ring": self.session.ring,
-            "answer": self.session.answer,
-            "hang_up": self.session.hang_up,
-        }
-        return self._apply(events[action])
-
-    def show_ringing(self) -> None:
-        """The far end is ringing (outbound): say so; the timer keeps counting from the dial."""
-        if self.session.state is CallState.DIALING:
-            self.status.setText("Ringing…")
-
-    # -- slots ------------------------------------------------------------------------------
-
-    def _on_dial_clicked(self) -> None:
-        self._apply(self.session.dial)
-
-    def _on_answered_clicked(self) -> None:
-        self._apply(self.session.answer)
-
-    def _on_hang_up_clicked(self) -> None:
-        self._apply(self.session.hang_up)
-
-    def _apply(self, event: object) -> bool:
-        try:
-            event()  # type: ignore[operator]
-        except SessionError as exc:
-            self.error.show_error(str(exc))
-            return False
-        self.error.clear_error()
-        self._refresh()
-        self.stateChanged.emit(self.session.state)
-        return True
-
-    def _refresh(self) -> None:
-        state = self.session.state
-        self.dial.setEnabled(state is CallState.IDLE)
-        self.answered.setEnabled(state in (CallState.IDLE, CallState.DIALING, CallState.RINGING))
-        self.hang_up.setEnabled(self.session.active)
-        self.status.setText(
-            {
-                CallState.IDLE: "Ready",
-                CallState.DIALING: "Dialing…",
-                CallState.RINGING: "Incoming call",
-                CallState.CONNECTED: "Connected",
-                CallState.ENDED: f"Ended — {self.session.times.outcome}",
-            }[state]
+    def refresh(self) -> None:
+        """Show the desk's phone call as it is now."""
+        desk = self.desk
+        call = desk.phone_call
+        active = call is not None and call.active
+        ringing = call is not None and call.phase is Phase.RINGING
+        open_end = (
+            call is not None and call.over and call.end_unknown and not call.times.completed_at
         )
-        t: CallTimes = self.session.times
-        self.times.setText(
-            f"Dialed {_local(t.dialed_at)} · answered {_local(t.answered_at)}"
-            f" · ended {_local(t.completed_at)}"
-            if state is not CallState.IDLE
-            else ""
-        )
-        if self.session.active:
+        self.dial.setEnabled(not active)
+        self.answered.setEnabled(not active or ringing)
+        self.hang_up.setEnabled(active or open_end)
+        if call is None:
+            self.status.setText("Ready")
+            self.who.setText("")
+            self.times.setText("")
+        else:
+            self.status.setText(call.status())
+            self.who.setText(_who(call))
+            self.times.setText(_times(call))
+        self.who.setVisible(call is not None)
+        self.times.setVisible(call is not None)
+        target = _target(desk)
+        self.target.setText(target)
+        self.target.setVisible(bool(target))
+        if active:
             self._tick.start()
         else:
             self._tick.stop()
         self._refresh_elapsed()
 
     def _refresh_elapsed(self) -> None:
-        self.elapsed.setText(format_elapsed(self.session.elapsed()))
+        call = self.desk.phone_call
+        elapsed = self.desk.elapsed(call) if call is not None else None
+        if call is None:
+            self.elapsed.setText("0:00")
+        else:
+            self.elapsed.setText(format_elapsed(elapsed) if elapsed is not None else "—")
+
+
+def _who(call: DeskCall) -> str:
+    parts = [f"{'From' if call.direction == 'inbound' else 'To'} {call.who}"]
+    if call.prospect is not None and call.number:
+        parts.append(call.number_text)
+    if call.prospect is None and call.candidates:
+        parts.append(f"{len(call.candidates)} prospects have this number: open one, then assign")
+    elif call.prospect is None:
+        parts.append("no prospect yet")
+    if call.reassigned:
+        parts.append("assigned by you")
+    return " · ".join(parts)
+
+
+def _times(call: DeskCall) -> str:
+    t = call.times
+    ended = _local(t.completed_at, unknown="at an unknown time" if call.end_unknown else "—")
+    first = "Rang" if call.direction == "inbound" else "Dialed"
+    return f"{first} {_local(t.dialed_at)} · answered {_local(t.answered_at)} · ended {ended}"
+
+
+def _target(desk: CallDesk) -> str:
+    """Who Dial (F5) would call, said plainly: never an older prospect without saying so."""
+    if desk.active_calls:
+        return ""
+    key = keys.DIAL.label
+    if desk.card is None:
+        return f"{key} times a call with no prospect: pick a match first to call someone."
+    if not desk.card_armed:
+        who = isolate(desk.card.name)
+        return (
+            f"{key} times a call with no prospect: you are searching, so {who} on the card "
+            "is not selected. Pick a match (or clear the search) first."
+        )
+    return f"{key} calls {isolate(desk.card.name)}."

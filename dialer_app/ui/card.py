@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -22,6 +23,17 @@ if TYPE_CHECKING:
 
 WARN = "color: #b3261e; font-weight: bold;"
 MAX_NUMBER_KEYS = 9
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedLine:
+    """A call logged from this window, as the card lists it."""
+
+    at: datetime | None
+    what: str  # the disposition, else the outcome
+    inbound: bool
+    state: str  # "queued", "sent (call 123)", …
+    outreach_id: int | None = None
 
 
 def _when(t: datetime | None) -> str:
@@ -88,6 +100,8 @@ class ProspectCard(QFrame):
         plain(self.name, self.subtitle, self.local_time, self.warning, self.phones)
         plain(self.sequence, self.task, self.calls)
         self.number_buttons: list[QPushButton] = []
+        self._logged: list[LoggedLine] = []
+        self._done_tasks: set[int] = set()
         self._compact = False
         layout = QVBoxLayout(self)
         for w in (
@@ -129,27 +143,50 @@ class ProspectCard(QFrame):
         self.sequence.setText(
             f"Sequence: {one_line(seq.label)}" if seq else "Not in an active sequence."
         )
-        if detail.task is not None:
-            due = f"due {_when(detail.task.due_at)}" if detail.task.due_at else "no due date"
-            note = f" — {neutralise(detail.task.note)}" if detail.task.note else ""
-            self.task.setText(f"Open call task, {due}{note}")
-        else:
-            self.task.setText("No open call task.")
-        if detail.last_calls:
-            lines = [
-                f"{_when(c.at)} · {one_line(c.disposition or c.outcome or 'no outcome')}"
-                + (" · inbound" if c.direction == "inbound" else "")
-                for c in detail.last_calls
-            ]
-            self.calls.setText("Last calls:\n" + "\n".join(lines))
-        else:
-            self.calls.setText("No calls logged yet.")
+        self._show_activity()
         for w in (self.sequence, self.task, self.calls):
             w.show()
         self.refresh_local_time()
         self._clock.start()
         if self._compact:
             self._apply_compact()
+
+    def set_logged(self, logged: list[LoggedLine], done_tasks: set[int]) -> None:
+        """Calls the rep logged here that Outreach's list may not have yet (newest first), and
+        call tasks those calls did: the card stays true without being read again."""
+        if logged == self._logged and done_tasks == self._done_tasks:
+            return
+        self._logged, self._done_tasks = list(logged), set(done_tasks)
+        if self.detail is not None:
+            self._show_activity()
+
+    def _show_activity(self) -> None:
+        detail = self.detail
+        if detail is None:
+            return
+        task = detail.task
+        if task is not None and task.id in self._done_tasks:
+            self.task.setText("Call task done: you logged a call for it.")
+        elif task is not None:
+            due = f"due {_when(task.due_at)}" if task.due_at else "no due date"
+            note = f" — {neutralise(task.note)}" if task.note else ""
+            self.task.setText(f"Open call task, {due}{note}")
+        else:
+            self.task.setText("No open call task.")
+        known = {c.id for c in detail.last_calls}
+        lines = [
+            f"{_when(line.at)} · {one_line(line.what)}"
+            + (" · inbound" if line.inbound else "")
+            + f" · {line.state}"
+            for line in self._logged
+            if line.outreach_id is None or line.outreach_id not in known
+        ]
+        lines += [
+            f"{_when(c.at)} · {one_line(c.disposition or c.outcome or 'no outcome')}"
+            + (" · inbound" if c.direction == "inbound" else "")
+            for c in detail.last_calls
+        ]
+        self.calls.setText("Last calls:\n" + "\n".join(lines) if lines else "No calls logged yet.")
 
     def set_compact(self, compact: bool) -> None:
         """In compact mode the card is one line: the name (and an opt-out warning)."""

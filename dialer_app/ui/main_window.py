@@ -1,7 +1,14 @@
-"""The rep's window: find → card → call → wrap-up → log, with the connection in the status bar."""
+"""The rep's window: find → card → call → wrap-up → log, with the connection in the status bar.
+
+The calls themselves live in the call desk (`core.desk`): the window forwards what the rep,
+the softphone and the service say to it, does what it answers (look a number up, load a card,
+hand a link to the softphone), and renders it.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,6 +18,7 @@ from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Signa
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
@@ -24,17 +32,29 @@ from PySide6.QtWidgets import (
 
 from .. import APP_NAME
 from ..core import settings as s
-from ..core.drafts import Draft, DraftStore
+from ..core.desk import (
+    CallDesk,
+    HandOff,
+    Links,
+    Load,
+    LookUp,
+    Phone,
+    Pop,
+    Reply,
+    StartWrapUp,
+    Who,
+    clean_form,
+)
+from ..core.drafts import DraftStore
 from ..core.outreach.models import Disposition, Match, PhoneNumber, Prospect, Purpose, User
 from ..core.phone import pretty
-from ..core.session import CallSession, CallState
 from ..core.softphone.events import CallEvent
 from ..core.terms import CallValidationError, FieldError
 from ..core.uri import UriError, parse_uri
-from ..core.wrapup import CallContext, compose_call, new_vendor_call_id
 from . import shortcuts as keys
 from .call_panel import CallPanel
-from .card import ProspectCard
+from .card import LoggedLine, ProspectCard
+from .desk_view import CallsBar
 from .notices import NoticeBar
 from .resources import app_icon
 from .search_panel import SearchPanel
@@ -46,16 +66,37 @@ if TYPE_CHECKING:  # the window is built and painted before these load (see `ui.
     from ..core.outbox import Counts, Entry
     from ..core.outreach.detail import ProspectDetail
     from ..services.dialer import DialerService
+    from .diagnostics import DiagnosticsDialog
     from .outbox_view import OutboxDialog
     from .settings_dialog import SettingsDialog
 
+log = logging.getLogger(__name__)
+
 DRAFT_DEBOUNCE_MS = 300
+UNDO_TICK_MS = 500
 TIME_FIELDS = {"dialedAt", "answeredAt", "completedAt", "returnedAt", "direction"}
 
 
 def open_with_os(uri: str) -> bool:
     """Hand a tel:/callto:/sip: link to whatever the OS has registered for it."""
     return QDesktopServices.openUrl(QUrl(uri))
+
+
+def links_of(detail: ProspectDetail) -> Links:
+    """What a call with this prospect belongs to: the open call task, else the sequence."""
+    task, seq = detail.task, detail.sequence
+    return Links(
+        task_id=task.id if task else None,
+        sequence_id=(task.sequence_id if task else None) or (seq.sequence_id if seq else None),
+        sequence_state_id=(task.sequence_state_id if task else None)
+        or (seq.state_id if seq else None),
+        sequence_step_id=(task.sequence_step_id if task else None)
+        or (seq.step_id if seq else None),
+    )
+
+
+def who_of(prospect: Prospect) -> Who:
+    return Who(prospect.id, prospect.name)
 
 
 class MainWindow(QMainWindow):
@@ -72,7 +113,7 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         service: DialerService | None,
-        session: CallSession,
+        desk: CallDesk,
         drafts: DraftStore | None = None,
         settings: s.Settings | None = None,
         hand_off: Callable[[str], bool] | None = None,
@@ -84,41 +125,79 @@ class MainWindow(QMainWindow):
         self.compact = False
         self._full_size = QSize(460, 860)
         self.service: DialerService = None  # type: ignore[assignment]  # set by attach()
+        self.desk = desk
         self.drafts = drafts
         self.settings = settings or s.Settings()
         self._hand_off = hand_off or open_with_os
-        self.detail: ProspectDetail | None = None
-        self._dialed: PhoneNumber | None = None
         self._restoring = False
         self.setWindowTitle(APP_NAME)
         self.setObjectName("main-window")
-        self.prospect: Prospect | None = None
-        self._vendor_call_id = new_vendor_call_id()
-        self._draft_restored = False
         self._connected = False
-        self._wanted_number = ""  # the number a link or a softphone event asked for
-        self._wanted_inbound = False
-        self._call_id = ""  # the softphone's id for the call in progress, once known
+        self._details: dict[int, ProspectDetail] = {}  # the cards read so far, by prospect
+        self._loads: list[int] = []  # cards to read, one at a time
+        self._loading: int | None = None
+        self._lookups: list[str] = []  # numbers to look up, one at a time
+        self._looking_up: str | None = None
+        self._link_number = ""  # a number a link opened: say how to call it once found
+        self._form_call: str | None = "?"  # the call whose form the widgets show
+        self._saved_revision = desk.revision
+        self._restored = False  # nothing is saved before the saved desk came back
         self.toast: Toast | None = None
 
         self.search = SearchPanel(self)
-        self.card = ProspectCard(self.settings, session.clock.now, self)
-        self.call = CallPanel(session, self)
+        self.card = ProspectCard(self.settings, desk.clock.now, self)
+        self.call = CallPanel(desk, self)
+        self.calls = CallsBar(self)
+        self.wrap_title = QLabel(self)
+        self.wrap_title.setObjectName("wrap-title")
+        self.wrap_title.setAccessibleName("Wrap-up call")
+        self.wrap_title.setWordWrap(True)
         self.wrapup = WrapUpForm(self)
         self.log_button = QPushButton("Log call", self)
         self.log_button.setAccessibleName("Log call")
-        self.log_button.setToolTip("Log call (Ctrl+Enter)")
+        self.log_button.setToolTip(f"Log call ({keys.LOG.label})")
         self.log_button.setDefault(True)
+        self.discard_button = QPushButton("Discard", self)
+        self.discard_button.setAccessibleName("Discard call")
+        self.discard_button.setToolTip(
+            f"Throw this call away without logging it ({keys.DISCARD.label}); "
+            f"undo with {keys.UNDO_DISCARD.label} for a few seconds"
+        )
+        self.assign_button = QPushButton(self)
+        self.assign_button.setAccessibleName("Assign call")
+        self.assign_button.hide()
+        self.undo_label = QLabel(self)
+        self.undo_label.setObjectName("undo-message")
+        self.undo_label.setAccessibleName("Discarded call")
+        self.undo_label.setWordWrap(True)
+        self.undo_button = QPushButton("Undo", self)
+        self.undo_button.setAccessibleName("Undo discard")
+        self.undo_button.setToolTip(f"Bring the call back ({keys.UNDO_DISCARD.label})")
         self.log_message = QLabel(self)
         self.log_message.setObjectName("log-message")
         self.log_message.setWordWrap(True)
+        plain(self.wrap_title, self.undo_label)
 
         call_box = QGroupBox("Call", self)
-        QVBoxLayout(call_box).addWidget(self.call)
+        call_layout = QVBoxLayout(call_box)
+        call_layout.addWidget(self.call)
+        call_layout.addWidget(self.calls)
         wrap_box = QGroupBox("Wrap-up", self)
         wrap_layout = QVBoxLayout(wrap_box)
+        wrap_layout.addWidget(self.wrap_title)
         wrap_layout.addWidget(self.wrapup)
-        wrap_layout.addWidget(self.log_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.log_button, 2)
+        buttons.addWidget(self.discard_button, 1)
+        wrap_layout.addLayout(buttons)
+        wrap_layout.addWidget(self.assign_button)
+        self.undo_bar = QWidget(self)
+        undo_row = QHBoxLayout(self.undo_bar)
+        undo_row.setContentsMargins(0, 0, 0, 0)
+        undo_row.addWidget(self.undo_label, 1)
+        undo_row.addWidget(self.undo_button)
+        self.undo_bar.hide()
+        wrap_layout.addWidget(self.undo_bar)
         wrap_layout.addWidget(self.log_message)
 
         self.notices = NoticeBar(self)  # what the app could not read or open, said once
@@ -171,12 +250,20 @@ class MainWindow(QMainWindow):
         self.settings_action = menu.addAction(
             f"Settings…\t{keys.SETTINGS.label}", self.show_settings
         )
+        help_menu = menu.addMenu("Help")
+        self.diagnostics_action = help_menu.addAction("Copy diagnostics…", self.show_diagnostics)
+        self.diagnostics_action.setToolTip(
+            "Save a zip for your helpdesk: versions, settings, the last errors and log lines;"
+            " no tokens, notes or full numbers"
+        )
+        self.log_folder_action = help_menu.addAction("Open log folder", self.open_log_folder)
+        self.diagnostics_dialog: DiagnosticsDialog | None = None
         self.menu_button = QToolButton(self)
         self.menu_button.setText("☰")
         self.menu_button.setAccessibleName("Menu")
         self.menu_button.setToolTip(
             f"Outbox ({keys.OUTBOX.label}), compact mode ({keys.COMPACT.label}), "
-            f"settings ({keys.SETTINGS.label})"
+            f"settings ({keys.SETTINGS.label}), help and diagnostics"
         )
         self.menu_button.setAutoRaise(True)
         self.menu_button.setMenu(menu)
@@ -188,7 +275,12 @@ class MainWindow(QMainWindow):
 
         for shortcut, slot in (
             (keys.LOG, self._on_log_button_clicked),
-            (keys.FIND, self.search.box.setFocus),
+            (keys.FIND, self._on_find_key),
+            (keys.NEXT_CALL, self._on_next_call_key),
+            (keys.PREVIOUS_CALL, self._on_previous_call_key),
+            (keys.DISCARD, self._on_discard_button_clicked),
+            (keys.UNDO_DISCARD, self._on_undo_button_clicked),
+            (keys.REASSIGN, self._on_assign_button_clicked),
             (keys.OUTBOX, self.show_outbox),
             (keys.COMPACT, self.toggle_compact),
             (keys.SETTINGS, self.show_settings),
@@ -199,15 +291,26 @@ class MainWindow(QMainWindow):
         self._restore_state()
 
         self.search.matchChosen.connect(self._on_search_match_chosen)
+        self.search.box.textEdited.connect(self._on_search_text_edited)
         self.card.dialRequested.connect(self._on_card_dial_requested)
+        self.call.dialRequested.connect(self._on_call_dial_requested)
+        self.call.answerRequested.connect(self._on_call_answer_requested)
+        self.call.hangUpRequested.connect(self._on_call_hang_up_requested)
+        self.calls.callChosen.connect(self._on_calls_call_chosen)
         self.log_button.clicked.connect(self._on_log_button_clicked)
-        self.call.stateChanged.connect(self._on_call_state_changed)
+        self.discard_button.clicked.connect(self._on_discard_button_clicked)
+        self.undo_button.clicked.connect(self._on_undo_button_clicked)
+        self.assign_button.clicked.connect(self._on_assign_button_clicked)
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DEBOUNCE_MS)
         self._draft_timer.timeout.connect(self.save_draft)
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setInterval(UNDO_TICK_MS)
+        self._undo_timer.timeout.connect(self._on_undo_timer_timeout)
         self.wrapup.connect_changed(self._on_wrapup_changed)
         self.search.box.setFocus()
+        self.render()
         if service is not None:
             self.attach(service)
 
@@ -219,7 +322,8 @@ class MainWindow(QMainWindow):
         """Connect the window to the service (once). Until then it shows, but does nothing.
 
         The app paints the window first and attaches the service after, so the rep sees the
-        window before the network stack has even loaded.
+        window before the network stack has even loaded. The calls saved when the app last
+        stopped come back here (the outbox says which of them were logged already).
         """
         self.service = service
         self.search.queryChanged.connect(service.search)
@@ -233,6 +337,8 @@ class MainWindow(QMainWindow):
         service.tagsLoaded.connect(self.wrapup.tags.set_suggestions)
         service.searchFinished.connect(self.search.show_results)
         service.searchFailed.connect(self.search.show_error)
+        service.searchFinished.connect(self._on_service_search_finished)
+        service.searchFailed.connect(self._on_service_search_failed)
         service.recentFound.connect(self.search.show_results)
         service.numberFound.connect(self._on_service_number_found)
         service.numberFailed.connect(self._on_service_number_failed)
@@ -244,6 +350,7 @@ class MainWindow(QMainWindow):
         service.callFailed.connect(self._on_service_call_failed)
         service.outboxChanged.connect(self._on_service_outbox_changed)
         service.syncProblem.connect(self._on_service_sync_problem)
+        self.restore_draft()
 
     # -- service → window -------------------------------------------------------------------
 
@@ -262,8 +369,8 @@ class MainWindow(QMainWindow):
             else ""
         )
         self._connected = True
-        if self._wanted_number and self.prospect is None:
-            self.service.find_number(self._wanted_number)
+        self._next_load()
+        self._next_lookup()
         self.connection_label.setText(one_line(user.name))
         set_tooltip(
             self.connection_label,
@@ -291,57 +398,103 @@ class MainWindow(QMainWindow):
     def _on_service_reference_loaded(
         self, dispositions: list[Disposition], purposes: list[Purpose]
     ) -> None:
-        form = self.wrapup.state()
         self._restoring = True
-        self.wrapup.set_reference(dispositions, purposes)
-        self.wrapup.restore(form)
-        self._restoring = False
-        if not self._draft_restored:
-            self._draft_restored = True
-            self.restore_draft()
+        try:
+            self.wrapup.set_reference(dispositions, purposes)
+            self.wrapup.restore(self.desk.form)  # ids picked before the lists came
+        finally:
+            self._restoring = False
 
     def _on_service_prospect_loaded(self, detail: ProspectDetail) -> None:
-        if self.prospect is not None and detail.prospect.id != self.prospect.id:
-            return  # the rep has moved on to another prospect
-        self.prospect = detail.prospect
-        self.detail = detail
-        if self._wanted_number and self._dialed is None:
-            self._dialed = next(
-                (p for p in detail.prospect.phone_numbers if p.number == self._wanted_number), None
-            )
-        self.card.show_detail(detail)
-        self.wrapup.set_sequence_available(detail.in_sequence)
+        pid = detail.prospect.id
+        self._details[pid] = detail
+        phones = [Phone(p.id, p.number, p.extension) for p in detail.prospect.phone_numbers]
+        self._apply(self.desk.prospect_loaded(who_of(detail.prospect), phones, links_of(detail)))
+        if self._loading == pid:
+            self._loading = None
+            self._next_load()
 
     def _on_service_prospect_failed(self, message: str) -> None:
-        self.card.show_error(message)
+        failed, self._loading = self._loading, None
+        if self.desk.card is not None and failed == self.desk.card.id:
+            self.card.show_error(message)
+        self._next_load()
+
+    def _on_service_number_found(self, number: str, matches: list[Match]) -> None:
+        if number == self._looking_up:
+            self._looking_up = None
+        reply = self.desk.number_found(number, [who_of(m.prospect) for m in matches])
+        card_asked = bool(reply.say) or any(isinstance(e, Load) for e in reply.effects)
+        self._apply(reply)
+        if card_asked and len(matches) > 1:
+            self.card.show_error(reply.say)
+            if not self.search.box.hasFocus():  # never rewrite what the rep is typing
+                self.search.box.setText(number)
+                self.search.show_results(number, matches)
+        elif card_asked and not matches:
+            self.card.show_error(reply.say)
+        if len(matches) == 1:
+            who = isolate(matches[0].prospect.name)
+            if self.toast is not None and self.toast.isVisible():
+                self.toast.set_text(f"Incoming call: {who} ({pretty(number)})")
+            if number == self._link_number:
+                self.log_message.setText(f"{pretty(number)}: click the number (or Alt+1…) to call.")
+        if number == self._link_number:
+            self._link_number = ""
+        self._next_lookup()
+
+    def _on_service_number_failed(self, number: str, message: str) -> None:
+        if number == self._looking_up:
+            self._looking_up = None
+        if self.desk.card_number == number:
+            self.card.show_error(f"Could not look up {pretty(number)}: {message}")
+        self.desk.number_failed(number)
+        self._next_lookup()
+
+    def _on_service_search_finished(self, query: str, matches: list[Match]) -> None:
+        self._say_search_state(query, bool(matches))
+
+    def _on_service_search_failed(self, query: str, _message: str) -> None:
+        self._say_search_state(query, False)
+
+    def _say_search_state(self, query: str, found: bool) -> None:
+        """A search that found nobody leaves the card's prospect on screen: say that Dial will
+        not call them."""
+        card = self.desk.card
+        if query != self.search.box.text().strip() or not query or card is None or found:
+            return
+        if not self.desk.card_armed:
+            self.search.state.setText(
+                f"{self.search.state.text()} {isolate(card.name)}, still on the card below, is not "
+                f"selected: {keys.DIAL.label} calls no one until you pick a match."
+            )
 
     def _on_service_call_queued(self, entry: Entry) -> None:
         self.log_message.setText(f"Call with {_who(entry.summary)} saved; syncing…")
-        self._restoring = True
-        self.wrapup.clear()
-        self.call.reset()
-        self._restoring = False
-        self._vendor_call_id = new_vendor_call_id()
-        self._dialed = None
-        self._call_id = ""
         self._draft_timer.stop()
-        if self.compact:
-            self._show_full_layout(False)
-        if self.drafts is not None:
-            self.drafts.clear()
-        self.search.box.setFocus()
+        self._apply(self.desk.queued(entry.vendor_call_id))
+        if self.desk.current is None:
+            if self.compact:
+                self._show_full_layout(False)
+            self.search.box.setFocus()
+        else:
+            self.wrapup.disposition.setFocus()
 
     def _on_service_call_sent(self, entry: Entry, outreach_id: int) -> None:
+        self.desk.sent(entry.vendor_call_id, outreach_id)
         self.log_message.setText(
             f"Call with {_who(entry.summary)} logged in Outreach (call {outreach_id})."
         )
+        self._render_card()
 
     def _on_service_call_parked(self, entry: Entry) -> None:
+        self.desk.refused(entry.vendor_call_id)
         details = neutralise("; ".join(str(f) for f in entry.field_errors) or entry.last_error)
         self.log_message.setText(
             f"Outreach refused the call with {_who(entry.summary)}: {details}."
             " It is kept in the outbox for you to fix and resend."
         )
+        self._render_card()
 
     def _on_service_sync_problem(self, message: str) -> None:
         if message:
@@ -377,6 +530,22 @@ class MainWindow(QMainWindow):
         self.settings_dialog.raise_()
         return self.settings_dialog
 
+    def show_diagnostics(self) -> DiagnosticsDialog:
+        if self.diagnostics_dialog is None:
+            from .diagnostics import DiagnosticsDialog
+
+            self.diagnostics_dialog = DiagnosticsDialog(self.service, self)
+        self.diagnostics_dialog.refresh()
+        self.diagnostics_dialog.show()
+        self.diagnostics_dialog.raise_()
+        return self.diagnostics_dialog
+
+    def open_log_folder(self) -> bool:
+        """The log folder in the desktop's file manager."""
+        from ..core import paths
+
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir())))
+
     def _on_settings_applied(self) -> None:
         self.service.set_region(self.settings.get(s.REGION))
         self.card.refresh_local_time()
@@ -397,18 +566,24 @@ class MainWindow(QMainWindow):
             f"Not saved: {neutralise(message)} The call is kept here; press Log call to try again."
         )
 
-    # -- window → service -------------------------------------------------------------------
+    # -- the rep → the desk -----------------------------------------------------------------
+
+    def _on_find_key(self) -> None:
+        """Ctrl+F: the whole query selected, so what the rep types next replaces it."""
+        self.search.box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.box.selectAll()
+
+    def _on_search_text_edited(self, text: str) -> None:
+        self._apply(self.desk.search_edited(text))
 
     def _on_search_match_chosen(self, match: Match) -> None:
-        self._wanted_number = ""
-        self._open_prospect(match.prospect)
-        self.save_draft()
+        self._apply(self.desk.open_prospect(who_of(match.prospect)))
 
     def _on_card_dial_requested(self, number: PhoneNumber) -> None:
-        prospect = self.prospect
-        if prospect is None:
+        prospect = self.card.detail.prospect if self.card.detail is not None else None
+        if prospect is None or self.desk.card is None or prospect.id != self.desk.card.id:
             return
-        if self.call.session.state is not CallState.IDLE:
+        if self.desk.active_calls:
             self.call.show_error("Finish the current call before dialling another.")
             return
         if prospect.call_opted_out:
@@ -421,35 +596,74 @@ class MainWindow(QMainWindow):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        scheme = self.settings.get(s.DIAL_SCHEME)
-        if scheme != "none" and not self._hand_off(f"{scheme}:{number.number}"):
-            self.log_message.setText(
-                f"No app on this computer opens {scheme}: links; dial {pretty(number.number)}"
-                " in your softphone. The timer is running."
-            )
-        self._dialed = number
-        self.call.dial.click()
+        phone = Phone(number.id, number.number, number.extension)
+        self._apply(self.desk.dial(phone, scheme=self.settings.get(s.DIAL_SCHEME)))
 
-    def _open_prospect(self, prospect: Prospect) -> None:
-        self.detail = None
-        self._dialed = None
+    def _on_call_dial_requested(self) -> None:
+        self._apply(self.desk.dial())
 
-        self.wrapup.set_sequence_available(False)
-        self.prospect = prospect
-        self.card.show_loading(prospect.name)
-        self.service.open_prospect(prospect.id)
+    def _on_call_answer_requested(self) -> None:
+        self._apply(self.desk.answer())
 
-    def _on_call_state_changed(self, state: CallState) -> None:
-        self.save_draft()  # timestamps are saved at once, not debounced
-        if state is CallState.ENDED:
-            if self.compact:
-                self._show_full_layout(True)  # wrapping up needs the whole form
-            self.wrapup.disposition.setFocus()
+    def _on_call_hang_up_requested(self) -> None:
+        self._apply(self.desk.hang_up())
+
+    def _on_calls_call_chosen(self, call_id: str) -> None:
+        self._apply(self.desk.switch(call_id))
+
+    def _on_next_call_key(self) -> None:
+        self._apply(self.desk.step(1))
+
+    def _on_previous_call_key(self) -> None:
+        self._apply(self.desk.step(-1))
+
+    def _on_discard_button_clicked(self) -> None:
+        reply = self.desk.discard()
+        reply.say = ""  # the undo bar says it
+        self._apply_to_wrap_up(reply)
+
+    def _on_undo_button_clicked(self) -> None:
+        self._apply_to_wrap_up(self.desk.undo_discard())
+
+    def _on_assign_button_clicked(self) -> None:
+        self._apply_to_wrap_up(self.desk.reassign())
+
+    def _apply_to_wrap_up(self, reply: Reply) -> None:
+        """A key on the call in the wrap-up: what it did (or why not) is said there."""
+        if reply.say:
+            self.log_message.setText(reply.say)
+            reply.say = ""
+        self._apply(reply, errors_to=self.wrapup.general_error)
+
+    def _on_undo_timer_timeout(self) -> None:
+        if self.desk.tick() or not self._render_undo():
+            self.render()
+
+    def _on_log_button_clicked(self) -> None:
+        self.wrapup.clear_errors()
+        self.call.error.clear_error()
+        self._push_form()
+        current = self.desk.current
+        user = self.service.user if self.service is not None else None
+        try:
+            call = self.desk.compose(user_id=user.id if user else None)
+        except CallValidationError as exc:
+            self._show_errors(exc.errors)
+            return
+        assert current is not None
+        self.service.log_call(call, summary=current.who)
+
+    def _show_errors(self, errors: list[FieldError]) -> None:
+        time_errors = [e for e in errors if e.field in TIME_FIELDS]
+        if time_errors:
+            self.call.show_error(" ".join(e.message for e in time_errors))
+        self.wrapup.show_errors([e for e in errors if e.field not in TIME_FIELDS])
 
     # -- from outside: links and softphone events -------------------------------------------
 
     def open_uri(self, text: str) -> bool:
-        """A tel:/callto:/sip: link the OS handed us: look the number up, ready to dial."""
+        """A tel:/callto:/sip: link the OS handed us: look the number up, ready to dial. A call
+        in progress keeps its prospect; the card shows the number's."""
         try:
             target = parse_uri(text, region=self.settings.get(s.REGION))
         except UriError as exc:
@@ -457,12 +671,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Not opened: {neutralise(str(exc))}", 10_000)
             return False
         self.bring_to_front(activate=True)
-        if self.call.session.state is not CallState.IDLE:
-            self.log_message.setText(
-                f"Not opened: finish and log the current call before {pretty(target.number)}."
-            )
-            return False
-        self._look_up(target.number, inbound=False)
+        self._link_number = target.number
+        self._apply(self.desk.open_number(target.number))
         return True
 
     def bring_to_front(self, *, activate: bool) -> None:
@@ -479,61 +689,178 @@ class MainWindow(QMainWindow):
             self.activateWindow()
 
     def apply_call_event(self, event: CallEvent) -> None:
-        """What the softphone reported (hook command or Baresip) drives the call session."""
-        session = self.call.session
-        if (
-            session.active
-            and self._call_id
-            and event.call_id
-            and event.call_id != self._call_id
-            and event.kind != "ended"
-        ):
-            self.statusBar().showMessage("Another call on the softphone; this one continues.", 8000)
-            return
-        if event.kind == "ended":
-            if event.call_id and self._call_id and event.call_id != self._call_id:
-                return  # the other call ended, not this one
-            if session.active and self.call.drive("hang_up") and event.reason:
-                self.statusBar().showMessage(f"Call ended: {event.reason}", 15_000)
-            self._call_id = ""
-            return
-        if session.active and not self._call_id:
-            self._call_id = event.call_id
-        if event.kind == "incoming" or (event.inbound and session.state is CallState.IDLE):
-            idle = session.state is CallState.IDLE
-            if self._may_start_call() and idle and self.call.drive("ring"):
-                self._call_id = event.call_id
-                self._screen_pop(event.number)
-            if event.kind == "answered" and session.state is CallState.RINGING:
-                self.call.drive("answer")
-            return
-        if event.kind in ("dialing", "ringing") and not session.active:
-            if not self._may_start_call() or not self.call.drive("dial"):
-                return
-            self._call_id = event.call_id
-            if event.number and not self._has_number(event.number):
-                self._look_up(event.number, inbound=False)
-        if event.kind == "ringing":
-            self.call.show_ringing()
-        elif event.kind == "answered" and session.state in (CallState.DIALING, CallState.RINGING):
-            self.call.drive("answer")
+        """What the softphone reported (hook command or Baresip) goes to the desk."""
+        reply = self.desk.softphone(event)
+        if reply.say:
+            log.info("softphone %s: %s", event.kind, reply.say)
+        self._apply(reply)
 
-    def _may_start_call(self) -> bool:
-        if self.call.session.state is CallState.ENDED:
-            self.statusBar().showMessage(
-                "A new call started on the softphone: log the last one to time it.", 10_000
+    # -- doing what the desk says, showing what it holds ------------------------------------
+
+    def _apply(self, reply: Reply, *, errors_to: object = None) -> None:
+        if reply.error:
+            target = errors_to if errors_to is not None else self.call.error
+            target.show_error(reply.error)  # type: ignore[attr-defined]
+        else:
+            self.call.error.clear_error()
+            if errors_to is not None:
+                errors_to.clear_error()  # type: ignore[attr-defined]
+        if reply.say:
+            self.statusBar().showMessage(reply.say, 15_000)
+        wrap_up = False
+        for effect in reply.effects:
+            if isinstance(effect, LookUp):
+                if effect.number not in self._lookups and effect.number != self._looking_up:
+                    self._lookups.append(effect.number)
+            elif isinstance(effect, Load):
+                self._details.pop(effect.prospect_id, None)
+                if effect.prospect_id not in self._loads and effect.prospect_id != self._loading:
+                    self._loads.append(effect.prospect_id)
+            elif isinstance(effect, HandOff):
+                self._hand_off_link(effect.uri)
+            elif isinstance(effect, Pop):
+                self._screen_pop(effect.number)
+            elif isinstance(effect, StartWrapUp):
+                wrap_up = True
+        self.render()
+        self._next_load()
+        self._next_lookup()
+        if wrap_up:
+            if self.compact:
+                self._show_full_layout(True)  # wrapping up needs the whole form
+            self.wrapup.disposition.setFocus()
+
+    def _hand_off_link(self, uri: str) -> None:
+        if not self._hand_off(uri):
+            scheme, _, rest = uri.partition(":")
+            self.log_message.setText(
+                f"No app on this computer opens {scheme}: links; dial {rest} in your "
+                "softphone. The timer is running."
             )
-            return False
-        return True
 
-    def _has_number(self, number: str) -> bool:
-        if self.prospect is None:
-            return False
-        for phone in self.prospect.phone_numbers:
-            if phone.number == number:
-                self._dialed = phone
-                return True
-        return False
+    def _next_load(self) -> None:
+        """Cards are read one at a time (a newer read would cancel the one in flight)."""
+        if not self._connected or self._loading is not None or not self._loads:
+            return
+        self._loading = self._loads.pop(0)
+        self.service.open_prospect(self._loading)
+
+    def _next_lookup(self) -> None:
+        if not self._connected or self._looking_up is not None or not self._lookups:
+            return
+        self._looking_up = self._lookups.pop(0)
+        self.service.find_number(self._looking_up)
+
+    def render(self) -> None:
+        """Show the desk as it is: the phone, the calls, the wrap-up, the card."""
+        desk = self.desk
+        self.call.refresh()
+        self.calls.show_desk(desk)
+        current = desk.current
+        if current is None:
+            self.wrap_title.setText("No call yet: what you type here goes with the next call.")
+        else:
+            state = current.status() if current.over else "in progress"
+            self.wrap_title.setText(f"Call with {current.who} — {state}")
+        if desk.current_id != self._form_call:
+            self._show_form()
+        self._show_sequence()
+        card = desk.card
+        differs = (
+            current is not None
+            and card is not None
+            and (current.prospect is None or current.prospect.id != card.id)
+        )
+        self.assign_button.setVisible(differs)
+        if differs and card is not None and current is not None:
+            self.assign_button.setText(
+                f"Assign this call to {isolate(card.name)} ({keys.REASSIGN.label})"
+            )
+            set_tooltip(
+                self.assign_button,
+                f"Wrong person: the call with {current.who} was with {isolate(card.name)}",
+            )
+        self.discard_button.setEnabled(current is not None and not current.active)
+        if self._render_undo():
+            self._undo_timer.start()
+        else:
+            self._undo_timer.stop()
+        self._render_card()
+        if desk.revision != self._saved_revision:
+            self.save_draft()
+
+    def _render_undo(self) -> bool:
+        """The undo bar while a discard can be undone, with the seconds left; False when not."""
+        left = self.desk.undo_left()
+        gone = self.desk.last_discarded
+        showing = left > 0 and gone is not None
+        self.undo_bar.setVisible(showing)
+        if showing and gone is not None:
+            self.undo_label.setText(
+                f"Call with {gone.who} discarded. Undo ({keys.UNDO_DISCARD.label}) "
+                f"for {math.ceil(left):.0f} s."
+            )
+        return showing
+
+    def _show_form(self) -> None:
+        """The wrap-up form now belongs to another call: show that call's (unless it is what
+        the form holds already: a call that took what was typed before it, the cursor stays)."""
+        self._form_call = self.desk.current_id
+        if clean_form(self._form_state()) == self.desk.form:
+            return
+        self._restoring = True
+        try:
+            self.wrapup.clear()
+            self.wrapup.restore(self.desk.form)
+        finally:
+            self._restoring = False
+
+    def _show_sequence(self) -> None:
+        current = self.desk.current
+        if current is None:  # the form is for the next call: with the card's prospect, likely
+            target = self.desk.dial_target
+            links = self.desk.links_for(target.id) if target is not None else None
+            self.wrapup.set_sequence_available(links.in_sequence if links else False)
+        elif current.links is None:
+            self.wrapup.set_sequence_available(None if current.prospect is not None else False)
+        else:
+            self.wrapup.set_sequence_available(current.links.in_sequence)
+        if not self._restoring:
+            self._push_form()
+
+    def _render_card(self) -> None:
+        desk = self.desk
+        card = desk.card
+        if card is None:
+            if desk.card_number:
+                if self.card.detail is not None or self.card.name.text() != pretty(
+                    desk.card_number
+                ):
+                    self.card.show_loading(pretty(desk.card_number))
+            elif self.card.detail is not None:
+                self.card.clear_prospect()
+            return
+        detail = self._details.get(card.id)
+        if detail is None:
+            if self.card.detail is not None or self.card.name.text() != one_line(card.name):
+                self.card.show_loading(card.name)
+        elif self.card.detail is not detail:
+            self.card.show_detail(detail)
+        names = self.service.disposition_names if self.service is not None else {}
+        lines = [
+            LoggedLine(
+                at=logged.at,
+                what=names.get(logged.disposition_id or 0, "") or logged.outcome,
+                inbound=logged.direction == "inbound",
+                state={"queued": "queued", "refused": "refused: see the outbox"}.get(
+                    logged.state, f"sent (call {logged.outreach_id})"
+                ),
+                outreach_id=logged.outreach_id,
+            )
+            for logged in reversed(desk.logged)
+            if logged.prospect_id == card.id
+        ]
+        self.card.set_logged(lines, desk.worked_tasks)
 
     def _screen_pop(self, number: str) -> None:
         """An incoming call: show who it is without taking the keyboard from the rep."""
@@ -543,42 +870,6 @@ class MainWindow(QMainWindow):
                 self.toast = Toast(self)
             self.toast.show_text(f"Incoming call from {label}", self)
         self.bring_to_front(activate=False)
-        if number and not self._has_number(number):
-            self._look_up(number, inbound=True)
-
-    def _look_up(self, number: str, *, inbound: bool) -> None:
-        self._wanted_number = number
-        self._wanted_inbound = inbound
-        self.prospect = None
-        self.detail = None
-        self._dialed = None
-        self.card.show_loading(pretty(number))
-        if self._connected:
-            self.service.find_number(number)
-
-    def _on_service_number_found(self, number: str, matches: list[Match]) -> None:
-        if number != self._wanted_number or self.prospect is not None:
-            return
-        label = pretty(number)
-        if len(matches) == 1:
-            self._open_prospect(matches[0].prospect)
-            self.save_draft()
-            if self.toast is not None:
-                self.toast.set_text(f"Incoming call: {isolate(matches[0].prospect.name)} ({label})")
-            if not self._wanted_inbound:
-                self.log_message.setText(f"{label}: click the number (or Alt+1…) to call.")
-            return
-        if not matches:
-            self.card.show_error(f"No prospect has the number {label}.")
-            return
-        self.card.show_error(f"{len(matches)} prospects have the number {label}: pick one.")
-        if not self.search.box.hasFocus():  # never rewrite what the rep is typing
-            self.search.box.setText(number)
-            self.search.show_results(number, matches)
-
-    def _on_service_number_failed(self, number: str, message: str) -> None:
-        if number == self._wanted_number:
-            self.card.show_error(f"Could not look up {pretty(number)}: {neutralise(message)}")
 
     # -- compact mode and window state ------------------------------------------------------
 
@@ -633,101 +924,62 @@ class MainWindow(QMainWindow):
 
     # -- drafts -----------------------------------------------------------------------------
 
+    def _form_state(self) -> dict[str, object]:
+        state = self.wrapup.state()
+        if self.wrapup.disposition.count() == 0:  # the org's lists have not come: keep the ids
+            saved = self.desk.form
+            state["disposition_id"] = saved.get("disposition_id")
+            state["purpose_id"] = saved.get("purpose_id")
+        return state
+
+    def _push_form(self) -> None:
+        if not self._restoring:
+            self.desk.set_form(self._form_state())
+
     def _on_wrapup_changed(self) -> None:
         """Every keystroke reaches the disk at once (a crash or a kill loses nothing); the
         flush that also survives a power cut follows DRAFT_DEBOUNCE_MS after the last one."""
-        if self.drafts is None or self._restoring:
+        if self._restoring:
+            return
+        before = self.desk.revision
+        self._push_form()
+        if self.drafts is None or self.desk.revision == before:
             return
         self.save_draft(durable=False)
         self._draft_timer.start()
 
     def save_draft(self, durable: bool = True) -> None:
-        """Save the call in progress (the form, the times, the prospect)."""
-        if self.drafts is None or self._restoring:
+        """Save the desk: every call, its times, its prospect, its wrap-up; the card."""
+        self._saved_revision = self.desk.revision
+        if self.drafts is None or not self._restored:
             return
         if durable:
             self._draft_timer.stop()
-        draft = Draft.capture(
-            self.call.session.state,
-            self.call.session.times,
-            prospect_id=self.prospect.id if self.prospect else None,
-            prospect_name=self.prospect.name if self.prospect else "",
-            vendor_call_id=self._vendor_call_id,
-            form=self.wrapup.state(),
-        )
         try:
-            self.drafts.save(draft, durable=durable)
+            self.drafts.save(self.desk.to_data(), durable=durable)
         except OSError as exc:
             why = neutralise(str(exc))
-            self.log_message.setText(f"The call in progress could not be saved: {why}")
+            self.log_message.setText(f"The calls in progress could not be saved: {why}")
 
     def restore_draft(self) -> None:
-        """Reopen the call that was in progress when the app last stopped."""
+        """Put back the calls that were in progress when the app last stopped."""
+        self._restored = True
         if self.drafts is None:
             return
-        draft = self.drafts.load()
-        if draft is None or draft.is_empty:
-            return
-        if self.service.outbox.contains(draft.vendor_call_id):
-            self.drafts.clear()  # it was logged just before the app stopped
-            return
-        self._restoring = True
-        try:
-            self._vendor_call_id = draft.vendor_call_id or self._vendor_call_id
-            self.call.restore(draft.call_state(), draft.times())
-            if draft.prospect_id is not None:
-                self._open_prospect(
-                    Prospect(id=draft.prospect_id, first_name=draft.prospect_name, last_name="")
+        desk = self.drafts.load_desk(self.desk.clock, is_logged=self.service.outbox.contains)
+        for notice in self.drafts.notices:  # a note or a draft set aside: said in the notice bar
+            self.notices.add(notice)
+        if desk is not None:
+            self.desk = desk
+            self.call.desk = desk
+            self._form_call = "?"
+            count = len(desk.open_calls)
+            if count:
+                self.log_message.setText(
+                    f"Reopened {count} call{'s' if count != 1 else ''} that "
+                    f"{'were' if count != 1 else 'was'} in progress when the app stopped."
                 )
-            # After opening the prospect, which clears the sequence action until the card says
-            # the prospect is in a sequence: the draft's action stays picked.
-            self.wrapup.restore(draft.form)
-        finally:
-            self._restoring = False
-        self.log_message.setText("Reopened the call that was in progress when the app stopped.")
-
-    def _on_log_button_clicked(self) -> None:
-        self.wrapup.clear_errors()
-        self.call.error.clear_error()
-        if self.prospect is None:
-            self.wrapup.general_error.show_error("Pick a prospect before logging the call.")
-            return
-        user = self.service.user
-        phone = self._dialed or (
-            self.prospect.phone_numbers[0] if self.prospect.phone_numbers else None
-        )
-        detail = self.detail
-        task = detail.task if detail else None
-        seq = detail.sequence if detail else None
-        ctx = CallContext(
-            prospect_id=self.prospect.id,
-            user_id=user.id if user else None,
-            phone_number_id=phone.id if phone else None,
-            to_number=phone.number if phone else "",
-            task_id=task.id if task else None,
-            sequence_id=(task.sequence_id if task else None) or (seq.sequence_id if seq else None),
-            sequence_state_id=(task.sequence_state_id if task else None)
-            or (seq.state_id if seq else None),
-            sequence_step_id=(task.sequence_step_id if task else None)
-            or (seq.step_id if seq else None),
-        )
-        try:
-            call = compose_call(
-                self.call.session.times,
-                self.wrapup.wrapup(),
-                ctx,
-                vendor_call_id=self._vendor_call_id,
-            )
-        except CallValidationError as exc:
-            self._show_errors(exc.errors)
-            return
-        self.service.log_call(call, summary=self.prospect.name)
-
-    def _show_errors(self, errors: list[FieldError]) -> None:
-        time_errors = [e for e in errors if e.field in TIME_FIELDS]
-        if time_errors:
-            self.call.show_error(" ".join(e.message for e in time_errors))
-        self.wrapup.show_errors([e for e in errors if e.field not in TIME_FIELDS])
+            self._apply(desk.resume())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._save_state()

@@ -30,8 +30,8 @@ import qasync  # isort: skip - after PySide6, so that it binds PySide6
 
 from ..core import paths
 from ..core.clock import SystemClock
+from ..core.desk import CallDesk
 from ..core.outbox import Outbox
-from ..core.session import CallSession
 from ..core.settings import Settings
 from ..services.dialer import DialerService
 from ..services.tasks import TaskRunner
@@ -129,7 +129,7 @@ async def _self_test(warnings: list[str]) -> str:
     service = DialerService(runner, backend_factory(config), outbox)
     window = MainWindow(
         service,
-        CallSession(SystemClock()),
+        CallDesk(SystemClock()),
         settings=Settings(paths.config_dir() / "settings.json"),
         hand_off=lambda _uri: True,  # a self-test never opens the user's softphone
         state_file=paths.config_dir() / "window.ini",

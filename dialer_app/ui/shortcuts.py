@@ -23,8 +23,31 @@ ANSWERED = Shortcut(("F6",), "Answered (answeredAt); with no call running, an in
 HANG_UP = Shortcut(("F7",), "Hang up (completedAt)")
 DISPOSITION = Shortcut(("1…9",), "In the disposition list: pick the numbered disposition")
 LOG = Shortcut(("Ctrl+Return", "Ctrl+Enter"), "Log call")
+NEXT_CALL = Shortcut(("F8",), "Several calls: the next one into the wrap-up")
+PREVIOUS_CALL = Shortcut(("Shift+F8",), "Several calls: the previous one into the wrap-up")
+DISCARD = Shortcut(("Ctrl+Shift+D",), "Discard the call in the wrap-up (not logged)")
+UNDO_DISCARD = Shortcut(("Alt+U",), "Undo the discard (for a few seconds)")
+REASSIGN = Shortcut(
+    ("Ctrl+Shift+P",), "Wrong person: the call in the wrap-up is with the prospect on the card"
+)
 OUTBOX = Shortcut(("Ctrl+O",), "Open the outbox")
 COMPACT = Shortcut(("Ctrl+M",), "Compact, always-on-top mode on or off")
 SETTINGS = Shortcut(("Ctrl+,",), "Open the settings")
 
-ALL = (FIND, DIAL_NUMBER, DIAL, ANSWERED, HANG_UP, DISPOSITION, LOG, OUTBOX, COMPACT, SETTINGS)
+ALL = (
+    FIND,
+    DIAL_NUMBER,
+    DIAL,
+    ANSWERED,
+    HANG_UP,
+    DISPOSITION,
+    LOG,
+    NEXT_CALL,
+    PREVIOUS_CALL,
+    DISCARD,
+    UNDO_DISCARD,
+    REASSIGN,
+    OUTBOX,
+    COMPACT,
+    SETTINGS,
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 
 from ..core.outreach.models import Disposition, Purpose
 from ..core.terms import NOTE_MAX, SEQUENCE_ACTIONS, FieldError
-from ..core.wrapup import WrapUp
 from .tags import TagsEdit
 from .text import one_line
 from .widgets import FieldErrorLabel
@@ -34,6 +33,30 @@ SEQUENCE_HINTS = {
 }
 
 
+LONG_LINE = 2_000  # characters in one line of the notes beyond which they stop wrapping
+
+
+class NotesEdit(QPlainTextEdit):
+    """The notes: a paste that would take them past what Outreach keeps is cut there (the
+    rest stays on the clipboard), so pasting a huge text never freezes the window.
+
+    Signals:
+        pasteCut(int): a paste was cut; that many characters of it went in.
+    """
+
+    pasteCut = Signal(int)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        text = source.text() if source.hasText() else ""
+        room = NOTE_MAX - len(self.toPlainText()) + len(self.textCursor().selectedText())
+        if len(text) <= max(room, 0):
+            super().insertFromMimeData(source)
+            return
+        kept = text[: max(room, 0)]
+        self.textCursor().insertText(kept)
+        self.pasteCut.emit(len(kept))
+
+
 class WrapUpForm(QWidget):
     """Collects a `WrapUp`; shows each field's error right under the field."""
 
@@ -44,7 +67,8 @@ class WrapUpForm(QWidget):
         self.purpose = QComboBox(self)
         self.purpose.setAccessibleName("Call purpose")
         self.tags = TagsEdit(self)
-        self.notes = QPlainTextEdit(self)
+        self._known_sequence = True
+        self.notes = NotesEdit(self)
         self.notes.setAccessibleName("Notes")
         self.notes.setPlaceholderText("What was said, what happens next")
         self.notes.setTabChangesFocus(True)
@@ -105,15 +129,18 @@ class WrapUpForm(QWidget):
         layout.addWidget(self.general_error)
 
         self.notes.textChanged.connect(self._on_notes_text_changed)
+        self.notes.pasteCut.connect(self._on_notes_paste_cut)
         self.sequence_action.currentIndexChanged.connect(self._on_sequence_action_changed)
         self._on_notes_text_changed()
         self.set_sequence_available(False)
 
-    def set_sequence_available(self, available: bool) -> None:
-        """Sequence actions only make sense for a prospect in a sequence or with a call task."""
-        if not available:
+    def set_sequence_available(self, available: bool | None) -> None:
+        """Sequence actions only make sense for a prospect in a sequence or with a call task.
+        None: not known yet (the card is loading): the action is kept, but cannot be changed."""
+        if available is False:
             self.sequence_action.setCurrentIndex(0)
-        self.sequence_action.setEnabled(available)
+        self.sequence_action.setEnabled(bool(available))
+        self._known_sequence = available is not None
         self._on_sequence_action_changed()
 
     def set_reference(self, dispositions: list[Disposition], purposes: list[Purpose]) -> None:
@@ -126,17 +153,6 @@ class WrapUpForm(QWidget):
         self.purpose.addItem("No purpose", None)
         for p in purposes:
             self.purpose.addItem(one_line(p.name), p.id)
-
-    def wrapup(self) -> WrapUp:
-        return WrapUp(
-            disposition_id=self.disposition.currentData(),
-            purpose_id=self.purpose.currentData(),
-            tags=tuple(self.tags.tags()),
-            note=self.notes.toPlainText(),
-            sequence_action=self.sequence_action.currentData() or "",
-            should_record=True if self.should_record.isChecked() else None,
-            recording_url=self.recording_url.text(),
-        )
 
     def state(self) -> dict[str, Any]:
         """Everything typed or picked, for the draft."""
@@ -161,7 +177,9 @@ class WrapUpForm(QWidget):
             if idx >= 0:
                 combo.setCurrentIndex(idx)
         self.tags.set_tags(str(state.get("tags") or "").split(","))
-        self.notes.setPlainText(str(state.get("note") or ""))
+        note = str(state.get("note") or "")
+        self._fit_wrap(note)  # before the text goes in: laying out a long line is what costs
+        self.notes.setPlainText(note)
         self.recording_url.setText(str(state.get("recording_url") or ""))
         self.should_record.setChecked(state.get("should_record") is True)
 
@@ -194,14 +212,39 @@ class WrapUpForm(QWidget):
         self.should_record.setChecked(False)
         self.clear_errors()
 
+    def _on_notes_paste_cut(self, kept: int) -> None:
+        self.errors["note"].show_error(
+            f"Only {kept:,} characters of what you pasted fit: Outreach keeps {NOTE_MAX:,} "
+            "in a note. The rest is still on your clipboard."
+        )
+
+    def _fit_wrap(self, text: str) -> None:
+        """Wrap the notes, unless a line is so long that wrapping it would freeze the window
+        (Qt lays out an unbroken line of 65,535 characters in half a second, 2 MB in minutes):
+        then the notes scroll sideways instead."""
+        longest = max((len(line) for line in text.split("\n")), default=0)
+        mode = (
+            QPlainTextEdit.LineWrapMode.NoWrap
+            if longest > LONG_LINE
+            else QPlainTextEdit.LineWrapMode.WidgetWidth
+        )
+        if self.notes.lineWrapMode() != mode:
+            self.notes.setLineWrapMode(mode)
+
     def _on_notes_text_changed(self) -> None:
-        n = len(self.notes.toPlainText())
+        text = self.notes.toPlainText()
+        self._fit_wrap(text)
+        n = len(text)
         self.note_count.setText(f"{n:,} / {NOTE_MAX:,}")
         over = n > NOTE_MAX
         self.note_count.setStyleSheet("color: #b3261e; font-weight: bold;" if over else "")
 
     def _on_sequence_action_changed(self) -> None:
         if not self.sequence_action.isEnabled():
-            self.sequence_hint.setText("No active sequence or call task for this prospect.")
+            self.sequence_hint.setText(
+                "No active sequence or call task for this prospect."
+                if self._known_sequence
+                else "Reading whether the prospect is in a sequence…"
+            )
             return
         self.sequence_hint.setText(SEQUENCE_HINTS.get(self.sequence_action.currentData() or "", ""))

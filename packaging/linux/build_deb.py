@@ -6,7 +6,8 @@
 Lays out the package root — the app under /opt/dialer-companion, `dialer-app` on PATH, the
 hicolor icon, and the .desktop entry rendered by `dialer_app.core.handlers.desktop_entry`, which
 registers the app for tel:, callto: and sip: links — and builds it with `dpkg-deb` (zstd: fast,
-and within the size budget). Prints the path of the .deb and its size.
+and within the size budget). Depends and Recommends come from packaging/linux/debian-packages.
+Prints the path of the .deb and its size.
 """
 
 from __future__ import annotations
@@ -28,12 +29,22 @@ from dialer_app.core.handlers import COMMAND, ICON_NAME, desktop_entry  # noqa: 
 
 PACKAGE = "dialer-companion"
 PREFIX = Path("opt") / PACKAGE
-# What the frozen app takes from the system instead of bundling (see the README's Install
-# section): OpenGL/EGL (libglvnd), fontconfig's configuration and fonts, and xcb for X11. The
-# bundled libstdc++ and libexpat need glibc 2.36. Wayland works natively with the Recommends,
-# else via X.
-DEPENDS = "libc6 (>= 2.36), libgl1, libegl1, libfontconfig1, libxcb1"
-RECOMMENDS = "libwayland-client0, libwayland-cursor0, libwayland-egl1"
+# What the frozen app takes from the system instead of bundling: the packages of
+# packaging/linux/debian-packages (the Qt libraries' and plugins' system libraries, X11's xcb
+# family included; Wayland's client libraries and xdg-utils recommended), and the glibc the
+# bundled files need (read from them).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import system_packages  # noqa: E402
+
+
+def depends(app: Path) -> str:
+    libc = f"libc6 (>= {system_packages.glibc_needed(app)})"
+    return ", ".join([libc, *system_packages.packages(*system_packages.DEPENDS)])
+
+
+def recommends() -> str:
+    return ", ".join(system_packages.packages(*system_packages.RECOMMENDS))
+
 
 POSTRM = """#!/bin/sh
 # Remove what the app folder may hold beyond the packaged files, so nothing is left behind.
@@ -54,15 +65,15 @@ def architecture() -> str:
     ).stdout.strip()
 
 
-def control(installed_kb: int) -> str:
+def control(installed_kb: int, app: Path) -> str:
     return (
         f"Package: {PACKAGE}\n"
         f"Version: {__version__}\n"
         f"Architecture: {architecture()}\n"
         "Maintainer: Dialer Companion maintainers <maintainers@dialercompanion.io>\n"
         f"Installed-Size: {installed_kb}\n"
-        f"Depends: {DEPENDS}\n"
-        f"Recommends: {RECOMMENDS}\n"
+        f"Depends: {depends(app)}\n"
+        f"Recommends: {recommends()}\n"
         "Section: net\n"
         "Priority: optional\n"
         f"Description: {APP_NAME}: log softphone calls to Outreach\n"
@@ -108,7 +119,7 @@ def lay_out(app: Path, root: Path) -> None:
     installed_kb = sum(
         (f.lstat().st_size + 1023) // 1024 for f in root.rglob("*") if not f.is_dir()
     )
-    (debian / "control").write_text(control(installed_kb))
+    (debian / "control").write_text(control(installed_kb, app))
     (debian / "postrm").write_text(POSTRM)
     (debian / "postrm").chmod(0o755)
     (debian / "control").chmod(0o644)

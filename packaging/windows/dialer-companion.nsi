@@ -1,15 +1,18 @@
-; Per-user Windows installer for Dialer Companion (NSIS 3): no admin rights, silent with /S.
+; Per-user 64-bit Windows installer for Dialer Companion (NSIS 3): no admin rights, silent with /S.
 ;
 ; Built by packaging/windows/build_installer.py, which defines APP_DIR (the one-folder build:
 ; dialer-app.exe and _internal\), APP_NAME, APP_ID, VERSION, VI_VERSION, OUT_FILE, ICON and
-; INCLUDE_DIR, where it writes generated.nsh: the tel:/callto:/sip: keys rendered from
-; dialer_app.core.handlers.windows_url_protocol_keys (the schemes are never listed here), and
-; the payload's top-level files and folders, so the uninstaller removes exactly those.
+; INCLUDE_DIR, where it writes generated.nsh: the link registration rendered from
+; dialer_app.core.handlers (the tel:/callto:/sip:/sips: URL protocol keys, and the ProgID,
+; Capabilities\URLAssociations and RegisteredApplications entry that offer the app in Windows'
+; Default apps; the schemes are never listed here), and the payload's top-level files and
+; folders, so the uninstaller removes exactly those.
 ;
 ;   dialer-companion-setup.exe /S [/D=C:\path]     silent per-user install
 ;   "%LOCALAPPDATA%\Programs\Dialer Companion\uninstall.exe" /S     silent removal
 
-Unicode true
+; A 64-bit installer for the 64-bit app (Unicode; the registry seen natively, without WOW64).
+Target amd64-unicode
 ManifestDPIAware true
 RequestExecutionLevel user
 SetCompressor /SOLID lzma
@@ -61,7 +64,9 @@ Section "Install"
     File /r "${APP_DIR}\*"
     WriteUninstaller "$INSTDIR\uninstall.exe"
     CreateShortCut "${SHORTCUT}" "$INSTDIR\${EXE}" "" "$INSTDIR\${EXE}" 0
-    !insertmacro WriteUrlProtocols "$INSTDIR\${EXE}"
+    !insertmacro WriteLinkRegistration "$INSTDIR\${EXE}"
+    ; SHCNE_ASSOCCHANGED: Explorer and Default apps read the new registration at once.
+    System::Call 'shell32::SHChangeNotify(i 0x08000000, i 0, p 0, p 0)'
 
     WriteRegStr HKCU "${UNINSTALL_KEY}" "DisplayName" "${APP_NAME}"
     WriteRegStr HKCU "${UNINSTALL_KEY}" "DisplayVersion" "${VERSION}"
@@ -79,7 +84,8 @@ SectionEnd
 
 Section "Uninstall"
     ; Only the links that still open this installation: another app's registration stays.
-    !insertmacro DeleteUrlProtocols "$INSTDIR\${EXE}"
+    !insertmacro DeleteLinkRegistration "$INSTDIR\${EXE}"
+    System::Call 'shell32::SHChangeNotify(i 0x08000000, i 0, p 0, p 0)'
     Delete "${SHORTCUT}"
     DeleteRegKey HKCU "${UNINSTALL_KEY}"
     ; Exactly what the installer put there; the folder goes if nothing else is in it (the rep's

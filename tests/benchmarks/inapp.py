@@ -18,10 +18,10 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtTest import QTest
 
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
+from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
 from dialer_app.core.outreach.client import PHONE_FIELDS, PROSPECT_FIELDS
 from dialer_app.core.phone import pretty
-from dialer_app.core.session import CallSession
 from dialer_app.core.sync import Backoff, SyncWorker, sender_id
 from dialer_app.services.dialer import Backend, DialerService
 from dialer_app.services.tasks import TaskRunner
@@ -192,7 +192,7 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
 
         service = DialerService(TaskRunner(), backend, outbox)
         answers = _AnswerClock(service)
-        win = MainWindow(service, CallSession(FakeClock(datetime.now(UTC))))
+        win = MainWindow(service, CallDesk(FakeClock(datetime.now(UTC))))
         loaded = asyncio.get_running_loop().create_future()
         service.referenceLoaded.connect(lambda *_: loaded.done() or loaded.set_result(True))
         win.show()

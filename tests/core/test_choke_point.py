@@ -542,3 +542,51 @@ def test_find_call_reads_only_the_vendor_call_id_of_recent_calls() -> None:
     assert "filter%5Bprospect%5D%5Bid%5D=5" in first.target
     assert "fields%5Bcall%5D=vendorCallId" in first.target
     assert "filter" not in second.target  # a call without a prospect: the org's latest calls
+
+
+def _number(nid: int, prospect: object) -> dict[str, Any]:
+    return {
+        "type": "phoneNumber",
+        "id": nid,
+        "attributes": {"number": "+14155550123"},
+        "relationships": {"prospect": {"data": {"type": "prospect", "id": prospect}}},
+    }
+
+
+def test_one_unreadable_link_in_a_list_leaves_out_that_resource_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    prospects = [
+        {"type": "prospect", "id": 7, "attributes": {"firstName": "Ana"}},
+        {
+            "type": "prospect",
+            "id": 8,
+            "attributes": {"firstName": "Odd"},
+            "relationships": {"account": {"data": [{"type": "account", "id": "NaN"}]}},
+        },
+    ]
+    doc = {"data": [_number(1, 7), _number(2, "NaN"), _number(3, 8)], "included": prospects}
+    with HostileServer(_json(doc)) as server, caplog.at_level(logging.WARNING):
+        matches = _run(server, lambda c: c.search("(415) 555-0123"))
+    assert [m.prospect.id for m in matches] == [7]  # 2 is left out; 8 was not readable either
+    assert "2 resource(s) with links this app cannot read" in caplog.text
+
+
+def test_a_single_resource_with_an_unreadable_link_is_malformed() -> None:
+    call = {
+        "type": "call",
+        "id": 5,
+        "relationships": {"prospect": {"data": {"type": "prospect", "id": None}}},
+    }
+    with HostileServer(_json({"data": call})) as server:
+        err = _fails(server, lambda c: c.get_call(5))
+    assert type(err) is e.MalformedResponse
+    assert err.message.startswith("Outreach sent a link (call 5 → prospect) this app cannot read")
+
+
+def test_code_reading_links_itself_still_meets_unreadable_ones_calmly() -> None:
+    from dialer_app.core.jsonapi import Resource
+    from dialer_app.core.outreach.writes import linked
+
+    odd = Resource.model_validate(_number(1, "x"))
+    assert linked(odd, "prospect", "prospect") is None

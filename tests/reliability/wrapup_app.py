@@ -30,10 +30,10 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit
 
 from dialer_app.core import settings as s
 from dialer_app.core.clock import SystemClock
+from dialer_app.core.desk import CallDesk
 from dialer_app.core.drafts import DraftStore
 from dialer_app.core.outbox import Outbox
 from dialer_app.core.outreach.models import Match, Prospect
-from dialer_app.core.session import CallSession
 from dialer_app.services.dialer import Backend, DialerService
 from dialer_app.services.tasks import TaskRunner
 from dialer_app.ui.main_window import MainWindow
@@ -77,11 +77,13 @@ async def until(condition: Any, what: str) -> None:
 
 
 def seen(win: MainWindow) -> dict[str, Any]:
-    """What the rep sees of the call in progress."""
-    times = win.call.session.times
+    """What the rep sees of the call in the wrap-up."""
+    call = win.desk.current
+    assert call is not None
+    times = call.times
     return {
-        "state": win.call.session.state.value,
-        "prospect_id": win.prospect.id if win.prospect else None,
+        "state": call.phase.value,
+        "prospect_id": call.prospect.id if call.prospect else None,
         "dialed_at": times.dialed_at.isoformat() if times.dialed_at else None,
         "answered_at": times.answered_at.isoformat() if times.answered_at else None,
         "completed_at": times.completed_at.isoformat() if times.completed_at else None,
@@ -111,7 +113,11 @@ async def fill(win: MainWindow, prospect_id: int) -> None:
 
 async def restore(win: MainWindow, prospect_id: int) -> None:
     await until(
-        lambda: win.detail is not None and win.detail.prospect.id == prospect_id,
+        lambda: (
+            win.desk.current is not None
+            and win.card.detail is not None
+            and win.card.detail.prospect.id == prospect_id
+        ),
         "the call in progress is back with its prospect",
     )
     print("RESTORED " + json.dumps(seen(win)), flush=True)
@@ -132,7 +138,7 @@ async def main(args: argparse.Namespace) -> int:
     settings = s.Settings()
     settings.set(s.DIAL_SCHEME, "none")
     draft_path = home / "outbox.draft.json"
-    win = MainWindow(service, CallSession(SystemClock()), DraftStore(draft_path), settings)
+    win = MainWindow(service, CallDesk(SystemClock()), DraftStore(draft_path), settings)
     win.show()
     ready = signalled(service.referenceLoaded)
     service.start()

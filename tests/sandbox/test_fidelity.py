@@ -33,8 +33,12 @@ RESOURCES = (
 )
 IMPLEMENTED = {
     "GET": re.compile(rf"^/({RESOURCES})(/\{{id\}})?$"),
-    "POST": re.compile(r"^/calls$|^/tasks/\{id\}/actions/markComplete$"),
-    "DELETE": re.compile(r"^/calls/\{id\}$"),
+    "POST": re.compile(
+        r"^/(calls|tasks|prospects|phoneNumbers)$"
+        r"|^/tasks/\{id\}/actions/(markComplete|snooze|reschedule)$"
+    ),
+    "PATCH": re.compile(r"^/(prospects|phoneNumbers)/\{id\}$"),
+    "DELETE": re.compile(r"^/(calls|tasks|phoneNumbers)/\{id\}$"),
 }
 EXAMPLES = 25
 
@@ -135,5 +139,12 @@ def test_the_run_covers_every_operation_the_app_uses() -> None:
         ("GET", "/calls"),
         ("POST", "/calls"),
         ("POST", "/tasks/{id}/actions/markComplete"),
+        ("POST", "/tasks"),
+        ("POST", "/tasks/{id}/actions/snooze"),
+        ("POST", "/tasks/{id}/actions/reschedule"),
+        ("POST", "/prospects"),
+        ("PATCH", "/prospects/{id}"),
+        ("POST", "/phoneNumbers"),
+        ("PATCH", "/phoneNumbers/{id}"),
     }
     assert used <= set(OPERATIONS)

@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import phonenumbers
 import pytest
@@ -15,12 +16,14 @@ from dialer_app.sandbox.seed import seed
 from dialer_app.sandbox.store import Row, Store
 from tests.support.sandbox import SandboxServer
 
+NOW = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
+
 
 @pytest.fixture(scope="module")
 def org() -> Iterator[dict[str, list[Row]]]:
     store = Store.open(None)
     try:
-        seed(store, prospects=600, seed=7)
+        seed(store, prospects=600, seed=7, now=NOW)
         yield _all_rows(store)
     finally:
         store.close()
@@ -36,7 +39,7 @@ def _all_rows(store: Store) -> dict[str, list[Row]]:
 def _fingerprint(prospects: int, seed_value: int) -> str:
     store = Store.open(None)
     try:
-        seed(store, prospects=prospects, seed=seed_value)
+        seed(store, prospects=prospects, seed=seed_value, now=NOW)
         rows = _all_rows(store)
     finally:
         store.close()
@@ -131,7 +134,9 @@ def test_the_org_has_what_the_card_shows(org: dict[str, list[Row]]) -> None:
 def test_two_servers_with_the_same_seed_serve_the_same_data(make_sandbox: object) -> None:
     pages = []
     for _ in range(2):
-        server: SandboxServer = make_sandbox("--prospects", "40", "--seed", "9")  # type: ignore[operator]
+        server: SandboxServer = make_sandbox(  # type: ignore[operator]
+            "--prospects", "40", "--seed", "9", "--epoch", NOW.isoformat()
+        )
         with server.client() as api:
             pages.append(api.get("/prospects", params={"page[size]": 1000}).json()["data"])
     first, second = pages

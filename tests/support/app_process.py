@@ -116,6 +116,17 @@ class AppProcess:
         self.proc = None
 
 
-def read_draft(home: Path) -> dict[str, Any]:
+def read_desk(home: Path) -> dict[str, Any]:
+    """The desk the running window saved (every call, the card)."""
     (path,) = (home / "data").glob("outbox-*.draft.json")
-    return json.loads(path.read_text(encoding="utf-8"))["draft"]
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["version"] == 2
+    return saved["desk"]
+
+
+def read_draft(home: Path) -> dict[str, Any]:
+    """The saved call in the wrap-up (its `phase`, `direction`, times, `prospect`), with the
+    card's prospect id as `card_id`; `{}` and the card when there is no call."""
+    desk = read_desk(home)
+    call = next((c for c in desk["calls"] if c["id"] == desk["current"]), {})
+    return {**call, "card_id": desk["card"]["id"] if desk["card"] else None}

@@ -17,8 +17,8 @@ class Numbered:
 
 
 def numbers_with_one_prospect(server: Any, count: int = 3) -> list[Numbered]:
-    """`count` prospects that take calls, each with a number no other prospect has (not a
-    shared main line)."""
+    """`count` different prospects that take calls, each with a number no other prospect has
+    (not a shared main line)."""
     with server.client() as api:
         phones = api.get("/phoneNumbers", params={"page[size]": 200}).json()["data"]
         owners: dict[str, set[int]] = {}
@@ -31,6 +31,8 @@ def numbers_with_one_prospect(server: Any, count: int = 3) -> list[Numbered]:
             if seen[number] != 1 or len(ids) != 1:
                 continue
             (pid,) = ids
+            if any(p.prospect_id == pid for p in picked):
+                continue  # one number each: `count` different prospects
             attrs = api.get(f"/prospects/{pid}").json()["data"]["attributes"]
             if attrs.get("callOptedOut") is True:
                 continue

@@ -36,3 +36,10 @@ def end_a_call(qtbot: object, win: object, service: object) -> None:
     win.call.dial.click()  # type: ignore[attr-defined]
     win.call.hang_up.click()  # type: ignore[attr-defined]
     win.wrapup.disposition.setCurrentIndex(1)  # type: ignore[attr-defined]
+
+
+def phase(win: object) -> str:
+    """Where the window's phone call stands, as the desk says: "idle", "ringing" (dialling out
+    or ringing in), "live", "ended" or "wrapping" (ended, in the wrap-up form)."""
+    call = win.desk.phone_call  # type: ignore[attr-defined]
+    return "idle" if call is None else call.phase.value

@@ -35,8 +35,9 @@ CLIENT_ID = "dialer-demo-client"
 CLIENT_SECRET = "dialer-demo-secret"
 REDIRECT_URI = "http://127.0.0.1:8765/callback"
 APP_SCOPES = (
-    "calls.write calls.read prospects.read phoneNumbers.read callDispositions.read "
-    "callPurposes.read sequenceStates.read sequences.read tasks.read tasks.write users.read"
+    "calls.write calls.read prospects.read prospects.write phoneNumbers.read "
+    "phoneNumbers.write callDispositions.read callPurposes.read sequenceStates.read "
+    "sequences.read tasks.read tasks.write users.read"
 )
 JSONAPI = "application/vnd.api+json"
 START_TIMEOUT = 60.0

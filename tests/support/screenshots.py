@@ -23,8 +23,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QPushButton
 
 from dialer_app.core.demo import SandboxProcess
+from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
-from dialer_app.core.session import CallSession
 from dialer_app.services.dialer import DialerService, start_demo_backend
 from dialer_app.services.tasks import TaskRunner
 from dialer_app.ui.main_window import MainWindow
@@ -80,7 +80,7 @@ async def main() -> None:
         runner = TaskRunner()
         service = DialerService(runner, lambda: start_demo_backend(sandbox), outbox)
         clock = FakeClock(datetime.now(UTC))
-        win = MainWindow(service, CallSession(clock))
+        win = MainWindow(service, CallDesk(clock))
         try:
             win.show()
             service.start()
@@ -113,7 +113,7 @@ async def main() -> None:
             await _until(lambda: row_of_target() >= 0)
             win.search.results.setCurrentIndex(win.search.model.index(row_of_target(), 0))
             QTest.keyClick(win.search.results, Qt.Key.Key_Return)
-            await _until(lambda: win.detail is not None)
+            await _until(lambda: win.card.detail is not None)
             by_name(win, "Dial", QPushButton).click()
             clock.advance(6)
             by_name(win, "Answered", QPushButton).click()
@@ -133,9 +133,9 @@ async def main() -> None:
             seq.setCurrentIndex(1)
             await _shoot(win, "wrapup")
 
+            by_name(win, "Log call", QPushButton).click()
+            await _until(lambda: win.desk.current is None)
             win.set_compact(True)
-            win.wrapup.clear()
-            win.call.reset()
             by_name(win, "Dial", QPushButton).click()
             clock.advance(42)
             await _shoot(win, "compact")
@@ -144,8 +144,8 @@ async def main() -> None:
 
             QApplication.setStyle("Fusion")
             QApplication.setPalette(_dark_palette())  # what a desktop in dark mode hands to Qt
-            assert win.detail is not None
-            win.card.show_detail(win.detail)  # styled widgets pick the palette up when built
+            assert win.card.detail is not None
+            win.card.show_detail(win.card.detail)  # styled widgets pick the palette up when built
             await _shoot(win, "dark")
         finally:
             win.close()

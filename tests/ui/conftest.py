@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from dialer_app.core import settings as s
+from dialer_app.core.desk import CallDesk
 from dialer_app.core.drafts import DraftStore
 from dialer_app.core.outbox import Outbox
-from dialer_app.core.session import CallSession
 from dialer_app.services.dialer import Backend, DialerService
 from dialer_app.services.tasks import TaskRunner
 from dialer_app.ui.main_window import MainWindow
@@ -59,7 +59,7 @@ def make_window(qtbot: Any, aio: Any, tmp_path: Any) -> Iterator[Callable[..., O
         opened = Opened(None, service, outbox, clock or FakeClock(datetime.now(UTC)))  # type: ignore[arg-type]
         opened.win = MainWindow(
             service,
-            CallSession(opened.clock),
+            CallDesk(opened.clock),
             DraftStore(tmp_path / f"{name}.draft.json") if drafts else None,
             settings,
             hand_off=hand_off or (lambda uri: opened.handed.append(uri) is None),

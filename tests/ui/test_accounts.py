@@ -19,8 +19,8 @@ from dialer_app.core.auth.profiles import Profile
 from dialer_app.core.auth.secrets import KeyringStore
 from dialer_app.core.auth.tokens import TokenSet
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
+from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
-from dialer_app.core.session import CallSession
 from dialer_app.core.settings import Settings
 from dialer_app.services.accounts import AccountService
 from dialer_app.services.dialer import DialerService
@@ -179,7 +179,7 @@ def test_sign_in_from_the_window_then_a_revoked_sign_in_holds_the_queue_until_si
     service = DialerService(
         TaskRunner(), backend_factory(AppConfig(profile_id="sbx"), accounts), outbox
     )
-    win = MainWindow(service, CallSession(FakeClock()))
+    win = MainWindow(service, CallDesk(FakeClock()))
     qtbot.addWidget(win)
     opened = Opened(win, service, outbox, FakeClock())
     switched: list[str] = []

@@ -16,12 +16,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from dialer_app.core.clock import SystemClock
-from dialer_app.core.session import CallState
 from dialer_app.core.softphone.baresip import Endpoint
 from dialer_app.services.softphone import BaresipBridge
 from dialer_app.services.tasks import TaskRunner
 from tests.support.baresip import BaresipPhone, PeerControl, needs_baresip
 from tests.support.prospects import numbers_with_one_prospect
+from tests.support.qt import phase
 
 pytestmark = [needs_baresip, pytest.mark.slow]
 TOLERANCE = 0.050  # logged time vs when the peer saw the same moment, seconds
@@ -71,9 +71,14 @@ def _dial_from_card(qtbot, opened, who) -> None:
     win = opened.win
     assert win.open_uri(f"tel:{who.number}")
     qtbot.waitUntil(
-        lambda: win._dialed is not None and bool(win.card.number_buttons), timeout=10_000
+        lambda: (
+            win.card.detail is not None
+            and win.card.detail.prospect.id == who.prospect_id
+            and bool(win.card.number_buttons)
+        ),
+        timeout=10_000,
     )
-    numbers = win.detail.prospect.phone_numbers
+    numbers = win.card.detail.prospect.phone_numbers
     index = next(i for i, p in enumerate(numbers) if p.number == who.number)
     qtbot.mouseClick(win.card.number_buttons[index], Qt.MouseButton.LeftButton)
 
@@ -92,22 +97,24 @@ def _epoch(text: str) -> float:
 def test_a_real_answered_call_is_timed_with_no_key_pressed(qtbot, call_rig, who, sandbox):
     opened, bridge, peer, seen = call_rig
     win = opened.win
-    latency: dict[str, float] = {}  # frame read from Baresip → the session changed state
+    latency: dict[str, float] = {}  # frame read from Baresip → the desk applied the event
 
-    def on_state(state: CallState) -> None:
-        if state in (CallState.CONNECTED, CallState.ENDED) and bridge.received_at is not None:
-            latency[state.value] = time.monotonic() - bridge.received_at
+    def on_event(event: object) -> None:  # connected after the window's own slot: runs after it
+        state = phase(win)
+        if state in ("live", "wrapping") and state not in latency:
+            assert bridge.received_at is not None
+            latency[state] = time.monotonic() - bridge.received_at
 
-    win.call.stateChanged.connect(on_state)
+    bridge.callEvent.connect(on_event)
     _dial_from_card(qtbot, opened, who)  # the only click: the number on the card
     qtbot.waitUntil(lambda: peer.event_time("CALL_INCOMING") is not None, timeout=10_000)
     qtbot.waitUntil(lambda: win.call.status.text() == "Ringing…", timeout=10_000)
     peer.send("accept")  # B picks up once A hears it ring
-    qtbot.waitUntil(lambda: win.call.session.state is CallState.CONNECTED, timeout=10_000)
+    qtbot.waitUntil(lambda: phase(win) == "live", timeout=10_000)
     qtbot.waitUntil(lambda: win.call.elapsed.text() == "0:01", timeout=10_000)
     win.call.error.clear_error()
     rep_hangs_up = bridge.run(bridge.client.hang_up())
-    qtbot.waitUntil(lambda: win.call.session.state is CallState.ENDED, timeout=10_000)
+    qtbot.waitUntil(lambda: phase(win) == "wrapping", timeout=10_000)
     qtbot.waitUntil(rep_hangs_up.done, timeout=5000)
     qtbot.waitUntil(lambda: peer.event_time("CALL_CLOSED") is not None, timeout=10_000)
     assert [e.kind for e in seen] == ["dialing", "ringing", "answered", "ended"]
@@ -130,8 +137,8 @@ def test_a_real_answered_call_is_timed_with_no_key_pressed(qtbot, call_rig, who,
         assert abs(offset) < TOLERANCE, f"{what}: {offset * 1000:.1f} ms"
     assert call["outcome"] == "Answered"
     assert call["direction"] == "outbound"
-    print("Baresip event → session (ms):", {k: round(v * 1000, 2) for k, v in latency.items()})
-    assert set(latency) == {"connected", "ended"}
+    print("Baresip event → desk (ms):", {k: round(v * 1000, 2) for k, v in latency.items()})
+    assert set(latency) == {"live", "wrapping"}
     assert all(v < TOLERANCE for v in latency.values())
 
 
@@ -142,7 +149,7 @@ def test_a_call_nobody_answers_is_logged_not_answered(qtbot, call_rig, who, sand
     qtbot.waitUntil(lambda: peer.event_time("CALL_INCOMING") is not None, timeout=10_000)
     qtbot.waitUntil(lambda: win.call.status.text() == "Ringing…", timeout=10_000)
     bridge.run(bridge.client.hang_up())  # the rep gives up
-    qtbot.waitUntil(lambda: win.call.session.state is CallState.ENDED, timeout=10_000)
+    qtbot.waitUntil(lambda: phase(win) == "wrapping", timeout=10_000)
     assert [e.kind for e in seen] == ["dialing", "ringing", "ended"]
     call = _log_and_read(qtbot, opened, sandbox)
     assert call["outcome"] == "Not Answered"
@@ -156,7 +163,7 @@ def test_a_rejected_call_is_logged_not_answered(qtbot, call_rig, who, sandbox):
     _dial_from_card(qtbot, opened, who)
     qtbot.waitUntil(lambda: peer.event_time("CALL_INCOMING") is not None, timeout=10_000)
     peer.send("hangup")  # B declines: 486
-    qtbot.waitUntil(lambda: win.call.session.state is CallState.ENDED, timeout=10_000)
+    qtbot.waitUntil(lambda: phase(win) == "wrapping", timeout=10_000)
     assert seen[-1].kind == "ended"
     assert "486" in seen[-1].reason
     assert "486" in win.statusBar().currentMessage()
@@ -169,14 +176,14 @@ def test_an_incoming_call_pops_the_card_and_is_answered(qtbot, call_rig, who, ph
     rep, _peer, _control = phones
     win = opened.win
     peer.send("dial", rep.aor)  # the prospect calls the rep
-    qtbot.waitUntil(lambda: win.call.session.state is CallState.RINGING, timeout=10_000)
+    qtbot.waitUntil(lambda: phase(win) == "ringing", timeout=10_000)
     qtbot.waitUntil(
-        lambda: win.detail is not None and win.detail.prospect.id == who.prospect_id,
+        lambda: win.card.detail is not None and win.card.detail.prospect.id == who.prospect_id,
         timeout=10_000,
     )
     bridge.run(bridge.client.command("accept"))
-    qtbot.waitUntil(lambda: win.call.session.state is CallState.CONNECTED, timeout=10_000)
-    assert win.call.session.times.direction == "inbound"
+    qtbot.waitUntil(lambda: phase(win) == "live", timeout=10_000)
+    assert win.desk.phone_call.direction == "inbound"
     assert [e.kind for e in seen[:2]] == ["incoming", "answered"]
 
 

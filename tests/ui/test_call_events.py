@@ -8,13 +8,12 @@ import os
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit
 
 from dialer_app.core.phone import pretty
-from dialer_app.core.session import CallState
 from dialer_app.core.softphone.events import make_event
 from tests.support.prospects import numbers_with_one_prospect
-from tests.support.qt import by_name
+from tests.support.qt import by_name, phase
 
 
 @pytest.fixture
@@ -24,7 +23,9 @@ def numbered(sandbox):
 
 def _loaded(qtbot, opened, prospect_id: int) -> None:
     qtbot.waitUntil(
-        lambda: opened.win.detail is not None and opened.win.detail.prospect.id == prospect_id,
+        lambda: (
+            opened.win.card.detail is not None and opened.win.card.detail.prospect.id == prospect_id
+        ),
         timeout=10_000,
     )
 
@@ -40,11 +41,10 @@ def test_a_tel_link_opens_the_prospect_ready_to_dial(qtbot, sandbox, make_window
     )
     assert opened.win.open_uri(link)
     _loaded(qtbot, opened, who.prospect_id)
-    assert opened.win.prospect is not None
-    assert opened.win.prospect.name == who.name
-    assert opened.win._dialed is not None
-    assert opened.win._dialed.number == who.number
-    assert opened.win.call.session.state is CallState.IDLE  # prepared, not dialled
+    assert opened.win.desk.card is not None
+    assert opened.win.desk.card.name == who.name
+    assert who.number in [p.number for p in opened.win.card.detail.prospect.phone_numbers]
+    assert phase(opened.win) == "idle"  # prepared, not dialled
     assert "click the number" in opened.win.log_message.text()
 
 
@@ -61,7 +61,7 @@ def test_a_bad_link_is_refused_with_a_reason(qtbot, sandbox, make_window, link, 
     opened = make_window(sandbox)
     assert not opened.win.open_uri(link)
     assert reason in opened.win.log_message.text()
-    assert opened.win.prospect is None
+    assert opened.win.desk.card is None
 
 
 def test_a_link_never_replaces_the_prospect_of_a_call_in_progress(
@@ -71,10 +71,13 @@ def test_a_link_never_replaces_the_prospect_of_a_call_in_progress(
     win = opened.win
     win.apply_call_event(make_event("dialing", numbered[0].number))
     _loaded(qtbot, opened, numbered[0].prospect_id)
-    assert not win.open_uri(f"tel:{numbered[2].number}")
-    assert "finish and log the current call" in win.log_message.text()
-    assert win.prospect is not None
-    assert win.prospect.id == numbered[0].prospect_id
+    assert win.open_uri(f"tel:{numbered[2].number}")  # the card shows the link's number
+    _loaded(qtbot, opened, numbered[2].prospect_id)
+    call = win.desk.phone_call
+    assert call is not None
+    assert call.prospect is not None
+    assert call.prospect.id == numbered[0].prospect_id  # the call keeps its prospect
+    assert numbered[0].name in by_name(win, "Call with", QLabel).text()
 
 
 def test_events_time_an_outbound_call(qtbot, sandbox, make_window, numbered):
@@ -82,28 +85,37 @@ def test_events_time_an_outbound_call(qtbot, sandbox, make_window, numbered):
     who = numbered[1]
     win, clock = opened.win, opened.clock
     win.apply_call_event(make_event("dialing", who.number, call_id="c-7", direction="outbound"))
-    assert win.call.session.state is CallState.DIALING
+    assert phase(win) == "ringing"
+    assert win.call.status.text() == "Dialing…"
     _loaded(qtbot, opened, who.prospect_id)
     clock.advance(3)
     win.apply_call_event(make_event("ringing", who.number, call_id="c-7"))
     assert win.call.status.text() == "Ringing…"
     clock.advance(2)
-    win.apply_call_event(make_event("answered", who.number, call_id="other"))  # another call
-    assert win.call.session.state is CallState.DIALING
+    first = win.desk.phone_call
+    # another call's "answered" (call waiting) is that call's: this one keeps ringing
+    win.apply_call_event(make_event("answered", numbered[0].number, call_id="other"))
+    assert first.phase.value == "ringing"
+    assert first.times.answered_at is None
+    other = win.desk.phone_call
+    assert other is not first
+    win.apply_call_event(make_event("ended", numbered[0].number, call_id="other"))
     win.apply_call_event(make_event("answered", who.number, call_id="c-7"))
     clock.advance(60)
     win.apply_call_event(make_event("ended", who.number, call_id="c-7"))
-    times = win.call.session.times
-    assert win.call.session.state is CallState.ENDED
+    times = first.times
+    assert first.phase.value == "wrapping"
     assert times.dialed_at is not None
     assert times.answered_at is not None
     assert times.completed_at is not None
     assert (times.answered_at - times.dialed_at).total_seconds() == 5
     assert (times.completed_at - times.answered_at).total_seconds() == 60
-    # a new call while this one waits for its wrap-up is not timed over it
+    # a new call while this one waits for its wrap-up gets its own slot; this one is untouched
     win.apply_call_event(make_event("dialing", numbered[2].number, call_id="c-8"))
-    assert win.call.session.times == times
-    assert "log the last one" in win.statusBar().currentMessage()
+    assert first.times == times
+    assert win.desk.phone_call is not first
+    assert win.desk.current is first
+    assert phase(win) == "ringing"
 
 
 def test_an_unanswered_call_ends_not_answered(qtbot, sandbox, make_window, numbered):
@@ -111,9 +123,10 @@ def test_an_unanswered_call_ends_not_answered(qtbot, sandbox, make_window, numbe
     win = opened.win
     win.apply_call_event(make_event("dialing", numbered[0].number))
     win.apply_call_event(make_event("ended", numbered[0].number, reason="486 Busy Here"))
-    assert win.call.session.state is CallState.ENDED
-    assert win.call.session.times.answered_at is None
-    assert win.call.session.times.outcome == "Not Answered"
+    assert phase(win) == "wrapping"
+    assert win.desk.current.times.answered_at is None
+    assert win.desk.current.times.outcome == "Not Answered"
+    assert "486 Busy Here" in win.call.status.text()
 
 
 def test_incoming_call_pops_the_card_without_taking_focus(qtbot, sandbox, make_window, numbered):
@@ -126,14 +139,14 @@ def test_incoming_call_pops_the_card_without_taking_focus(qtbot, sandbox, make_w
     qtbot.waitUntil(lambda: QApplication.focusWidget() is notes)
     who = numbered[2]
     win.apply_call_event(make_event("incoming", who.number, call_id="in-1"))
-    assert win.call.session.state is CallState.RINGING
+    assert phase(win) == "ringing"
     _loaded(qtbot, opened, who.prospect_id)
     assert QApplication.focusWidget() is notes
     qtbot.keyClicks(notes, "ing")
     assert notes.toPlainText() == "follow up on pricing"
     win.apply_call_event(make_event("answered", who.number, call_id="in-1"))
-    assert win.call.session.state is CallState.CONNECTED
-    assert win.call.session.times.direction == "inbound"
+    assert phase(win) == "live"
+    assert win.desk.phone_call.direction == "inbound"
     assert QApplication.focusWidget() is notes
 
 

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox
 
 from dialer_app.core.jsonapi import Resource
 from dialer_app.core.outreach.models import Match, Prospect
-from dialer_app.core.session import CallState
+from dialer_app.core.uri import dial_uri
 from tests.support.clock import FakeClock
-from tests.support.qt import by_name
+from tests.support.qt import by_name, phase
 
 
 def _prospects(sandbox) -> list[dict]:
@@ -47,9 +47,9 @@ def test_clicking_a_number_hands_it_over_and_starts_the_timer(opened, sandbox, s
     win, handed = opened(prospect, scheme=scheme)
     button = win.card.number_buttons[0]
     button.click()
-    number = win.detail.prospect.phone_numbers[0].number
-    assert handed == [f"{scheme}:{number}"]
-    assert win.call.session.state is CallState.DIALING
+    number = win.card.detail.prospect.phone_numbers[0]
+    assert handed == [dial_uri(scheme, number.number, number.extension)]
+    assert phase(win) == "ringing"
 
 
 def test_with_no_softphone_scheme_the_timer_still_starts(opened, sandbox) -> None:
@@ -59,7 +59,7 @@ def test_with_no_softphone_scheme_the_timer_still_starts(opened, sandbox) -> Non
         pytest.skip("first prospect with numbers is opted out")
     win.card.number_buttons[0].click()
     assert handed == []
-    assert win.call.session.state is CallState.DIALING
+    assert phase(win) == "ringing"
 
 
 def test_calling_an_opted_out_prospect_asks_first(opened, sandbox, monkeypatch) -> None:
@@ -83,11 +83,11 @@ def test_calling_an_opted_out_prospect_asks_first(opened, sandbox, monkeypatch) 
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
     win.card.number_buttons[0].click()
     assert handed == []
-    assert win.call.session.state is CallState.IDLE
+    assert phase(win) == "idle"
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
     win.card.number_buttons[0].click()
     assert len(handed) == 1
-    assert win.call.session.state is CallState.DIALING
+    assert phase(win) == "ringing"
     assert "opted out" in asked[0]
 
 

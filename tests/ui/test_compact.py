@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QWidget
 
+from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
-from dialer_app.core.session import CallSession, CallState
 from dialer_app.services.dialer import Backend, DialerService
 from dialer_app.services.tasks import TaskRunner
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
-from tests.support.qt import by_name
+from tests.support.qt import by_name, phase
 
 
 def test_compact_mode_is_small_on_top_and_opens_the_wrap_up_on_hang_up(qtbot, sandbox, make_window):
@@ -27,7 +27,7 @@ def test_compact_mode_is_small_on_top_and_opens_the_wrap_up_on_hang_up(qtbot, sa
     assert win.height() < full_height / 2
     by_name(win, "Dial", QPushButton).click()
     by_name(win, "Hang up", QPushButton).click()
-    assert win.call.session.state is CallState.ENDED
+    assert phase(win) == "wrapping"
     assert win._wrap_box.isVisible()  # wrapping up needs the form
     win.set_compact(False)
     assert not win.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
@@ -43,7 +43,7 @@ def test_geometry_and_mode_are_remembered(qtbot, aio, tmp_path):
     def window() -> MainWindow:
         outbox = Outbox(tmp_path / "outbox.sqlite3")
         service = DialerService(TaskRunner(), never, outbox)
-        win = MainWindow(service, CallSession(FakeClock(datetime.now(UTC))), state_file=state)
+        win = MainWindow(service, CallDesk(FakeClock(datetime.now(UTC))), state_file=state)
         qtbot.addWidget(win)
         win.show()
         return win

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 from dialer_app.core.demo import SandboxProcess
+from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
-from dialer_app.core.session import CallSession
 from dialer_app.services.dialer import DialerService, start_demo_backend
 from dialer_app.services.tasks import TaskRunner
 from dialer_app.ui.main_window import MainWindow
@@ -19,7 +19,7 @@ def test_demo_mode_starts_a_sandbox_and_stops_it_on_close(qtbot, aio, tmp_path) 
     sandbox = SandboxProcess(data_dir=tmp_path / "demo", log_file=tmp_path / "demo.log")
     outbox = Outbox(tmp_path / "outbox.sqlite3")
     service = DialerService(TaskRunner(), lambda: start_demo_backend(sandbox), outbox)
-    win = MainWindow(service, CallSession(FakeClock()))
+    win = MainWindow(service, CallDesk(FakeClock()))
     qtbot.addWidget(win)
     win.show()
     with qtbot.waitSignal(service.referenceLoaded, timeout=30_000):

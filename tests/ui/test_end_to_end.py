@@ -65,8 +65,8 @@ def test_rep_logs_an_answered_call_and_the_sandbox_stores_it(qtbot, window, sand
     results.setCurrentIndex(results.model().index(row, 0))
     with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
         qtbot.keyClick(results, Qt.Key.Key_Return)
-    assert win.prospect is not None
-    assert win.prospect.id == prospect["id"]
+    assert win.desk.card is not None
+    assert win.desk.card.id == prospect["id"]
     assert by_name(win, "Sequence action", QComboBox).isEnabled()
     assert "Open call task" in by_name(win, "Open call task", QLabel).text()
 

@@ -174,7 +174,7 @@ def test_the_card_shows_what_outreach_holds_literally(
         assert o.win.card.name.text() == neutralise(raw)  # the raw name, bidi neutralised
     assert not BIDI_CONTROLS & set(o.win.card.subtitle.text())
     # the same prospect among search results: each row's text and tooltip literal
-    match = Match(o.win.detail.prospect, "name")
+    match = Match(o.win.card.detail.prospect, "name")
     o.win.search.box.setText("q")
     o.win.search.show_results("q", [match])
     index = o.win.search.model.index(0, 0)
@@ -288,3 +288,31 @@ def test_the_accounts_dialog_and_the_tray_show_names_literally(
     assert QApplication.instance() is not None
     assert literal(IMG) != IMG  # a tooltip given outside text escapes it
     assert shown(literal(IMG)) == IMG
+
+
+def test_the_calls_on_the_desk_name_their_prospects_literally(
+    qtbot: Any, hostile_window: Any, store: Store
+) -> None:
+    """Every place a call names its prospect — the call panel, the wrap-up heading, the list
+    of calls, the assign button, the undo bar — shows the name as written (isolated when it
+    reads right to left), never as markup."""
+    win = hostile_window.win
+    name = f"{IMG} שלום"
+    _set_prospect(store, 5, firstName=name, lastName="\u202e)llac ton od(")
+    _set_prospect(store, 6, firstName="<b>Other</b>", lastName="")
+    raw = isolate(f"{name} \u202e)llac ton od(")
+    _open(qtbot, win, hostile_window.service, 5)
+    win.call.dial.click()
+    win.call.hang_up.click()
+    _open(qtbot, win, hostile_window.service, 6)
+    win.call.dial.click()  # a second call, so the list of calls shows
+    win.call.hang_up.click()
+    win.calls.callChosen.emit(win.desk.calls[0].id)
+    assert win.wrap_title.text().startswith(f"Call with {raw} — ")
+    assert raw in win.call.who.text()
+    assert win.calls.calls.itemText(0).startswith(f"→ {raw} — ")
+    assert win.assign_button.text().startswith("Assign this call to <b>Other</b>")
+    no_markup_drawn(win)
+    win.discard_button.click()
+    assert win.undo_label.text().startswith(f"Call with {raw} discarded.")
+    no_markup_drawn(win)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
 
-from dialer_app.core.session import CallState
-from tests.support.qt import by_name, type_query
+from dialer_app.core.uri import dial_uri
+from tests.support.qt import by_name, phase, type_query
 
 
 def _key(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
@@ -32,14 +32,15 @@ def test_the_whole_path_with_keys_alone(qtbot, sandbox, make_window) -> None:
         _key(qtbot, Qt.Key.Key_Return)
 
     _key(qtbot, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)  # call the first number
-    assert opened.handed == [f"tel:{win.detail.prospect.phone_numbers[0].number}"]
-    assert win.call.session.state is CallState.DIALING
+    first = win.card.detail.prospect.phone_numbers[0]
+    assert opened.handed == [dial_uri("tel", first.number, first.extension)]
+    assert phase(win) == "ringing"
     clock.advance(5)
     _key(qtbot, Qt.Key.Key_F6)  # button shortcuts click after a short visible press
-    qtbot.waitUntil(lambda: win.call.session.state is CallState.CONNECTED)
+    qtbot.waitUntil(lambda: phase(win) == "live")
     clock.advance(40)
     _key(qtbot, Qt.Key.Key_F7)
-    qtbot.waitUntil(lambda: win.call.session.state is CallState.ENDED)
+    qtbot.waitUntil(lambda: phase(win) == "wrapping")
 
     disposition = by_name(win, "Disposition", QComboBox)
     assert QApplication.focusWidget() is disposition  # wrap-up starts where the rep needs it

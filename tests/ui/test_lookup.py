@@ -37,7 +37,7 @@ def test_several_matches_are_listed_and_never_opened_for_the_rep(qtbot, sandbox,
     type_query(qtbot, service, box, "a")
     assert win.search.model.rowCount() > 1
     qtbot.keyClick(box, Qt.Key.Key_Return)  # Enter with several matches only moves to the list
-    assert win.prospect is None
+    assert win.desk.card is None
     assert "pick one" in win.search.state.text()
     assert by_name(win, "Prospect card", QFrame).isVisible()
 

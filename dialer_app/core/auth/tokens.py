@@ -32,8 +32,9 @@ from .secrets import SecretStore, SecretStoreError
 
 log = logging.getLogger(__name__)
 APP_SCOPES = (
-    "calls.write calls.read prospects.read phoneNumbers.read callDispositions.read "
-    "callPurposes.read sequenceStates.read sequences.read tasks.read tasks.write users.read"
+    "calls.write calls.read prospects.read prospects.write phoneNumbers.read "
+    "phoneNumbers.write callDispositions.read callPurposes.read sequenceStates.read "
+    "sequences.read tasks.read tasks.write users.read"
 )
 REFRESH_MARGIN = 120.0  # refresh when the access token has less than this left
 MINT_INTERVAL = 60.0

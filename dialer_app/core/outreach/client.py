@@ -36,11 +36,19 @@ from .guard import GuardedTransport, Limits, network_transport, parse_json
 from .models import Disposition, Match, PhoneNumber, Prospect, Purpose, User
 from .retry import NO_RETRY, Policy, read_policy
 
-__all__ = ["Limits", "OutreachClient", "RateBudget", "RetryPolicy", "StaticToken", "TokenSource"]
+__all__ = [
+    "NO_RETRY",
+    "Limits",
+    "OutreachClient",
+    "RateBudget",
+    "RetryPolicy",
+    "StaticToken",
+    "TokenSource",
+]
 
 log = logging.getLogger(__name__)
 PROSPECT_FIELDS = "firstName,lastName,title,company,emails,timeZone,callOptedOut"
-PHONE_FIELDS = "number,phoneType,extension,prospect"
+PHONE_FIELDS = "number,phoneType,extension,status,prospect"
 
 Params = Mapping[str, str | int]
 
@@ -432,21 +440,44 @@ class OutreachClient:
 
 
 def _document(raw: dict[str, Any]) -> Document:
-    """A JSON:API document with every relationship's linkage checked now, not when read."""
+    """A JSON:API document whose every relationship linkage is checked now, not when read.
+
+    A resource with a linkage this app cannot read (`"id": "NaN"`) is left out of a list and of
+    `included` (logged), so one odd resource cannot spoil the others; when that leaves nothing
+    of what was sent — one resource, or a list of only such — the answer is a
+    `MalformedResponse` naming the link, in plain words.
+    """
     try:
         doc = Document.model_validate(raw)
     except ValidationError as exc:
         raise e.MalformedResponse(_plain("an answer", exc)) from None
-    for res in (*doc.resources(), *doc.included):
-        for name in res.relationships:
-            try:
-                res.to_one(name)
-                res.to_many(name)
-            except ValidationError as exc:
-                raise e.MalformedResponse(
-                    _plain(f"a link ({res.type} {res.id} → {name[:40]})", exc)
-                ) from None
-    return doc
+    sent = doc.resources()
+    kept = [res for res in sent if _unreadable_link(res) is None]
+    included = [res for res in doc.included if _unreadable_link(res) is None]
+    if len(kept) == len(sent) and len(included) == len(doc.included):
+        return doc
+    unreadable = _unreadable_link(sent[0]) if sent and not kept else None
+    if unreadable is not None:
+        name, problem = unreadable
+        where = f"a link ({sent[0].type} {sent[0].id} → {name[:40]})"
+        raise e.MalformedResponse(_plain(where, problem))
+    log.warning(
+        "Outreach sent %d resource(s) with links this app cannot read; they are left out",
+        len(sent) - len(kept) + len(doc.included) - len(included),
+    )
+    data: Resource | list[Resource] | None = kept if isinstance(doc.data, list) else doc.data
+    return doc.model_copy(update={"data": data, "included": included})
+
+
+def _unreadable_link(res: Resource) -> tuple[str, ValidationError] | None:
+    """The first relationship of `res` whose linkage cannot be read, and why; None if none."""
+    for name in res.relationships:
+        try:
+            res.to_one(name)
+            res.to_many(name)
+        except ValidationError as exc:
+            return name, exc
+    return None
 
 
 def _plain(what: str, exc: ValidationError) -> str:

@@ -9,6 +9,11 @@ if TYPE_CHECKING:  # read from a Resource, built without pydantic: the window im
     from ..jsonapi import Resource
 
 
+# What this app writes into `phoneNumber.status` (free text in the spec): "bad" marks a number a
+# rep found wrong or dead (the card stops offering it); None clears it.
+BAD_NUMBER = "bad"
+
+
 def _text(attrs: dict[str, Any], name: str) -> str:
     value = attrs.get(name)
     return value if isinstance(value, str) else ""
@@ -36,6 +41,12 @@ class PhoneNumber:
     number: str
     phone_type: str = ""
     extension: str = ""
+    status: str = ""
+
+    @property
+    def is_bad(self) -> bool:
+        """Marked as a wrong or dead number (`status` "bad")."""
+        return self.status == BAD_NUMBER
 
     @classmethod
     def from_resource(cls, res: Resource) -> PhoneNumber:
@@ -45,6 +56,7 @@ class PhoneNumber:
             number=_text(a, "number"),
             phone_type=_text(a, "phoneType"),
             extension=_text(a, "extension"),
+            status=_text(a, "status"),
         )
 
 

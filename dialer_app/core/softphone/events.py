@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from ..phone import PhoneNumberError, to_e164
+from ..phone import PhoneNumberError, clean_extension, extension_of, to_e164
 from ..uri import UriError, is_phone_uri, parse_uri
 
 EventKind = Literal["incoming", "dialing", "ringing", "answered", "ended"]
@@ -31,8 +31,9 @@ class EventError(ValueError):
 class CallEvent:
     """One thing that happened to a call on the softphone.
 
-    `number` is E.164 ("" when the softphone gave none we could read); `call_id` is the
-    softphone's id for the call ("" when it gave none); `direction` is None when unknown.
+    `number` is E.164 ("" when the softphone gave none we could read), `extension` its
+    extension ("" when none); `call_id` is the softphone's id for the call ("" when it gave
+    none); `direction` is None when unknown.
     """
 
     kind: EventKind
@@ -40,6 +41,7 @@ class CallEvent:
     call_id: str = ""
     direction: CallDirection | None = None
     reason: str = ""
+    extension: str = ""
 
     @property
     def inbound(self) -> bool:
@@ -59,6 +61,22 @@ def read_number(text: str, *, region: str = "US") -> str:
         return to_e164(text, region)
     except (UriError, PhoneNumberError):
         return ""
+
+
+def read_party(text: str, *, region: str = "US") -> tuple[str, str]:
+    """(E.164, extension) from a number (`+1 212-555-0115 ext. 571`) or a tel: link
+    (`tel:+12125550115;ext=571`); ("", "") if it names no phone number."""
+    number = read_number(text, region=region)
+    if not number:
+        return "", ""
+    text = text.strip()
+    try:
+        ext = parse_uri(text, region=region).extension if is_phone_uri(text) else ""
+        if not ext and not is_phone_uri(text):
+            ext = extension_of(text, region)
+    except UriError:
+        ext = ""
+    return number, clean_extension(ext)
 
 
 def make_event(
@@ -83,6 +101,6 @@ def make_event(
         raise EventError("The call id may hold only letters, digits and . _ : @ + - (≤ 128).")
     if strict and number.strip() and not _PARTY.match(number.strip()):
         raise EventError(f"{number[:40]!r} is not a phone number or SIP address.")
-    e164 = read_number(number, region=region)
+    e164, extension = read_party(number, region=region)
     clean_reason = "".join(ch for ch in reason if ch.isprintable())[:MAX_REASON]
-    return CallEvent(kind, e164, call_id, direction, clean_reason)  # type: ignore[arg-type]
+    return CallEvent(kind, e164, call_id, direction, clean_reason, extension)  # type: ignore[arg-type]
