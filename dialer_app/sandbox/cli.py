@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from .dialects import add_dialect_flags, dialect_of
 from .faults import ERROR_STATUSES, FaultSettings
 from .settings import (
     DEFAULT_CLIENT_ID,
@@ -273,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_oauth_flags(parser)
     _add_limit_and_admin_flags(parser)
     _add_fault_flags(parser)
+    add_dialect_flags(parser)
     return parser
 
 
@@ -329,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 1
     try:
-        app = create_app(store, settings_of(args), faults_of(args))
+        app = create_app(store, settings_of(args), faults_of(args), dialect_of(args))
         return serve(app, sock, exit_with_parent=args.exit_with_parent)
     finally:
         store.close()
