@@ -15,16 +15,18 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 from pydantic import ValidationError
 
 from ..calls import Call, NewCall
 from ..jsonapi import MEDIA_TYPE, Document, ErrorDocument, ErrorObject, Resource
-from ..phone import PhoneNumberError, looks_like_phone, to_e164
 from . import errors as e
 from .models import Disposition, Match, PhoneNumber, Prospect, Purpose, User
+
+if TYPE_CHECKING:
+    from .search import ProspectSearch
 
 PROSPECT_FIELDS = "firstName,lastName,title,company,emails,timeZone,callOptedOut"
 PHONE_FIELDS = "number,phoneType,extension,prospect"
@@ -128,6 +130,7 @@ class OutreachClient:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self.budget = RateBudget()
+        self.prospect_search: ProspectSearch | None = None  # made by the first `search`
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -148,27 +151,13 @@ class OutreachClient:
         )
 
     async def search(self, query: str, *, region: str = "US", limit: int = 20) -> list[Match]:
-        """Prospects matching a name, email or phone number, each with why it matched."""
-        query = query.strip()
-        if not query:
-            return []
-        if "@" in query:
-            doc = await self._get_document(
-                "/prospects",
-                {"filter[emails]": query, "page[size]": limit, "fields[prospect]": PROSPECT_FIELDS},
-            )
-            return [Match(Prospect.from_resource(r), "email") for r in doc.resources()]
-        if looks_like_phone(query):
-            try:
-                number = to_e164(query, region)
-            except PhoneNumberError:
-                return []
-            return await self.find_by_phone(number, limit=limit)
-        doc = await self._get_document(
-            "/prospects",
-            {"filter[q]": query, "page[size]": limit, "fields[prospect]": PROSPECT_FIELDS},
-        )
-        return [Match(Prospect.from_resource(r), "name") for r in doc.resources()]
+        """Prospects matching a name, email or phone number, each with why it matched
+        (`search.ProspectSearch`, which finds out what the org's filters do)."""
+        if self.prospect_search is None:
+            from .search import ProspectSearch
+
+            self.prospect_search = ProspectSearch(self)
+        return await self.prospect_search.search(query, region=region, limit=limit)
 
     async def find_by_phone(self, e164: str, *, limit: int = 20) -> list[Match]:
         """Prospects with the number `e164` (`phoneNumbers?filter[number]=…&include=prospect`)."""
@@ -260,6 +249,10 @@ class OutreachClient:
     async def read(self, path: str, params: Params | None = None) -> Document:
         """Any JSON:API read (`/sequenceStates`, `/tasks/7`, …), with the read retry policy."""
         return await self._get_document(path, params)
+
+    async def read_raw(self, path: str, params: Params | None = None) -> dict[str, Any]:
+        """A read's JSON as it came, to be read off the event loop (the index sync's pages)."""
+        return await self._get_json(path, params)
 
     async def paginate(self, path: str, params: Params | None = None) -> AsyncIterator[Resource]:
         """Every resource of a list, following `links.next` page by page."""
