@@ -37,7 +37,9 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 CANDIDATES = 100  # FTS5 rows read per search, then checked and ranked
 ID_BITS = 40  # FTS rowid = priority << ID_BITS | prospect id: `ORDER BY rowid DESC` ranks
-OWN, TASK, SEEN = 1, 2, 4  # why a prospect is in the index (a bit set)
+# Why a prospect is in the index (a bit set; a prospect with no reason left leaves it): the
+# rep's own, an open call task of the rep, seen lately, or an index of everyone (`ANY`).
+OWN, TASK, SEEN, ANY = 1, 2, 4, 8
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -228,15 +230,13 @@ class ProspectIndex:
             if not ids:
                 return []
             marks = ",".join("?" * len(ids))
-            docs = dict(
-                self._reader.execute(
-                    f"SELECT id, doc FROM prospects WHERE id IN ({marks})", ids
-                ).fetchall()
-            )
+            rows = self._reader.execute(  # in priority order, whichever table found them
+                f"SELECT id, doc FROM prospects WHERE id IN ({marks}) ORDER BY key DESC", ids
+            ).fetchall()
         except sqlite3.Error as exc:  # a local answer is a bonus, never an error for the rep
             log.warning("the local index could not be searched: %s", exc)
             return []
-        prospects = [decode(i, docs[i]) for i in ids if i in docs]
+        prospects = [decode(pid, doc) for pid, doc in rows]
         return rank(query, checked(query, prospects), limit)
 
     def _candidates(self, query: Query) -> list[int]:
@@ -301,7 +301,7 @@ class ProspectIndex:
     ) -> int:
         """Write prospects with the reasons `add` added; with `me`, the own reason follows the
         owner; with `keep_numbers`, a prospect given without numbers keeps those it had.
-        Returns how many were written."""
+        Returns how many were written (a prospect left with no reason is removed instead)."""
         written = 0
         with self._transaction() as conn:
             for entry in entries:
@@ -310,6 +310,10 @@ class ProspectIndex:
                 why = (old.why if old else 0) | add
                 if me is not None:
                     why = why | OWN if entry.owner == me else why & ~OWN
+                if why == 0:
+                    if old is not None:
+                        self._remove(conn, p.id, old)
+                    continue
                 if keep_numbers and old is not None and not p.phone_numbers:
                     p = Prospect(
                         **{**_fields(p), "phone_numbers": decode(p.id, old.doc).phone_numbers}
@@ -341,6 +345,19 @@ class ProspectIndex:
                     present.add(pid)
         return sorted(wanted - present)
 
+    def keep_own(self, prospect_ids: Iterable[int]) -> int:
+        """After a full pass over the rep's prospects: those not in it are no longer the rep's
+        (reassigned or deleted). Returns how many lost that reason."""
+        keep = set(prospect_ids)
+        dropped = 0
+        with self._transaction() as conn:
+            owned = conn.execute("SELECT id FROM prospects WHERE why & ?", (OWN,)).fetchall()
+            for (pid,) in owned:
+                if pid not in keep:
+                    self._change_why(conn, pid, lambda why: why & ~OWN)
+                    dropped += 1
+        return dropped
+
     def clear(self) -> None:
         """Forget every prospect and the sync's progress (another rep signed in)."""
         with self._transaction() as conn:
@@ -359,19 +376,28 @@ class ProspectIndex:
         if old is None:
             return False
         why = change(old.why)
-        if why != old.why:
-            new = _Stored(why, _key(pid, why), old.doc, old.owner, old.updated_at)
-            self._replace(conn, decode(pid, old.doc), old, new)
+        if why == old.why:
+            return True
+        if why == 0:  # no reason left to keep it
+            self._remove(conn, pid, old)
+            return True
+        new = _Stored(why, _key(pid, why), old.doc, old.owner, old.updated_at)
+        self._replace(conn, decode(pid, old.doc), old, new)
         return True
+
+    @staticmethod
+    def _remove(conn: sqlite3.Connection, pid: int, old: _Stored) -> None:
+        conn.execute("DELETE FROM prospect_text WHERE rowid = ?", (old.key,))
+        conn.executemany(
+            "DELETE FROM numbers WHERE number = ? AND prospect = ?",
+            [("+" + digits_of(n.number), pid) for n in decode(pid, old.doc).phone_numbers],
+        )
+        conn.execute("DELETE FROM prospects WHERE id = ?", (pid,))
 
     @staticmethod
     def _replace(conn: sqlite3.Connection, p: Prospect, old: _Stored | None, new: _Stored) -> None:
         if old is not None:
-            conn.execute("DELETE FROM prospect_text WHERE rowid = ?", (old.key,))
-            conn.executemany(  # by the key: the numbers it had are in its old record
-                "DELETE FROM numbers WHERE number = ? AND prospect = ?",
-                [("+" + digits_of(n.number), p.id) for n in decode(p.id, old.doc).phone_numbers],
-            )
+            ProspectIndex._remove(conn, p.id, old)
         conn.execute(
             "INSERT OR REPLACE INTO prospects (id, doc, why, key, owner, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",

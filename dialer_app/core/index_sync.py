@@ -4,9 +4,10 @@ A pass (`IndexSync.run_once`) reads:
 
 1. the rep's prospects changed since the last pass — `filter[owner][id]=<rep>`,
    `filter[updatedAt]=<since>..inf` (Outreach's range form: `A..B`, `inf`/`neginf` for an open
-   end), `sort=updatedAt`, sparse fields; the first pass takes them all. Each pass starts
-   `OVERLAP` before the newest change it saw, because Outreach's reads may lag its writes and
-   its pages may come unsorted; writing a prospect twice is harmless;
+   end), `sort=updatedAt`, sparse fields. Each pass starts `OVERLAP` before the newest change it
+   saw, because Outreach's reads may lag its writes and its pages may come unsorted; writing a
+   prospect twice is harmless. The first pass, and one a day (`FULL_EVERY`), takes them all,
+   and prospects no longer the rep's (reassigned, deleted) then leave the index;
 2. the rep's open call tasks (`filter[state]=incomplete`, `filter[taskType]` sequence step call
    and call), which mark their prospects; those not indexed yet are read by id.
 
@@ -28,7 +29,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from .index import TASK, Entry, ProspectIndex
+from .index import ANY, TASK, Entry, ProspectIndex
 from .outreach.models import PhoneNumber, Prospect
 from .outreach.search import digits_of
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 OVERLAP = timedelta(minutes=5)
+FULL_EVERY = timedelta(hours=24)  # a whole pass: prospects no longer the rep's leave the index
 PAGE_SIZE = 500
 MAX_PAGES = 10_000
 BY_ID_CHUNK = 100
@@ -74,6 +76,7 @@ def _stamp(value: datetime) -> str:
 
 
 def _instant(value: object) -> datetime | None:
+    """An ISO 8601 instant (UTC when it names no zone), or None."""
     if not isinstance(value, str):
         return None
     try:
@@ -173,6 +176,9 @@ class IndexSync:
         if self._index.meta("user") not in (None, str(self._user)):
             await self._on_writer(self._index.clear)  # another rep's index
         since = self._index.meta("updated_since") or ""
+        last_full = _instant(self._index.meta("full_at"))
+        now = datetime.now(UTC)
+        full = last_full is None or now - last_full >= FULL_EVERY or not since
         params: dict[str, str | int] = {
             "fields[prospect]": SYNC_FIELDS,
             "sort": "updatedAt",
@@ -180,24 +186,31 @@ class IndexSync:
         }
         if not self._everyone:
             params["filter[owner][id]"] = self._user
-        if (start := _instant(since)) is not None:
+        if not full and (start := _instant(since)) is not None:
             params["filter[updatedAt]"] = f"{_stamp(start - OVERLAP)}..inf"
         newest, written, pages = since, 0, 0
         me = None if self._everyone else self._user
+        listed: set[int] = set()
         async for raw in self._pages("/prospects", params):
             pages += 1
-            count, page_newest = await self._on_writer(partial(self._write, raw, me=me))
-            written += count
+            add = ANY if self._everyone else 0
+            ids, page_newest = await self._on_writer(partial(self._write, raw, add=add, me=me))
+            written += len(ids)
             newest = latest([newest, page_newest])
+            listed.update(ids)
+        if full and me is not None:
+            await self._on_writer(partial(self._index.keep_own, listed))
         with_tasks = await self._open_call_tasks()
         missing = await self._on_writer(lambda: self._index.set_tasks(with_tasks))
         for first in range(0, len(missing), BY_ID_CHUNK):
-            ids = ",".join(str(i) for i in missing[first : first + BY_ID_CHUNK])
-            by_id: dict[str, str | int] = {"filter[id]": ids, "fields[prospect]": SYNC_FIELDS}
+            wanted = ",".join(str(i) for i in missing[first : first + BY_ID_CHUNK])
+            by_id: dict[str, str | int] = {"filter[id]": wanted, "fields[prospect]": SYNC_FIELDS}
             async for raw in self._pages("/prospects", by_id):
-                count, _ = await self._on_writer(partial(self._write, raw, add=TASK))
-                written += count
-        progress = {"user": str(self._user), "synced_at": _stamp(datetime.now(UTC))}
+                got, _ = await self._on_writer(partial(self._write, raw, add=TASK))
+                written += len(got)
+        progress = {"user": str(self._user), "synced_at": _stamp(now)}
+        if full:
+            progress["full_at"] = _stamp(now)
         if newest:
             progress["updated_since"] = newest
         await self._on_writer(lambda: self._index.set_meta(progress))
@@ -205,11 +218,12 @@ class IndexSync:
 
     def _write(
         self, raw: Mapping[str, Any], *, add: int = 0, me: int | None = None
-    ) -> tuple[int, str]:
-        """On the writer thread: a page's prospects into the index; (count, newest change)."""
+    ) -> tuple[list[int], str]:
+        """On the writer thread: a page's prospects into the index; (their ids, the newest
+        change among them)."""
         entries = [e for e in map(entry_from_json, _resources(raw)) if e is not None]
-        count = self._index.upsert(entries, add=add, me=me)
-        return count, latest(e.updated_at for e in entries)
+        self._index.upsert(entries, add=add, me=me)
+        return [e.prospect.id for e in entries], latest(e.updated_at for e in entries)
 
     async def _open_call_tasks(self) -> list[int]:
         out: set[int] = set()

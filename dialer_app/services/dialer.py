@@ -274,7 +274,7 @@ class DialerService(QObject):
                 self.numberFailed.emit(number, _message(exc))
 
         self._runner.run(
-            self._search(number),
+            self._search(number, typed=False),
             key="number",
             on_success=lambda matches: self.numberFound.emit(number, matches),
             on_error=on_error,
@@ -387,10 +387,14 @@ class DialerService(QObject):
         """Tags to suggest: the rep's recent ones first, then the org's most used."""
         return [*self.recent.tags, *self.org_tags]
 
-    async def _search(self, query: str) -> list[Match]:
+    async def _search(self, query: str, *, typed: bool = True) -> list[Match]:
         self._require_client()
         assert self.prospect_search is not None
-        return await self.prospect_search.search(query, region=self._region)
+        return await self.prospect_search.search(
+            query,
+            region=self._region,
+            superseded=(lambda: self._wanted != query) if typed else None,
+        )
 
     async def _keep_index(self, client: OutreachClient, index: ProspectIndex, user: int) -> None:
         """Bring the local index up to date now and every `index_interval` seconds after."""

@@ -80,9 +80,7 @@ def test_email_and_phone_searches_say_why_they_matched() -> None:
     assert [(m.prospect.id, m.reason) for m in by_email] == [(5, "email Jane@Acme.test")]
     assert seen[-1].params["filter[emails]"] == "jane@acme.test"
     by_phone = _run(handler, lambda c: c.search("(415) 555-0123"))
-    assert [(m.prospect.id, m.reason) for m in by_phone] == [
-        (7, "mobile number +1 415-555-0123")
-    ]
+    assert [(m.prospect.id, m.reason) for m in by_phone] == [(7, "mobile number +1 415-555-0123")]
     assert seen[-1].params["filter[number]"] == "+14155550123"
     assert seen[-1].params["include"] == "prospect"
 

@@ -13,8 +13,8 @@ or ignore it (and answer with every prospect). So:
   (`CapabilityFile`) and checked again when a search meets a refusal or an ignored filter.
 - **The request follows the rep's text** (`classify`): a possible phone number is looked up by
   its E.164 form; a number still being typed (`+`, `+1 (`) or one that is not possible asks
-  nothing; an email address asks `filter[emails]` only once it is complete (`filter[q]`, a
-  prefix search, where it works); a name asks `filter[q]` where it works, else
+  nothing; an email address asks `filter[emails]` only once it is complete and typing has
+  settled (`filter[q]`, a prefix search, where it works); a name asks `filter[q]` where it works, else
   `filter[firstName]`/`filter[lastName]` — one word as either, "first last" split at each
   space — in the typed case and capitalised where names match case exactly.
 - **Every answer is checked here** (`reason_for`): a prospect is kept only when the rep's text
@@ -39,7 +39,7 @@ import re
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -57,6 +57,7 @@ PHONE_FIELDS = "number,phoneType,extension,prospect"
 NONSENSE = "zqxjv-no-one-is-called-this"
 MAX_SPLITS = 3  # "a b c d" is tried as first/last split at its first three spaces at most
 MIN_NAME_FILTER = 2  # a one-letter word is no name to ask Outreach for
+SETTLE = 0.3  # seconds of no typing before an address is asked exactly
 RECHECK_AFTER = 600.0  # seconds: a finding older than this is checked again when in doubt
 QueryKind = Literal["empty", "name", "email", "phone", "partial phone"]
 # What a filter does in an org: "works" (as documented: a prefix search for q, an exact match for
@@ -200,26 +201,28 @@ def reason_for(query: Query, prospect: Prospect) -> str | None:
 
 
 def _words_reason(tokens: Sequence[str], f: _Fields) -> str | None:
-    email_words = {original: tuple(_WORD.findall(folded)) for folded, original in f.emails}
-    sources: dict[str, tuple[str, ...]] = {"name": f.name_words, "company": f.company_words}
-    every = {"name": True, "company": True}
-    used: list[str] = []
+    """Each token must start a word of the name, the company or an email address. The reason
+    names the fewest places: the name alone, the company alone, name and company, one address,
+    else every kind of place used."""
+    emails = {original: tuple(_WORD.findall(folded)) for folded, original in f.emails}
+    places = {"name": f.name_words, "company": f.company_words}
+    hits = []
     for token in tokens:
-        hits = [label for label, ws in sources.items() if _prefix_of_any(token, ws)]
-        for label in every:
-            every[label] = every[label] and label in hits
-        mail = next((o for o, ws in email_words.items() if _prefix_of_any(token, ws)), None)
-        if not hits and mail is None:
+        found = {label for label, ws in places.items() if _prefix_of_any(token, ws)}
+        found |= {"email"} if any(_prefix_of_any(token, ws) for ws in emails.values()) else set()
+        if not found:
             return None
-        used.append(hits[0] if hits else f"email {mail}")
-    for label, whole in every.items():
-        if whole:
+        hits.append(found)
+    for label in ("name", "company"):
+        if all(label in h for h in hits):
             return label
-    for original, ws in email_words.items():
+    if all(h & {"name", "company"} for h in hits):
+        return "name and company"
+    for original, ws in emails.items():
         if all(_prefix_of_any(t, ws) for t in tokens):
             return f"email {original}"
-    labels = list(dict.fromkeys(u if not u.startswith("email") else "email" for u in used))
-    return " and ".join(labels)
+    kinds = [k for k in ("name", "company", "email") if any(k in h for h in hits)]
+    return " and ".join(kinds)
 
 
 def tier(query: Query, match: Match) -> int:
@@ -269,7 +272,8 @@ class Capabilities:
     q: FilterState = "unknown"
     names: FilterState = "unknown"
     name_case: NameCase = "unknown"
-    checked_at: float = 0.0
+    checked_at: float = 0.0  # when `q` was found out
+    names_checked_at: float = 0.0  # when the name filters were (0: not yet, not needed so far)
 
     @property
     def q_works(self) -> bool:
@@ -294,6 +298,7 @@ class CapabilityFile:
                 names=raw["names"],
                 name_case=raw["name_case"],
                 checked_at=float(raw["checked_at"]),
+                names_checked_at=float(raw["names_checked_at"]),
             )
         except (OSError, ValueError, TypeError, KeyError):
             return None
@@ -382,13 +387,13 @@ async def sample_prospect(client: OutreachClient) -> Prospect | None:
 async def detect(
     client: OutreachClient, *, names: bool = True, now: Callable[[], float] = time.time
 ) -> Capabilities:
-    """Find out what the org's prospect filters do (read-only; 3 to 7 requests)."""
+    """Find out what the org's prospect filters do (read-only: 3 requests, 2 to 4 more for the
+    name filters)."""
     sample = await sample_prospect(client)
-    q = await detect_q(client, sample)
-    caps = Capabilities(q=q, checked_at=now())
-    if names or q != "works":
+    caps = Capabilities(q=await detect_q(client, sample), checked_at=now())
+    if names:
         state, case = await detect_names(client, sample)
-        caps = replace(caps, names=state, name_case=case)
+        caps = replace(caps, names=state, name_case=case, names_checked_at=now())
     return caps
 
 
@@ -412,10 +417,12 @@ class ProspectSearch:
         capabilities: CapabilityFile | None = None,
         *,
         now: Callable[[], float] = time.time,
+        settle: Callable[[], Awaitable[None]] = lambda: asyncio.sleep(SETTLE),
     ) -> None:
         self._client = client
         self._file = capabilities
         self._now = now
+        self._settle = settle
         self._caps: Capabilities | None = capabilities.load() if capabilities else None
         self._lock = asyncio.Lock()
 
@@ -427,29 +434,53 @@ class ProspectSearch:
         """Find out again before the next search (a filter was refused or ignored)."""
         self._caps = None
 
-    def _stale(self, caps: Capabilities | None, names: bool) -> bool:
-        if caps is None:
+    def _unsure(self, state: FilterState, checked_at: float) -> bool:
+        """Never found out, or found out as unknown long enough ago to try again."""
+        if checked_at == 0.0:
             return True
-        if names and not caps.q_works and caps.names == "unknown" and caps.q != "unknown":
-            return True  # names were not needed when it was found out that q works
-        unsure = "unknown" in (caps.q, caps.names if names else caps.q)
-        return unsure and self._now() - caps.checked_at >= RECHECK_AFTER
+        return state == "unknown" and self._now() - checked_at >= RECHECK_AFTER
 
     async def capabilities_now(self, *, names: bool = False) -> Capabilities:
-        """What the org supports, found out now if not known yet (one finding at a time)."""
+        """What the org supports, found out now where not known yet (one finding at a time);
+        the name filters only when `names` asks for them."""
         async with self._lock:
-            caps = self._caps
-            if caps is None or self._stale(caps, names):
-                caps = await detect(self._client, names=names, now=self._now)
-                self._caps = caps
+            caps = self._caps or Capabilities()
+            found = caps
+            samples: list[Prospect | None] = []
+
+            async def sample() -> Prospect | None:
+                if not samples:
+                    samples.append(await sample_prospect(self._client))
+                return samples[0]
+
+            if self._unsure(caps.q, caps.checked_at):
+                q = await detect_q(self._client, await sample())
+                found = replace(found, q=q, checked_at=self._now())
+            if names and self._unsure(caps.names, caps.names_checked_at):
+                state, case = await detect_names(self._client, await sample())
+                found = replace(found, names=state, name_case=case, names_checked_at=self._now())
+            if found != caps or self._caps is None:
+                self._caps = found
                 if self._file is not None:
                     with contextlib.suppress(OSError):  # only a finding again next time
-                        self._file.save(caps)
-            return caps
+                        self._file.save(found)
+            return found
 
-    async def search(self, text: str, *, region: str = "US", limit: int = 20) -> list[Match]:
+    async def search(
+        self,
+        text: str,
+        *,
+        region: str = "US",
+        limit: int = 20,
+        superseded: Callable[[], bool] | None = None,
+    ) -> list[Match]:
         """Prospects matching `text` in Outreach, checked and ranked; no request when none is
-        worth sending."""
+        worth sending.
+
+        While the rep types (`superseded` says whether newer text came since), an address that
+        can only be asked exactly waits until typing settles (`SETTLE`), and is not asked at all
+        when newer text came meanwhile.
+        """
         query = classify(text, region)
         if query.kind in ("empty", "partial phone"):
             return []
@@ -460,26 +491,37 @@ class ProspectSearch:
             if caps is None or not caps.q_works:
                 return []  # an unfinished address: nothing worth asking but a prefix search
         for attempt in (1, 2):
-            caps = await self.capabilities_now(names=query.kind == "name")
+            caps = await self.capabilities_now()
+            if query.kind == "email" and not caps.q_works and superseded is not None:
+                await self._settle()
+                if superseded():
+                    return []
             try:
                 return rank(query, await self._ask(query, caps, limit), limit)
             except FilterIgnored:
-                if self._now() - caps.checked_at < RECHECK_AFTER:
-                    return []  # found out lately: the page simply held no match
+                pass  # q came back ignored, and was found out long ago: find out again
             except e.HttpError as exc:
                 if exc.status != 400 or attempt == 2:
                     raise
-            self.forget()  # refused or ignored after all: find out again, then ask again
+            self.forget()  # a filter was refused or ignored after all: find out again
         return []
 
     async def _ask(self, query: Query, caps: Capabilities, limit: int) -> list[Match]:
         if caps.q_works:
-            return await self._ask_q(query, limit)
+            try:
+                return await self._ask_q(query, limit)
+            except FilterIgnored:
+                if self._now() - caps.checked_at >= RECHECK_AFTER:
+                    raise
+                # found out lately that q works: ask this one by the documented filters too
         if query.kind == "email":
+            if not query.complete_email:
+                return []
             doc = await _prospects(
                 self._client, {"filter[emails]": query.text, "page[size]": limit}
             )
             return checked(query, (Prospect.from_resource(r) for r in doc.resources()))
+        caps = await self.capabilities_now(names=True)
         if not caps.names_work:
             return []
         return await self._ask_names(query, caps, limit)
@@ -488,8 +530,8 @@ class ProspectSearch:
         doc = await _prospects(self._client, {"filter[q]": query.text, "page[size]": limit})
         found = [Prospect.from_resource(r) for r in doc.resources()]
         matches = checked(query, found)
-        if found and not matches and len(found) >= limit:
-            raise FilterIgnored  # a full page and not one match: the filter did nothing
+        if len(found) >= limit and 2 * len(matches) < len(found):
+            raise FilterIgnored  # a full page, mostly of prospects that do not match
         return matches
 
     async def _ask_names(self, query: Query, caps: Capabilities, limit: int) -> list[Match]:
