@@ -238,7 +238,7 @@ def test_writes_on_the_writer_thread_never_block_a_search(index: ProspectIndex) 
     index.upsert([Entry(Prospect(1, "Ann", "Smith"), 1)], me=1)
 
     def long_write() -> None:
-        with index._transaction() as conn:  # noqa: SLF001 - a write held open on purpose
+        with index._transaction() as conn:
             conn.execute("INSERT INTO meta VALUES ('x', 'y')")
             started.set()
             release.wait(10)

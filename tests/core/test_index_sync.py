@@ -26,7 +26,8 @@ from dialer_app.core.index_sync import (
 )
 from dialer_app.core.outreach.client import OutreachClient, RetryPolicy, StaticToken
 from dialer_app.core.outreach.search import classify
-from dialer_app.sandbox.resources import PROSPECT, TASK as TASK_TYPE
+from dialer_app.sandbox.resources import PROSPECT
+from dialer_app.sandbox.resources import TASK as TASK_TYPE
 from tests.support.inprocess import InProcessOrg
 from tests.support.sandbox import SandboxServer
 
@@ -65,7 +66,7 @@ def _pass(org: InProcessOrg, index: ProspectIndex, **kw: Any) -> SyncReport:
 
 
 def _why(index: ProspectIndex) -> dict[int, int]:
-    rows = index._reader.execute("SELECT id, why FROM prospects").fetchall()  # noqa: SLF001
+    rows = index._reader.execute("SELECT id, why FROM prospects").fetchall()
     return dict(rows)
 
 
@@ -138,7 +139,8 @@ def test_a_later_pass_asks_only_what_changed_and_picks_up_a_change(
     assert asked[0]["filter[updatedAt]"].endswith("..inf")
     assert report.prospects < len(_own_ids(org))
     got = index.get(pid)
-    assert got is not None and got.first_name == "Zebedee"
+    assert got is not None
+    assert got.first_name == "Zebedee"
     assert index.meta("updated_since") == "2030-01-01T00:00:00.000Z"
 
 
@@ -158,7 +160,8 @@ def test_a_change_that_shows_up_late_within_the_overlap_is_not_missed(
     org.store.update(replace(row, attrs={**row.attrs, "lastName": "Late", "updatedAt": stamp}))
     _pass(org, index)
     got = index.get(pid)
-    assert got is not None and got.last_name == "Late"
+    assert got is not None
+    assert got.last_name == "Late"
 
 
 def test_a_completed_task_and_a_reassigned_prospect_leave_the_index(
@@ -171,7 +174,8 @@ def test_a_completed_task_and_a_reassigned_prospect_leave_the_index(
     _pass(org, index)
     only_task = sorted(tasks - _own_ids(org))
     own = sorted(_own_ids(org) - tasks)
-    assert only_task and own
+    assert only_task
+    assert own
     assert _why(index)[only_task[0]] == TASK
     from dialer_app.sandbox.query import parse_list_query
 

@@ -98,7 +98,7 @@ def test_a_possible_us_number_is_looked_up_valid_or_not(
 
 
 def test_the_fact_sheets_example_of_an_invalid_but_possible_number_is_looked_up() -> None:
-    assert classify("tel-less +1 (555) 010-0123".split(" ", 1)[1]).e164 == "+15550100123"
+    assert classify("+1 (555) 010-0123").e164 == "+15550100123"
 
 
 @pytest.mark.parametrize(
@@ -352,10 +352,14 @@ def test_an_email_is_asked_exactly_once_complete_and_typing_settles(
         org.requests.clear()
         wanted = ""
         answers: dict[str, list[Match]] = {}
+
+        def superseded_by_newer(text: str) -> Any:
+            return lambda: wanted != text
+
         for end in range(1, len(typed) + 1):  # each keystroke waits for its answer…
             wanted = typed[:end]
             lookup = asyncio.ensure_future(
-                search.search(wanted, superseded=lambda w=wanted: wanted != w)
+                search.search(wanted, superseded=superseded_by_newer(wanted))
             )
             waiting = asyncio.ensure_future(settling.get())
             await asyncio.wait({lookup, waiting}, return_when=asyncio.FIRST_COMPLETED)
@@ -402,14 +406,16 @@ def test_a_refused_filter_is_found_out_again_and_the_search_still_answers(
     async def work(client: Any) -> tuple[Capabilities | None, list[Match]]:
         search = ProspectSearch(client, file)
         await search.search("Zoë")
-        assert search.capabilities is not None and search.capabilities.q == "works"
+        assert search.capabilities is not None
+        assert search.capabilities.q == "works"
         await org.aspeak(unknown_filters="reject")  # the org changed under the app
         found = await search.search("Zoë Ångström")
         return search.capabilities, found
 
     caps, found = org.run(work)
     assert [m.prospect.name for m in found] == ["Zoë Ångström"]
-    assert caps is not None and caps.q == "refused"
+    assert caps is not None
+    assert caps.q == "refused"
     assert file.load() == caps  # remembered for the next start
 
 
@@ -419,7 +425,7 @@ def test_a_server_error_is_not_taken_for_a_refusal(org: InProcessOrg) -> None:
     async def work(client: Any) -> None:
         search = ProspectSearch(client)
         await search.capabilities_now()
-        client._http._transport = _Failing()  # noqa: SLF001
+        client._http._transport = _Failing()
         await search.search("Zoë")
 
     with pytest.raises(e.ServerError):

@@ -14,9 +14,9 @@ or ignore it (and answer with every prospect). So:
 - **The request follows the rep's text** (`classify`): a possible phone number is looked up by
   its E.164 form; a number still being typed (`+`, `+1 (`) or one that is not possible asks
   nothing; an email address asks `filter[emails]` only once it is complete and typing has
-  settled (`filter[q]`, a prefix search, where it works); a name asks `filter[q]` where it works, else
-  `filter[firstName]`/`filter[lastName]` — one word as either, "first last" split at each
-  space — in the typed case and capitalised where names match case exactly.
+  settled (`filter[q]`, a prefix search, where it works); a name asks `filter[q]` where it
+  works, else `filter[firstName]`/`filter[lastName]` — one word as either, "first last" split
+  at each space — in the typed case and capitalised where names match case exactly.
 - **Every answer is checked here** (`reason_for`): a prospect is kept only when the rep's text
   really matches it — each word a prefix of a word of the name, the company or an email address,
   an email that starts with the text, a number equal to the one typed — and says why: `name`,
