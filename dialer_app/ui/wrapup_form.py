@@ -72,6 +72,7 @@ class WrapUpForm(QWidget):
         recording_row.addWidget(self.recording_url, 1)
         recording.setFocusProxy(self.recording_url)  # Alt+R lands in the link
 
+        self._outcomes: dict[int, str] = {}  # disposition id → the call outcome it means
         self.errors: dict[str, FieldErrorLabel] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -116,6 +117,8 @@ class WrapUpForm(QWidget):
         self._on_sequence_action_changed()
 
     def set_reference(self, dispositions: list[Disposition], purposes: list[Purpose]) -> None:
+        # A disposition says whether the call was answered (in the org's own words, mapped).
+        self._outcomes = {d.id: d.call_outcome for d in dispositions}
         self.disposition.clear()
         self.disposition.addItem("Choose a disposition", None)
         for i, d in enumerate(dispositions, start=1):
@@ -127,8 +130,11 @@ class WrapUpForm(QWidget):
             self.purpose.addItem(p.name, p.id)
 
     def wrapup(self) -> WrapUp:
+        """The form as a `WrapUp`; the outcome is the chosen disposition's, if it has one."""
+        disposition = self.disposition.currentData()
         return WrapUp(
-            disposition_id=self.disposition.currentData(),
+            outcome=self._outcomes.get(disposition, ""),
+            disposition_id=disposition,
             purpose_id=self.purpose.currentData(),
             tags=tuple(self.tags.tags()),
             note=self.notes.toPlainText(),

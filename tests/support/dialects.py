@@ -10,7 +10,7 @@ Adding a question (or an answer) is adding it to `QUESTIONS`; `DIALECTS` follows
 whose answer is not a `PUT /_admin/dialect` setting gives its own `apply`.
 
 Fixtures (`pytest_plugins = ["tests.support.dialects"]` or import them):
-- `dialect_server` (module): a sandbox of the module's own, 60 prospects.
+- `dialect_server` (module): a sandbox of the module's own, 150 prospects.
 - `dialect` (parametrised over `DIALECTS`): the sandbox above put into one dialect; the
   dialect's answers are `dialect.answers`, the server `dialect.server`. Back to the defaults after.
 """
@@ -119,7 +119,7 @@ def put_dialect(server: SandboxServer, answers: Mapping[str, object]) -> None:
 
 @pytest.fixture(scope="module")
 def dialect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    yield from serve_for(tmp_path_factory, "dialects", "--prospects", "60")
+    yield from serve_for(tmp_path_factory, "dialects", "--prospects", "150")
 
 
 @pytest.fixture(params=DIALECTS, ids=[dialect_id(d) for d in DIALECTS])
