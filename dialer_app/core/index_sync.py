@@ -7,7 +7,8 @@ A pass (`IndexSync.run_once`) reads:
    end), `sort=updatedAt`, sparse fields. Each pass starts `OVERLAP` before the newest change it
    saw, because Outreach's reads may lag its writes and its pages may come unsorted; writing a
    prospect twice is harmless. The first pass, and one a day (`FULL_EVERY`), takes them all,
-   and prospects no longer the rep's (reassigned, deleted) then leave the index;
+   and prospects no longer the rep's (reassigned, deleted) then leave the index; so does every
+   pass where the org refuses the range (400);
 2. the rep's open call tasks (`filter[state]=incomplete`, `filter[taskType]` sequence step call
    and call), which mark their prospects; those not indexed yet are read by id.
 
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from .index import ANY, TASK, Entry, ProspectIndex
+from .outreach import errors as e
 from .outreach.models import PhoneNumber, Prospect
 from .outreach.search import digits_of
 
@@ -178,7 +180,27 @@ class IndexSync:
         since = self._index.meta("updated_since") or ""
         last_full = _instant(self._index.meta("full_at"))
         now = datetime.now(UTC)
-        full = last_full is None or now - last_full >= FULL_EVERY or not since
+        full = last_full is None or now - last_full >= FULL_EVERY or _instant(since) is None
+        try:
+            newest, written, pages = await self._prospects(since, full)
+        except e.HttpError as exc:
+            if exc.status != 400 or full:
+                raise
+            full = True  # the org refuses the changed-since range: read them all
+            newest, written, pages = await self._prospects(since, full)
+        with_tasks = await self._open_call_tasks()
+        written += await self._task_prospects(with_tasks)
+        progress = {"user": str(self._user), "synced_at": _stamp(now)}
+        if full:
+            progress["full_at"] = _stamp(now)
+        if newest:
+            progress["updated_since"] = newest
+        await self._on_writer(partial(self._index.set_meta, progress))
+        return SyncReport(written, len(with_tasks), pages, self._clock() - started)
+
+    async def _prospects(self, since: str, full: bool) -> tuple[str, int, int]:
+        """The rep's prospects changed since `since` (all when `full`): (the newest change,
+        how many were written, pages read)."""
         params: dict[str, str | int] = {
             "fields[prospect]": SYNC_FIELDS,
             "sort": "updatedAt",
@@ -190,31 +212,30 @@ class IndexSync:
             params["filter[updatedAt]"] = f"{_stamp(start - OVERLAP)}..inf"
         newest, written, pages = since, 0, 0
         me = None if self._everyone else self._user
+        add = ANY if self._everyone else 0
         listed: set[int] = set()
         async for raw in self._pages("/prospects", params):
             pages += 1
-            add = ANY if self._everyone else 0
             ids, page_newest = await self._on_writer(partial(self._write, raw, add=add, me=me))
             written += len(ids)
             newest = latest([newest, page_newest])
             listed.update(ids)
         if full and me is not None:
             await self._on_writer(partial(self._index.keep_own, listed))
-        with_tasks = await self._open_call_tasks()
-        missing = await self._on_writer(lambda: self._index.set_tasks(with_tasks))
+        return newest, written, pages
+
+    async def _task_prospects(self, with_tasks: list[int]) -> int:
+        """Mark the prospects with open call tasks; read those not indexed yet. How many were
+        written."""
+        missing = await self._on_writer(partial(self._index.set_tasks, with_tasks))
+        written = 0
         for first in range(0, len(missing), BY_ID_CHUNK):
             wanted = ",".join(str(i) for i in missing[first : first + BY_ID_CHUNK])
             by_id: dict[str, str | int] = {"filter[id]": wanted, "fields[prospect]": SYNC_FIELDS}
             async for raw in self._pages("/prospects", by_id):
                 got, _ = await self._on_writer(partial(self._write, raw, add=TASK))
                 written += len(got)
-        progress = {"user": str(self._user), "synced_at": _stamp(now)}
-        if full:
-            progress["full_at"] = _stamp(now)
-        if newest:
-            progress["updated_since"] = newest
-        await self._on_writer(lambda: self._index.set_meta(progress))
-        return SyncReport(written, len(with_tasks), pages, self._clock() - started)
+        return written
 
     def _write(
         self, raw: Mapping[str, Any], *, add: int = 0, me: int | None = None

@@ -307,3 +307,42 @@ def test_a_pass_against_the_sandbox_over_http(make_sandbox: Any, tmp_path: Path)
         assert second.prospects < first.prospects
     finally:
         index.close()
+
+
+class _RefusingRanges(httpx.AsyncBaseTransport):
+    """The in-process org, except that `filter[updatedAt]` is refused (400)."""
+
+    def __init__(self, org: InProcessOrg) -> None:
+        self._inner = httpx.ASGITransport(app=org.app)
+        self.ranges = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if "filter[updatedAt]" in request.url.params:
+            self.ranges += 1
+            body = {"errors": [{"id": "badRequest", "detail": "no ranges here"}]}
+            return httpx.Response(400, json=body, request=request)
+        return await self._inner.handle_async_request(request)
+
+
+def test_an_org_that_refuses_ranges_gets_whole_passes(
+    org: InProcessOrg, index: ProspectIndex
+) -> None:
+    from tests.support.inprocess import BASE, TOKEN
+
+    transport = _RefusingRanges(org)
+
+    async def work() -> list[SyncReport]:
+        client = OutreachClient(BASE, StaticToken(TOKEN), transport=transport, retry=RetryPolicy(1))
+        with ThreadPoolExecutor(1) as writer:
+            try:
+                sync = IndexSync(client, index, writer, user_id=1)
+                return [await sync.run_once(), await sync.run_once()]
+            finally:
+                await client.aclose()
+                writer.submit(index.close_writer).result()
+
+    first, second = asyncio.run(work())
+    assert transport.ranges == 1  # the second pass asked for a range once, then read them all
+    assert second.prospects >= len(_own_ids(org))  # all of them again, not what changed
+    assert first.prospects >= len(_own_ids(org))
+    assert {pid for pid, w in _why(index).items() if w & OWN} == _own_ids(org)
