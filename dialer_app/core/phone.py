@@ -43,11 +43,23 @@ def to_e164(text: str, region: str = "US") -> str:
     try:
         parsed = phonenumbers.parse(raw, region.upper())
     except phonenumbers.NumberParseException as exc:
-        raise PhoneNumberError(f"Not a phone number: {exc}") from None
+        raise PhoneNumberError(f"Not a phone number: {mask(raw)} {_unreadable(exc)}.") from None
     verdict = phonenumbers.is_possible_number_with_reason(parsed)
     if verdict != phonenumbers.ValidationResult.IS_POSSIBLE:
         raise PhoneNumberError(f"{mask(raw)} {_impossible(verdict)}.")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _unreadable(exc: Exception) -> str:
+    """Why libphonenumber could not read a number at all, for a rep."""
+    from phonenumbers import NumberParseException as N
+
+    return {
+        N.INVALID_COUNTRY_CODE: "has no country code that exists (start with + and the code)",
+        N.TOO_SHORT_AFTER_IDD: "is too short after the international prefix",
+        N.TOO_SHORT_NSN: "is too short for a phone number",
+        N.TOO_LONG: "is too long for a phone number",
+    }.get(int(getattr(exc, "error_type", -1)), "is not a whole phone number")
 
 
 def _impossible(verdict: int) -> str:
