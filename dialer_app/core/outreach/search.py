@@ -10,7 +10,8 @@ or ignore it (and answer with every prospect). So:
   it is refused; prospects that it is ignored) and with the start of that prospect's first name
   (it works when that finds prospects that really match);
   the name filters the same way, and with the name's case swapped. The answer is kept per org
-  (`CapabilityFile`) and checked again when a search meets a refusal or an ignored filter.
+  (`CapabilityFile`) and checked again when a search meets a refusal or an ignored filter, or
+  finds nothing on a finding older than `RECHECK_AFTER`.
 - **The request follows the rep's text** (`classify`): a possible phone number is looked up by
   its E.164 form; a number still being typed (`+`, `+1 (`) or one that is not possible asks
   nothing; an email address asks `filter[emails]` only once it is complete and typing has
@@ -497,7 +498,10 @@ class ProspectSearch:
                 if superseded():
                     return []
             try:
-                return rank(query, await self._ask(query, caps, limit), limit)
+                found = await self._ask(query, caps, limit)
+                if found or attempt == 2 or not self._old(caps):
+                    return rank(query, found, limit)
+                # nothing, on a finding long made: the org may have changed; find out again
             except FilterIgnored:
                 pass  # q came back ignored, and was found out long ago: find out again
             except e.HttpError as exc:
@@ -505,6 +509,10 @@ class ProspectSearch:
                     raise
             self.forget()  # a filter was refused or ignored after all: find out again
         return []
+
+    def _old(self, caps: Capabilities) -> bool:
+        made = [t for t in (caps.checked_at, caps.names_checked_at) if t]
+        return bool(made) and self._now() - min(made) >= RECHECK_AFTER
 
     async def _ask(self, query: Query, caps: Capabilities, limit: int) -> list[Match]:
         if caps.q_works:
