@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -396,6 +397,10 @@ def test_names_that_match_case_exactly_are_asked_as_typed_and_capitalised() -> N
         {"filter[firstName]": "Mary Ann", "filter[lastName]": "Lee"},
     ]
     assert name_filters("z", exact_case=True) == []
+    assert name_filters("jean-luc o'brien", exact_case=True)[-1] == {
+        "filter[firstName]": "Jean-Luc",
+        "filter[lastName]": "O'Brien",
+    }
 
 
 def test_a_refused_filter_is_found_out_again_and_the_search_still_answers(
@@ -435,8 +440,6 @@ def test_a_server_error_is_not_taken_for_a_refusal(org: InProcessOrg) -> None:
 
 class _Failing:
     async def handle_async_request(self, request: Any) -> Any:
-        import httpx
-
         return httpx.Response(500, json={"errors": [{"id": "boom"}]}, request=request)
 
     async def aclose(self) -> None:
@@ -503,3 +506,217 @@ def test_searches_stay_true_and_complete_while_the_org_changes(
             suppress_health_check=list(HealthCheck),
         ),
     )
+
+
+# ---- odd orgs, answered by a fake (what the sandbox's dialects do not cover) -------------------
+
+
+class OddOrg:
+    """Prospects behind a fake API whose filters misbehave in the ways named."""
+
+    def __init__(self, q: str = "prefix", names: str = "any", people: list[Prospect] | None = None):
+        self.q, self.names = q, names
+        self.people = (
+            people
+            if people is not None
+            else [
+                Prospect(1, "Ann", "Lee", company="Acme", emails=("ann@acme.example",)),
+                Prospect(2, "Bo", "Ek", company="Beta"),
+                Prospect(3, "Cy", "Ng", company="Gamma"),
+            ]
+        )
+        self.asked: list[dict[str, str]] = []
+
+    def _doc(self, people: list[Prospect]) -> httpx.Response:
+        data = [
+            {
+                "type": "prospect",
+                "id": p.id,
+                "attributes": {
+                    "firstName": p.first_name,
+                    "lastName": p.last_name,
+                    "company": p.company,
+                    "emails": list(p.emails),
+                },
+            }
+            for p in people
+        ]
+        return httpx.Response(200, json={"data": data})
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        self.asked.append(params)
+        size = int(params.get("page[size]", 50))
+        people = self.people
+        if "filter[q]" in params:
+            q = params["filter[q]"]
+            if self.q == "refuse":
+                return httpx.Response(400, json={"errors": [{"id": "badRequest"}]})
+            if self.q == "forbid":
+                return httpx.Response(403, json={"errors": [{"id": "unauthorizedOauthScope"}]})
+            if self.q == "exact":  # answers, but only whole emails: not a prefix search
+                people = [p for p in people if q in p.emails]
+            elif self.q == "prefix":
+                people = [p for p in people if reason_for(classify(q), p) is not None]
+        for key, attr in (("filter[firstName]", "first_name"), ("filter[lastName]", "last_name")):
+            if key in params:
+                if self.names == "refuse":
+                    return httpx.Response(400, json={"errors": [{"id": "badRequest"}]})
+                if self.names == "never":
+                    people = []
+                elif self.names == "any":
+                    people = [p for p in people if getattr(p, attr).lower() == params[key].lower()]
+        if "filter[emails]" in params:
+            people = [p for p in people if params["filter[emails]"] in p.emails]
+        return self._doc(people[:size])
+
+
+def _odd(org: OddOrg, work: Any) -> Any:
+    from dialer_app.core.outreach.client import OutreachClient, RetryPolicy, StaticToken
+
+    async def go() -> Any:
+        client = OutreachClient(
+            "https://api.example.test/api/v2",
+            StaticToken("t"),
+            transport=httpx.MockTransport(org.handler),
+            retry=RetryPolicy(1),
+        )
+        try:
+            return await work(client)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize(
+    ("q", "names", "expected"),
+    [
+        ("exact", "any", ("unusable", "works", "any")),
+        ("prefix", "ignore", ("works", "ignored", "unknown")),
+        ("prefix", "never", ("works", "unusable", "unknown")),
+        ("refuse", "refuse", ("refused", "refused", "unknown")),
+    ],
+)
+def test_odd_filters_are_told_apart(q: str, names: str, expected: tuple[str, str, str]) -> None:
+    caps = _odd(OddOrg(q, names), lambda c: detect(c))
+    assert (caps.q, caps.names, caps.name_case) == expected
+    assert _odd(OddOrg(q, names), lambda c: detect(c, names=False)).names == "unknown"
+
+
+def test_names_without_case_cannot_tell_the_case() -> None:
+    org = OddOrg(people=[Prospect(1, "李", "王")])
+    caps = _odd(org, lambda c: detect(c))
+    assert (caps.names, caps.name_case) == ("works", "unknown")
+
+
+def test_a_filter_not_allowed_is_an_error_not_a_finding() -> None:
+    with pytest.raises(e.Forbidden):
+        _odd(OddOrg(q="forbid"), lambda c: ProspectSearch(c).search("ann"))
+
+
+def test_with_no_usable_filter_nothing_is_asked_for_names() -> None:
+    org = OddOrg(q="refuse", names="refuse")
+
+    async def work(client: Any) -> list[Match]:
+        search = ProspectSearch(client)
+        found = await search.search("Ann Lee")
+        org.asked.clear()
+        return found + await search.search("Ann Lee")
+
+    assert _odd(org, work) == []
+    assert org.asked == []  # found out once: no request worth sending
+
+
+def test_an_ignored_q_found_out_lately_falls_back_to_the_name_filters() -> None:
+    clock = Clock()
+    crowd = [Prospect(i, f"P{i}", "Zed") for i in range(10, 40)]
+    org = OddOrg(q="prefix", people=[Prospect(1, "Ann", "Lee"), *crowd])
+
+    async def work(client: Any) -> tuple[list[Match], list[Match]]:
+        search = ProspectSearch(client, now=clock)
+        await search.capabilities_now(names=True)
+        org.q = "ignore"  # q now returns everyone
+        fresh = await search.search("Ann Lee")
+        clock.now += RECHECK_AFTER
+        return fresh, await search.search("Ann Lee")
+
+    fresh, later = _odd(org, work)
+    assert [m.prospect.id for m in fresh] == [1]  # by filter[firstName]/filter[lastName]
+    assert [m.prospect.id for m in later] == [1]  # after finding out again
+    assert any(p.get("filter[q]") == "zqxjv-no-one-is-called-this" for p in org.asked[3:])
+
+
+def test_an_unfinished_address_asks_nothing_until_the_org_is_known() -> None:
+    org = OddOrg()
+    assert _odd(org, lambda c: ProspectSearch(c).search("ann@acm")) == []
+    assert org.asked == []
+
+
+def test_a_capabilities_file_that_cannot_be_written_costs_only_a_new_finding(
+    tmp_path: Path,
+) -> None:
+    blocked = tmp_path / "caps.json"
+    blocked.mkdir()  # a folder where the file should go: the write fails
+    file = CapabilityFile(blocked)
+    with pytest.raises(IsADirectoryError):
+        file.save(Capabilities())
+    assert list(tmp_path.iterdir()) == [blocked]  # no temporary file left behind
+    found = _odd(OddOrg(), lambda c: ProspectSearch(c, file).search("ann"))
+    assert [m.prospect.id for m in found] == [1]
+
+
+def test_a_capabilities_file_with_an_unknown_case_is_none(tmp_path: Path) -> None:
+    file = CapabilityFile(tmp_path / "caps.json")
+    file.save(Capabilities("works", "works", "any", 1.0, 1.0))
+    raw = json.loads(file.path.read_text())
+    file.path.write_text(json.dumps({**raw, "name_case": "sometimes"}))
+    assert file.load() is None
+
+
+def test_a_number_typed_with_00_matches_as_international() -> None:
+    p = Prospect(1, "A", "B", phone_numbers=(PhoneNumber(0, "+4930901820", "work"),))
+    assert reason_for(classify("0049 30 9"), p) == "work number +49 30 901820"
+    assert reason_for(classify("0044 30 9"), p) is None
+
+
+def test_words_in_name_company_and_email_say_all_three() -> None:
+    p = Prospect(1, "Zoë", "Ångström", company="Nordlys AS", emails=("zoe@nordlys.example",))
+    assert reason_for(classify("ångström nordlys example"), p) == "name, company and email"
+
+
+def test_an_ignored_q_on_a_fresh_finding_asks_an_unfinished_address_nothing_more() -> None:
+    crowd = [Prospect(i, f"P{i}", "Zed") for i in range(10, 40)]
+    org = OddOrg(
+        q="prefix", people=[Prospect(1, "Ann", "Lee", emails=("ann@acme.example",)), *crowd]
+    )
+
+    async def work(client: Any) -> list[Match]:
+        search = ProspectSearch(client)
+        await search.capabilities_now()
+        org.q = "ignore"
+        return await search.search("ann@ac")
+
+    assert _odd(org, work) == []
+    assert "filter[emails]" not in org.asked[-1]
+
+
+def test_an_address_that_matches_no_email_is_no_match() -> None:
+    p = Prospect(1, "Ann", "Lee", emails=("ann@acme.example",))
+    assert reason_for(classify("bob@acme.example"), p) is None
+
+
+def test_nothing_found_on_an_old_finding_finds_out_again_once() -> None:
+    clock = Clock()
+    org = OddOrg(q="refuse")
+
+    async def work(client: Any) -> list[Match]:
+        search = ProspectSearch(client, now=clock)
+        await search.search("Ann Lee")
+        clock.now += RECHECK_AFTER
+        org.asked.clear()
+        return await search.search("Nobody Here")
+
+    assert _odd(org, work) == []
+    nonsense = [p for p in org.asked if "zqxjv-no-one-is-called-this" in p.values()]
+    assert len(nonsense) == 2  # q and the name filters found out again, once

@@ -159,28 +159,6 @@ class OutreachClient:
             self.prospect_search = ProspectSearch(self)
         return await self.prospect_search.search(query, region=region, limit=limit)
 
-    async def find_by_phone(self, e164: str, *, limit: int = 20) -> list[Match]:
-        """Prospects with the number `e164` (`phoneNumbers?filter[number]=…&include=prospect`)."""
-        doc = await self._get_document(
-            "/phoneNumbers",
-            {
-                "filter[number]": e164,
-                "include": "prospect",
-                "page[size]": limit,
-                "fields[phoneNumber]": PHONE_FIELDS,
-                "fields[prospect]": PROSPECT_FIELDS,
-            },
-        )
-        out: list[Match] = []
-        seen: set[int] = set()
-        for res in doc.resources():
-            prospect = doc.find_included(res.to_one("prospect"))
-            if prospect is None or prospect.id in seen:
-                continue
-            seen.add(prospect.id)
-            out.append(Match(Prospect.from_resource(prospect), f"phone {e164}"))
-        return out
-
     async def prospect(self, prospect_id: int) -> Prospect:
         """A prospect with its phone numbers."""
         res_doc = await self._get_document(

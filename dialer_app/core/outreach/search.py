@@ -223,7 +223,7 @@ def _words_reason(tokens: Sequence[str], f: _Fields) -> str | None:
         if all(_prefix_of_any(t, ws) for t in tokens):
             return f"email {original}"
     kinds = [k for k in ("name", "company", "email") if any(k in h for h in hits)]
-    return " and ".join(kinds)
+    return ", ".join(kinds[:-1]) + " and " + kinds[-1]
 
 
 def tier(query: Query, match: Match) -> int:
@@ -401,8 +401,8 @@ async def detect(
 # ---- the search ----------------------------------------------------------------------------
 
 
-class FilterIgnored(Exception):
-    """A filter the org was thought to apply came back ignored: find out again."""
+class _FindOutAgain(Exception):
+    """What was found out about the org turned out wrong: forget it and try once more."""
 
 
 class ProspectSearch:
@@ -491,37 +491,47 @@ class ProspectSearch:
             caps = self._caps
             if caps is None or not caps.q_works:
                 return []  # an unfinished address: nothing worth asking but a prefix search
-        for attempt in (1, 2):
-            caps = await self.capabilities_now()
-            if query.kind == "email" and not caps.q_works and superseded is not None:
-                await self._settle()
-                if superseded():
-                    return []
-            try:
-                found = await self._ask(query, caps, limit)
-                if found or attempt == 2 or not self._old(caps):
-                    return rank(query, found, limit)
-                # nothing, on a finding long made: the org may have changed; find out again
-            except FilterIgnored:
-                pass  # q came back ignored, and was found out long ago: find out again
-            except e.HttpError as exc:
-                if exc.status != 400 or attempt == 2:
-                    raise
-            self.forget()  # a filter was refused or ignored after all: find out again
-        return []
+        try:
+            return await self._attempt(query, limit, superseded, last=False)
+        except _FindOutAgain:
+            self.forget()  # a filter was refused or ignored after all, or the org changed
+        return await self._attempt(query, limit, superseded, last=True)
+
+    async def _attempt(
+        self, query: Query, limit: int, superseded: Callable[[], bool] | None, *, last: bool
+    ) -> list[Match]:
+        """One try with what is known of the org; unless `last`, `_FindOutAgain` when the answer
+        says the finding is wrong: a refusal (400), q ignored on a finding older than
+        `RECHECK_AFTER`, or nothing found on such a finding."""
+        caps = await self.capabilities_now()
+        if query.kind == "email" and not caps.q_works and superseded is not None:
+            await self._settle()
+            if superseded():
+                return []
+        try:
+            found = await self._ask(query, caps, limit, recheck=not last and self._old(caps))
+        except e.HttpError as exc:
+            if exc.status != 400 or last:
+                raise
+            raise _FindOutAgain from None
+        if not found and not last and self._old(caps):
+            raise _FindOutAgain
+        return rank(query, found, limit)
 
     def _old(self, caps: Capabilities) -> bool:
         made = [t for t in (caps.checked_at, caps.names_checked_at) if t]
         return bool(made) and self._now() - min(made) >= RECHECK_AFTER
 
-    async def _ask(self, query: Query, caps: Capabilities, limit: int) -> list[Match]:
+    async def _ask(
+        self, query: Query, caps: Capabilities, limit: int, *, recheck: bool
+    ) -> list[Match]:
         if caps.q_works:
-            try:
-                return await self._ask_q(query, limit)
-            except FilterIgnored:
-                if self._now() - caps.checked_at >= RECHECK_AFTER:
-                    raise
-                # found out lately that q works: ask this one by the documented filters too
+            matches, ignored = await self._ask_q(query, limit)
+            if not ignored:
+                return matches
+            if recheck:
+                raise _FindOutAgain  # q ignored after all, on a finding long made
+            # found out lately that q works: ask this one by the documented filters as well
         if query.kind == "email":
             if not query.complete_email:
                 return []
@@ -534,13 +544,13 @@ class ProspectSearch:
             return []
         return await self._ask_names(query, caps, limit)
 
-    async def _ask_q(self, query: Query, limit: int) -> list[Match]:
+    async def _ask_q(self, query: Query, limit: int) -> tuple[list[Match], bool]:
+        """Matches by `filter[q]`, and whether the answer looks like the filter was ignored
+        (a full page, mostly of prospects that do not match)."""
         doc = await _prospects(self._client, {"filter[q]": query.text, "page[size]": limit})
         found = [Prospect.from_resource(r) for r in doc.resources()]
         matches = checked(query, found)
-        if len(found) >= limit and 2 * len(matches) < len(found):
-            raise FilterIgnored  # a full page, mostly of prospects that do not match
-        return matches
+        return matches, len(found) >= limit and 2 * len(matches) < len(found)
 
     async def _ask_names(self, query: Query, caps: Capabilities, limit: int) -> list[Match]:
         asks = name_filters(query.text, exact_case=caps.name_case != "any")
@@ -589,7 +599,7 @@ def name_filters(text: str, *, exact_case: bool) -> list[dict[str, str]]:
         return []
     spellings = [typed]
     if exact_case:
-        capitalised = [w[:1].upper() + w[1:] for w in typed]
+        capitalised = [_capitalised(w) for w in typed]
         if capitalised != typed:
             spellings.append(capitalised)
     asks: list[dict[str, str]] = []
@@ -602,3 +612,12 @@ def name_filters(text: str, *, exact_case: bool) -> list[dict[str, str]]:
                 {"filter[firstName]": " ".join(ws[:cut]), "filter[lastName]": " ".join(ws[cut:])}
             )
     return asks
+
+
+_SEGMENT = re.compile(r"(^|[-'’])(\w)")
+
+
+def _capitalised(word: str) -> str:
+    """Each part of a name capitalised, the rest as typed: `jean-luc` → `Jean-Luc`,
+    `o'brien` → `O'Brien`, `mcDonald` → `McDonald`."""
+    return _SEGMENT.sub(lambda m: m.group(1) + m.group(2).upper(), word)
