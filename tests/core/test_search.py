@@ -720,3 +720,4 @@ def test_nothing_found_on_an_old_finding_finds_out_again_once() -> None:
     assert _odd(org, work) == []
     nonsense = [p for p in org.asked if "zqxjv-no-one-is-called-this" in p.values()]
     assert len(nonsense) == 2  # q and the name filters found out again, once
+    assert reason_for(classify("&& !!"), p) is None  # nothing a word could start with
