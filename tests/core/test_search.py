@@ -704,6 +704,7 @@ def test_an_ignored_q_on_a_fresh_finding_asks_an_unfinished_address_nothing_more
 def test_an_address_that_matches_no_email_is_no_match() -> None:
     p = Prospect(1, "Ann", "Lee", emails=("ann@acme.example",))
     assert reason_for(classify("bob@acme.example"), p) is None
+    assert reason_for(classify("&& !!"), p) is None  # nothing a word could start with
 
 
 def test_nothing_found_on_an_old_finding_finds_out_again_once() -> None:
@@ -720,4 +721,3 @@ def test_nothing_found_on_an_old_finding_finds_out_again_once() -> None:
     assert _odd(org, work) == []
     nonsense = [p for p in org.asked if "zqxjv-no-one-is-called-this" in p.values()]
     assert len(nonsense) == 2  # q and the name filters found out again, once
-    assert reason_for(classify("&& !!"), p) is None  # nothing a word could start with
