@@ -35,7 +35,7 @@ from .outreach.search import Query, checked, digits_of, rank, words
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-CANDIDATES = 100  # FTS5 rows read per search, then checked and ranked
+CANDIDATES = 40  # FTS5 rows read per search (in priority order), then checked and ranked
 ID_BITS = 40  # FTS rowid = priority << ID_BITS | prospect id: `ORDER BY rowid DESC` ranks
 # Why a prospect is in the index (a bit set; a prospect with no reason left leaves it): the
 # rep's own, an open call task of the rep, seen lately, or an index of everyone (`ANY`).
@@ -301,30 +301,80 @@ class ProspectIndex:
     ) -> int:
         """Write prospects with the reasons `add` added; with `me`, the own reason follows the
         owner; with `keep_numbers`, a prospect given without numbers keeps those it had.
-        Returns how many were written (a prospect left with no reason is removed instead)."""
-        written = 0
+        Returns how many were written (a prospect left with no reason is removed instead).
+        A prospect given twice counts as given once, the last time."""
+        latest = {entry.prospect.id: entry for entry in entries}
         with self._transaction() as conn:
-            for entry in entries:
-                p = entry.prospect
-                old = self._stored(conn, p.id)
+            olds = self._stored_many(conn, list(latest))
+            gone: list[tuple[int, _Stored]] = []
+            fresh: list[tuple[Prospect, _Stored]] = []
+            for pid, entry in latest.items():
+                p, old = entry.prospect, olds.get(pid)
                 why = (old.why if old else 0) | add
                 if me is not None:
                     why = why | OWN if entry.owner == me else why & ~OWN
+                if old is not None:
+                    gone.append((pid, old))
                 if why == 0:
-                    if old is not None:
-                        self._remove(conn, p.id, old)
                     continue
                 if keep_numbers and old is not None and not p.phone_numbers:
                     p = Prospect(
-                        **{**_fields(p), "phone_numbers": decode(p.id, old.doc).phone_numbers}
+                        **{**_fields(p), "phone_numbers": decode(pid, old.doc).phone_numbers}
                     )
                 owner = entry.owner if entry.owner is not None else (old.owner if old else None)
                 updated = entry.updated_at or (old.updated_at if old else "")
-                self._replace(
-                    conn, p, old, _Stored(why, _key(p.id, why), encode(p), owner, updated)
-                )
-                written += 1
-        return written
+                fresh.append((p, _Stored(why, _key(pid, why), encode(p), owner, updated)))
+            self._remove_all(conn, gone)
+            self._insert_all(conn, fresh)
+        return len(fresh)
+
+    @staticmethod
+    def _stored_many(conn: sqlite3.Connection, ids: list[int]) -> dict[int, _Stored]:
+        out: dict[int, _Stored] = {}
+        for first in range(0, len(ids), 500):
+            chunk = ids[first : first + 500]
+            rows = conn.execute(
+                "SELECT id, why, key, doc, owner, updated_at FROM prospects "
+                f"WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            out.update((row[0], _Stored(*row[1:])) for row in rows)
+        return out
+
+    @staticmethod
+    def _remove_all(conn: sqlite3.Connection, gone: list[tuple[int, _Stored]]) -> None:
+        """Take prospects out of every table (their old record says what to take)."""
+        conn.executemany("DELETE FROM prospect_text WHERE rowid = ?", [(o.key,) for _, o in gone])
+        conn.executemany(
+            "DELETE FROM numbers WHERE number = ? AND prospect = ?",
+            [
+                ("+" + digits_of(n.number), pid)
+                for pid, old in gone
+                for n in decode(pid, old.doc).phone_numbers
+            ],
+        )
+        conn.executemany("DELETE FROM prospects WHERE id = ?", [(pid,) for pid, _ in gone])
+
+    @staticmethod
+    def _insert_all(conn: sqlite3.Connection, fresh: list[tuple[Prospect, _Stored]]) -> None:
+        conn.executemany(
+            "INSERT INTO prospects (id, doc, why, key, owner, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(p.id, n.doc, n.why, n.key, n.owner, n.updated_at) for p, n in fresh],
+        )
+        conn.executemany(
+            "INSERT INTO prospect_text (rowid, name, company, emails) VALUES (?, ?, ?, ?)",
+            [(n.key, *_texts(p)) for p, n in fresh],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO numbers (number, prospect, national) VALUES (?, ?, ?)",
+            [
+                ("+" + digits_of(x.number), p.id, national_digits(x.number))
+                for p, _ in fresh
+                for x in p.phone_numbers
+                if digits_of(x.number)
+            ],
+        )
 
     def mark_seen(self, prospects: Iterable[Prospect]) -> int:
         """Prospects the rep saw (found or opened): found from the index from now on."""
@@ -364,57 +414,18 @@ class ProspectIndex:
             for table in ("prospects", "numbers", "prospect_text", "meta"):
                 conn.execute(f"DELETE FROM {table}")
 
-    @staticmethod
-    def _stored(conn: sqlite3.Connection, pid: int) -> _Stored | None:
-        rows = conn.execute(
-            "SELECT why, key, doc, owner, updated_at FROM prospects WHERE id = ?", (pid,)
-        ).fetchall()
-        return _Stored(*rows[0]) if rows else None
-
     def _change_why(self, conn: sqlite3.Connection, pid: int, change: Callable[[int], int]) -> bool:
-        old = self._stored(conn, pid)
+        old = self._stored_many(conn, [pid]).get(pid)
         if old is None:
             return False
         why = change(old.why)
         if why == old.why:
             return True
-        if why == 0:  # no reason left to keep it
-            self._remove(conn, pid, old)
-            return True
-        new = _Stored(why, _key(pid, why), old.doc, old.owner, old.updated_at)
-        self._replace(conn, decode(pid, old.doc), old, new)
+        self._remove_all(conn, [(pid, old)])
+        if why:  # else no reason is left to keep it
+            new = _Stored(why, _key(pid, why), old.doc, old.owner, old.updated_at)
+            self._insert_all(conn, [(decode(pid, old.doc), new)])
         return True
-
-    @staticmethod
-    def _remove(conn: sqlite3.Connection, pid: int, old: _Stored) -> None:
-        conn.execute("DELETE FROM prospect_text WHERE rowid = ?", (old.key,))
-        conn.executemany(
-            "DELETE FROM numbers WHERE number = ? AND prospect = ?",
-            [("+" + digits_of(n.number), pid) for n in decode(pid, old.doc).phone_numbers],
-        )
-        conn.execute("DELETE FROM prospects WHERE id = ?", (pid,))
-
-    @staticmethod
-    def _replace(conn: sqlite3.Connection, p: Prospect, old: _Stored | None, new: _Stored) -> None:
-        if old is not None:
-            ProspectIndex._remove(conn, p.id, old)
-        conn.execute(
-            "INSERT OR REPLACE INTO prospects (id, doc, why, key, owner, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (p.id, new.doc, new.why, new.key, new.owner, new.updated_at),
-        )
-        conn.execute(
-            "INSERT INTO prospect_text (rowid, name, company, emails) VALUES (?, ?, ?, ?)",
-            (new.key, *_texts(p)),
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO numbers (number, prospect, national) VALUES (?, ?, ?)",
-            [
-                ("+" + digits_of(n.number), p.id, national_digits(n.number))
-                for n in p.phone_numbers
-                if digits_of(n.number)
-            ],
-        )
 
 
 def _fields(p: Prospect) -> dict[str, Any]:

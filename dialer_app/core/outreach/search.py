@@ -70,6 +70,7 @@ NameCase = Literal["any", "exact", "unknown"]
 _PHONE_CHARS = frozenset("+-().  /#*0123456789")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)*\.[^@\s.\d]{2,}$")
 _WORD = re.compile(r"\w+")
+_NOT_DIGIT = re.compile(r"[^0-9]+")
 
 
 # ---- text ----------------------------------------------------------------------------------
@@ -90,7 +91,8 @@ def words(text: str) -> list[str]:
 
 
 def digits_of(text: str) -> str:
-    return "".join(ch for ch in text if "0" <= ch <= "9")
+    """The ASCII digits of `text`, in order."""
+    return _NOT_DIGIT.sub("", text)
 
 
 @dataclass(frozen=True, slots=True)
