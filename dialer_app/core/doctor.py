@@ -158,10 +158,12 @@ class _Watching(httpx.AsyncBaseTransport):
             seen.budget.update(headers)
         if "Date" in headers:
             try:
-                seen.date = parsedate_to_datetime(headers["Date"])
-                seen.date_seen_at = self._now()
+                date = parsedate_to_datetime(headers["Date"])
             except (TypeError, ValueError, IndexError):
                 pass
+            else:  # HTTP dates are GMT; one without a zone is read as such
+                seen.date = date if date.tzinfo else date.replace(tzinfo=UTC)
+                seen.date_seen_at = self._now()
         stream = response.extensions.get("network_stream")
         ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
         if ssl_object is not None:

@@ -402,8 +402,8 @@ class DialerService(QObject):
         while True:
             try:
                 report: SyncReport = await sync.run_once()
-            except OutreachError as exc:  # offline, refused: the next pass tries again
-                log.warning("the local index could not be brought up to date: %s", exc)
+            except Exception as exc:  # offline, refused, a full disk: the next pass tries again
+                log.warning("the local index could not be brought up to date: %s", _message(exc))
             else:
                 self._local = ("", [])
                 log.info(
