@@ -8,8 +8,9 @@ Routes (all need `Authorization: Bearer <token>`; bodies are `application/vnd.ap
   and calls, with filters (`dialer_app.sandbox.resources`), `sort`, cursor pagination
   (`page[size]` 1..1000, default 50, `page[after]` from `links.next`), `count=true` (`meta.count`),
   `include=` and `fields[type]=` (`dialer_app.sandbox.query`).
-- Prospects' `filter[q]` is a search-as-you-type extension: a case-insensitive prefix match on
-  first name, last name, "first last", any email or the company (`dialer_app.sandbox.search`).
+- Prospects' `filter[q]` is a search-as-you-type extension (in the default dialect): a
+  case-insensitive prefix match on first name, last name, "first last", any email or the
+  company (`dialer_app.sandbox.search`). Date-time filters take ranges (`A..B`, `neginf`/`inf`).
 - `POST /api/v2/calls` (201) and `DELETE /api/v2/calls/{id}` (204) (`dialer_app.sandbox.calls`).
 - `POST /api/v2/tasks/{id}/actions/markComplete` (200) (`dialer_app.sandbox.tasks`).
 - `/oauth/authorize` and `/oauth/token`: Outreach's sign-in (`dialer_app.sandbox.oauth_authorize`,
