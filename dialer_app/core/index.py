@@ -19,6 +19,7 @@ A damaged or foreign file is set aside (`<name>.damaged`) and a new index starte
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -92,6 +93,7 @@ def encode(p: Prospect) -> str:
     return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
 
 
+@functools.lru_cache(maxsize=1024)  # the same prospects come back keystroke after keystroke
 def decode(prospect_id: int, doc: str) -> Prospect:
     first, last, title, company, emails, tz, opted_out, numbers = json.loads(doc)
     return Prospect(
