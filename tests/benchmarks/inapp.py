@@ -27,7 +27,7 @@ from dialer_app.services.dialer import Backend, DialerService
 from dialer_app.services.tasks import TaskRunner
 from dialer_app.ui.app import settle_memory
 from dialer_app.ui.main_window import MainWindow
-from tests.benchmarks.typeahead import build_index, partial_queries, typeahead
+from tests.benchmarks.typeahead import build_index_aside, partial_queries, typeahead
 from tests.support.clock import FakeClock
 
 
@@ -191,7 +191,7 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.api+json"}
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
         index_path = Path(tmp) / "outbox.index.sqlite3"  # where the service keeps its index
-        built = await build_index(base_url, token, index_path)
+        built = await build_index_aside(base_url, token, index_path)
         result.index_sync_s, result.index_size_mb, result.index_prospects = built
         outbox = Outbox(Path(tmp) / "outbox.sqlite3")
 
