@@ -3,9 +3,9 @@
 `build_index` fills an index of every prospect of the sandbox (`IndexSync(everyone=True)`) and
 gives the seconds it took and the file's size; `build_index_aside` does it in a process of its
 own, so that the app measured next starts on an index already on disk (as it does after its
-first day) and its memory is the app's, not the bulk sync's. `typeahead` types the last letter of partial
-names, companies and addresses into the real window and times keystroke → the local matches
-painted (the window repaints its results in the slot, so a slot connected after the window's
+first day) and its memory is the app's, not the bulk sync's. `typeahead` types the last letter
+of partial names, companies and addresses into the real window and times keystroke → the local
+matches painted (the window repaints its results in the slot, so a slot connected after the window's
 runs once the paint is done).
 """
 
