@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .outreach.models import Match, PhoneNumber, Prospect
-from .outreach.search import Query, checked, digits_of, rank, words
+from .outreach.search import Query, checked, digits_of, national_digits, rank, words
 
 log = logging.getLogger(__name__)
 
@@ -56,23 +56,6 @@ SCHEMA = (
 
 class IndexUnusable(RuntimeError):
     """The index file cannot be used, not even after setting it aside."""
-
-
-_CODES: frozenset[str] | None = None
-
-
-def national_digits(e164: str) -> str:
-    """The digits of an E.164 number after its country code (country codes are prefix-free)."""
-    global _CODES
-    if _CODES is None:
-        from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
-
-        _CODES = frozenset(str(code) for code in COUNTRY_CODE_TO_REGION_CODE)
-    full = digits_of(e164)
-    for size in (1, 2, 3):
-        if full[:size] in _CODES:
-            return full[size:]
-    return full
 
 
 # ---- a prospect on disk: a compact JSON array --------------------------------------------
@@ -417,16 +400,19 @@ class ProspectIndex:
                 conn.execute(f"DELETE FROM {table}")
 
     def _change_why(self, conn: sqlite3.Connection, pid: int, change: Callable[[int], int]) -> bool:
-        old = self._stored_many(conn, [pid]).get(pid)
-        if old is None:
+        rows = conn.execute("SELECT why, key FROM prospects WHERE id = ?", (pid,)).fetchall()
+        if not rows:
             return False
-        why = change(old.why)
-        if why == old.why:
+        (old_why, old_key), why = rows[0], change(rows[0][0])
+        if why == old_why:
             return True
-        self._remove_all(conn, [(pid, old)])
-        if why:  # else no reason is left to keep it
-            new = _Stored(why, _key(pid, why), old.doc, old.owner, old.updated_at)
-            self._insert_all(conn, [(decode(pid, old.doc), new)])
+        if why == 0:  # no reason left to keep it
+            old = self._stored_many(conn, [pid])[pid]
+            self._remove_all(conn, [(pid, old)])
+            return True
+        key = _key(pid, why)  # a new priority: the same row under its new key
+        conn.execute("UPDATE prospects SET why = ?, key = ? WHERE id = ?", (why, key, pid))
+        conn.execute("UPDATE prospect_text SET rowid = ? WHERE rowid = ?", (key, old_key))
         return True
 
 

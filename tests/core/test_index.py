@@ -23,10 +23,9 @@ from dialer_app.core.index import (
     ProspectIndex,
     decode,
     encode,
-    national_digits,
 )
 from dialer_app.core.outreach.models import PhoneNumber, Prospect
-from dialer_app.core.outreach.search import checked, classify, rank, words
+from dialer_app.core.outreach.search import checked, classify, national_digits, rank, words
 
 FIRST = ["Zoë", "Ann", "Anna", "Jean-Luc", "Ólafur", "Mary Ann", "Sophie", "Søren"]
 LAST = ["Ångström", "O'Brien", "Smith", "Smithers", "Müller", "Strauß", "Annan"]

@@ -161,9 +161,21 @@ def number_reason(number: str, phone_type: str) -> str:
     return f"{kind} {pretty(number)}"
 
 
-def _nationals(full: str) -> tuple[str, ...]:
-    """A number's digits after each possible country code (1 to 3 digits): its national form."""
-    return tuple(full[n:] for n in (1, 2, 3))
+_CODES: frozenset[str] | None = None
+
+
+def national_digits(e164: str) -> str:
+    """The digits of an E.164 number after its country code (country codes are prefix-free)."""
+    global _CODES
+    if _CODES is None:
+        from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+
+        _CODES = frozenset(str(code) for code in COUNTRY_CODE_TO_REGION_CODE)
+    full = digits_of(e164)
+    for size in (1, 2, 3):
+        if full[:size] in _CODES:
+            return full[size:]
+    return full
 
 
 def _partial_number(query: Query, number: str) -> bool:
@@ -179,7 +191,7 @@ def _partial_number(query: Query, number: str) -> bool:
         return full.startswith(typed[2:])
     national = typed.lstrip("0")
     return full.startswith(typed) or (
-        bool(national) and any(rest.startswith(national) for rest in _nationals(full))
+        bool(national) and national_digits(number).startswith(national)
     )
 
 
