@@ -76,7 +76,7 @@ def encode(p: Prospect) -> str:
     return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
 
 
-@functools.lru_cache(maxsize=1024)  # the same prospects come back keystroke after keystroke
+@functools.lru_cache(maxsize=256)  # the same prospects come back keystroke after keystroke
 def decode(prospect_id: int, doc: str) -> Prospect:
     first, last, title, company, emails, tz, opted_out, numbers = json.loads(doc)
     return Prospect(
@@ -180,6 +180,7 @@ class ProspectIndex:
         if conn is None:
             conn = self._connect()
             conn.execute("PRAGMA synchronous=NORMAL")  # a cache: a power cut may lose a pass
+            conn.execute("PRAGMA cache_size=-1024")  # 1 MB: writes stream through
             self._local.writer = conn
         return conn
 

@@ -142,7 +142,7 @@ class _Fields:
     emails: tuple[tuple[str, str], ...]  # (folded, as Outreach has it)
 
     @classmethod
-    @functools.lru_cache(maxsize=1024)  # the same prospects come back keystroke after keystroke
+    @functools.lru_cache(maxsize=256)  # the same prospects come back keystroke after keystroke
     def of(cls, p: Prospect) -> _Fields:
         return cls(
             name_words=tuple(words(f"{p.first_name} {p.last_name}")),
