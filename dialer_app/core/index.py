@@ -26,7 +26,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -288,8 +288,15 @@ class ProspectIndex:
         """Write prospects with the reasons `add` added; with `me`, the own reason follows the
         owner; with `keep_numbers`, a prospect given without numbers keeps those it had.
         Returns how many were written (a prospect left with no reason is removed instead).
-        A prospect given twice counts as given once, the last time."""
-        latest = {entry.prospect.id: entry for entry in entries}
+        A prospect given twice counts as given once, the last time (with `keep_numbers`, with
+        the numbers it was last given)."""
+        latest: dict[int, Entry] = {}
+        for entry in entries:
+            earlier = latest.get(entry.prospect.id)
+            if keep_numbers and earlier is not None and not entry.prospect.phone_numbers:
+                numbers = earlier.prospect.phone_numbers
+                entry = replace(entry, prospect=replace(entry.prospect, phone_numbers=numbers))
+            latest[entry.prospect.id] = entry
         with self._transaction() as conn:
             olds = self._stored_many(conn, list(latest))
             gone: list[tuple[int, _Stored]] = []
@@ -304,9 +311,7 @@ class ProspectIndex:
                 if why == 0:
                     continue
                 if keep_numbers and old is not None and not p.phone_numbers:
-                    p = Prospect(
-                        **{**_fields(p), "phone_numbers": decode(pid, old.doc).phone_numbers}
-                    )
+                    p = replace(p, phone_numbers=decode(pid, old.doc).phone_numbers)
                 owner = entry.owner if entry.owner is not None else (old.owner if old else None)
                 updated = entry.updated_at or (old.updated_at if old else "")
                 fresh.append((p, _Stored(why, _key(pid, why), encode(p), owner, updated)))
@@ -415,10 +420,6 @@ class ProspectIndex:
         conn.execute("UPDATE prospects SET why = ?, key = ? WHERE id = ?", (why, key, pid))
         conn.execute("UPDATE prospect_text SET rowid = ? WHERE rowid = ?", (key, old_key))
         return True
-
-
-def _fields(p: Prospect) -> dict[str, Any]:
-    return {name: getattr(p, name) for name in p.__dataclass_fields__}
 
 
 def size_on_disk(path: Path) -> int:

@@ -195,7 +195,7 @@ def test_the_index_behaves_like_its_model(tmp_path: Path) -> None:
     run_state_machine_as_test(
         IndexAgainstAModel,
         settings=settings(
-            max_examples=40,
+            max_examples=100,
             stateful_step_count=15,
             deadline=None,
             suppress_health_check=list(HealthCheck),
