@@ -79,7 +79,7 @@ def test_an_admin_checks_the_org_and_reads_what_the_app_will_do(
     assert "1 problem(s)" in dialog.message.text()
     qtbot.waitExposed(doctor)
     qtbot.waitUntil(lambda: table.rowHeight(4) < 3 * table.rowHeight(1))  # wrapped, not padded
-    doctor.grab().save("/tmp/doctor-dialog.png")
+    assert not doctor.grab().isNull()  # it renders
     qtbot.mouseClick(doctor.copy_button, Qt.MouseButton.LeftButton)
     copied = json.loads(QGuiApplication.clipboard().text())
     assert copied["ok"] is False
