@@ -13,6 +13,8 @@ Bodies are plain JSON (`application/json`):
 - `GET /_admin/calls/count` → `{"count": n}` stored calls.
 - `GET /_admin/read-lag` → `{"seconds": n}`; `PUT` with `{"seconds": n}` (0 to 3600) sets how long
   a POSTed call stays out of reads (`dialer_app.sandbox.readlag`); 422 when out of range.
+- `GET /_admin/dialect` → the dialect (`dialer_app.sandbox.dialects`); `PUT /_admin/dialect` with
+  any of its settings → applied (the rest unchanged), all returned; 422 as for faults.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .dialects import DialectError, LiveDialect
 from .faults import Faults, FaultSettingsError
 from .readlag import ReadLag
 from .resources import CALL
@@ -58,12 +61,14 @@ class AdminApi:
         faults: Faults,
         settings: SandboxSettings,
         lag: ReadLag | None = None,
+        dialect: LiveDialect | None = None,
     ) -> None:
         self._worker = worker
         self._book = book
         self._faults = faults
         self._settings = settings
         self._lag = lag or ReadLag(settings.read_lag)
+        self._dialect = dialect or LiveDialect()
 
     def _refusal(self, request: Request) -> Response | None:
         token = self._settings.admin_token
@@ -96,6 +101,20 @@ class AdminApi:
         except FaultSettingsError as exc:
             return JSONResponse({"errors": exc.problems}, 422)
         return JSONResponse(settings.as_json())
+
+    async def get_dialect(self, request: Request) -> Response:
+        return self._refusal(request) or JSONResponse(self._dialect.current.as_json())
+
+    async def put_dialect(self, request: Request) -> Response:
+        if (refused := self._refusal(request)) is not None:
+            return refused
+        changes = await _json_object(request)
+        if changes is None:
+            return _problem(400, "Send a JSON object of dialect settings.")
+        try:
+            return JSONResponse(self._dialect.update(changes).as_json())
+        except DialectError as exc:
+            return JSONResponse({"errors": exc.problems}, 422)
 
     async def reset_faults(self, request: Request) -> Response:
         return self._refusal(request) or JSONResponse(self._faults.reset().as_json())
@@ -145,4 +164,16 @@ class AdminApi:
             Route(f"{ADMIN_ROOT}/calls/count", self.count_calls, methods=["GET"]),
             Route(f"{ADMIN_ROOT}/read-lag", self.get_read_lag, methods=["GET"]),
             Route(f"{ADMIN_ROOT}/read-lag", self.put_read_lag, methods=["PUT"]),
+            Route(f"{ADMIN_ROOT}/dialect", self.get_dialect, methods=["GET"]),
+            Route(f"{ADMIN_ROOT}/dialect", self.put_dialect, methods=["PUT"]),
         ]
+
+
+async def _json_object(request: Request) -> dict[str, object] | None:
+    """The body as a JSON object (at most MAX_BODY bytes); None when it is not one."""
+    body = await request.body()
+    try:
+        value = json.loads(body) if len(body) <= MAX_BODY else None
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None

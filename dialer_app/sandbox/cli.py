@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from .dialects import add_dialect_flags, dialect_of
 from .faults import ERROR_STATUSES, FaultSettings
 from .readlag import check_lag
 from .settings import (
@@ -367,6 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_limit_and_admin_flags(parser)
     _add_fault_flags(parser)
     _add_read_lag_flag(parser)
+    add_dialect_flags(parser)
     return parser
 
 
@@ -424,7 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 1
     try:
-        app = create_app(store, settings_of(args), faults_of(args))
+        app = create_app(store, settings_of(args), faults_of(args), dialect_of(args))
         return serve(app, sock, exit_with_parent=args.exit_with_parent)
     finally:
         store.close()

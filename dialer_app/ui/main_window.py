@@ -646,7 +646,9 @@ class MainWindow(QMainWindow):
         current = self.desk.current
         user = self.service.user if self.service is not None else None
         try:
-            call = self.desk.compose(user_id=user.id if user else None)
+            call = self.desk.compose(
+                user_id=user.id if user else None, outcomes=self.wrapup.outcomes()
+            )
         except CallValidationError as exc:
             self._show_errors(exc.errors)
             return

@@ -1,4 +1,5 @@
-"""The lookup: type a name, email or number; matches appear as you type, each saying why."""
+"""The lookup: type a name, company, email or number; matches appear as you type, each saying
+why it matched (name, company, which email, which number)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,14 @@ from .models import MatchListModel
 from .text import neutralise, plain
 
 VISIBLE_ROWS = 6
+_NUMBER_CHARS = frozenset("+-().  /#*0123456789")
+
+
+def _numberish(text: str) -> bool:
+    """Digits and the separators people type in numbers, nothing else."""
+    return any(ch.isdigit() for ch in text) and all(
+        ch in _NUMBER_CHARS or ch.isspace() for ch in text
+    )
 
 
 class SearchPanel(QWidget):
@@ -26,7 +35,7 @@ class SearchPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.box = QLineEdit(self)
-        self.box.setPlaceholderText("Find a prospect: name, email or phone")
+        self.box.setPlaceholderText("Find a prospect: name, company, email or phone")
         self.box.setAccessibleName("Prospect search")
         self.box.setClearButtonEnabled(True)
         self.model = MatchListModel(self)
@@ -63,6 +72,8 @@ class SearchPanel(QWidget):
         self._fit_results()
         if not query:
             self._say("")
+        elif not matches and _numberish(query):
+            self._say(f"No prospect has the number “{query}”. Check it, or try a name or email.")
         elif not matches:
             self._say(
                 f"No prospect matches “{neutralise(query)}”."
@@ -81,7 +92,9 @@ class SearchPanel(QWidget):
         if query != self.box.text().strip():
             return
         if self.model.rowCount() and self.results.isVisible():
-            self._say(f"Lookup failed: {neutralise(message)} Showing prospects you saw recently.")
+            self._say(
+                f"Lookup failed: {neutralise(message)} Showing the matches kept on this computer."
+            )
         else:
             self._say(f"Lookup failed: {neutralise(message)} Keep typing to try again.")
 

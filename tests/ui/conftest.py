@@ -32,8 +32,9 @@ class Opened:
 
 @pytest.fixture
 def make_window(qtbot: Any, aio: Any, tmp_path: Any) -> Iterator[Callable[..., Opened]]:
-    """`make_window(server, clock=…, scheme=…, drafts=True, outbox_name=…, hand_off=…)` → a
-    connected window (`hand_off` replaces the recorder of what was handed to the softphone).
+    """`make_window(server, clock=…, scheme=…, drafts=True, outbox_name=…, hand_off=…,
+    complete_call_task=…)` → a connected window (`hand_off` replaces the recorder of what was
+    handed to the softphone).
 
     Windows sharing `outbox_name` share their outbox and draft files (a restarted app).
     """
@@ -47,6 +48,7 @@ def make_window(qtbot: Any, aio: Any, tmp_path: Any) -> Iterator[Callable[..., O
         drafts: bool = False,
         outbox_name: str | None = None,
         hand_off: Callable[[str], bool] | None = None,
+        complete_call_task: bool = False,
     ) -> Opened:
         async def backend() -> Backend:
             return Backend(server.base_url, server.token, demo=True, label="Demo")
@@ -55,7 +57,9 @@ def make_window(qtbot: Any, aio: Any, tmp_path: Any) -> Iterator[Callable[..., O
         settings = s.Settings()
         settings.set(s.DIAL_SCHEME, scheme)
         outbox = Outbox(tmp_path / f"{name}.sqlite3")
-        service = DialerService(TaskRunner(), backend, outbox)
+        service = DialerService(
+            TaskRunner(), backend, outbox, complete_call_task=lambda: complete_call_task
+        )
         opened = Opened(None, service, outbox, clock or FakeClock(datetime.now(UTC)))  # type: ignore[arg-type]
         opened.win = MainWindow(
             service,

@@ -21,14 +21,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import ValidationError
 
 from ..calls import Call, NewCall
 from ..jsonapi import MEDIA_TYPE, Document, ErrorDocument, ErrorObject, FieldError, Resource
-from ..phone import PhoneNumberError, looks_like_phone, to_e164
 from . import errors as e
 from . import headers as h
 from .auth import BearerAuth, StaticToken, TokenSource, origin_of
@@ -47,6 +46,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from .search import ProspectSearch
+
 PROSPECT_FIELDS = "firstName,lastName,title,company,emails,timeZone,callOptedOut"
 PHONE_FIELDS = "number,phoneType,extension,status,prospect"
 
@@ -115,6 +118,7 @@ class OutreachClient:
         self._retry = retry or read_policy(rng=rng, clock=clock)
         self._sleep = sleep
         self.budget = RateBudget()
+        self.prospect_search: ProspectSearch | None = None  # made by the first `search`
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -136,49 +140,13 @@ class OutreachClient:
         )
 
     async def search(self, query: str, *, region: str = "US", limit: int = 20) -> list[Match]:
-        """Prospects matching a name, email or phone number, each with why it matched."""
-        query = query.strip()
-        if not query:
-            return []
-        if "@" in query:
-            doc = await self._get_document(
-                "/prospects",
-                {"filter[emails]": query, "page[size]": limit, "fields[prospect]": PROSPECT_FIELDS},
-            )
-            return [Match(Prospect.from_resource(r), "email") for r in doc.resources()]
-        if looks_like_phone(query):
-            try:
-                number = to_e164(query, region)
-            except PhoneNumberError:
-                return []
-            return await self.find_by_phone(number, limit=limit)
-        doc = await self._get_document(
-            "/prospects",
-            {"filter[q]": query, "page[size]": limit, "fields[prospect]": PROSPECT_FIELDS},
-        )
-        return [Match(Prospect.from_resource(r), "name") for r in doc.resources()]
+        """Prospects matching a name, email or phone number, each with why it matched
+        (`search.ProspectSearch`, which finds out what the org's filters do)."""
+        if self.prospect_search is None:
+            from .search import ProspectSearch
 
-    async def find_by_phone(self, e164: str, *, limit: int = 20) -> list[Match]:
-        """Prospects with the number `e164` (`phoneNumbers?filter[number]=…&include=prospect`)."""
-        doc = await self._get_document(
-            "/phoneNumbers",
-            {
-                "filter[number]": e164,
-                "include": "prospect",
-                "page[size]": limit,
-                "fields[phoneNumber]": PHONE_FIELDS,
-                "fields[prospect]": PROSPECT_FIELDS,
-            },
-        )
-        out: list[Match] = []
-        seen: set[int] = set()
-        for res in doc.resources():
-            prospect = doc.find_included(res.to_one("prospect"))
-            if prospect is None or prospect.id in seen:
-                continue
-            seen.add(prospect.id)
-            out.append(Match(Prospect.from_resource(prospect), f"phone {e164}"))
-        return out
+            self.prospect_search = ProspectSearch(self)
+        return await self.prospect_search.search(query, region=region, limit=limit)
 
     async def prospect(self, prospect_id: int) -> Prospect:
         """A prospect with its phone numbers."""
@@ -272,6 +240,10 @@ class OutreachClient:
             if res.attributes.get("vendorCallId") == vendor_call_id:
                 return res.id
         return None
+
+    async def read_raw(self, path: str, params: Params | None = None) -> dict[str, Any]:
+        """A read's JSON as it came, to be read off the event loop (the index sync's pages)."""
+        return await self._get_json(path, params)
 
     async def paginate(self, path: str, params: Params | None = None) -> AsyncIterator[Resource]:
         """Every resource of a list, following `links.next` page by page.
