@@ -62,6 +62,12 @@ READS = {
     "tasks.read": "/tasks",
     "users.read": "/users",
 }
+WRITE_PROBES = {  # a POST with no body: refused before anything is stored
+    "calls.write": "/calls",
+    "prospects.write": "/prospects",
+    "phoneNumbers.write": "/phoneNumbers",
+    "tasks.write": "/tasks/0/actions/markComplete",
+}
 NEEDS = {  # what each scope is needed for
     "calls.write": "logging calls",
     "calls.read": "checking whether an unsure send arrived, and the card's last calls",
@@ -72,7 +78,9 @@ NEEDS = {  # what each scope is needed for
     "sequenceStates.read": "the card's sequence and step",
     "sequences.read": "the card's sequence name",
     "tasks.read": "the card's open call task and the local index",
-    "tasks.write": "marking call tasks complete (when that setting is on)",
+    "tasks.write": "marking call tasks complete (when that setting is on), callbacks, snoozing",
+    "prospects.write": "creating a prospect for an unknown caller, and a call opt-out",
+    "phoneNumbers.write": "adding a number to a prospect, and marking a number bad",
     "users.read": "knowing who is signed in",
 }
 
@@ -327,7 +335,7 @@ class Doctor:
 
     async def _write_probe(self, scope: str) -> int:
         """Whether a write is allowed, without writing: an empty call, task 0's completion."""
-        path = "/calls" if scope == "calls.write" else "/tasks/0/actions/markComplete"
+        path = WRITE_PROBES.get(scope, "/tasks/0/actions/markComplete")
         async with httpx.AsyncClient(transport=_Unclosed(self._transport), timeout=10) as http:
             try:
                 response = await http.post(

@@ -103,6 +103,8 @@ def test_scopes_the_sign_in_lacks_are_named_with_what_they_break(make_sandbox: A
     }
     assert refused == {
         "calls.write",
+        "prospects.write",
+        "phoneNumbers.write",
         "phoneNumbers.read",
         "callDispositions.read",
         "callPurposes.read",
