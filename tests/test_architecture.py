@@ -46,7 +46,7 @@ def test_the_window_paints_before_the_network_stack_loads() -> None:
     """`ui.app` builds and paints the window first; what it imports for that must stay light."""
     heavy = ("pydantic", "httpx", "qasync", "phonenumbers", "sqlite3", "asyncio")
     code = (
-        "import sys, dialer_app.cli, dialer_app.ui.app\n"
+        "import sys, dialer_app.cli, dialer_app.app\n"
         f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
