@@ -90,7 +90,8 @@ def test_a_rep_finds_logs_and_completes_the_task_in_every_dialect(
     )
     with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         win.search._choose(win.search.results.currentIndex().row())
-    assert win.prospect.id == prospect["id"]
+    assert win.desk.card is not None
+    assert win.desk.card.id == prospect["id"]
     win.call.dial.click()
     win.call.hang_up.click()  # never answered…
     answered = next(
