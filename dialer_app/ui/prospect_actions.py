@@ -42,7 +42,7 @@ def not_stored() -> tuple[type[Exception], ...]:
     """What a write raises when the outbox could not store it (a full disk, a read-only
     folder): nothing was queued, and the message says what to do. Named only when one is
     raised (`except` evaluates it then), so the window paints before the outbox loads."""
-    from ..core.outbox import OutboxError
+    from ..services.logbook import OutboxError
 
     return (OutboxError,)
 
@@ -124,7 +124,7 @@ class ProspectActions(QObject):
             (keys.OPT_OUT, self.opt_out),
         ):
             for sequence in shortcut.keys:
-                QShortcut(QKeySequence(sequence), window, activated=slot)
+                QShortcut(QKeySequence(sequence), window).activated.connect(slot)
         self.unknown_bar.createRequested.connect(self.create_prospect)
         self.unknown_bar.addNumberRequested.connect(self.add_number)
         self.hygiene_bar.referRequested.connect(self.refer)

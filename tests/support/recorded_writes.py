@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from dialer_app.core.outbox import OutboxError
+from dialer_app.services.logbook import OutboxError
 
 
 @dataclass

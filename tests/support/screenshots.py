@@ -25,8 +25,8 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit
 from dialer_app.core.demo import SandboxProcess
 from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
-from dialer_app.services.dialer import DialerService, start_demo_backend
-from dialer_app.services.tasks import TaskRunner
+from dialer_app.services.connection import start_demo_backend
+from dialer_app.services.session import build_services
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
 from tests.support.qt import by_name
@@ -77,23 +77,23 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sandbox = SandboxProcess(data_dir=Path(tmp) / "sandbox")
         outbox = Outbox(Path(tmp) / "outbox.sqlite3")
-        runner = TaskRunner()
-        service = DialerService(runner, lambda: start_demo_backend(sandbox), outbox)
+        services = build_services(lambda: start_demo_backend(sandbox), outbox)
         clock = FakeClock(datetime.now(UTC))
-        win = MainWindow(service, CallDesk(clock))
+        win = MainWindow(services, CallDesk(clock))
         try:
             win.show()
-            service.start()
+            services.start()
             await _until(lambda: by_name(win, "Disposition", QComboBox).count() > 1)
             await _shoot(win, "idle")
 
-            assert service.client is not None
-            tasks = await service.client.read(
+            api = services.connection.client
+            assert api is not None
+            tasks = await api.read(
                 "/tasks", {"filter[state]": "incomplete", "filter[taskType]": "sequence_step_call"}
             )
             ident = tasks.resources()[0].to_one("prospect")
             assert ident is not None
-            target = (await service.client.read(f"/prospects/{ident.id}")).resources()[0]
+            target = (await api.read(f"/prospects/{ident.id}")).resources()[0]
             first = target.attributes["firstName"]
 
             search = by_name(win, "Prospect search", QLineEdit)
@@ -149,7 +149,7 @@ async def main() -> None:
             await _shoot(win, "dark")
         finally:
             win.close()
-            await service.aclose()  # stops the sandbox it started
+            await services.aclose()  # stops the sandbox it started
             outbox.close()
 
 

@@ -122,7 +122,7 @@ def test_the_prospect_created_takes_the_call_and_the_card(qtbot, desk, sandbox) 
     by_name(dialog, "Create").click()
     asked = writes.last("create_prospect")
     existing = numbers_with_one_prospect(sandbox, 1)[0]  # stands for the one Outreach made
-    with qtbot.waitSignal(desk.service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(desk.lookup.prospectLoaded, timeout=10_000):
         writes.prospectCreated.emit(asked.ref, Prospect(existing.prospect_id, "Ngozi", "Okafor"))
     call = win.desk.current
     assert call.prospect.id == existing.prospect_id
@@ -175,7 +175,7 @@ def test_the_number_can_be_added_to_a_prospect_found_by_search(qtbot, desk, sand
     results = picker.model
     qtbot.waitUntil(lambda: results.rowCount() == 1, timeout=10_000)
     by_name(picker, "Number type", QComboBox).setCurrentIndex(1)
-    with qtbot.waitSignal(desk.service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(desk.lookup.prospectLoaded, timeout=10_000):
         qtbot.keyClick(box, Qt.Key.Key_Return)
     asked = writes.last("add_number")
     assert asked.args == {
@@ -195,7 +195,7 @@ def test_the_number_can_be_added_to_a_prospect_found_by_search(qtbot, desk, sand
 def _call_and_hang_up(qtbot: Any, desk: Any, person: Any) -> None:
     """Open `person`, Alt+1 (their first number), hang up: the call is in the wrap-up."""
     win = desk.win
-    with qtbot.waitSignal(desk.service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(desk.lookup.prospectLoaded, timeout=10_000):
         win.apply(win.desk.open_prospect(Who(person.prospect_id, person.name)))
     qtbot.waitUntil(lambda: win.card.detail is not None, timeout=10_000)
     _key(qtbot, win, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
@@ -220,7 +220,7 @@ def test_wrong_person_logs_the_call_to_someone_found_keeping_its_times(
     box = by_name(picker, "Find the prospect", QLineEdit)
     qtbot.keyClicks(box, other.number)
     qtbot.waitUntil(lambda: picker.model.rowCount() == 1, timeout=10_000)
-    with qtbot.waitSignal(desk.service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(desk.lookup.prospectLoaded, timeout=10_000):
         qtbot.keyClick(box, Qt.Key.Key_Return)
     assert call.prospect.id == other.prospect_id
     assert call.reassigned
@@ -296,7 +296,7 @@ def test_bad_number_is_confirmed_shown_at_once_and_never_dialled_by_alt_n(
     assert "bad number" in questions[0]
     assert phase(win) == "idle"
     # Outreach refuses: the card shows what Outreach has again
-    with qtbot.waitSignal(desk.service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(desk.lookup.prospectLoaded, timeout=10_000):
         writes.writeRefused.emit(mark.ref, "status: not allowed")
     qtbot.waitUntil(lambda: win.card.detail is not None)
     assert "bad number" not in _number_button(win, pretty(dialled.number)).text()
