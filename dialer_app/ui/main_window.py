@@ -364,6 +364,7 @@ class MainWindow(QMainWindow):
         logbook.changed.connect(self._on_logbook_changed)
         logbook.syncProblem.connect(self._on_service_sync_problem)
         self.restore_draft()
+        self.prospect_actions.attach(logbook)  # after the desk is back: it catches up
 
     # -- service → window -------------------------------------------------------------------
 
@@ -719,7 +720,7 @@ class MainWindow(QMainWindow):
             self._show_errors(exc.errors)
             return
         assert current is not None
-        self.logbook.log_call(call, summary=current.who)
+        self.logbook.log_call(call, summary=current.who, needs=current.needs)
 
     def _show_errors(self, errors: list[FieldError]) -> None:
         time_errors = [e for e in errors if e.field in TIME_FIELDS]

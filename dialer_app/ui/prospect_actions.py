@@ -86,6 +86,12 @@ class Writes(Protocol):
     def set_opt_out(self, ref: str, *, prospect_id: int, opted_out: bool, who: str) -> None:
         """Record that the prospect asked not to be called (or may be called again)."""
 
+    def find(self, ref: str) -> Any:
+        """The operation with this reference (an `Entry`), or None."""
+
+    def announce(self, entry: Any) -> None:
+        """Emit what became of the operation (its signal), if it is settled."""
+
 
 def new_ref() -> str:
     """An outbox operation's id: sent as the created prospect's `externalId`."""
@@ -139,6 +145,23 @@ class ProspectActions(QObject):
         writes.writeRefused.connect(self._on_writes_write_refused)
         writes.writeDone.connect(self._on_writes_write_done)
         writes.writeDropped.connect(self._on_writes_write_dropped)
+        self._catch_up(writes)
+
+    def _catch_up(self, writes: Writes) -> None:
+        """Calls put back after a restart that wait for a prospect or a number the outbox was
+        writing: what became of those writes meanwhile (or before the app stopped) is applied."""
+        refs: list[str] = []
+        for call in self._win.desk.calls:
+            if call.new_prospect is not None:
+                refs.append(call.new_prospect.ref)
+            if call.number_ref:
+                refs.append(call.number_ref)
+        for ref in dict.fromkeys(refs):
+            entry = writes.find(ref)
+            if entry is None:  # never stored: it will never happen
+                self._on_writes_write_dropped(ref)
+            else:
+                writes.announce(entry)
 
     # -- showing ----------------------------------------------------------------------------
 
@@ -473,17 +496,25 @@ class ProspectActions(QObject):
         self._plans.pop(ref, None)
         reply = self._win.desk.prospect_created(ref, who_of(prospect))
         reply.say = f"{isolate(prospect.name)} is created in Outreach."
-        self._win.apply(reply)
+        self._win.apply_to_wrap_up(reply)
 
     def _on_writes_number_added(self, ref: str, phone: PhoneNumber) -> None:
         self._adding_numbers.discard(ref)
         self._win.desk.number_added(ref, Phone(phone.id, phone.number, phone.extension))
         self._win.render()
 
+    def _is_creating(self, ref: str) -> bool:
+        return ref in self._creating or any(
+            c.new_prospect is not None and c.new_prospect.ref == ref for c in self._win.desk.calls
+        )
+
+    def _is_adding(self, ref: str) -> bool:
+        return ref in self._adding_numbers or any(c.number_ref == ref for c in self._win.desk.calls)
+
     def _on_writes_write_refused(self, ref: str, message: str) -> None:
         desk = self._win.desk
         why = neutralise(message)
-        if ref in self._creating:
+        if self._is_creating(ref):
             self._creating.discard(ref)
             plan = self._plans.pop(ref, None)
             reply = desk.creation_refused(ref)
@@ -492,16 +523,16 @@ class ProspectActions(QObject):
                 f"Outreach refused to create {name}: {why} It waits in the outbox to be fixed "
                 "or discarded." + (f" {reply.say}" if reply.say else "")
             )
-            self._win.apply(reply)
-        elif ref in self._adding_numbers:
+            self._win.apply_to_wrap_up(reply)
+        elif self._is_adding(ref):
             self._adding_numbers.discard(ref)
             desk.number_refused(ref)
-            self._win.apply(Reply(say=f"Outreach refused to add the number: {why}"))
+            self._win.apply_to_wrap_up(Reply(say=f"Outreach refused to add the number: {why}"))
         elif self.marks.settle(ref):
             self._marks_changed()
             what, prospect_id = self._about.pop(ref, ("The change", 0))
             self._win.reload_card(prospect_id)  # the card shows what Outreach has
-            self._win.apply(
+            self._win.apply_to_wrap_up(
                 Reply(say=f"Outreach refused this: {what}. {why} The card shows Outreach's.")
             )
 
@@ -523,9 +554,9 @@ class ProspectActions(QObject):
 
     def _on_writes_write_dropped(self, ref: str) -> None:
         """The rep threw an operation away in the outbox: it will never happen."""
-        if ref in self._creating:
+        if self._is_creating(ref):
             self._on_writes_write_refused(ref, "The operation was discarded.")
-        elif ref in self._adding_numbers:
+        elif self._is_adding(ref):
             self._adding_numbers.discard(ref)
             self._win.desk.number_refused(ref)
             self._win.render()

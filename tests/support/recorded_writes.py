@@ -54,6 +54,12 @@ class RecordedWrites(QObject):
     def set_opt_out(self, ref: str, **args: Any) -> None:
         self._record("set_opt_out", ref, **args)
 
+    def find(self, ref: str) -> Any:
+        return None  # nothing recorded is stored anywhere
+
+    def announce(self, entry: Any) -> None:
+        pass
+
     def last(self, kind: str) -> Asked:
         found = [a for a in self.asked if a.kind == kind]
         assert found, f"no {kind} was asked for: {self.asked}"
