@@ -11,16 +11,18 @@ import contextlib
 import random
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from dialer_app.core.calls import CallAttributes, NewCall
 from dialer_app.core.outbox import Delivered, Entry, Kind, Outbox
+from dialer_app.core.outbox.kinds import built_in
 from dialer_app.core.outbox.prospects import (
     add_number_step,
     call_opt_out_step,
@@ -399,3 +401,45 @@ def test_the_chain_survives_any_order_of_faults(server: Any, tmp_path: Path) -> 
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     runner().runTest()
+
+
+# -- saved bodies of any shape ----------------------------------------------------------------
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner),
+    max_leaves=12,
+)
+_fields = st.sampled_from(
+    [
+        "prospect",
+        "number",
+        "extension",
+        "phoneType",
+        "rawNumber",
+        "phoneNumber",
+        "status",
+        "optedOut",
+        "label",
+        "firstName",
+        "lastName",
+        "ref",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@pytest.mark.parametrize(
+    "kind", ["create_prospect", "add_phone_number", "phone_status", "call_opt_out"]
+)
+@given(body=st.dictionaries(_fields, _json | st.dictionaries(_fields, _json), max_size=6))
+def test_a_damaged_body_is_refused_by_check_and_still_described(kind: str, body: Any) -> None:
+    """Whatever the file holds, `check` accepts it or raises a ValueError (the operation is set
+    aside with the reason), and the Outbox view can always say what it is."""
+    handler = built_in()[kind]
+    with contextlib.suppress(ValueError):
+        handler.check(body)
+    now = datetime.now(UTC)
+    entry = Entry(1, kind, "r", None, body, "", "attention", False, 0, 0.0, "", (), None, now, now)
+    assert isinstance(handler.describe(entry), str)
+    assert isinstance(handler.done(entry), str)
