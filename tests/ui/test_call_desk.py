@@ -418,7 +418,7 @@ def test_every_call_comes_back_after_the_app_dies(qtbot, aio, sandbox, desk_wind
     win.apply_call_event(make_event("answered", people[1].number, call_id="b"))
     _on_card(qtbot, win, people[1].prospect_id)  # the caller's card: both calls know who
     # Killed here: no clean shutdown, no time for the debounced flush.
-    win._draft_timer.stop()
+    win._draft_flush.cancel()
     close(qtbot, aio, first)
     clock.advance(60)
 
