@@ -220,6 +220,11 @@ class Logbook(QObject):
         """The operation with this reference (how it stands), if the outbox has it."""
         return self._outbox.find(ref)
 
+    def pending_marks(self) -> list[Entry]:
+        """Bad-number and opt-out operations not yet in Outreach (nor refused), oldest first."""
+        pending = self._outbox.entries(states=("waiting", "sending"), limit=10_000)
+        return [e for e in reversed(pending) if e.kind in ("phone_status", "call_opt_out")]
+
     def announce(self, entry: Entry) -> None:
         """Say what became of a prospect write (its signal), as when the sender settles it."""
         if entry.state == "sent":

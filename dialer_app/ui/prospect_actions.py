@@ -92,6 +92,9 @@ class Writes(Protocol):
     def announce(self, entry: Any) -> None:
         """Emit what became of the operation (its signal), if it is settled."""
 
+    def pending_marks(self) -> list[Any]:
+        """Bad-number and opt-out operations (`Entry`s) Outreach does not have yet."""
+
 
 def new_ref() -> str:
     """An outbox operation's id: sent as the created prospect's `externalId`."""
@@ -162,6 +165,17 @@ class ProspectActions(QObject):
                 self._on_writes_write_dropped(ref)
             else:
                 writes.announce(entry)
+        for entry in writes.pending_marks():  # the card shows them until Outreach has them
+            body, prospect_id = entry.body, entry.prospect_id or 0
+            if entry.kind == "phone_status" and isinstance(body.get("phoneNumber"), int):
+                self.marks.mark_number(
+                    entry.ref, body["phoneNumber"], body.get("status") is not None
+                )
+                self._about[entry.ref] = ("A number marked", prospect_id)
+            elif entry.kind == "call_opt_out" and isinstance(body.get("optedOut"), bool):
+                self.marks.mark_opt_out(entry.ref, prospect_id, body["optedOut"])
+                self._about[entry.ref] = ("The call opt-out", prospect_id)
+        self._marks_changed()
 
     # -- showing ----------------------------------------------------------------------------
 

@@ -60,6 +60,9 @@ class RecordedWrites(QObject):
     def announce(self, entry: Any) -> None:
         pass
 
+    def pending_marks(self) -> list[Any]:
+        return []
+
     def last(self, kind: str) -> Asked:
         found = [a for a in self.asked if a.kind == kind]
         assert found, f"no {kind} was asked for: {self.asked}"

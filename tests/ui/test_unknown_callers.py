@@ -335,3 +335,45 @@ def test_asked_not_to_be_called_shows_at_once_and_the_next_dial_asks(
     qtbot.waitUntil(lambda: len(questions) == 2)
     assert "opted out" in questions[-1]
     assert phase(win) == "idle"
+
+
+def test_marks_still_on_their_way_show_on_the_card_after_a_restart(qtbot, desk, sandbox) -> None:
+    """The app stopped before Outreach had a bad number and an opt-out: started again, the
+    card shows both (from the outbox) until Outreach has them."""
+    from types import SimpleNamespace
+
+    win = desk.win
+    (person,) = numbers_with_one_prospect(sandbox, 1)
+    with sandbox.client() as api:
+        phone = next(
+            p
+            for p in api.get(
+                "/phoneNumbers", params={"filter[prospect][id]": person.prospect_id}
+            ).json()["data"]
+            if p["attributes"]["number"] == person.number
+        )
+    waiting = [
+        SimpleNamespace(
+            kind="phone_status",
+            ref="m1",
+            prospect_id=person.prospect_id,
+            body={"phoneNumber": phone["id"], "status": "bad"},
+        ),
+        SimpleNamespace(
+            kind="call_opt_out",
+            ref="m2",
+            prospect_id=person.prospect_id,
+            body={"prospect": person.prospect_id, "optedOut": True},
+        ),
+    ]
+    writes = RecordedWrites()
+    writes.pending_marks = lambda: waiting  # type: ignore[method-assign]
+    win.prospect_actions.attach(writes)
+    with qtbot.waitSignal(desk.lookup.prospectLoaded, timeout=10_000):
+        win.apply(win.desk.open_prospect(Who(person.prospect_id, person.name)))
+    qtbot.waitUntil(lambda: win.card.detail is not None, timeout=10_000)
+    assert "bad number" in _number_button(win, pretty(person.number)).text()
+    assert by_name(win, "Opt-out warning", QLabel).isVisible()
+    writes.writeDone.emit("m1")
+    writes.writeDone.emit("m2")
+    assert "bad number" in _number_button(win, pretty(person.number)).text()
