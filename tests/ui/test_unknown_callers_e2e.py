@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+)
 
 from dialer_app.core.desk import Who
 from dialer_app.core.softphone.events import make_event
@@ -79,6 +87,7 @@ def _linked_once(server: Any) -> None:
     assert phone["relationships"]["prospect"]["data"]["id"] == prospect["id"]
     assert call["relationships"]["phoneNumber"]["data"]["id"] == phone["id"]
     assert call["attributes"]["direction"] == "inbound"
+    assert call["attributes"]["note"] == "Procurement now."
 
 
 def test_a_missed_call_from_nobody_becomes_a_prospect_through_an_outage(
@@ -146,3 +155,45 @@ def test_bad_number_and_opt_out_reach_outreach_and_the_card(
     assert "Opted out" in by_name(win, "Opt-out warning", QLabel).text()
     button = next(b for b in win.card.number_buttons if "bad number" in b.text())
     assert button is win.card.number_buttons[-1]
+
+
+def test_the_number_added_to_a_prospect_found_by_search_links_the_call(
+    qtbot, make_window, server
+) -> None:
+    opened = make_window(server)
+    win, logbook = opened.win, opened.logbook
+    (target,) = numbers_with_one_prospect(server, 1)
+    win.apply_call_event(make_event("incoming", NOBODY, call_id="in-2"))
+    win.apply_call_event(make_event("answered", NOBODY, call_id="in-2"))
+    win.apply_call_event(make_event("ended", NOBODY, call_id="in-2"))
+    bar = by_name(win, "Who the call was with", QLabel)
+    qtbot.waitUntil(lambda: "Nobody in Outreach has" in bar.text(), timeout=10_000)
+    win.activateWindow()
+    _key(qtbot, win, Qt.Key.Key_A, CTRL_SHIFT)
+    picker = _dialog(win, "pick-prospect")
+    qtbot.waitUntil(picker.isVisible)
+    box = by_name(picker, "Find the prospect", QLineEdit)
+    qtbot.keyClicks(box, target.number)
+    qtbot.waitUntil(lambda: picker.model.rowCount() == 1, timeout=10_000)
+    with qtbot.waitSignal(logbook.numberAdded, timeout=10_000) as added:
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: win.card.detail is not None and win.card.detail.prospect.id == target.prospect_id,
+        timeout=10_000,
+    )
+    phone = added.args[1]
+    win.activateWindow()
+    notes = by_name(win, "Notes", QPlainTextEdit)
+    notes.setFocus()
+    qtbot.keyClicks(notes, "Procurement now.")
+    with qtbot.waitSignal(logbook.callSent, timeout=10_000) as sent:
+        by_name(win, "Log call", QPushButton).click()
+    with server.client() as api:
+        stored = api.get(f"/phoneNumbers/{phone.id}").json()["data"]
+        call = api.get(f"/calls/{sent.args[1]}").json()["data"]
+    assert stored["attributes"]["number"] == NOBODY
+    assert stored["relationships"]["prospect"]["data"]["id"] == target.prospect_id
+    assert call["relationships"]["prospect"]["data"]["id"] == target.prospect_id
+    assert call["relationships"]["phoneNumber"]["data"]["id"] == phone.id
+    assert call["attributes"]["direction"] == "inbound"
+    assert call["attributes"]["note"] == "Procurement now."
