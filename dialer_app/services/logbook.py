@@ -10,19 +10,32 @@ at most one every `CHANGE_INTERVAL_MS` while the sender drains.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from ..core import files
 from ..core.calls import NewCall
-from ..core.outbox import Counts, Entry, Outbox, OutboxError, Step
+from ..core.outbox import Counts, Entry, Outbox, Step
+from ..core.outbox import OutboxError as OutboxError  # what a write raises when not stored
+from ..core.outbox.prospects import (
+    add_number_step,
+    call_opt_out_step,
+    create_prospect_steps,
+    phone_status_step,
+)
 from ..core.outbox.report import export_csv, today
+from ..core.outreach.models import PhoneNumber, Prospect
+from ..core.phone import pretty_with_extension
 from ..core.sync import SyncWorker, sender_id
 from ..core.text import neutralise
 from .connection import Connection
+
+if TYPE_CHECKING:
+    from ..core.prospect_form import ProspectPlan
 from .tasks import TaskRunner
 from .throttle import Throttle
 
@@ -61,6 +74,12 @@ class Logbook(QObject):
         callSent(object, int): a call (`Entry`) reached Outreach, with the Outreach call id.
         callParked(object): Outreach refused a call (`Entry`); its field errors say why.
         callFailed(str): the call could not even be stored; the form is kept.
+        prospectCreated(str, object): the operation (its ref) created this `Prospect`.
+        numberAdded(str, object): the operation (its ref) added this `PhoneNumber`.
+        writeRefused(str, str): Outreach refused a prospect write (ref, why); it waits in the
+            outbox to be fixed or discarded.
+        writeDone(str): a prospect write (ref) reached Outreach.
+        writeDropped(str): the rep discarded a prospect write (ref): it will never happen.
         changed(object): an `OutboxChange`: what changed, and the new counts.
         syncProblem(str): the sender met an unexpected error and restarted, in plain words
             ('' once it runs cleanly again).
@@ -70,6 +89,11 @@ class Logbook(QObject):
     callSent = Signal(object, int)
     callParked = Signal(object)
     callFailed = Signal(str)
+    prospectCreated = Signal(str, object)
+    numberAdded = Signal(str, object)
+    writeRefused = Signal(str, str)
+    writeDone = Signal(str)
+    writeDropped = Signal(str)
     changed = Signal(object)
     syncProblem = Signal(str)
 
@@ -104,13 +128,23 @@ class Logbook(QObject):
     # -- commands ---------------------------------------------------------------------------
 
     def log_call(
-        self, call: NewCall, summary: str = "", *, then: tuple[Step, ...] = ()
+        self,
+        call: NewCall,
+        summary: str = "",
+        *,
+        then: tuple[Step, ...] = (),
+        needs: Mapping[str, str] | None = None,
     ) -> Entry | None:
         """Commit the call (and what follows it) to the outbox — on disk when this returns —
-        and wake the sender. None when it could not be stored (`callFailed` says why)."""
+        and wake the sender. None when it could not be stored (`callFailed` says why).
+        `needs`: role → the reference of the operation the call waits for (`DeskCall.needs`)."""
         try:
             entry = self._outbox.enqueue(
-                call, summary=summary, complete_task=self._complete_call_task(), then=then
+                call,
+                summary=summary,
+                complete_task=self._complete_call_task(),
+                then=then,
+                needs=needs,
             )
         except (OutboxError, ValueError) as exc:
             self.callFailed.emit(str(exc))
@@ -128,6 +162,78 @@ class Logbook(QObject):
         self._sender.wake()
         return entries
 
+    # -- prospect writes (`ui.prospect_actions.Writes`) -----------------------------------------
+
+    def create_prospect(self, plan: ProspectPlan, *, number_ref: str = "") -> None:
+        """Create `plan.prospect` (its `ref` is the operation's), then add `plan.number` to
+        them (operation `number_ref`) when there is one. Raises `OutboxError`/ValueError when
+        they could not be stored."""
+        self.submit(
+            create_prospect_steps(
+                plan.prospect,
+                number=plan.number,
+                extension=plan.extension,
+                phone_type=plan.phone_type,
+                raw_number=plan.raw_number,
+                number_ref=number_ref,
+            )
+        )
+
+    def add_number(
+        self,
+        ref: str,
+        *,
+        prospect_id: int,
+        number: str,
+        extension: str = "",
+        phone_type: str = "work",
+        who: str = "",
+    ) -> None:
+        """Add `number` to the prospect (nothing when they have it already)."""
+        self.submit(
+            [
+                add_number_step(
+                    prospect_id,
+                    number,
+                    extension=extension,
+                    phone_type=phone_type,
+                    ref=ref,
+                    summary=who,
+                )
+            ]
+        )
+
+    def mark_number(
+        self, ref: str, *, prospect_id: int, phone: PhoneNumber, bad: bool, who: str = ""
+    ) -> None:
+        """Mark the prospect's number bad (or good again)."""
+        label = pretty_with_extension(phone.number, phone.extension)
+        self.submit(
+            [phone_status_step(prospect_id, phone.id, bad=bad, label=label, ref=ref, summary=who)]
+        )
+
+    def set_opt_out(self, ref: str, *, prospect_id: int, opted_out: bool, who: str = "") -> None:
+        """Record that the prospect asked not to be called (or may be called again)."""
+        self.submit([call_opt_out_step(prospect_id, opted_out=opted_out, ref=ref, summary=who)])
+
+    def find(self, ref: str) -> Entry | None:
+        """The operation with this reference (how it stands), if the outbox has it."""
+        return self._outbox.find(ref)
+
+    def pending_marks(self) -> list[Entry]:
+        """Bad-number and opt-out operations not yet in Outreach (nor refused), oldest first."""
+        pending = self._outbox.entries(states=("waiting", "sending"), limit=10_000)
+        return [e for e in reversed(pending) if e.kind in ("phone_status", "call_opt_out")]
+
+    def announce(self, entry: Entry) -> None:
+        """Say what became of a prospect write (its signal), as when the sender settles it."""
+        if entry.state == "sent":
+            self._on_sender_sent(entry, entry.outreach_id)
+        elif entry.state == "attention":
+            self._announce_refusal(entry)
+        elif entry.state == "discarded" and entry.kind in PROSPECT_WRITES:
+            self.writeDropped.emit(entry.ref)
+
     def retry_now(self) -> None:
         """Everything waiting is due at once (the rep pressed "Retry now")."""
         self._outbox.retry_now()
@@ -144,6 +250,9 @@ class Logbook(QObject):
         """Throw an unsent operation away, with what needs it; the ids discarded."""
         gone = self._outbox.discard(entry_id)
         self._changed_now()
+        for entry in self._outbox.get_many(gone):
+            if entry.kind in PROSPECT_WRITES:
+                self.writeDropped.emit(entry.ref)
         return gone
 
     def export_csv(self, path: Path) -> int:
@@ -237,11 +346,24 @@ class Logbook(QObject):
     def _on_sender_sent(self, entry: Entry, outreach_id: int | None) -> None:
         if entry.kind == "call" and outreach_id is not None:
             self.callSent.emit(entry, outreach_id)
+        elif entry.kind == "create_prospect" and outreach_id is not None:
+            self.prospectCreated.emit(entry.ref, _created_prospect(entry, outreach_id))
+        elif entry.kind == "add_phone_number" and outreach_id is not None:
+            self.numberAdded.emit(entry.ref, _added_number(entry, outreach_id))
+        elif entry.kind in PROSPECT_WRITES:
+            self.writeDone.emit(entry.ref)
 
     def _on_sender_parked(self, entry: Entry) -> None:
         if entry.kind == "call":
             self.callParked.emit(entry)
+        elif entry.kind in PROSPECT_WRITES:
+            self._announce_refusal(entry)
         self._changed_now()
+
+    def _announce_refusal(self, entry: Entry) -> None:
+        if entry.kind in PROSPECT_WRITES:
+            why = _details(entry) or "Outreach refused it."
+            self.writeRefused.emit(entry.ref, why)
 
     def _changed_now(self) -> None:
         self._announce()
@@ -250,6 +372,36 @@ class Logbook(QObject):
     def _emit_change(self) -> None:
         entries = tuple(self._outbox.get_many(self._outbox.touched()))
         self.changed.emit(OutboxChange(entries, self._outbox.counts(), self.budget_wait))
+
+
+PROSPECT_WRITES = frozenset({"create_prospect", "add_phone_number", "phone_status", "call_opt_out"})
+
+
+def _created_prospect(entry: Entry, outreach_id: int) -> Prospect:
+    fields = entry.body.get("prospect")
+    fields = fields if isinstance(fields, dict) else {}
+
+    def text(name: str) -> str:
+        value = fields.get(name)
+        return value if isinstance(value, str) else ""
+
+    return Prospect(
+        outreach_id,
+        text("firstName"),
+        text("lastName"),
+        title=text("title"),
+        company=text("company"),
+    )
+
+
+def _added_number(entry: Entry, outreach_id: int) -> PhoneNumber:
+    body = entry.body
+
+    def text(name: str) -> str:
+        value = body.get(name)
+        return value if isinstance(value, str) else ""
+
+    return PhoneNumber(outreach_id, text("number"), text("phoneType"), text("extension"))
 
 
 def _status(entry: Entry, done: str) -> str:

@@ -162,6 +162,28 @@ class Lookup(QObject):
             on_error=on_error,
         )
 
+    def find_prospects(
+        self,
+        text: str,
+        done: Callable[[str, list[Match]], None],
+        failed: Callable[[str, str], None],
+    ) -> None:
+        """A search of its own (a picker's, not the search box's): `done` at once with the
+        local index's matches, then again with Outreach's merged in; `failed` when Outreach
+        could not answer. A newer pick search cancels the one in flight."""
+        query = text.strip()
+        local = self.local_matches(query) if query else []
+        done(query, local)
+        if not query:
+            return
+        parsed = classify(query, self._region)
+        self._runner.run(
+            self._search(query, typed=False),
+            key="pick",
+            on_success=lambda matches: done(query, rank(parsed, [*matches, *local])),
+            on_error=lambda exc: failed(query, message(exc)),
+        )
+
     def open_prospect(self, prospect_id: int) -> None:
         """Load everything the card shows; emits prospectLoaded(ProspectDetail)."""
         self._runner.run(

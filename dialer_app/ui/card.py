@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..core import settings as s
 from ..core.hours import local_time
+from ..core.hygiene import by_key, offered
 from ..core.outreach.models import PhoneNumber
 from ..core.phone import pretty
 from .text import neutralise, one_line, plain
@@ -233,26 +234,34 @@ class ProspectCard(QFrame):
         for button in self.number_buttons:
             button.deleteLater()
         self.number_buttons = []
-        for i, number in enumerate(numbers, start=1):
+        for item in offered(numbers):  # good numbers first, keyed; bad ones last, unkeyed
+            number = item.number
             kind = one_line(number.phone_type or "phone", 40).capitalize()
             text = f"{kind}  {one_line(pretty(number.number), 60)}"
             if number.extension:
                 text += f" ext. {one_line(number.extension, 40)}"
+            if item.bad:
+                text += " — bad number"
             button = QPushButton(text, self.numbers)
             button.setFlat(True)
-            button.setStyleSheet("text-align: left; padding: 2px 4px; color: palette(link);")
+            button.setStyleSheet(
+                "text-align: left; padding: 2px 4px; color: palette(link);"
+                + (" text-decoration: line-through; color: palette(mid);" if item.bad else "")
+            )
             button.setAccessibleName(f"Call {text}")
-            if i <= MAX_NUMBER_KEYS:
-                button.setToolTip(f"Call this number (Alt+{i})")
+            if item.bad:
+                button.setToolTip("Marked as a bad number (wrong or dead): calling it asks first")
+            elif item.key is not None:
+                button.setToolTip(f"Call this number (Alt+{item.key})")
             button.clicked.connect(partial(self._on_number_clicked, number))
             self._numbers_layout.addWidget(button)
             self.number_buttons.append(button)
         self.numbers.setVisible(bool(numbers))
 
     def _on_number_key(self, n: int) -> None:
-        numbers = self.detail.prospect.phone_numbers if self.detail else ()
-        if n <= len(numbers):
-            self.dialRequested.emit(numbers[n - 1])
+        number = by_key(self.detail.prospect.phone_numbers, n) if self.detail else None
+        if number is not None:  # never a number marked bad
+            self.dialRequested.emit(number)
 
     def _on_number_clicked(self, number: PhoneNumber) -> None:
         self.dialRequested.emit(number)

@@ -57,6 +57,7 @@ from .call_panel import CallPanel
 from .card import LoggedLine, ProspectCard
 from .desk_view import CallsBar
 from .notices import NoticeBar
+from .prospect_actions import ProspectActions
 from .resources import app_icon
 from .search_panel import SearchPanel
 from .text import ask, isolate, neutralise, one_line, plain, set_tooltip
@@ -207,12 +208,17 @@ class MainWindow(QMainWindow):
         wrap_layout.addWidget(self.undo_bar)
         wrap_layout.addWidget(self.log_message)
 
+        self.prospect_actions = ProspectActions(self)  # unknown callers, bad numbers, opt-outs
+        wrap_layout.insertWidget(
+            wrap_layout.indexOf(self.assign_button), self.prospect_actions.hygiene_bar
+        )
         self.notices = NoticeBar(self)  # what the app could not read or open, said once
         body = QWidget(self)
         layout = QVBoxLayout(body)
         layout.addWidget(self.notices)
         layout.addWidget(self.search)
         layout.addWidget(self.card)
+        layout.addWidget(self.prospect_actions.unknown_bar)
         layout.addWidget(call_box)
         layout.addWidget(wrap_box)
         layout.addStretch(1)
@@ -358,6 +364,7 @@ class MainWindow(QMainWindow):
         logbook.changed.connect(self._on_logbook_changed)
         logbook.syncProblem.connect(self._on_service_sync_problem)
         self.restore_draft()
+        self.prospect_actions.attach(logbook)  # after the desk is back: it catches up
 
     # -- service → window -------------------------------------------------------------------
 
@@ -593,20 +600,36 @@ class MainWindow(QMainWindow):
         if self.desk.active_calls:
             self.call.show_error("Finish the current call before dialling another.")
             return
-        if prospect.call_opted_out:
-            answer = ask(
-                self,
-                "Opted out of calls",
-                f"{isolate(prospect.name)} has opted out of calls. Call anyway?",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        if not self.prospect_actions.confirm_dial(number):
+            return
+        if not self._confirm_opted_out(prospect):
+            return
         phone = Phone(number.id, number.number, number.extension)
         self._apply(self.desk.dial(phone, scheme=self.settings.get(s.DIAL_SCHEME)))
 
+    def _confirm_opted_out(self, prospect: Prospect) -> bool:
+        """Calling a prospect who opted out of calls asks first."""
+        if not prospect.call_opted_out:
+            return True
+        answer = ask(
+            self,
+            "Opted out of calls",
+            f"{isolate(prospect.name)} has opted out of calls. Call anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def _on_call_dial_requested(self) -> None:
+        target, shown = self.desk.dial_target, self.card.detail
+        if (
+            target is not None
+            and not self.desk.active_calls
+            and shown is not None
+            and shown.prospect.id == target.id
+            and not self._confirm_opted_out(shown.prospect)
+        ):
+            return
         self._apply(self.desk.dial())
 
     def _on_call_answer_requested(self) -> None:
@@ -635,6 +658,43 @@ class MainWindow(QMainWindow):
     def _on_assign_button_clicked(self) -> None:
         self._apply_to_wrap_up(self.desk.reassign())
 
+    # -- for the prospect actions (`prospect_actions`) --------------------------------------
+
+    def apply(self, reply: Reply) -> None:
+        """Do what the desk answered, and show the desk."""
+        self._apply(reply)
+
+    def apply_to_wrap_up(self, reply: Reply) -> None:
+        self._apply_to_wrap_up(reply)
+
+    def is_looking_up(self, number: str) -> bool:
+        return number == self._looking_up or number in self._lookups
+
+    def detail_of(self, prospect_id: int) -> ProspectDetail | None:
+        """The card's data read for this prospect, if it was."""
+        return self._details.get(prospect_id)
+
+    def keep_detail(self, detail: ProspectDetail) -> None:
+        """The card's data changed by a write Outreach now has (no need to read it again)."""
+        self._details[detail.prospect.id] = detail
+        self.render()
+
+    def reload_card(self, prospect_id: int) -> None:
+        """Read the prospect's card again (it shows what Outreach has)."""
+        self._apply(Reply(effects=[Load(prospect_id)]))
+
+    def find_prospects(
+        self,
+        text: str,
+        done: Callable[[str, list[Match]], None],
+        failed: Callable[[str, str], None],
+    ) -> None:
+        """A picker's own search."""
+        if self.lookup is None:
+            failed(text.strip(), "Not connected to Outreach yet.")
+            return
+        self.lookup.find_prospects(text, done, failed)
+
     def _apply_to_wrap_up(self, reply: Reply) -> None:
         """A key on the call in the wrap-up: what it did (or why not) is said there."""
         if reply.say:
@@ -660,7 +720,7 @@ class MainWindow(QMainWindow):
             self._show_errors(exc.errors)
             return
         assert current is not None
-        self.logbook.log_call(call, summary=current.who)
+        self.logbook.log_call(call, summary=current.who, needs=current.needs)
 
     def _show_errors(self, errors: list[FieldError]) -> None:
         time_errors = [e for e in errors if e.field in TIME_FIELDS]
@@ -790,6 +850,7 @@ class MainWindow(QMainWindow):
                 f"Wrong person: the call with {current.who} was with {isolate(card.name)}",
             )
         self.discard_button.setEnabled(current is not None and not current.active)
+        self.prospect_actions.render()
         if self._render_undo():
             self._undo_timer.start()
         else:
@@ -840,6 +901,8 @@ class MainWindow(QMainWindow):
     def _render_card(self) -> None:
         desk = self.desk
         card = desk.card
+        if card is None and self.prospect_actions.show_pending_card():
+            return
         if card is None:
             if desk.card_number:
                 if self.card.detail is not None or self.card.name.text() != pretty(
@@ -850,6 +913,8 @@ class MainWindow(QMainWindow):
                 self.card.clear_prospect()
             return
         detail = self._details.get(card.id)
+        if detail is not None:
+            detail = self.prospect_actions.shown(detail)  # what the outbox is writing shows
         if detail is None:
             if self.card.detail is not None or self.card.name.text() != one_line(card.name):
                 self.card.show_loading(card.name)

@@ -30,6 +30,21 @@ UNDO_DISCARD = Shortcut(("Alt+U",), "Undo the discard (for a few seconds)")
 REASSIGN = Shortcut(
     ("Ctrl+Shift+P",), "Wrong person: the call in the wrap-up is with the prospect on the card"
 )
+CREATE_PROSPECT = Shortcut(
+    ("Ctrl+Shift+N",), "A call from a number nobody has: create the prospect it was with"
+)
+ADD_NUMBER = Shortcut(
+    ("Ctrl+Shift+A",), "A call from a number nobody has: add the number to a prospect…"
+)
+REFER = Shortcut(
+    ("Ctrl+Shift+W",), "Wrong person — log the call in the wrap-up to another (or a new) prospect…"
+)
+BAD_NUMBER = Shortcut(
+    ("Ctrl+Shift+B",), "Wrap-up: the number called is wrong or dead (marked bad in Outreach)"
+)
+OPT_OUT = Shortcut(
+    ("Ctrl+Shift+O",), "Wrap-up: the prospect asked not to be called (call opt-out in Outreach)"
+)
 OUTBOX = Shortcut(("Ctrl+O",), "Open the outbox")
 COMPACT = Shortcut(("Ctrl+M",), "Compact, always-on-top mode on or off")
 SETTINGS = Shortcut(("Ctrl+,",), "Open the settings")
@@ -47,6 +62,11 @@ ALL = (
     DISCARD,
     UNDO_DISCARD,
     REASSIGN,
+    CREATE_PROSPECT,
+    ADD_NUMBER,
+    REFER,
+    BAD_NUMBER,
+    OPT_OUT,
     OUTBOX,
     COMPACT,
     SETTINGS,

@@ -17,6 +17,7 @@ from dialer_app.core.desk import (
     Links,
     Load,
     LookUp,
+    NewWho,
     Phase,
     Phone,
     Pop,
@@ -337,9 +338,138 @@ def _ended(**changes: object) -> dict[str, object]:
         _ended(dialed_at="2026-03-02T10:00:00+00:00", completed_at="2026-03-02T09:00:00+00:00"),
         _ended(form=[]),
         _ended(prospect={"name": "no id"}),
+        _ended(new_prospect={"name": "no operation"}),
+        _ended(new_prospect={"ref": "op 1; drop", "name": "x"}),
+        _ended(prospect={"id": 1, "name": "A"}, new_prospect={"ref": "op-1", "name": "B"}),
+        _ended(number_ref=7),
         {"calls": [_ended()["calls"][0], _ended()["calls"][0]]},  # type: ignore[index]
     ],
 )
 def test_saved_desk_data_that_is_not_a_desk_is_refused(bad: dict[str, object]) -> None:
     with pytest.raises(DeskDataError):
         CallDesk.from_data(bad, FakeClock(datetime(2026, 3, 2, tzinfo=UTC)))
+
+
+# -- unknown callers: a prospect created, or a number added, through the outbox --------------
+
+
+def _missed_unknown_call(desk: CallDesk) -> None:
+    desk.softphone(ev("incoming", call_id="in-1"))
+    desk.softphone(ev("ended", call_id="in-1"))
+    desk.number_found(NUMBER, [])
+
+
+def test_a_call_from_a_number_nobody_has_says_so(desk) -> None:
+    _missed_unknown_call(desk)
+    call = desk.current
+    assert call is not None
+    assert call.unknown
+    assert not call.has_prospect
+    with pytest.raises(CallValidationError) as refused:
+        desk.compose()
+    assert "create a prospect" in str(refused.value)
+
+
+def test_a_call_to_a_prospect_being_created_is_logged_at_once_and_waits_for_its_id(desk) -> None:
+    _missed_unknown_call(desk)
+    reply = desk.create_prospect(NewWho("op-1", "Dev Patel"), number_ref="op-2")
+    assert reply.ok
+    assert "Dev Patel" in reply.say
+    call = desk.current
+    assert call is not None
+    assert call.who == "Dev Patel"
+    assert not call.unknown
+    assert call.needs == {"prospect": "op-1", "phoneNumber": "op-2"}
+    made = desk.compose(user_id=3)
+    assert made.relationships.prospect is None  # filled in by the outbox from op-1
+    assert made.relationships.phoneNumber is None
+    assert made.attributes.from_ == NUMBER
+    desk.queued(call.id)
+    assert desk.logged[-1].prospect_ref == "op-1"
+    desk.prospect_created("op-1", DEV)
+    assert desk.logged[-1].prospect_id == DEV.id  # the card lists it under Dev's calls
+
+
+def test_a_created_prospect_takes_the_waiting_call_and_the_card(desk) -> None:
+    _missed_unknown_call(desk)
+    desk.create_prospect(NewWho("op-1", "Dev Patel"), number_ref="op-2")
+    reply = desk.prospect_created("op-1", DEV)
+    call = desk.current
+    assert call is not None
+    assert call.prospect == DEV
+    assert call.needs == {"phoneNumber": "op-2"}
+    assert desk.card == DEV
+    assert Load(DEV.id) in reply.effects
+    desk.number_added("op-2", Phone(555, NUMBER))
+    assert call.needs == {}
+    assert call.phone_number_id == 555
+    made = desk.compose()
+    assert made.relationships.prospect is not None
+    assert made.relationships.prospect.id == DEV.id
+    assert made.relationships.phoneNumber is not None
+    assert made.relationships.phoneNumber.id == 555
+
+
+def test_a_refused_creation_leaves_the_call_with_nobody_never_stuck(desk) -> None:
+    _missed_unknown_call(desk)
+    desk.create_prospect(NewWho("op-1", "Dev Patel"), number_ref="op-2")
+    reply = desk.creation_refused("op-1")
+    call = desk.current
+    assert call is not None
+    assert "could not be created" in reply.say
+    assert not call.has_prospect
+    assert call.unknown
+    assert call.needs == {}
+    assert desk.discard().ok
+
+
+def test_referral_moves_the_call_to_a_new_prospect_keeping_its_times(desk, clock) -> None:
+    desk.open_prospect(ADA)
+    desk.prospect_loaded(ADA, [ADA_PHONE], Links(task_id=5, sequence_state_id=6))
+    desk.dial(ADA_PHONE)
+    clock.advance(30)
+    desk.hang_up()
+    call = desk.current
+    assert call is not None
+    times = call.times
+    desk.create_prospect(NewWho("op-9", "Dev Patel"))
+    assert call.reassigned
+    assert call.times == times
+    assert call.phone_number_id is None
+    assert call.links == Links()
+    assert desk.card is None  # Dev has no card until Outreach has created him
+    made = desk.compose()
+    assert made.relationships.task is None
+    assert made.relationships.phoneNumber is None
+    assert made.attributes.dialedAt == times.dialed_at
+    assert made.attributes.completedAt == times.completed_at
+
+
+def test_adding_the_number_to_an_existing_prospect_assigns_the_call(desk) -> None:
+    _missed_unknown_call(desk)
+    reply = desk.assign(ADA, number_ref="op-3")
+    call = desk.current
+    assert call is not None
+    assert call.prospect == ADA
+    assert desk.card == ADA
+    assert Load(ADA.id) in reply.effects
+    assert call.needs == {"phoneNumber": "op-3"}
+    desk.prospect_loaded(ADA, [ADA_PHONE], Links())  # read before the number was added
+    assert call.needs == {"phoneNumber": "op-3"}
+    desk.number_refused("op-3")
+    assert call.needs == {}
+    assert call.phone_number_id is None
+    assert desk.compose().relationships.prospect is not None
+
+
+def test_a_prospect_being_created_survives_a_restart(desk, clock) -> None:
+    _missed_unknown_call(desk)
+    desk.create_prospect(NewWho("op-1", "Dev Patel"), number_ref="op-2")
+    again = CallDesk.from_data(desk.to_data(), clock)
+    call = again.current
+    assert call is not None
+    assert call.new_prospect == NewWho("op-1", "Dev Patel")
+    assert call.needs == {"prospect": "op-1", "phoneNumber": "op-2"}
+    assert again.resume().effects == []  # nothing to look up: the outbox is creating them
+    again.prospect_created("op-1", DEV)
+    assert call.prospect == DEV

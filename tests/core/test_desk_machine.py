@@ -5,7 +5,9 @@ Invariants, checked after every step:
 - every ended call can be discarded, and logged (once it has a prospect, which the rep can
   always give it);
 - a call keeps its prospect: once it has one, only an explicit reassign changes it, and the one
-  it gets is the card's (dialled with, opened during the call) or an owner of its number;
+  it gets is the card's (dialled with, opened during the call), an owner of its number, or the
+  one the outbox created for it (a call whose prospect is being created gets no other, and is
+  loggable at once, its call waiting for that operation);
 - times are ordered, in UTC, and every call has its first time;
 - a restore gives back the same desk (ringing or live calls come back ended, at an unknown time);
 at the end, every call the desk ever held was logged exactly once or discarded on purpose.
@@ -23,7 +25,17 @@ from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from dialer_app.core.desk import CallDesk, DeskCall, Links, Load, LookUp, Phone, Reply, Who
+from dialer_app.core.desk import (
+    CallDesk,
+    DeskCall,
+    Links,
+    Load,
+    LookUp,
+    NewWho,
+    Phone,
+    Reply,
+    Who,
+)
 from dialer_app.core.desk import Phase as CallPhase
 from dialer_app.core.softphone.events import CallEvent
 from dialer_app.core.terms import CallValidationError
@@ -52,8 +64,14 @@ def owners(number: str) -> list[Who]:
     return [w for w in PROSPECTS if any(p.number == number for p in PHONES[w.id])]
 
 
-def ids(desk: CallDesk) -> dict[str, int | None]:
-    return {c.id: (c.prospect.id if c.prospect else None) for c in desk.calls}
+def ids(desk: CallDesk) -> dict[str, int | str | None]:
+    """Each call's prospect: its id, `ref:<operation>` while the outbox creates it, or None."""
+    return {
+        c.id: (
+            c.prospect.id if c.prospect else f"ref:{c.new_prospect.ref}" if c.new_prospect else None
+        )
+        for c in desk.calls
+    }
 
 
 def restored(data: dict, logged: set[str]) -> dict:
@@ -100,6 +118,11 @@ class DeskDay(RuleBasedStateMachine):
         self.lookups: list[str] = []
         self.loads: list[int] = []
         self.reassigned: set[str] = set()  # calls the current rule reassigns
+        self.ops = 0
+        self.creating: dict[str, Who] = {}  # operation → the prospect Outreach will create
+        self.made: dict[str, int] = {}  # operation → the id it created
+        self.adding: dict[str, str] = {}  # operation adding a number → that number
+        self.created: dict[int, Who] = {}  # prospects created during the day
 
     # -- doing ------------------------------------------------------------------------------
 
@@ -116,7 +139,9 @@ class DeskDay(RuleBasedStateMachine):
             now = after[call.id]
             if call.id == reassign:
                 continue
-            if was is not None:
+            if isinstance(was, str) and now != was:  # was being created: only its own
+                assert now == self.made.get(was[4:]), f"{call.id} went from {was} to {now}"
+            elif was is not None:
                 assert now == was, f"{call.id} moved from prospect {was} to {now}"
             elif now is not None:
                 owned = {w.id for w in owners(call.number)}
@@ -151,7 +176,8 @@ class DeskDay(RuleBasedStateMachine):
     @rule(use_number=st.booleans(), scheme=st.sampled_from(["none", "tel", "sip"]))
     def dial(self, use_number, scheme) -> None:
         card = self.desk.card
-        phone = PHONES[card.id][0] if use_number and card is not None else None
+        phones = PHONES.get(card.id, ()) if use_number and card is not None else ()
+        phone = phones[0] if phones else None
         self.act(lambda: self.desk.dial(phone, scheme=scheme))
 
     @rule()
@@ -204,10 +230,22 @@ class DeskDay(RuleBasedStateMachine):
             return
         assert current is not None
         assert not current.active
-        assert current.prospect is not None
+        assert current.has_prospect
         rels = call.relationships
-        assert rels.prospect is not None
-        assert rels.prospect.id == current.prospect.id
+        if current.prospect is not None:
+            assert rels.prospect is not None
+            assert rels.prospect.id == current.prospect.id
+        else:  # the outbox sends it once the prospect exists
+            assert rels.prospect is None
+            assert current.new_prospect is not None
+            assert current.needs["prospect"] == current.new_prospect.ref
+            event("logged a call whose prospect is being created")
+        if current.number_ref:
+            assert rels.phoneNumber is None
+            assert current.needs["phoneNumber"]
+        else:
+            phone = rels.phoneNumber.id if rels.phoneNumber else None
+            assert phone == current.phone_number_id
         assert call.attributes.vendorCallId == current.id
         if current.number:
             assert call.attributes.to if current.direction == "outbound" else call.attributes.from_
@@ -228,12 +266,95 @@ class DeskDay(RuleBasedStateMachine):
             if self.desk.phone_call is not current:
                 return
             self.act(self.desk.hang_up)
-        if current.prospect is None:
+        if not current.has_prospect:
             self.act(lambda: self.desk.open_prospect(DEV))
-            if current.prospect is None:
+            if not current.has_prospect:
                 self.act(self.desk.reassign, reassign=current.id)
         self.desk.set_form({"note": "Left a voicemail", "disposition_id": 2})
         self.log(enqueue_fails=False)
+
+    # -- unknown callers: a prospect created, or a number added, through the outbox ---------
+
+    def _op(self) -> str:
+        self.ops += 1
+        return f"op-{self.ops}"
+
+    @rule(with_number=st.booleans())
+    def create_prospect(self, with_number) -> None:
+        current = self.desk.current
+        ref = self._op()
+        number_ref = f"{ref}-number" if with_number and current and current.number else ""
+        who = Who(200 + self.ops, f"New Prospect {self.ops}")
+        step = lambda: self.desk.create_prospect(NewWho(ref, who.name), number_ref=number_ref)  # noqa: E731
+        if self.act(step, reassign=current.id if current else None).ok:
+            assert current is not None
+            assert current.needs["prospect"] == ref
+            assert current.prospect is None
+            assert current.phone_number_id is None
+            self.creating[ref] = who
+            if number_ref:
+                self.adding[number_ref] = current.number
+            event("created a prospect for a call")
+
+    @rule(who=st.sampled_from(PROSPECTS))
+    def add_number_to(self, who) -> None:
+        """ "Add this number to…": the call's number goes to an existing prospect."""
+        current = self.desk.current
+        if current is None or not current.number:
+            return
+        ref = self._op()
+        step = lambda: self.desk.assign(who, number_ref=ref)  # noqa: E731
+        if self.act(step, reassign=current.id).ok:
+            assert current.prospect == who
+            assert self.desk.card == who
+            if current.phone_number_id is not None:  # they have it already: that one
+                assert "phoneNumber" not in current.needs
+                return
+            assert current.needs.get("phoneNumber") == ref
+            self.adding[ref] = current.number
+            event("added a call's number to a prospect")
+
+    @rule(data=st.data(), refused=st.booleans())
+    def creation_done(self, data, refused) -> None:
+        if not self.creating:
+            return
+        ref = data.draw(st.sampled_from(sorted(self.creating)))
+        who = self.creating.pop(ref)
+        waiting = [c.id for c in self.desk.calls if c.needs.get("prospect") == ref]
+        if refused:
+            self.act(lambda: self.desk.creation_refused(ref), reassign=next(iter(waiting), None))
+            for call_id in waiting:
+                call = self.desk.get(call_id)
+                assert call is not None
+                assert not call.has_prospect
+                assert not call.needs
+            return
+        self.made[ref] = who.id
+        self.created[who.id] = who
+        self.act(lambda: self.desk.prospect_created(ref, who))
+        for call_id in waiting:
+            call = self.desk.get(call_id)
+            assert call is not None
+            assert call.prospect == who
+            assert "prospect" not in call.needs
+        for logged in self.desk.logged:
+            if logged.prospect_ref == ref:
+                assert logged.prospect_id == who.id
+
+    @rule(data=st.data(), refused=st.booleans())
+    def number_done(self, data, refused) -> None:
+        if not self.adding:
+            return
+        ref = data.draw(st.sampled_from(sorted(self.adding)))
+        number = self.adding.pop(ref)
+        waiting = [c for c in self.desk.calls if c.number_ref == ref]
+        if refused:
+            self.desk.number_refused(ref)
+        else:
+            self.desk.number_added(ref, Phone(900 + self.ops, number))
+        for call in waiting:
+            assert not call.number_ref
+            assert refused or call.phone_number_id == 900 + self.ops
 
     @rule()
     def discard(self) -> None:
@@ -273,8 +394,9 @@ class DeskDay(RuleBasedStateMachine):
         if not self.loads:
             return
         pid = self.loads.pop(data.draw(st.integers(0, len(self.loads) - 1)))
-        who = next(w for w in PROSPECTS if w.id == pid)
-        self.act(lambda: self.desk.prospect_loaded(who, PHONES[pid], LINKS.get(pid, Links())))
+        who = next((w for w in PROSPECTS if w.id == pid), None) or self.created[pid]
+        phones = PHONES.get(pid, ())
+        self.act(lambda: self.desk.prospect_loaded(who, phones, LINKS.get(pid, Links())))
 
     # -- time and crashes -------------------------------------------------------------------
 
@@ -331,6 +453,12 @@ class DeskDay(RuleBasedStateMachine):
             assert current is not None
 
     @invariant()
+    def a_call_is_with_one_prospect_at_most(self) -> None:
+        for call in self.desk.calls:
+            assert call.prospect is None or call.new_prospect is None
+            assert not (call.unknown and call.has_prospect)
+
+    @invariant()
     def softphone_ids_name_one_call(self) -> None:
         named = [c.softphone_id for c in self.desk.calls if c.softphone_id]
         assert len(named) == len(set(named))
@@ -351,7 +479,7 @@ class DeskDay(RuleBasedStateMachine):
             assert desk.get(call.id).phase is CallPhase.DISCARDED  # type: ignore[union-attr]
             return
         desk.set_form({})
-        if desk.current.prospect is None:  # type: ignore[union-attr]
+        if not desk.current.has_prospect:  # type: ignore[union-attr]
             desk.open_prospect(DEV)
             assert desk.reassign().ok
         made = desk.compose()
@@ -370,7 +498,7 @@ class DeskDay(RuleBasedStateMachine):
             if current is None:
                 break
             desk.set_form({})
-            if current.prospect is None or current.end_unknown:
+            if not current.has_prospect or current.end_unknown:
                 assert desk.discard().ok
                 self.discarded.add(current.id)
                 continue

@@ -46,7 +46,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -56,6 +56,8 @@ from dialer_app.core.auth.profiles import Profile
 from dialer_app.core.auth.tokens import TokenSet
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.outbox import Outbox, OutboxError
+from dialer_app.core.outbox.prospects import create_prospect_steps
+from dialer_app.core.outreach.bodies import NewProspect
 from dialer_app.core.sync import CHECK_WINDOW
 from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, SandboxServer
 
@@ -104,6 +106,7 @@ class Run:
     outbox_path: Path
     logged: list[str]
     prospect: int = PROSPECT
+    chains: list[tuple[str, str, str]] = field(default_factory=list)  # last name, number, call
 
     def log_calls(self, n: int) -> None:
         outbox = Outbox(self.outbox_path)
@@ -123,6 +126,56 @@ class Run:
                 self.logged.append(vid)
         finally:
             outbox.close()
+
+    def log_chains(self, n: int) -> None:
+        """`n` callers nobody knew: for each, create the prospect, add the number, log the call
+        waiting for both (as the window does)."""
+        outbox = Outbox(self.outbox_path)
+        try:
+            for i in range(n):
+                ref, number_ref, vid = str(uuid.uuid4()), str(uuid.uuid4()), f"fm-{uuid.uuid4()}"
+                last = f"Chain{ref[:8]}"
+                number = f"+1202556{i:04d}"
+                outbox.submit(
+                    create_prospect_steps(
+                        NewProspect.make(firstName="Matrix", lastName=last, ref=ref),
+                        number=number,
+                        number_ref=number_ref,
+                    )
+                )
+                outbox.enqueue(
+                    NewCall(attributes=CallAttributes(outcome="Answered", vendorCallId=vid)),
+                    summary="Fault Matrix",
+                    needs={"prospect": ref, "phoneNumber": number_ref},
+                )
+                self.chains.append((last, number, vid))
+                self.logged.append(vid)
+        finally:
+            outbox.close()
+
+    def chain_outcome(self, note: str = "") -> Outcome:
+        """Each chain delivered when exactly one prospect, one number and one call linked to
+        them are stored; every extra one is a duplicate."""
+        self.server.reset_faults()
+        delivered = duplicates = 0
+        with self.server.client() as api:
+            for last, number, vid in self.chains:
+                prospects = api.get("/prospects", params={"filter[lastName]": last}).json()["data"]
+                numbers = api.get("/phoneNumbers", params={"filter[number]": number}).json()["data"]
+                calls = [
+                    c
+                    for p in prospects
+                    for c in api.get("/calls", params={"filter[prospect][id]": p["id"]}).json()[
+                        "data"
+                    ]
+                    if c["attributes"].get("vendorCallId") == vid
+                    and c["relationships"]["phoneNumber"]["data"] is not None
+                ]
+                counts = (len(prospects), len(numbers), len(calls))
+                duplicates += sum(max(0, c - 1) for c in counts)
+                delivered += all(c >= 1 for c in counts)
+        logged = len(self.chains)
+        return Outcome(logged, delivered, duplicates, logged - delivered, note)
 
     def sign_in(self) -> None:
         """Sign in as the app does; from now on the drainers use these tokens (OAuth)."""
@@ -386,6 +439,37 @@ def dropped_after_commit_with_read_lag(quick: bool) -> Outcome:
         run.log_calls(8 if quick else 20)
         run.drain(deadline=30.0 + 15 * drops, checks=CHECK_WINDOW)
         return run.outcome(f"{drops} answers dropped, reads {lag} s behind")
+
+
+@scenario
+def chain_dropped_after_commit(quick: bool) -> Outcome:
+    """Callers nobody knew (prospect, number, call): answers to their POSTs dropped after
+    Outreach stored them; the prospect is found by its externalId, never created twice."""
+    drops = 3 if quick else 10
+    with world(quick, "--drop-after-commit", str(drops)) as run:
+        run.log_chains(6 if quick else 20)
+        run.drain()
+        return run.chain_outcome(f"{drops} answers dropped")
+
+
+@scenario
+def chain_killed_mid_drain(quick: bool) -> Outcome:
+    """Callers nobody knew: the app is killed (SIGKILL) between and during their steps, then
+    started again; each chain completes once."""
+    with world(quick, "--latency-ms", "20") as run:
+        run.log_chains(10 if quick else 30)
+        drainer = run.drainer()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(
+            r["kind"] == "add_phone_number" and r["state"] == "sent" for r in run.outbox_rows()
+        ):
+            time.sleep(0.02)
+        os.kill(drainer.pid, signal.SIGKILL)
+        drainer.wait(10)
+        if drainer.stderr is not None:
+            drainer.stderr.close()
+        run.drain()
+        return run.chain_outcome()
 
 
 @scenario

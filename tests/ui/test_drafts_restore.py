@@ -40,7 +40,7 @@ def test_a_live_call_comes_back_ended_at_an_unknown_time_with_its_wrap_up(
     call_id = win.desk.current_id
     # The app dies here, mid-call, right after the last keystroke: no clean shutdown, nothing
     # logged, no time for the debounced flush.
-    win._draft_timer.stop()
+    win._draft_flush.cancel()
     close(qtbot, aio, first)
     clock.advance(60)
 

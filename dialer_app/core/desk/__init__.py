@@ -1,11 +1,12 @@
 """The call desk: every call the phone has seen, each on its own, until it is logged or discarded.
 
 Inputs are what the softphone reports (`softphone`), what the rep does (`dial`, `answer`,
-`hang_up`, `open_prospect`, `discard`, `reassign`, `switch`…) and what lookups answer
-(`number_found`, `prospect_loaded`). Each returns a `Reply`: what to tell the rep, and what the
-window must do (look a number up, load a card, hand a link to the softphone). What to show is
-read off the desk (`phone_call`, `current`, `open_calls`, `waiting`…). No Qt, no I/O; the clock
-is injected.
+`hang_up`, `open_prospect`, `discard`, `reassign`, `assign`, `create_prospect`, `switch`…),
+what lookups answer (`number_found`, `prospect_loaded`) and what the outbox's writes became
+(`prospect_created`, `number_added`, `creation_refused`, `number_refused`). Each returns a
+`Reply`: what to tell the rep, and what the window must do (look a number up, load a card, hand
+a link to the softphone). What to show is read off the desk (`phone_call`, `current`,
+`open_calls`, `waiting`…). No Qt, no I/O; the clock is injected.
 
 Each call goes
 
@@ -18,8 +19,10 @@ always be discarded, and logged once it has a prospect (assigning one is always 
 call restored after a crash while ringing or live comes back ended, at an unknown time.
 
 A call keeps its prospect: the one it was dialled with, or the one its number (or the rep,
-during the call) identified. Opening another prospect never moves a call; `reassign` does, and
-only when asked.
+during the call) identified. Opening another prospect never moves a call; `reassign` and
+`assign` do, and only when asked. A call whose prospect the outbox is creating (`create_prospect`)
+is with that new prospect: it can be logged at once (the outbox sends it once the prospect has
+its id, `DeskCall.needs`), and takes the id when Outreach has created it.
 
 Timestamps: a call's first event reads the wall clock once; its later ones are that anchor plus
 monotonic time, so a wall-clock jump mid-call can neither reorder nor stretch the call.
@@ -37,6 +40,7 @@ from .calls import (
     Load,
     Logged,
     LookUp,
+    NewWho,
     Phase,
     Phone,
     Pop,
@@ -61,6 +65,7 @@ __all__ = [
     "Load",
     "Logged",
     "LookUp",
+    "NewWho",
     "Phase",
     "Phone",
     "Pop",

@@ -51,6 +51,15 @@ class Who:
 
 
 @dataclass(frozen=True, slots=True)
+class NewWho:
+    """A prospect the outbox is creating for a call (operation `ref`): its id comes once
+    Outreach has created it (`CallDesk.prospect_created`)."""
+
+    ref: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Phone:
     """One of a prospect's numbers (E.164) and its extension."""
 
@@ -139,10 +148,13 @@ class DeskCall:
     direction: Direction
     phase: Phase = Phase.RINGING
     prospect: Who | None = None
+    new_prospect: NewWho | None = None  # being created by the outbox (then `prospect` is None)
     reassigned: bool = False
     number: str = ""  # E.164, "" when unknown
     extension: str = ""
     phone_number_id: int | None = None
+    number_ref: str = ""  # the outbox operation adding `number` to the prospect: its id to come
+    unknown: bool = False  # its number was looked up and nobody has it
     softphone_id: str = ""
     times: CallTimes = field(default_factory=CallTimes)
     end_unknown: bool = False  # it ended while the app was not running
@@ -168,6 +180,22 @@ class DeskCall:
         return self.phase in FINAL
 
     @property
+    def has_prospect(self) -> bool:
+        """Whether the call knows who it was with: a prospect, or one being created."""
+        return self.prospect is not None or self.new_prospect is not None
+
+    @property
+    def needs(self) -> dict[str, str]:
+        """What the logged call waits for from earlier outbox operations: `prospect` (the
+        operation creating its prospect), `phoneNumber` (the one adding its number)."""
+        out = {}
+        if self.new_prospect is not None:
+            out["prospect"] = self.new_prospect.ref
+        if self.number_ref:
+            out["phoneNumber"] = self.number_ref
+        return out
+
+    @property
     def number_text(self) -> str:
         """The number for display, with its extension; "" when unknown."""
         return pretty_with_extension(self.number, self.extension) if self.number else ""
@@ -178,6 +206,8 @@ class DeskCall:
         left), else the number, else "an unknown number"."""
         if self.prospect is not None:
             return isolate(self.prospect.name)
+        if self.new_prospect is not None:
+            return isolate(self.new_prospect.name)
         return self.number_text or "an unknown number"
 
     @property
@@ -213,6 +243,7 @@ class Logged:
     task_id: int | None
     state: str = "queued"  # then "sent" or "refused"
     outreach_id: int | None = None
+    prospect_ref: str = ""  # its prospect was being created by this operation when logged
 
 
 # -- the form -------------------------------------------------------------------------------

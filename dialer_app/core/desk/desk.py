@@ -24,6 +24,7 @@ from .calls import (
     Load,
     Logged,
     LookUp,
+    NewWho,
     Phase,
     Phone,
     Pop,
@@ -204,7 +205,7 @@ class CallDesk:
         self.card, self.card_armed, self.card_number = who, True, ""
         reply = Reply(effects=[Load(who.id)])
         call = self._newest_active()
-        if call is not None and call.prospect is None:
+        if call is not None and not call.has_prospect:
             self._identify(call, who, reply)
             reply.say = f"The call in progress is with {isolate(who.name)}."
         return self._changed(reply)
@@ -266,7 +267,9 @@ class CallDesk:
         self, *, user_id: int | None = None, outcomes: Mapping[int, str] | None = None
     ) -> NewCall:
         """The call in the wrap-up, ready for the outbox; raise CallValidationError naming what
-        is wrong. The call stays open until `queued` says the outbox has it.
+        is wrong. The call stays open until `queued` says the outbox has it. A call whose
+        prospect (or number) the outbox is still creating comes without that relationship: the
+        outbox fills it in from the operation named in `DeskCall.needs`.
 
         `outcomes` maps a disposition id to the call outcome it means: a chosen disposition
         that says "answered" or "not answered" decides the outcome; otherwise `answeredAt` does.
@@ -288,20 +291,20 @@ class CallDesk:
                     )
                 ]
             )
-        if call.prospect is None:
+        if not call.has_prospect:
             raise CallValidationError(
                 [
                     FieldError(
                         "/data/relationships/prospect",
                         "prospect",
                         f"The call with {call.who} is not with a prospect yet: open the "
-                        "prospect and assign the call to them, or discard it.",
+                        "prospect and assign the call to them, create a prospect, or discard it.",
                     )
                 ]
             )
         links = call.links or Links()
         ctx = CallContext(
-            prospect_id=call.prospect.id,
+            prospect_id=call.prospect.id if call.prospect is not None else None,
             user_id=user_id,
             phone_number_id=call.phone_number_id,
             to_number=with_extension(call.number, call.extension) if call.number else "",
@@ -338,6 +341,7 @@ class CallDesk:
                 disposition_id=disposition,
                 direction=call.direction,
                 task_id=links.task_id,
+                prospect_ref=call.new_prospect.ref if call.new_prospect is not None else "",
             )
         )
         del self.logged[:-LOGGED_KEPT]
@@ -406,16 +410,118 @@ class CallDesk:
             return Reply(error="No call to assign.")
         if who is None:
             return Reply(error="Open the prospect the call was with first.")
+        return self._changed(self._assign(call, who))
+
+    def assign(self, who: Who, call_id: str | None = None, *, number_ref: str = "") -> Reply:
+        """The rep picked who the call (the one in the wrap-up by default) was with: it is with
+        them from now on, and they go on the card. `number_ref`: the outbox operation that
+        adds the call's number to them ("Add this number to…"); the logged call takes that
+        number once it exists."""
+        self._expire()
+        call = self.get(call_id or self.current_id)
+        if call is None or call.final:
+            return Reply(error="No call to assign.")
+        self.card, self.card_armed, self.card_number = who, True, ""
+        reply = self._assign(call, who)
+        if number_ref and reply.ok and call.phone_number_id is None:
+            call.number_ref = number_ref
+        if not any(isinstance(e, Load) and e.prospect_id == who.id for e in reply.effects):
+            reply.effects.append(Load(who.id))
+        return self._changed(reply)
+
+    def _assign(self, call: DeskCall, who: Who) -> Reply:
         if call.prospect is not None and call.prospect.id == who.id:
             return Reply(error=f"The call is already with {isolate(who.name)}.")
         before = call.who
         reply = Reply()
-        call.reassigned = True
+        call.reassigned = call.reassigned or call.has_prospect
         call.phone_number_id = None
+        call.number_ref = ""
+        call.new_prospect = None
         call.links = None
         self._identify(call, who, reply)
         reply.say = f"The call with {before} is now with {isolate(who.name)}."
-        return self._changed(reply)
+        return reply
+
+    def create_prospect(
+        self, new: NewWho, call_id: str | None = None, *, number_ref: str = ""
+    ) -> Reply:
+        """The rep is creating a prospect for the call (the one in the wrap-up by default),
+        through the outbox (operation `new.ref`): the call is with them from now on. It can be
+        logged at once; the outbox sends it once the prospect has its id (`prospect_created`).
+        `number_ref`: the operation adding the call's number to them."""
+        self._expire()
+        call = self.get(call_id or self.current_id)
+        if call is None or call.final:
+            return Reply(error="No call to log to a new prospect.")
+        before = call.who
+        call.reassigned = call.reassigned or call.has_prospect
+        call.prospect, call.new_prospect = None, new
+        call.candidates, call.unknown = (), False
+        call.phone_number_id, call.number_ref = None, number_ref
+        call.links = Links()  # a new prospect is in no sequence and has no task
+        if call.id == self.current_id:  # the card is for the new prospect, who has no id yet
+            self.card, self.card_armed, self.card_number = None, True, ""
+        return self._changed(
+            Reply(
+                say=f"The call with {before} goes to {isolate(new.name)}, a new prospect: "
+                "logged once Outreach has created them."
+            )
+        )
+
+    def prospect_created(self, ref: str, who: Who) -> Reply:
+        """Outreach created the prospect of operation `ref`: the calls waiting for it are with
+        them (calls already logged are completed by the outbox itself)."""
+        reply = Reply()
+        for call in self.calls:  # a discarded call may come back
+            if call.new_prospect is None or call.new_prospect.ref != ref:
+                continue
+            call.new_prospect = None
+            links = call.links
+            self._identify(call, who, reply)
+            if call.links is None:  # a new prospect: in no sequence, no task (until read)
+                call.links = links
+            if call.id == self.current_id and self.card is None and not self.card_number:
+                self.card, self.card_armed = who, True
+            self.revision += 1
+        for logged in self.logged:
+            if logged.prospect_ref == ref and logged.prospect_id is None:
+                logged.prospect_id = who.id
+                self.revision += 1
+        return reply
+
+    def creation_refused(self, ref: str) -> Reply:
+        """Outreach refused to create the prospect of operation `ref` (or the rep threw that
+        operation away): the calls waiting for it know nobody again."""
+        reply = Reply()
+        for call in self.calls:  # a discarded call may come back
+            if call.new_prospect is None or call.new_prospect.ref != ref:
+                continue
+            name = call.new_prospect.name
+            call.new_prospect, call.number_ref, call.links = None, "", None
+            call.unknown = bool(call.number)
+            reply.say = (
+                f"{isolate(name)} could not be created in Outreach: the call with "
+                f"{call.who} is with nobody again."
+            )
+            self.revision += 1
+        return reply
+
+    def number_added(self, ref: str, phone: Phone) -> None:
+        """The number of operation `ref` is on its prospect now, as `phone`."""
+        for call in self.calls:  # a discarded call may come back
+            if call.number_ref == ref:
+                call.number_ref = ""
+                call.phone_number_id = phone.id
+                self.revision += 1
+
+    def number_refused(self, ref: str) -> None:
+        """The number of operation `ref` could not be added: the call is logged without it."""
+        for call in self.calls:  # a discarded call may come back
+            if call.number_ref == ref:
+                call.number_ref = ""
+                self._match_phone(call)
+                self.revision += 1
 
     def tick(self) -> bool:
         """Let time pass (a discard's undo expires); True when something changed."""
@@ -439,7 +545,7 @@ class CallDesk:
         if event.number and not call.number:
             call.number = event.number
             self.revision += 1
-            if call.prospect is None:
+            if not call.has_prospect:
                 self._find(call, reply)
         if event.extension and not call.extension and event.number == call.number:
             call.extension = event.extension
@@ -473,12 +579,13 @@ class CallDesk:
         whos = list(found)
         reply = Reply()
         for call in self.open_calls:
-            if call.prospect is not None or call.number != number:
+            if call.has_prospect or call.number != number:
                 continue
             if len(whos) == 1:
                 self._identify(call, whos[0], reply)
             else:
                 call.candidates = tuple(w.id for w in whos)
+                call.unknown = not whos
             self.revision += 1
         if self.card_number == number:
             self.card_number = ""
@@ -570,7 +677,7 @@ class CallDesk:
         reply = Reply()
         wanted: list[Effect] = []
         for call in self.open_calls:
-            if call.prospect is None and call.number:
+            if not call.has_prospect and call.number:
                 wanted.append(LookUp(call.number))
             elif call.prospect is not None and call.links is None:
                 wanted.append(Load(call.prospect.id))
@@ -655,7 +762,7 @@ class CallDesk:
 
     def _identify(self, call: DeskCall, who: Who, reply: Reply) -> None:
         call.prospect = who
-        call.candidates = ()
+        call.candidates, call.unknown = (), False
         links = self._links.get(who.id)
         call.links = self._working_links(links) if links is not None else None
         self._match_phone(call)
@@ -678,12 +785,10 @@ class CallDesk:
         if call.extension:
             exact = [p for p in phones if clean_extension(p.extension) == call.extension]
             phones = exact or phones
-        if phones:
-            call.phone_number_id = phones[0].id
+        if phones:  # a number being added to them that they have already: theirs
+            call.phone_number_id, call.number_ref = phones[0].id, ""
             if not call.extension:
                 call.extension = clean_extension(phones[0].extension)
-        else:
-            call.phone_number_id = None
 
     def _match(self, event: CallEvent) -> DeskCall | None:
         if event.call_id:

@@ -9,7 +9,7 @@ from typing import Any
 from ..phone import clean_extension
 from ..session import CallTimes
 from ..terms import Direction
-from .calls import FINAL, OVER, DeskCall, DeskDataError, Links, Phase, Who, clean_form
+from .calls import FINAL, OVER, DeskCall, DeskDataError, Links, NewWho, Phase, Who, clean_form
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -27,10 +27,15 @@ def call_data(c: DeskCall) -> dict[str, Any]:
         "phase": c.phase.value,
         "direction": c.direction,
         "prospect": who_data(c.prospect),
+        "new_prospect": None
+        if c.new_prospect is None
+        else {"ref": c.new_prospect.ref, "name": c.new_prospect.name},
         "reassigned": c.reassigned,
         "number": c.number,
         "extension": c.extension,
         "phone_number_id": c.phone_number_id,
+        "number_ref": c.number_ref,
+        "unknown": c.unknown,
         "softphone_id": c.softphone_id,
         "dialed_at": _iso(c.times.dialed_at),
         "answered_at": _iso(c.times.answered_at),
@@ -104,6 +109,23 @@ def who_from(value: object) -> Who | None:
     return Who(pid, _str(data.get("name", ""), "prospect name", 1024))
 
 
+def _ref(value: object, what: str) -> str:
+    ref = _str(value, what, 64)
+    if ref and not all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in ref):
+        raise DeskDataError(f"{what} must be letters, digits, '-' or '_'")
+    return ref
+
+
+def new_who_from(value: object) -> NewWho | None:
+    if value is None:
+        return None
+    data = read_dict(value, "new prospect")
+    ref = _ref(data.get("ref"), "new prospect ref")
+    if not ref:
+        raise DeskDataError("a new prospect needs the reference of its operation")
+    return NewWho(ref, _str(data.get("name", ""), "new prospect name", 1024))
+
+
 def call_from(value: object) -> DeskCall:
     d = read_dict(value, "call")
     call_id = _str(d.get("id"), "call id", 63)
@@ -142,15 +164,22 @@ def call_from(value: object) -> DeskCall:
     end_unknown = read_bool(d.get("end_unknown", False), "end_unknown")
     if phase in OVER and times.completed_at is None and not end_unknown:
         end_unknown = True  # an ended call without its end: say so rather than make one up
+    prospect = who_from(d.get("prospect"))
+    new_prospect = new_who_from(d.get("new_prospect"))
+    if prospect is not None and new_prospect is not None:
+        raise DeskDataError("a call is with a prospect or with one being created, not both")
     return DeskCall(
         id=call_id,
         direction=inbound,
         phase=phase,
-        prospect=who_from(d.get("prospect")),
+        prospect=prospect,
+        new_prospect=new_prospect,
         reassigned=read_bool(d.get("reassigned", False), "reassigned"),
         number=_str(d.get("number", ""), "number", 32),
         extension=clean_extension(_str(d.get("extension", ""), "extension", 32)),
         phone_number_id=_int(d.get("phone_number_id"), "phone_number_id"),
+        number_ref=_ref(d.get("number_ref", ""), "number_ref"),
+        unknown=read_bool(d.get("unknown", False), "unknown"),
         softphone_id=_str(d.get("softphone_id", ""), "softphone_id", 128),
         times=times,
         end_unknown=end_unknown,

@@ -41,7 +41,7 @@ task completion for its call. The parts:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import IO
 
@@ -90,15 +90,24 @@ class Outbox(Queue):
         summary: str = "",
         complete_task: bool = False,
         then: Sequence[Step] = (),
+        needs: Mapping[str, str] | None = None,
     ) -> Entry:
         """Store a call durably, with what follows it; all are safe on disk when this returns.
 
         `complete_task`: once the call is delivered, also mark its linked task complete
         (nothing when the call links no task). `then`: further steps after the call (and its
-        follow-ups); `After(0)` in their needs is the call.
+        follow-ups); `After(0)` in their needs is the call. `needs`: role → the reference of
+        an operation stored before that the call waits for (the prospect being created for it,
+        the number being added); ValueError when none has that reference.
         """
+        waits: dict[str, int] = {}
+        for role, ref in (needs or {}).items():
+            found = self.find(ref)
+            if found is None:
+                raise ValueError(f"the call waits for a {role} the outbox does not have")
+            waits[role] = found.id
         steps = [
-            call_step(call, summary=summary),
+            call_step(call, summary=summary, needs=waits),
             *follow_ups(call, summary=summary, complete_task=complete_task),
             *then,
         ]

@@ -76,6 +76,14 @@ def built_in() -> dict[str, Kind]:
     """The kinds this version of the app sends, by name."""
     from .calls import CallKind
     from .followups import CompleteTaskKind
+    from .prospects import AddNumberKind, CallOptOutKind, CreateProspectKind, PhoneStatusKind
 
-    kinds: list[Kind] = [CallKind(), CompleteTaskKind()]
+    kinds: list[Kind] = [
+        CallKind(),
+        CompleteTaskKind(),
+        CreateProspectKind(),
+        AddNumberKind(),
+        PhoneStatusKind(),
+        CallOptOutKind(),
+    ]
     return {k.name: k for k in kinds}

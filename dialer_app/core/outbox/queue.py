@@ -761,6 +761,11 @@ class Queue:
         row = self._db.execute("SELECT 1 FROM operations WHERE ref=?", (ref,)).fetchone()
         return row is not None
 
+    def find(self, ref: str) -> Entry | None:
+        """The operation with this reference, if one is stored."""
+        row = self._db.execute(_SELECT + " WHERE o.ref=?", (ref,)).fetchone()
+        return self._entry(row) if row else None
+
     def tally(self, *, since: str | None = None) -> dict[tuple[str, State], int]:
         """How many operations, by kind and state (added at or after `since`, ISO time)."""
         sql = "SELECT kind, state, count(*) FROM operations"
