@@ -212,6 +212,7 @@ def test_a_tls_failure_is_named() -> None:
     assert rows["sign_in"].verdict == "problem"
 
 
+@pytest.mark.slow
 @given(
     date=st.text(max_size=40) | st.just("Mon, 01 Jan 2001 00:00:00 GMT"),
     limit=st.text(max_size=12),

@@ -69,6 +69,7 @@ def test_a_share_of_requests_fails_with_the_chosen_statuses(
     assert set(_statuses(api, 10)) == {200}
 
 
+@pytest.mark.slow
 def test_random_faults_repeat_under_the_same_seed(make_sandbox: MakeSandbox) -> None:
     runs = []
     for seed in ("5", "5", "6"):
