@@ -5,7 +5,8 @@ pyproject.toml). When the run selects exactly `-m "not slow"` and says nothing i
 workers (`-n`) or coverage, it adds `-n auto` (pytest-xdist: one worker per core, each with its
 own sandboxes and qasync loop) and `--no-cov`: the coverage tracer slows every test by up to a
 half, and the client's coverage figure means something only for the whole suite, which keeps it.
-Any other run (the whole suite, `.ci/run`, a file, `-k`) is left exactly as asked.
+Any other run (the whole suite, `.ci/run`, `-k`, …) and any run where `CI` is set (the release
+workflow's jobs) is left exactly as asked.
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ def pytest_load_initial_conftests(
 ) -> Generator[None, Any, Any]:
     known = early_config.known_args_namespace
     markexpr = getattr(known, "markexpr", "") or ""
-    if early_config.pluginmanager.has_plugin("xdist") and wants_fast_loop(
-        _own_args(early_config, args), markexpr
+    on_ci = bool(os.environ.get("CI"))  # CI jobs run exactly as their workflow says
+    if (
+        not on_ci
+        and early_config.pluginmanager.has_plugin("xdist")
+        and wants_fast_loop(_own_args(early_config, args), markexpr)
     ):
         known.no_cov = True  # read by pytest-cov as it starts, right after this
         args.append("--no-cov")
