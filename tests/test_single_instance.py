@@ -104,6 +104,7 @@ def test_with_no_window_running_the_launch_becomes_the_window(sandbox, home, app
     assert read_draft(home)["phase"] == "live"
 
 
+@pytest.mark.slow
 def test_bad_links_and_events_are_refused_with_a_reason(sandbox, home, apps) -> None:
     env = app_env(home, sandbox)
     for args, reason in [

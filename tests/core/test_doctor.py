@@ -55,6 +55,7 @@ def _by_key(report: Report) -> dict[str, Any]:
     return {c.key: c for c in report.checks}
 
 
+@pytest.mark.slow
 def test_the_doctor_reads_each_dialect_and_never_writes(dialect: Dialected) -> None:
     server = dialect.server
     before = _snapshot(server)

@@ -150,6 +150,7 @@ def test_maintenance_answers_503_with_retry_after(server: SandboxServer, api: ht
     assert api.get("").status_code == 200
 
 
+@pytest.mark.slow
 def test_faults_can_be_set_by_flags(make_sandbox: MakeSandbox) -> None:
     server = make_sandbox("--prospects", "3", "--maintenance", "--burst-429", "2")
     settings = server.admin("faults")
