@@ -1,4 +1,4 @@
-"""The code stays clean: ruff lint and format, and `mypy --strict` on the Qt-free core."""
+"""The code stays clean: ruff lint and format, and `mypy --strict` on all of `dialer_app`."""
 
 from __future__ import annotations
 
@@ -27,6 +27,6 @@ def test_ruff_format_is_applied() -> None:
 
 
 @pytest.mark.slow
-def test_core_passes_mypy_strict() -> None:
+def test_the_package_passes_mypy_strict() -> None:
     result = _run(sys.executable, "-m", "mypy", "--no-error-summary")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -88,6 +88,7 @@ def _as_written(number: str) -> str:
     return f"{number[:3]} {number[3:5]}-{number[5:]}"
 
 
+@pytest.mark.slow
 def test_opening_a_tel_link_on_the_desktop_brings_up_the_card(tmp_path, sandbox) -> None:
     """The whole path: xdg-open → the registered entry → a second launch → the running window."""
     from tests.support.app_process import AppProcess, app_env, read_draft

@@ -49,6 +49,7 @@ def _applied(app: AppProcess, kind: str) -> None:
     app.wait_for(f"applied a request: {kind}", after=len(app.lines))
 
 
+@pytest.mark.slow
 def test_second_launches_forward_to_the_running_window(sandbox, home, apps) -> None:
     env = app_env(home, sandbox)
     who = numbers_with_one_prospect(sandbox, 1)[0]
@@ -71,6 +72,7 @@ def test_second_launches_forward_to_the_running_window(sandbox, home, apps) -> N
     assert draft["dialed_at"] < draft["completed_at"]
 
 
+@pytest.mark.slow
 def test_a_link_opens_the_prospect_in_the_running_window(sandbox, home, apps) -> None:
     env = app_env(home, sandbox)
     who = numbers_with_one_prospect(sandbox, 1)[0]
@@ -102,6 +104,7 @@ def test_with_no_window_running_the_launch_becomes_the_window(sandbox, home, app
     assert read_draft(home)["phase"] == "live"
 
 
+@pytest.mark.slow
 def test_bad_links_and_events_are_refused_with_a_reason(sandbox, home, apps) -> None:
     env = app_env(home, sandbox)
     for args, reason in [
@@ -131,6 +134,7 @@ def test_instance_names_are_per_user_and_per_data_dir(tmp_path: Path) -> None:
     assert instance_name(a, "ann") == instance_name(a, "ann")
 
 
+@pytest.mark.slow
 def test_the_window_drops_a_launcher_that_never_sends(sandbox, home, apps) -> None:
     from PySide6.QtNetwork import QLocalSocket
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from dialer_app.core.demo import SandboxProcess
 from tests.support.sandbox import poll_until
@@ -35,6 +36,7 @@ def _running(pid: int) -> bool:
     return "\nState:\tZ" not in status
 
 
+@pytest.mark.slow
 def test_a_killed_app_leaves_no_sandbox_behind(tmp_path: Path) -> None:
     sandbox_pid = 0
     with subprocess.Popen(
@@ -57,6 +59,7 @@ def test_a_killed_app_leaves_no_sandbox_behind(tmp_path: Path) -> None:
                 os.kill(sandbox_pid, signal.SIGKILL)  # the process this test caused to start
 
 
+@pytest.mark.slow
 def test_a_token_that_looks_like_an_option_still_starts_the_sandbox(tmp_path: Path) -> None:
     """Random tokens start with "-" one time in 64: the sandbox must take them as a value."""
     sandbox = SandboxProcess(

@@ -520,8 +520,10 @@ class DeskDay(RuleBasedStateMachine):
 # The fast loop's profile: 100 days of 40 steps, a few seconds. The explain phase
 # (which traces every line to say where a failure went wrong) is left out: it multiplies the
 # time by ten on a state machine this size.
+# The fast loop's days: few, enough to catch a broken rule; the long variant below (run with the
+# slow tests) walks a thousand longer ones.
 DAY = settings(
-    max_examples=100,
+    max_examples=30,
     stateful_step_count=40,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],

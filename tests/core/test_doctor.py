@@ -55,6 +55,7 @@ def _by_key(report: Report) -> dict[str, Any]:
     return {c.key: c for c in report.checks}
 
 
+@pytest.mark.slow
 def test_the_doctor_reads_each_dialect_and_never_writes(dialect: Dialected) -> None:
     server = dialect.server
     before = _snapshot(server)
@@ -212,6 +213,7 @@ def test_a_tls_failure_is_named() -> None:
     assert rows["sign_in"].verdict == "problem"
 
 
+@pytest.mark.slow
 @given(
     date=st.text(max_size=40) | st.just("Mon, 01 Jan 2001 00:00:00 GMT"),
     limit=st.text(max_size=12),

@@ -193,6 +193,7 @@ _json = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(desk=_json, version=st.sampled_from([1, 2, 3, None, "2"]))
 def test_whatever_the_draft_file_holds_loading_never_raises(

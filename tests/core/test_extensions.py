@@ -4,6 +4,7 @@ link handed to the softphone and the number logged."""
 from __future__ import annotations
 
 import phonenumbers
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +41,7 @@ def written(e164: str, ext: str, style: int) -> str:
     return (f"{pretty} ext. {ext}", f"{e164} x{ext}", f"tel:{e164};ext={ext}")[style % 3]
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(number=numbers(), style=st.integers(0, 2))
 def test_an_extension_survives_the_softphone_event_and_a_second_launch(

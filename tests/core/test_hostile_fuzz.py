@@ -56,6 +56,7 @@ def _fuzz(examples: int) -> settings:
     )
 
 
+@pytest.mark.slow
 @_fuzz(30)
 @given(personality=personalities(), operation=st.sampled_from(sorted(OPERATIONS)))
 def test_the_client_ends_every_answer_in_the_tree(

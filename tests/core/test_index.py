@@ -188,6 +188,7 @@ class _Tmp:
 TMP = _Tmp()
 
 
+@pytest.mark.slow
 def test_the_index_behaves_like_its_model(tmp_path: Path) -> None:
     import itertools
 

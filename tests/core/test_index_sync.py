@@ -282,6 +282,7 @@ def test_the_latest_change_is_compared_as_instants() -> None:
     assert latest([]) == ""
 
 
+@pytest.mark.slow
 def test_a_pass_against_the_sandbox_over_http(make_sandbox: Any, tmp_path: Path) -> None:
     server: SandboxServer = make_sandbox("--prospects", "80")
     index = ProspectIndex(tmp_path / "index.sqlite3")

@@ -151,6 +151,7 @@ def _claim_all(path: str, owner: str, out: multiprocessing.Queue) -> None:  # ty
     out.put(got)
 
 
+@pytest.mark.slow
 def test_two_processes_never_claim_the_same_call(tmp_path: Path) -> None:
     path = tmp_path / "outbox.sqlite3"
     box = Outbox(path)

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.outbox import Outbox
 from dialer_app.core.outreach.client import OutreachClient, RateBudget, RetryPolicy, StaticToken
@@ -25,6 +27,7 @@ def test_the_reserve_holds_sending_only_while_the_budget_is_low() -> None:
     assert reserve.wait(RateBudget(100, 0, past), 1_000) is None  # the window has reset
 
 
+@pytest.mark.slow
 def test_lookups_keep_working_while_the_outbox_waits_for_the_reset(
     make_sandbox: Any, tmp_path: Path
 ) -> None:

@@ -53,6 +53,7 @@ def _stored(server: Any, vendor_ids: set[str]) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_a_posted_call_shows_in_reads_only_after_the_lag(make_sandbox: Any) -> None:
     server = make_sandbox("--prospects", "10", "--read-lag", "600")
     with server.client() as api:
@@ -140,6 +141,7 @@ def _drain(
     asyncio.run(go())
 
 
+@pytest.mark.slow
 def test_a_dropped_answer_is_looked_for_until_the_lagging_reads_show_it(
     make_sandbox: Any, tmp_path: Path
 ) -> None:

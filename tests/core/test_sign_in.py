@@ -199,6 +199,7 @@ _STRAY_LINE = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(strays=st.lists(_STRAY_LINE, min_size=1, max_size=5))
 def test_stray_requests_never_end_a_pending_sign_in(
@@ -256,6 +257,7 @@ def test_the_listener_gives_up_after_its_timeout(server: SandboxServer) -> None:
         _run(go())
 
 
+@pytest.mark.slow
 def test_a_declined_consent_ends_the_flow(make_sandbox: MakeSandbox) -> None:
     consenting = make_sandbox("--prospects", "5", "--mint-interval", "0")
 

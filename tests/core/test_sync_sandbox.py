@@ -64,6 +64,7 @@ def _stored(server: Any, prospect: int = 1) -> list[dict[str, Any]]:
     return doc["data"]
 
 
+@pytest.mark.slow
 def test_calls_are_delivered_in_order_exactly_once(make_sandbox, outbox: Outbox) -> None:
     server = make_sandbox("--prospects", "20")
     entries = [outbox.enqueue(_call(n, prospect=2)) for n in range(12)]
@@ -85,6 +86,7 @@ def test_calls_are_delivered_in_order_exactly_once(make_sandbox, outbox: Outbox)
     assert {outbox.get(e.id).outreach_id for e in entries} == {c["id"] for c in mine}
 
 
+@pytest.mark.slow
 def test_a_call_of_unknown_fate_is_looked_up_not_resent(make_sandbox, outbox: Outbox) -> None:
     server = make_sandbox("--prospects", "20")
     entry = outbox.enqueue(_call(1, prospect=3))
@@ -105,6 +107,7 @@ def test_a_call_of_unknown_fate_is_looked_up_not_resent(make_sandbox, outbox: Ou
     assert len(matching) == 1
 
 
+@pytest.mark.slow
 def test_a_refused_call_is_parked_with_outreach_s_messages(make_sandbox, outbox: Outbox) -> None:
     server = make_sandbox("--prospects", "20")
     entry = outbox.enqueue(_call(1, prospect=999_999))  # no such prospect in this org
@@ -138,6 +141,7 @@ def test_a_rejected_sign_in_holds_the_queue(make_sandbox, outbox: Outbox) -> Non
     assert outbox.counts().attention == 0
 
 
+@pytest.mark.slow
 def test_a_server_that_is_down_is_retried_until_it_is_back(make_sandbox, outbox: Outbox) -> None:
     server = make_sandbox("--prospects", "20")
     base_url, token = server.base_url, server.token

@@ -87,6 +87,7 @@ def test_the_queue_is_the_reps_open_call_tasks_due_today_or_before(server: Sandb
                 assert (item.sequence_name, item.step_order) == ("", None)
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(
     hours=st.integers(min_value=-4 * 24, max_value=6 * 24),

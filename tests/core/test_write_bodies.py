@@ -55,6 +55,7 @@ def _check(path: str, method: str, body: dict[str, Any], schema_name: str) -> No
     assert not sent & read_only(schema_name)
 
 
+@pytest.mark.slow
 @given(prospect=IDS, due=WHEN, note=st.none() | TEXT, owner=st.none() | IDS, ref=st.none() | REFS)
 def test_a_task_body_fits_the_spec(
     prospect: int, due: datetime, note: str | None, owner: int | None, ref: str | None
@@ -123,6 +124,7 @@ def test_a_bad_task_names_each_field(values: dict[str, Any], pointers: set[str])
     assert all(e.message for e in caught.value.errors)
 
 
+@pytest.mark.slow
 @given(
     first=st.none() | NAME,
     last=st.none() | NAME,

@@ -107,6 +107,7 @@ _ODD_TASK = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 @given(tasks=st.lists(_ODD_TASK, max_size=6), included=st.lists(_JSON, max_size=3))
 def test_an_odd_page_gives_only_open_call_tasks_due_in_time(

@@ -102,6 +102,7 @@ def test_every_yaml_file_validates_against_its_schema() -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_the_schema_check_refuses_what_github_refuses(tmp_path: Path) -> None:
     """The check is not a formality: a job without `runs-on`, or a step with both `run` and
     `uses`, is refused; so is the workflow as it was before it was fixed (a colon in a name)."""

@@ -115,6 +115,7 @@ def test_unused_qt_plugins_their_libraries_and_translations_are_left_out(
     assert "libglib-2.0.so.0" in {dest for dest, _src, _kind in windows["binaries"]}
 
 
+@pytest.mark.slow
 def test_excluded_modules_are_not_imported_by_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
     excludes = _read_spec(monkeypatch, "linux")["Analysis"]["excludes"]
     probe = (

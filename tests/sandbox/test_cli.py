@@ -54,6 +54,7 @@ def test_the_ready_line_names_the_port_and_sigterm_stops_cleanly(
     assert server.stop() == 0
 
 
+@pytest.mark.slow
 def test_a_call_survives_a_restart_and_nothing_is_reseeded(make_sandbox: MakeSandbox) -> None:
     server = make_sandbox("--prospects", "30")
     body = {
@@ -78,6 +79,7 @@ def test_a_call_survives_a_restart_and_nothing_is_reseeded(make_sandbox: MakeSan
     assert [p["attributes"] for p in again] == [p["attributes"] for p in prospects]
 
 
+@pytest.mark.slow
 def test_a_second_token_and_a_tokenless_start(make_sandbox: MakeSandbox, tmp_path: Path) -> None:
     server = make_sandbox("--prospects", "5", "--access-token", "second")
     with server.client() as api:
@@ -92,6 +94,7 @@ def test_a_second_token_and_a_tokenless_start(make_sandbox: MakeSandbox, tmp_pat
     assert "no --access-token" in bare.read_log()
 
 
+@pytest.mark.slow
 def test_latency_is_added(make_sandbox: MakeSandbox) -> None:
     server = make_sandbox("--prospects", "5", "--latency-ms", "150")
     with server.client() as api:
@@ -177,6 +180,7 @@ def test_any_value_for_a_typed_flag_is_taken_or_refused_in_one_line(
         assert err.getvalue().startswith("dialer-app sandbox: ")
 
 
+@pytest.mark.slow
 def test_the_token_can_come_in_the_environment_and_stays_off_the_command_line(
     tmp_path: Path,
 ) -> None:
@@ -210,6 +214,7 @@ def test_the_token_can_come_in_the_environment_and_stays_off_the_command_line(
     assert stat.S_IMODE((tmp_path / "logs" / "demo.log").stat().st_mode) == 0o600
 
 
+@pytest.mark.slow
 def test_a_demo_database_that_is_not_one_is_set_aside_and_the_demo_reseeded(
     tmp_path: Path,
 ) -> None:

@@ -50,6 +50,7 @@ def _open_call_tasks(org: dict[str, list[Row]]) -> list[Row]:
     ]
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(now=EPOCHS)
 def test_open_call_tasks_fall_due_in_working_hours_around_the_epoch(now: datetime) -> None:

@@ -120,6 +120,7 @@ unknown_names = st.text(string.ascii_letters, min_size=1, max_size=12).filter(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("answer", ["search", "reject", "ignore"])
 def test_an_unknown_filter_is_refused_or_dropped_as_the_dialect_says(
     server: SandboxServer, validate: Validate, answer: str
@@ -313,6 +314,7 @@ def test_phone_numbers_match_exactly_or_normalised(
 # ---- date ranges (every dialect) ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_updated_at_ranges_select_exactly_the_prospects_inside(
     server: SandboxServer, validate: Validate
 ) -> None:

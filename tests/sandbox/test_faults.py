@@ -69,6 +69,7 @@ def test_a_share_of_requests_fails_with_the_chosen_statuses(
     assert set(_statuses(api, 10)) == {200}
 
 
+@pytest.mark.slow
 def test_random_faults_repeat_under_the_same_seed(make_sandbox: MakeSandbox) -> None:
     runs = []
     for seed in ("5", "5", "6"):
@@ -149,6 +150,7 @@ def test_maintenance_answers_503_with_retry_after(server: SandboxServer, api: ht
     assert api.get("").status_code == 200
 
 
+@pytest.mark.slow
 def test_faults_can_be_set_by_flags(make_sandbox: MakeSandbox) -> None:
     server = make_sandbox("--prospects", "3", "--maintenance", "--burst-429", "2")
     settings = server.admin("faults")

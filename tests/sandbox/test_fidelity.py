@@ -101,6 +101,7 @@ def _check(case: Any, response: Any) -> None:
     case.validate_response(response, checks=checks)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not OPERATIONS, reason="Outreach's openapi.json is not available")
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_the_spec_finds_no_server_error_and_no_schema_violation(

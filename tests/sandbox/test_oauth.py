@@ -281,6 +281,7 @@ def test_static_tokens_keep_every_scope(server: SandboxServer) -> None:
         assert api.get("/sequenceSteps").status_code == 200
 
 
+@pytest.mark.slow
 def test_one_mint_per_user_per_interval(make_sandbox: MakeSandbox) -> None:
     server = make_sandbox("--prospects", "5")  # the default interval: 60 s
     tokens = server.sign_in()

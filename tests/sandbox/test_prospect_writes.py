@@ -315,6 +315,7 @@ def _valid(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     return st.text(max_size=min(12, schema.get("maxLength", 12)))
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_any_body_is_created_whole_or_refused_by_pointer(

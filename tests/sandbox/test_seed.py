@@ -131,6 +131,7 @@ def test_the_org_has_what_the_card_shows(org: dict[str, list[Row]]) -> None:
     assert len(emails) == len(set(emails))
 
 
+@pytest.mark.slow
 def test_two_servers_with_the_same_seed_serve_the_same_data(make_sandbox: object) -> None:
     pages = []
     for _ in range(2):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
 
 from tests.support.qt import by_name
 
 
+@pytest.mark.slow
 def test_the_window_never_waits_for_a_slow_server(qtbot, make_sandbox, make_window) -> None:
     server = make_sandbox("--latency-ms", "2000")
     opened = make_window(server)
