@@ -353,6 +353,7 @@ async def _session(
 
     from ..core.recent import RecentProspects
     from ..services.dialer import DialerService
+    from ..services.queue import queue_for
     from ..services.tasks import TaskRunner
 
     runner = TaskRunner()
@@ -372,6 +373,8 @@ async def _session(
     if hand_off is not None:
         window.set_hand_off(hand_off)
     window.attach(service)
+    queue = queue_for(service, runner, settings)
+    window.attach_queue(queue)
     if outbox_problem is not None:
         window.notices.post(outbox_problem)
         _show_outbox_unopened(window, service)
@@ -383,6 +386,9 @@ async def _session(
         baresip.connectionChanged.connect(lambda _up, text: window.statusBar().showMessage(text))
         baresip.dialFailed.connect(window.log_message.setText)
     tray = _tray(window, service)
+    if tray is not None:
+        queue.todayChanged.connect(tray.show_today)
+        tray.show_today(queue.today)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     if closed_early:  # closed before the loop ran (the start-up probe does that)
@@ -407,6 +413,7 @@ async def _session(
     if tray is not None:
         tray.hide()
     wiring.disconnect()
+    queue.stop()
     await service.aclose()
     outbox.close()
     window.deleteLater()

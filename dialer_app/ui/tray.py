@@ -6,6 +6,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from ..core.outbox import Counts
+from ..core.today import DayTally
 from .resources import app_icon
 from .text import literal
 
@@ -26,10 +27,24 @@ class Tray(QSystemTrayIcon):
         menu.addAction(self.quit_action)
         self.setContextMenu(menu)
         self._menu = menu
+        self._sync = ""
+        self._today = ""
         self.show_counts(Counts())
 
     def show_counts(self, counts: Counts) -> None:
         state = f"{counts.unsent} waiting to sync" if counts.unsent else "All calls synced"
         if counts.attention:
             state += f", {counts.attention} need attention"
-        self.setToolTip(literal(f"Dialer Companion — {state}"))
+        self._sync = state
+        self._tell()
+
+    def show_today(self, today: DayTally) -> None:
+        """The day so far: calls, connects, talk time (and the goal)."""
+        self._today = today.sentence
+        self._tell()
+
+    def _tell(self) -> None:
+        lines = [f"Dialer Companion — {self._sync}"]
+        if self._today:
+            lines.append(self._today[:1].upper() + self._today[1:])
+        self.setToolTip(literal("\n".join(lines)))

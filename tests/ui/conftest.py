@@ -14,6 +14,7 @@ from dialer_app.core.desk import CallDesk
 from dialer_app.core.drafts import DraftStore
 from dialer_app.core.outbox import Outbox
 from dialer_app.services.dialer import Backend, DialerService
+from dialer_app.services.queue import CallQueue, queue_for
 from dialer_app.services.tasks import TaskRunner
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
@@ -28,6 +29,8 @@ class Opened:
     outbox: Outbox
     clock: FakeClock
     handed: list[str] = field(default_factory=list)
+    queue: CallQueue | None = None
+    settings: s.Settings | None = None
 
 
 @pytest.fixture
@@ -49,18 +52,21 @@ def make_window(qtbot: Any, aio: Any, tmp_path: Any) -> Iterator[Callable[..., O
         outbox_name: str | None = None,
         hand_off: Callable[[str], bool] | None = None,
         complete_call_task: bool = False,
+        settings: s.Settings | None = None,
     ) -> Opened:
         async def backend() -> Backend:
             return Backend(server.base_url, server.token, demo=True, label="Demo")
 
         name = outbox_name or f"outbox-{len(made)}"
-        settings = s.Settings()
+        settings = settings or s.Settings()
         settings.set(s.DIAL_SCHEME, scheme)
         outbox = Outbox(tmp_path / f"{name}.sqlite3")
+        runner = TaskRunner()
         service = DialerService(
-            TaskRunner(), backend, outbox, complete_call_task=lambda: complete_call_task
+            runner, backend, outbox, complete_call_task=lambda: complete_call_task
         )
         opened = Opened(None, service, outbox, clock or FakeClock(datetime.now(UTC)))  # type: ignore[arg-type]
+        opened.settings = settings
         opened.win = MainWindow(
             service,
             CallDesk(opened.clock),
@@ -68,6 +74,9 @@ def make_window(qtbot: Any, aio: Any, tmp_path: Any) -> Iterator[Callable[..., O
             settings,
             hand_off=hand_off or (lambda uri: opened.handed.append(uri) is None),
         )
+        opened.queue = queue_for(service, runner, settings)
+        opened.queue.clock = opened.clock
+        opened.win.attach_queue(opened.queue)
         qtbot.addWidget(opened.win)
         opened.win.show()
         with qtbot.waitSignal(service.referenceLoaded, timeout=15_000):
@@ -84,6 +93,8 @@ def close(qtbot: Any, aio: Any, opened: Opened) -> None:
     """Stop the window's services as the app does on quit (idempotent)."""
     if opened.outbox is None:
         return
+    if opened.queue is not None:
+        opened.queue.stop()
     closing = aio.create_task(opened.service.aclose())
     qtbot.waitUntil(closing.done, timeout=5000)
     opened.outbox.close()
