@@ -18,12 +18,14 @@ No Qt, no I/O but the cache file; times are aware datetimes, `now` is always giv
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import files
 from .hours import LocalTime, local_time
@@ -37,6 +39,19 @@ CACHE_VERSION = 1
 MAX_ITEMS = 500  # more than a rep works in a week: a longer list in a cache file is cut
 Why = Literal["worked", "snoozed", "rescheduled"]
 HIDING: tuple[Why, ...] = ("worked", "snoozed", "rescheduled")
+
+
+@functools.lru_cache(maxsize=512)
+def _known_zone(name: str) -> bool:
+    """Whether this computer knows the zone (asked once per name: a failed look-up searches
+    the disk every time, and the queue is sorted on every change)."""
+    if not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +89,8 @@ class QueueItem:
 
     def local(self, now: datetime, start_hour: int, end_hour: int) -> LocalTime | None:
         """The prospect's local time at `now` (None when their zone is unknown)."""
-        return local_time(self.time_zone, now, start_hour, end_hour)
+        zone = self.time_zone if _known_zone(self.time_zone) else ""
+        return local_time(zone, now, start_hour, end_hour)
 
     def callable_at(self, now: datetime, start_hour: int, end_hour: int) -> bool:
         """Inside calling hours where the prospect is (or their zone is unknown: the rep
