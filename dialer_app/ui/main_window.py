@@ -999,6 +999,7 @@ class MainWindow(QMainWindow):
                 f"Wrong person: the call with {current.who} was with {isolate(card.name)}",
             )
         self.discard_button.setEnabled(current is not None and not current.active)
+        self.queue_panel.set_folded(bool(desk.open_calls))  # the call gets the room
         if self._render_undo():
             self._undo_timer.start()
         else:

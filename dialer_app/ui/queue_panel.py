@@ -1,9 +1,10 @@
 """The call-task queue in the window: today's and overdue call tasks, the one open, what's next.
 
-Full mode shows the list ("Call tasks": who, due when, their local time and whether they may be
-called now, which sequence step or callback), the keys to work it (Next task, Skip, Snooze,
-Reschedule) and, when the list is the saved copy, from when it is. Compact mode shows one line:
-the next task and how many are due. The panel shows a `services.queue.CallQueue` and asks
+Between calls it shows the list ("Call tasks": who, due when, their local time and whether
+they may be called now, which sequence step or callback), the keys to work it (Next task, Skip,
+Snooze, Reschedule) and, when the list is the saved copy, from when it is. While a call is on or
+in the wrap-up, and in compact mode, it folds to one line — how many are due and the next one —
+so the call and its wrap-up keep the room. The panel shows a `services.queue.CallQueue` and asks
 the window to open a task; it never talks to Outreach itself.
 """
 
@@ -137,6 +138,7 @@ class QueuePanel(QWidget):
         self.setObjectName("queue-panel")
         self.queue: CallQueue | None = None
         self._compact = False
+        self._folded = False
         self.heading = QLabel("Call tasks", self)
         font = self.heading.font()
         font.setBold(True)
@@ -163,9 +165,11 @@ class QueuePanel(QWidget):
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setAlternatingRowColors(True)  # two lines a task: the stripes keep them apart
         self.line = QLabel(self)  # compact mode: the next task in one line
         self.line.setObjectName("queue-line")
         self.line.setAccessibleName("Next call task")
+        self.line.setToolTip(f"{keys.NEXT_TASK.action} ({keys.NEXT_TASK.label})")
         self.line.hide()
         plain(self.counts, self.source, self.line)
 
@@ -212,9 +216,16 @@ class QueuePanel(QWidget):
         self.refresh()
 
     def set_compact(self, compact: bool) -> None:
-        """Compact mode: one line (the next task, how many are due) instead of the list."""
-        self._compact = compact
-        self.refresh()
+        """Compact mode: one line (how many are due, the next task) instead of the list."""
+        if compact != self._compact:
+            self._compact = compact
+            self.refresh()
+
+    def set_folded(self, folded: bool) -> None:
+        """A call is on or in the wrap-up: one line instead of the list."""
+        if folded != self._folded:
+            self._folded = folded
+            self.refresh()
 
     def refresh(self) -> None:
         """Show the queue as it is now."""
@@ -249,18 +260,20 @@ class QueuePanel(QWidget):
         who = one_line(nxt.who, 80) if nxt is not None else "none due"
         self.next_button.setToolTip(f"{keys.NEXT_TASK.action} ({keys.NEXT_TASK.label}): {who}")
         if nxt is not None:
+            lt = nxt.local(now, *hours)
+            where = f", {lt.at:%H:%M} their time" if lt is not None else ""
             line = (
-                f"Next ({keys.NEXT_TASK.label}): {one_line(nxt.who, 60)}, "
-                f"{due_text(nxt.due_at, now)} · {len(rows)} due"
+                f"Call tasks: {len(rows)} due · next ({keys.NEXT_TASK.label}): "
+                f"{one_line(nxt.who, 60)}{where}"
             )
         else:
-            line = "No call tasks due." if loaded else ""
+            line = "Call tasks: none due." if loaded else ""
         self.line.setText(line)
-        full = not self._compact
+        full = not (self._compact or self._folded)
         for widget in (self.heading, self.counts, self.next_button, self.list, self._actions):
             widget.setVisible(full)
         self.source.setVisible(full and bool(source))
-        self.line.setVisible(self._compact and bool(line))
+        self.line.setVisible(not full and bool(line))
         self._fit_list(len(rows))
 
     def _fit_list(self, count: int) -> None:
