@@ -1,8 +1,9 @@
 """When to call back: the quick choices a rep picks at wrap-up, in the prospect's time zone.
 
 - `quick_choices(now, zone)`: tomorrow 9:00 their time (the next working day when tomorrow is
-  a weekend), in 2 days at this time of their day, next week (Monday 9:00 their time) — each
-  an aware UTC instant with the words that say it.
+  a weekend), in 2 days at this time of their day (rounded up to the quarter hour; before 9:00
+  it is 9:00, from 17:00 on 9:00 the working day after), next week (Monday 9:00 their time) —
+  each an aware UTC instant with the words that say it.
 - `at_local(day, hour, minute, zone)`: a date and time the rep typed, read in the prospect's
   time zone (a time that a clock change skips is moved past the gap; an ambiguous one is the
   first of the two).
@@ -24,6 +25,7 @@ from .terms import NOTE_MAX
 
 ChoiceId = Literal["tomorrow", "two_days", "next_week"]
 CALL_BACK_HOUR = 9
+LAST_HOUR = 17  # "in 2 days" at this time of their day, but inside 9:00–17:00
 FORM_AT = "callback_at"  # the wrap-up form's keys (see `core.desk.calls.clean_form`)
 FORM_NOTE = "callback_note"
 NOTE_ROOM = NOTE_MAX - 200  # the reference line this app appends must still fit
@@ -91,9 +93,12 @@ def quick_choices(now: datetime, zone: str) -> list[Choice]:
     word = "Tomorrow" if tomorrow == today + timedelta(days=1) else tomorrow.strftime("%A")
     first = _local(tomorrow, nine, tz)
 
-    later = _quarter_up(here + timedelta(days=2))
-    later_day = _working(later.date())
-    second = _local(later_day, later.time().replace(tzinfo=None), tz)
+    later = _quarter_up(here + timedelta(days=2)).replace(tzinfo=None)
+    if later.hour < CALL_BACK_HOUR:
+        later = later.replace(hour=CALL_BACK_HOUR, minute=0)
+    elif later.hour >= LAST_HOUR:
+        later = (later + timedelta(days=1)).replace(hour=CALL_BACK_HOUR, minute=0)
+    second = _local(_working(later.date()), later.time(), tz)
 
     monday = today + timedelta(days=7 - today.weekday())
     third = _local(monday, nine, tz)

@@ -110,6 +110,7 @@ class CallQueue(QObject):
         self._again = False
         self._pins: dict[int, QueueItem] = {}  # prospect id → the task opened for them
         self._local: dict[str, DayCall] = {}  # the outbox's calls, by vendorCallId
+        self._seeded: datetime | None = None  # the day whose outbox calls `_local` was read for
         self._remote: list[DayCall] | None = None
         self.today = DayTally(goal=settings.get(s.DAILY_CALL_GOAL))
         self._timer = QTimer(self)
@@ -330,7 +331,8 @@ class CallQueue(QObject):
         self._save(user_id)
         if calls is not None:
             self._remote = calls
-        self._seed_local()
+        if self._seeded != day_bounds(self.clock.now())[0]:
+            self._seed_local()  # a new day: read the outbox again (else kept up by its signals)
         self._recount()
         self.changed.emit()
         self._read_again()
@@ -374,8 +376,10 @@ class CallQueue(QObject):
     # -- the day's count ------------------------------------------------------------------------
 
     def _seed_local(self) -> None:
-        """The outbox's calls of the last two days (newest first, so it stops early)."""
+        """The outbox's calls of the last two days (newest first, so it stops early). Read when
+        the app connects and when the day changes; the outbox's signals keep it up after."""
         start, _end = day_bounds(self.clock.now())
+        self._seeded = start
         since = start - timedelta(days=1)
         fresh: dict[str, DayCall] = {}
         worked: list[int] = []
