@@ -34,13 +34,13 @@ from ..core.outreach.errors import OutreachError
 from ..core.outreach.tasks import due_call_tasks, reschedule_task, snooze_task
 from ..core.today import DayCall, DayTally, calls_of_day, tally
 from ..core.worklist import QueueCache, QueueItem, Why, WorkList, age_text, day_bounds, item_of
+from .tasks import TaskRunner
 
 if TYPE_CHECKING:
     from ..core.outbox import Entry
     from ..core.outreach import OutreachClient
     from ..core.outreach.models import Prospect, User
-    from .dialer import DialerService
-    from .tasks import TaskRunner
+    from .session import Services
 
 log = logging.getLogger(__name__)
 
@@ -386,7 +386,7 @@ class CallQueue(QObject):
         for entry in self._local_calls():
             if entry.created_at < since:
                 break
-            if entry.state == "discarded" or entry.damaged:
+            if entry.kind != "call" or entry.state == "discarded" or entry.damaged:
                 continue
             call = entry_call(entry)
             fresh[entry.vendor_call_id] = call
@@ -413,22 +413,25 @@ class CallQueue(QObject):
         self.todayChanged.emit(self.today)
 
 
-def queue_for(service: DialerService, runner: TaskRunner, settings: s.Settings) -> CallQueue:
-    """The queue of the org `service` talks to: its saved copy beside that org's outbox, read
-    once connected, told of every call the outbox takes and Outreach stores."""
-    outbox = service.outbox
-    index = service.index
+def queue_for(
+    services: Services, settings: s.Settings, runner: TaskRunner | None = None
+) -> CallQueue:
+    """The queue of the org `services` talk to: its saved copy beside that org's outbox, read
+    once connected, told of every call the outbox takes and Outreach stores. Its reads run on
+    `runner` (its own when not given)."""
+    connection, logbook, lookup = services.connection, services.logbook, services.lookup
+    index = lookup.index
     queue = CallQueue(
-        runner,
+        runner or TaskRunner(),
         settings,
-        client=lambda: service.client,
-        user=lambda: service.user,
-        cache=QueueCache(outbox.path.with_suffix(".queue.json")),
-        local_calls=lambda: service.outbox.entries(limit=LOCAL_CALLS),
+        client=lambda: connection.client,
+        user=lambda: connection.user,
+        cache=QueueCache(logbook.path.with_suffix(".queue.json")),
+        local_calls=lambda: logbook.entries(limit=LOCAL_CALLS),
         indexed=(lambda pid: index.get(pid)) if index is not None else (lambda _pid: None),
-        parent=service,
+        parent=logbook,
     )
-    service.connected.connect(lambda *_: queue.start())
-    service.callQueued.connect(queue.on_call_queued)
-    service.callSent.connect(queue.on_call_sent)
+    connection.connected.connect(lambda *_: queue.start())
+    logbook.callQueued.connect(queue.on_call_queued)
+    logbook.callSent.connect(queue.on_call_sent)
     return queue

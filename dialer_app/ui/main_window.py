@@ -52,6 +52,7 @@ from ..core.phone import pretty
 from ..core.softphone.events import CallEvent
 from ..core.terms import CallValidationError, FieldError
 from ..core.uri import UriError, parse_uri
+from ..services.throttle import Throttle
 from . import shortcuts as keys
 from .call_panel import CallPanel
 from .callback import CallbackDialog, CallbackRow
@@ -69,8 +70,11 @@ if TYPE_CHECKING:  # the window is built and painted before these load (see `ui.
     from ..core.outbox import Counts, Entry
     from ..core.outreach.detail import ProspectDetail
     from ..core.today import DayTally
-    from ..services.dialer import DialerService
+    from ..services.connection import Connection
+    from ..services.logbook import Logbook, OutboxChange
+    from ..services.lookup import Lookup
     from ..services.queue import CallQueue
+    from ..services.session import Services
     from .diagnostics import DiagnosticsDialog
     from .outbox_view import OutboxDialog
     from .settings_dialog import SettingsDialog
@@ -117,7 +121,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        service: DialerService | None,
+        services: Services | None,
         desk: CallDesk,
         drafts: DraftStore | None = None,
         settings: s.Settings | None = None,
@@ -129,7 +133,10 @@ class MainWindow(QMainWindow):
         self._state = QSettings(str(state_file), QSettings.Format.IniFormat) if state_file else None
         self.compact = False
         self._full_size = QSize(460, 860)
-        self.service: DialerService = None  # type: ignore[assignment]  # set by attach()
+        # Set by attach(): the window holds the three services, never a store of theirs.
+        self.connection: Connection = None  # type: ignore[assignment]
+        self.lookup: Lookup = None  # type: ignore[assignment]
+        self.logbook: Logbook = None  # type: ignore[assignment]
         self.desk = desk
         self.drafts = drafts
         self.settings = settings or s.Settings()
@@ -315,7 +322,7 @@ class MainWindow(QMainWindow):
             (keys.SETTINGS, self.show_settings),
         ):
             for sequence in shortcut.keys:
-                QShortcut(QKeySequence(sequence), self, activated=slot)
+                QShortcut(QKeySequence(sequence), self).activated.connect(slot)
         self._wrap_box = wrap_box
         self._restore_state()
 
@@ -337,10 +344,7 @@ class MainWindow(QMainWindow):
         self.discard_button.clicked.connect(self._on_discard_button_clicked)
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
         self.assign_button.clicked.connect(self._on_assign_button_clicked)
-        self._draft_timer = QTimer(self)
-        self._draft_timer.setSingleShot(True)
-        self._draft_timer.setInterval(DRAFT_DEBOUNCE_MS)
-        self._draft_timer.timeout.connect(self.save_draft)
+        self._draft_flush = Throttle(self.save_draft, DRAFT_DEBOUNCE_MS, leading=False, parent=self)
         self._undo_timer = QTimer(self)
         self._undo_timer.setInterval(UNDO_TICK_MS)
         self._undo_timer.timeout.connect(self._on_undo_timer_timeout)
@@ -348,45 +352,48 @@ class MainWindow(QMainWindow):
         self.callback_row.connect_changed(self._on_wrapup_changed)
         self.search.box.setFocus()
         self.render()
-        if service is not None:
-            self.attach(service)
+        if services is not None:
+            self.attach(services)
 
     def set_hand_off(self, hand_off: Callable[[str], bool]) -> None:
         """How click-to-dial reaches the softphone (the OS by default)."""
         self._hand_off = hand_off
 
-    def attach(self, service: DialerService) -> None:
-        """Connect the window to the service (once). Until then it shows, but does nothing.
+    def attach(self, services: Services) -> None:
+        """Connect the window to its services (once). Until then it shows, but does nothing.
 
-        The app paints the window first and attaches the service after, so the rep sees the
+        The app paints the window first and attaches the services after, so the rep sees the
         window before the network stack has even loaded. The calls saved when the app last
         stopped come back here (the outbox says which of them were logged already).
         """
-        self.service = service
-        self.search.queryChanged.connect(service.search)
-        service.connecting.connect(self._on_service_connecting)
-        service.connected.connect(self._on_service_connected)
-        self._on_service_outbox_changed(service.counts())
-        service.connectionFailed.connect(self._on_service_connection_failed)
-        service.tokenChanged.connect(self._on_service_token_changed)
-        service.signInRequired.connect(self._on_service_sign_in_required)
-        service.referenceLoaded.connect(self._on_service_reference_loaded)
-        service.tagsLoaded.connect(self.wrapup.tags.set_suggestions)
-        service.searchFinished.connect(self.search.show_results)
-        service.searchFailed.connect(self.search.show_error)
-        service.searchFinished.connect(self._on_service_search_finished)
-        service.searchFailed.connect(self._on_service_search_failed)
-        service.recentFound.connect(self.search.show_results)
-        service.numberFound.connect(self._on_service_number_found)
-        service.numberFailed.connect(self._on_service_number_failed)
-        service.prospectLoaded.connect(self._on_service_prospect_loaded)
-        service.prospectFailed.connect(self._on_service_prospect_failed)
-        service.callQueued.connect(self._on_service_call_queued)
-        service.callSent.connect(self._on_service_call_sent)
-        service.callParked.connect(self._on_service_call_parked)
-        service.callFailed.connect(self._on_service_call_failed)
-        service.outboxChanged.connect(self._on_service_outbox_changed)
-        service.syncProblem.connect(self._on_service_sync_problem)
+        connection = self.connection = services.connection
+        lookup = self.lookup = services.lookup
+        logbook = self.logbook = services.logbook
+        self.search.queryChanged.connect(lookup.search)
+        connection.connecting.connect(self._on_service_connecting)
+        connection.connected.connect(self._on_service_connected)
+        connection.connectionFailed.connect(self._on_service_connection_failed)
+        connection.tokenChanged.connect(self._on_service_token_changed)
+        connection.signInRequired.connect(self._on_service_sign_in_required)
+        lookup.referenceLoaded.connect(self._on_service_reference_loaded)
+        lookup.referenceFailed.connect(self._on_service_connection_failed)
+        lookup.tagsLoaded.connect(self.wrapup.tags.set_suggestions)
+        lookup.searchFinished.connect(self.search.show_results)
+        lookup.searchFailed.connect(self.search.show_error)
+        lookup.searchFinished.connect(self._on_service_search_finished)
+        lookup.searchFailed.connect(self._on_service_search_failed)
+        lookup.recentFound.connect(self.search.show_results)
+        lookup.numberFound.connect(self._on_service_number_found)
+        lookup.numberFailed.connect(self._on_service_number_failed)
+        lookup.prospectLoaded.connect(self._on_service_prospect_loaded)
+        lookup.prospectFailed.connect(self._on_service_prospect_failed)
+        self._show_outbox_counts(logbook.counts(), logbook.budget_wait)
+        logbook.callQueued.connect(self._on_service_call_queued)
+        logbook.callSent.connect(self._on_service_call_sent)
+        logbook.callParked.connect(self._on_service_call_parked)
+        logbook.callFailed.connect(self._on_service_call_failed)
+        logbook.changed.connect(self._on_logbook_changed)
+        logbook.syncProblem.connect(self._on_service_sync_problem)
         self.restore_draft()
 
     # -- service → window -------------------------------------------------------------------
@@ -518,7 +525,7 @@ class MainWindow(QMainWindow):
 
     def _on_service_call_queued(self, entry: Entry) -> None:
         self.log_message.setText(f"Call with {_who(entry.summary)} saved; syncing…")
-        self._draft_timer.stop()
+        self._draft_flush.cancel()
         self._apply(self.desk.queued(entry.vendor_call_id))
         if self.desk.current is None:
             if self.compact:
@@ -547,9 +554,11 @@ class MainWindow(QMainWindow):
         if message:
             self.log_message.setText(message)
 
-    def _on_service_outbox_changed(self, counts: Counts) -> None:
+    def _on_logbook_changed(self, change: OutboxChange) -> None:
+        self._show_outbox_counts(change.counts, change.budget_wait)
+
+    def _show_outbox_counts(self, counts: Counts, saving: float | None) -> None:
         parts = [f"{counts.unsent} waiting to sync" if counts.unsent else "All calls synced"]
-        saving = self.service.sync.saving_budget_for
         if counts.unsent and saving is not None:
             until = datetime.now().astimezone() + timedelta(seconds=saving)
             parts.append(f"paused until {until:%H:%M} to keep lookups within Outreach's limit")
@@ -562,8 +571,6 @@ class MainWindow(QMainWindow):
             self.outbox_label.setStyleSheet(
                 "color: #b3261e; font-weight: bold;" if attention else ""
             )
-        if self.outbox_dialog is not None and self.outbox_dialog.isVisible():
-            self.outbox_dialog.refresh()
 
     def show_settings(self) -> SettingsDialog:
         if self.settings_dialog is None:
@@ -581,7 +588,7 @@ class MainWindow(QMainWindow):
         if self.diagnostics_dialog is None:
             from .diagnostics import DiagnosticsDialog
 
-            self.diagnostics_dialog = DiagnosticsDialog(self.service, self)
+            self.diagnostics_dialog = DiagnosticsDialog(self.connection, self)
         self.diagnostics_dialog.refresh()
         self.diagnostics_dialog.show()
         self.diagnostics_dialog.raise_()
@@ -594,7 +601,8 @@ class MainWindow(QMainWindow):
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir())))
 
     def _on_settings_applied(self) -> None:
-        self.service.set_region(self.settings.get(s.REGION))
+        if self.lookup is not None:
+            self.lookup.set_region(self.settings.get(s.REGION))
         self.card.refresh_local_time()
         if self.queue is not None:
             self.queue.settings_changed()
@@ -603,8 +611,7 @@ class MainWindow(QMainWindow):
         if self.outbox_dialog is None:
             from .outbox_view import OutboxDialog
 
-            self.outbox_dialog = OutboxDialog(self.service.outbox, self)
-            self.outbox_dialog.on_wake = self.service.sync.wake
+            self.outbox_dialog = OutboxDialog(self.logbook, self)
         self.outbox_dialog.refresh()
         self.outbox_dialog.show()
         self.outbox_dialog.raise_()
@@ -855,7 +862,7 @@ class MainWindow(QMainWindow):
         self.call.error.clear_error()
         self._push_form()
         current = self.desk.current
-        user = self.service.user if self.service is not None else None
+        user = self.connection.user if self.connection is not None else None
         try:
             call = self.desk.compose(
                 user_id=user.id if user else None, outcomes=self.wrapup.outcomes()
@@ -869,7 +876,7 @@ class MainWindow(QMainWindow):
         if problem:
             self.callback_row.error.show_error(problem)
             return False
-        return self.service.log_call(call, summary=current.who) is not None
+        return self.logbook.log_call(call, summary=current.who) is not None
 
     def _show_errors(self, errors: list[FieldError]) -> None:
         time_errors = [e for e in errors if e.field in TIME_FIELDS]
@@ -961,15 +968,15 @@ class MainWindow(QMainWindow):
         if not self._connected or self._loading is not None or not self._loads:
             return
         self._loading = self._loads.pop(0)
-        self.service.open_prospect(self._loading)
+        self.lookup.open_prospect(self._loading)
 
     def _next_lookup(self) -> None:
         if not self._connected or self._looking_up is not None or not self._lookups:
             return
         self._looking_up = self._lookups.pop(0)
-        self.service.find_number(self._looking_up)
+        self.lookup.find_number(self._looking_up)
 
-    def render(self) -> None:
+    def render(self) -> None:  # type: ignore[override]  # QWidget.render (into a device): unused
         """Show the desk as it is: the phone, the calls, the wrap-up, the card."""
         desk = self.desk
         self.call.refresh()
@@ -1066,7 +1073,7 @@ class MainWindow(QMainWindow):
                 self.card.show_loading(card.name)
         elif self.card.detail is not detail:
             self.card.show_detail(detail)
-        names = self.service.disposition_names if self.service is not None else {}
+        names = self.lookup.disposition_names if self.lookup is not None else {}
         lines = [
             LoggedLine(
                 at=logged.at,
@@ -1114,7 +1121,8 @@ class MainWindow(QMainWindow):
             content = body.widget() if isinstance(body, QScrollArea) else body
             if content is not None:
                 content.adjustSize()
-                extra = self.statusBar().sizeHint().height() + body.frameWidth() * 2 + 4
+                frame = body.frameWidth() if isinstance(body, QScrollArea) else 0
+                extra = self.statusBar().sizeHint().height() + frame * 2 + 4
                 self.resize(self.width(), content.sizeHint().height() + extra)
         else:
             self.resize(self._full_size)
@@ -1160,7 +1168,8 @@ class MainWindow(QMainWindow):
 
     def _on_wrapup_changed(self) -> None:
         """Every keystroke reaches the disk at once (a crash or a kill loses nothing); the
-        flush that also survives a power cut follows DRAFT_DEBOUNCE_MS after the last one."""
+        flush that also survives a power cut follows within DRAFT_DEBOUNCE_MS (one per
+        DRAFT_DEBOUNCE_MS while the rep types)."""
         if self._restoring:
             return
         before = self.desk.revision
@@ -1168,7 +1177,7 @@ class MainWindow(QMainWindow):
         if self.drafts is None or self.desk.revision == before:
             return
         self.save_draft(durable=False)
-        self._draft_timer.start()
+        self._draft_flush()
 
     def save_draft(self, durable: bool = True) -> None:
         """Save the desk: every call, its times, its prospect, its wrap-up; the card."""
@@ -1176,7 +1185,7 @@ class MainWindow(QMainWindow):
         if self.drafts is None or not self._restored:
             return
         if durable:
-            self._draft_timer.stop()
+            self._draft_flush.cancel()
         try:
             self.drafts.save(self.desk.to_data(), durable=durable)
         except OSError as exc:
@@ -1188,7 +1197,7 @@ class MainWindow(QMainWindow):
         self._restored = True
         if self.drafts is None:
             return
-        desk = self.drafts.load_desk(self.desk.clock, is_logged=self.service.outbox.contains)
+        desk = self.drafts.load_desk(self.desk.clock, is_logged=self.logbook.is_logged)
         for notice in self.drafts.notices:  # a note or a draft set aside: said in the notice bar
             self.notices.add(notice)
         if desk is not None:

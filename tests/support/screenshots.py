@@ -27,9 +27,9 @@ from dialer_app.core.callbacks import Callback, quick_choices
 from dialer_app.core.demo import SandboxProcess
 from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
-from dialer_app.services.dialer import DialerService, start_demo_backend
+from dialer_app.services.connection import start_demo_backend
 from dialer_app.services.queue import queue_for
-from dialer_app.services.tasks import TaskRunner
+from dialer_app.services.session import build_services
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
 from tests.support.qt import by_name
@@ -85,18 +85,17 @@ async def main() -> None:
             data_dir=Path(tmp) / "sandbox", extra_args=("--epoch", EPOCH.isoformat())
         )
         outbox = Outbox(Path(tmp) / "outbox.sqlite3")
-        runner = TaskRunner()
         settings = s.Settings()
         settings.set(s.DAILY_CALL_GOAL, 60)
-        service = DialerService(runner, lambda: start_demo_backend(sandbox), outbox)
+        services = build_services(lambda: start_demo_backend(sandbox), outbox)
         clock = FakeClock(EPOCH)
-        win = MainWindow(service, CallDesk(clock), settings=settings)
-        queue = queue_for(service, runner, settings)
+        win = MainWindow(services, CallDesk(clock), settings=settings)
+        queue = queue_for(services, settings)
         queue.clock = clock
         win.attach_queue(queue)
         try:
             win.show()
-            service.start()
+            services.start()
             await _until(lambda: by_name(win, "Disposition", QComboBox).count() > 1)
             await _until(lambda: queue.loaded and not queue.reading)
             await _shoot(win, "idle")
@@ -108,13 +107,14 @@ async def main() -> None:
             await _shoot(win, "queue-compact")
             win.set_compact(False)
 
-            assert service.client is not None
-            tasks = await service.client.read(
+            api = services.connection.client
+            assert api is not None
+            tasks = await api.read(
                 "/tasks", {"filter[state]": "incomplete", "filter[taskType]": "sequence_step_call"}
             )
             ident = tasks.resources()[0].to_one("prospect")
             assert ident is not None
-            target = (await service.client.read(f"/prospects/{ident.id}")).resources()[0]
+            target = (await api.read(f"/prospects/{ident.id}")).resources()[0]
             first = target.attributes["firstName"]
 
             search = by_name(win, "Prospect search", QLineEdit)
@@ -175,7 +175,7 @@ async def main() -> None:
             await _shoot(win, "dark")
         finally:
             win.close()
-            await service.aclose()  # stops the sandbox it started
+            await services.aclose()  # stops the sandbox it started
             outbox.close()
 
 

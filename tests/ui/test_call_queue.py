@@ -67,7 +67,7 @@ def test_the_list_is_the_reps_due_call_tasks_callable_ones_first(
     opened = make_window(server)
     win, queue = opened.win, opened.queue
     _ready(qtbot, opened)
-    user = opened.service.user
+    user = opened.connection.user
     expected = {int(t["id"]) for t in _due_tasks(server, user.id)}
     assert expected, "the demo rep has work"
     listed = by_name(win, "Call tasks", QListView)
@@ -92,7 +92,7 @@ def test_one_key_each_opens_skips_snoozes_and_reschedules(
     order = [i.task_id for i in queue.items()]
     assert len(order) >= 4
 
-    with qtbot.waitSignal(opened.service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(opened.lookup.prospectLoaded, timeout=10_000):
         _key(qtbot, Qt.Key.Key_F8)
     assert queue.work.current == order[0]
     first = queue.work.get(order[0])
@@ -146,7 +146,7 @@ def test_a_snooze_outreach_refuses_puts_the_task_back_and_says_why(
     opened = make_window(server)
     win, queue = opened.win, opened.queue
     _ready(qtbot, opened)
-    with qtbot.waitSignal(opened.service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(opened.lookup.prospectLoaded, timeout=10_000):
         _key(qtbot, Qt.Key.Key_F8)
     task = queue.work.current
     with server.client() as api:  # completed meanwhile, elsewhere
@@ -165,9 +165,9 @@ def test_without_outreach_the_saved_list_and_the_card_from_this_computer(
 ) -> None:
     server = make_sandbox()
     opened = make_window(server, outbox_name="offline")
-    win, queue, service = opened.win, opened.queue, opened.service
+    win, queue, lookup = opened.win, opened.queue, opened.lookup
     _ready(qtbot, opened)
-    qtbot.waitUntil(lambda: service.index is not None and len(service.index) > 0, timeout=30_000)
+    qtbot.waitUntil(lambda: lookup.index is not None and len(lookup.index) > 0, timeout=30_000)
     items = queue.items()
     assert queue._cache is not None
     assert queue._cache.path.exists()
@@ -182,11 +182,11 @@ def test_without_outreach_the_saved_list_and_the_card_from_this_computer(
     assert [i.task_id for i in queue.items()] == [i.task_id for i in items]
 
     def numbers(item: Any) -> tuple[Any, ...]:
-        kept = service.index.get(item.prospect_id)
+        kept = lookup.index.get(item.prospect_id)
         return kept.phone_numbers if kept is not None else ()
 
     indexed = next(i for i in items if numbers(i))
-    with qtbot.waitSignal(service.prospectFailed, timeout=20_000):
+    with qtbot.waitSignal(lookup.prospectFailed, timeout=20_000):
         win._open_task(indexed.task_id)
     qtbot.waitUntil(lambda: win.card.detail is not None, timeout=5_000)
     assert win.card.detail.prospect.id == indexed.prospect_id
@@ -199,7 +199,7 @@ def test_without_outreach_the_saved_list_and_the_card_from_this_computer(
     _key(qtbot, Qt.Key.Key_F7)
     qtbot.waitUntil(lambda: phase(win) == "wrapping")
     win.wrapup.disposition.setCurrentIndex(5)
-    with qtbot.waitSignal(service.callQueued, timeout=5_000) as queued:
+    with qtbot.waitSignal(opened.logbook.callQueued, timeout=5_000) as queued:
         _key(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert queued.args[0].call.relationships.task.id == indexed.task_id
     assert indexed.task_id not in [i.task_id for i in queue.items()]
@@ -208,7 +208,7 @@ def test_without_outreach_the_saved_list_and_the_card_from_this_computer(
     from dialer_app.services.queue import CallQueue
 
     again = CallQueue(
-        service._runner,
+        queue._runner,
         s.Settings(),
         client=lambda: None,
         user=lambda: None,
@@ -232,7 +232,7 @@ def test_todays_count_and_the_goal_in_the_status_bar(
     start = queue.today.calls
     assert label.text() == f"Today {start}/40"
 
-    with qtbot.waitSignal(opened.service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(opened.lookup.prospectLoaded, timeout=10_000):
         _key(qtbot, Qt.Key.Key_F8)
     win.call.dial.click()
     opened.clock.advance(5)
@@ -240,7 +240,7 @@ def test_todays_count_and_the_goal_in_the_status_bar(
     opened.clock.advance(125)
     win.call.hang_up.click()
     win.wrapup.disposition.setCurrentIndex(1)
-    with qtbot.waitSignal(opened.service.callSent, timeout=10_000):
+    with qtbot.waitSignal(opened.logbook.callSent, timeout=10_000):
         win.log_button.click()
     assert label.text() == f"Today {start + 1}/40"
     assert "talk time" in label.toolTip()
@@ -250,7 +250,9 @@ def test_todays_count_and_the_goal_in_the_status_bar(
             "data": {
                 "type": "call",
                 "attributes": {"outcome": "Answered", "dialedAt": datetime.now(UTC).isoformat()},
-                "relationships": {"user": {"data": {"type": "user", "id": opened.service.user.id}}},
+                "relationships": {
+                    "user": {"data": {"type": "user", "id": opened.connection.user.id}}
+                },
             }
         }
         made = api.post("/calls", json=body, headers={"Content-Type": "application/vnd.api+json"})

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QPushButton, QWidget
 
 from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
-from dialer_app.services.dialer import Backend, DialerService
-from dialer_app.services.tasks import TaskRunner
+from dialer_app.services.connection import Backend
+from dialer_app.services.session import build_services
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
 from tests.support.qt import by_name, phase
@@ -40,10 +40,13 @@ def test_geometry_and_mode_are_remembered(qtbot, aio, tmp_path):
     async def never() -> Backend:
         raise RuntimeError("not needed")
 
+    outboxes: list[Outbox] = []
+
     def window() -> MainWindow:
         outbox = Outbox(tmp_path / "outbox.sqlite3")
-        service = DialerService(TaskRunner(), never, outbox)
-        win = MainWindow(service, CallDesk(FakeClock(datetime.now(UTC))), state_file=state)
+        outboxes.append(outbox)
+        services = build_services(never, outbox)
+        win = MainWindow(services, CallDesk(FakeClock(datetime.now(UTC))), state_file=state)
         qtbot.addWidget(win)
         win.show()
         return win
@@ -52,11 +55,11 @@ def test_geometry_and_mode_are_remembered(qtbot, aio, tmp_path):
     first.resize(500, 700)
     first.set_compact(True)
     first.close()
-    first.service.outbox.close()
+    outboxes[0].close()
     second = window()
     assert second.compact
     assert second.width() == 500
-    second.service.outbox.close()
+    outboxes[1].close()
 
 
 def test_the_status_bar_fits_the_default_width_without_cutting_a_word(

@@ -63,14 +63,14 @@ def _readme_budget(kind: str) -> str:
 def test_keys_per_call_from_the_queue(qtbot: Any, make_sandbox: Any, make_window: Any) -> None:
     server = make_sandbox()
     opened = make_window(server)
-    win, queue, service, clock = opened.win, opened.queue, opened.service, opened.clock
+    win, queue, clock = opened.win, opened.queue, opened.clock
     qtbot.waitUntil(lambda: queue.loaded and not queue.reading, timeout=15_000)
     qtbot.waitUntil(lambda: win.wrapup.disposition.count() > 1)
     win.activateWindow()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
     rep = Rep(qtbot)
 
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(opened.lookup.prospectLoaded, timeout=10_000):
         rep.press(Qt.Key.Key_F8)  # once a session: the queue opens
     assert rep.presses == 1
     counts: dict[str, int] = {}
@@ -102,8 +102,8 @@ def test_keys_per_call_from_the_queue(qtbot: Any, make_sandbox: Any, make_window
             rep.press(Qt.Key.Key_N, Mod.AltModifier)  # to the notes
             rep.type(note)
         with (
-            qtbot.waitSignal(service.callQueued, timeout=5_000) as queued,
-            qtbot.waitSignal(service.prospectLoaded, timeout=10_000),  # the next task's card
+            qtbot.waitSignal(opened.logbook.callQueued, timeout=5_000) as queued,
+            qtbot.waitSignal(opened.lookup.prospectLoaded, timeout=10_000),  # the next task's card
         ):
             rep.press(Qt.Key.Key_Return, Mod.ControlModifier | Mod.ShiftModifier)
         counts[kind] = rep.presses

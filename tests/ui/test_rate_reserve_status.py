@@ -16,9 +16,9 @@ def test_calls_pause_for_the_budget_and_lookups_still_answer(
 ) -> None:
     server = make_sandbox("--prospects", "20", "--rate-limit", "130")  # 100 kept for lookups
     opened = make_window(server)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     for _ in range(40):
-        service.log_call(
+        service.logbook.log_call(
             NewCall(
                 attributes=CallAttributes(vendorCallId=str(uuid.uuid4())),
                 relationships=CallRelationships.link(prospect=2),
@@ -27,7 +27,7 @@ def test_calls_pause_for_the_budget_and_lookups_still_answer(
         )
     status = by_name(win, "Sync status", QLabel)
     qtbot.waitUntil(lambda: "paused until" in status.text(), timeout=20_000)
-    counts = service.outbox.counts()
+    counts = service.logbook.counts()
     assert 0 < counts.sent < 40
     assert counts.unsent == 40 - counts.sent
     assert "to keep lookups within Outreach's limit" in status.text()

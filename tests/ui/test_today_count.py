@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QListView, QSpinBox
 
 from dialer_app.core import settings as s
-from dialer_app.core.outbox import Counts
+from dialer_app.core.outbox import Counts, Outbox
 from dialer_app.core.today import DayTally
 from dialer_app.ui.tray import Tray
 from tests.support.qt import by_name
@@ -33,10 +33,10 @@ def test_the_goal_set_in_settings_shows_with_todays_count(
     assert "(goal 25: " in label.toolTip()
 
 
-def test_the_tray_tells_the_sync_state_and_the_day(qtbot: Any) -> None:
+def test_the_tray_tells_the_sync_state_and_the_day(qtbot: Any, offline: Any, tmp_path: Any) -> None:
     window = QLabel()
     qtbot.addWidget(window)
-    tray = Tray(window)
+    tray = Tray(window, offline(Outbox(tmp_path / "outbox.sqlite3")).logbook)
     tray.show_counts(Counts(waiting=2))
     tray.show_today(DayTally(calls=12, connects=4, talk=timedelta(minutes=38), goal=60))
     tip = tray.toolTip()

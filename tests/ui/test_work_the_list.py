@@ -38,7 +38,7 @@ def test_three_tasks_worked_with_log_and_next(
 ) -> None:
     server = make_sandbox()
     opened = make_window(server, complete_call_task=complete)
-    win, queue, service, clock = opened.win, opened.queue, opened.service, opened.clock
+    win, queue, clock = opened.win, opened.queue, opened.clock
     qtbot.waitUntil(
         lambda: queue.loaded and not queue.reading and not queue.problem, timeout=15_000
     )
@@ -49,7 +49,7 @@ def test_three_tasks_worked_with_log_and_next(
     planned = [i.task_id for i in queue.items()[:3]]
     assert len(planned) == 3
 
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(opened.lookup.prospectLoaded, timeout=10_000):
         _key(qtbot, Qt.Key.Key_F8)
     worked: list[int] = []
     vendor_ids: list[str] = []
@@ -63,7 +63,7 @@ def test_three_tasks_worked_with_log_and_next(
         _key(qtbot, Qt.Key.Key_F7)
         qtbot.waitUntil(lambda: phase(win) == "wrapping")
         _key(qtbot, Qt.Key.Key_5)  # "No Answer"
-        with qtbot.waitSignal(service.callSent, timeout=10_000) as sent:
+        with qtbot.waitSignal(opened.logbook.callSent, timeout=10_000) as sent:
             _key(qtbot, Qt.Key.Key_Return, Mod.ControlModifier | Mod.ShiftModifier)
         worked.append(task)
         vendor_ids.append(sent.args[0].vendor_call_id)
@@ -78,7 +78,9 @@ def test_three_tasks_worked_with_log_and_next(
     if complete:  # the follow-up completes each task once, after its call is delivered
         for task in worked:
             qtbot.waitUntil(lambda t=task: _state(server, t) == "complete", timeout=15_000)
-        qtbot.waitUntil(lambda: all(e.task_state == "done" for e in opened.outbox.entries()))
+        qtbot.waitUntil(lambda: all(e.state == "sent" for e in opened.outbox.entries()))
+        completions = opened.outbox.entries(kinds=("complete_task",))
+        assert sorted(e.outreach_id for e in completions) == sorted(worked), "each once"
     else:  # left to Outreach, which (this sandbox's default) leaves them open
         assert all(_state(server, t) == "incomplete" for t in worked)
         with qtbot.waitSignal(queue.changed, timeout=15_000):
