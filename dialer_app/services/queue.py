@@ -29,6 +29,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core import settings as s
 from ..core.clock import Clock, SystemClock
+from ..core.outbox.followups import callback_step
 from ..core.outreach.detail import CallTask, ProspectDetail
 from ..core.outreach.errors import OutreachError
 from ..core.outreach.tasks import due_call_tasks, reschedule_task, snooze_task
@@ -37,7 +38,7 @@ from ..core.worklist import QueueCache, QueueItem, Why, WorkList, age_text, day_
 from .tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from ..core.outbox import Entry
+    from ..core.outbox import Entry, Step
     from ..core.outreach import OutreachClient
     from ..core.outreach.models import Prospect, User
     from .session import Services
@@ -411,6 +412,21 @@ class CallQueue(QObject):
             goal=self._settings.get(s.DAILY_CALL_GOAL),
         )
         self.todayChanged.emit(self.today)
+
+
+def callback_after_call(
+    prospect_id: int,
+    at: datetime,
+    note: str = "",
+    *,
+    owner_id: int | None = None,
+    zone: str = "",
+    summary: str = "",
+) -> Step:
+    """The outbox's step for a callback asked for at wrap-up, to log with its call
+    (`Logbook.log_call(call, then=(step,))`): a call task for the rep, created once the call
+    is delivered. ValueError when it could not be sent as it is."""
+    return callback_step(prospect_id, at, note, owner_id=owner_id, zone=zone, summary=summary)
 
 
 def queue_for(

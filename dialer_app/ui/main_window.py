@@ -67,7 +67,7 @@ from .toast import Toast
 from .wrapup_form import WrapUpForm
 
 if TYPE_CHECKING:  # the window is built and painted before these load (see `ui.app`)
-    from ..core.outbox import Counts, Entry
+    from ..core.outbox import Counts, Entry, Step
     from ..core.outreach.detail import ProspectDetail
     from ..core.today import DayTally
     from ..services.connection import Connection
@@ -787,7 +787,9 @@ class MainWindow(QMainWindow):
         dialog = CallbackDialog(
             item.who, item.time_zone, self.desk.clock.now(), reschedule=True, parent=self
         )
-        if dialog.exec() != CallbackDialog.DialogCode.Accepted or dialog.chosen is None:
+        accepted = dialog.exec() == CallbackDialog.DialogCode.Accepted
+        dialog.deleteLater()  # one dialog each time: none kept
+        if not accepted or dialog.chosen is None:
             return
         self.queue.reschedule(dialog.chosen, item.task_id)
         self._on_next_task_key()
@@ -822,7 +824,9 @@ class MainWindow(QMainWindow):
             current=self.callback_row.callback,
             parent=self,
         )
-        if dialog.exec() != CallbackDialog.DialogCode.Accepted:
+        accepted = dialog.exec() == CallbackDialog.DialogCode.Accepted
+        dialog.deleteLater()  # one dialog each time: none kept
+        if not accepted:
             return
         self.callback_row.set_zone(zone)
         if dialog.removed or dialog.chosen is None:
@@ -876,7 +880,30 @@ class MainWindow(QMainWindow):
         if problem:
             self.callback_row.error.show_error(problem)
             return False
-        return self.logbook.log_call(call, summary=current.who) is not None
+        then: tuple[Step, ...] = ()
+        if callback is not None:
+            from ..services.queue import callback_after_call
+
+            prospect = call.relationships.prospect
+            if prospect is None:
+                self.callback_row.error.show_error(
+                    "A callback needs the prospect: assign the call before logging it."
+                )
+                return False
+            try:
+                step = callback_after_call(
+                    prospect.id,
+                    callback.at,
+                    callback.note,
+                    owner_id=user.id if user else None,
+                    zone=self._zone_of_current(),
+                    summary=current.who,
+                )
+            except ValueError as exc:  # the form is kept: the rep changes the callback
+                self.callback_row.error.show_error(f"The callback cannot be saved: {exc}")
+                return False
+            then = (step,)
+        return self.logbook.log_call(call, summary=current.who, then=then) is not None
 
     def _show_errors(self, errors: list[FieldError]) -> None:
         time_errors = [e for e in errors if e.field in TIME_FIELDS]

@@ -1,15 +1,20 @@
 """Working the list end to end, against a real sandbox: three due call tasks worked with F8 once
 and then Log & next — three calls in Outreach, each linked to its task, the tasks completed as
-the `complete_call_task` setting says, and the list moving on by itself."""
+the `complete_call_task` setting says, the list moving on by itself, and a callback asked for
+on the first call created once in Outreach even though the answer to its POST is lost."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel
 
+from dialer_app.core.outreach.bodies import ref_of, without_ref
+from dialer_app.ui.callback import CallbackDialog
 from tests.support.qt import by_name, phase
 
 pytestmark = pytest.mark.slow  # a sandbox of its own, three calls through the window
@@ -25,6 +30,14 @@ def _calls_of_task(server: Any, task_id: int) -> list[dict[str, Any]]:
     with server.client() as api:
         body = api.get("/calls", params={"filter[task][id]": task_id, "page[size]": 50}).json()
     return list(body["data"])
+
+
+def _callbacks(server: Any, prospect_id: int) -> list[dict[str, Any]]:
+    """The prospect's tasks this app made (a reference line ends their note)."""
+    with server.client() as api:
+        params = {"filter[prospect][id]": prospect_id, "page[size]": 200}
+        body = api.get("/tasks", params=params).json()
+    return [t for t in body["data"] if ref_of(t["attributes"].get("note"))]
 
 
 def _state(server: Any, task_id: int) -> str:
@@ -49,8 +62,13 @@ def test_three_tasks_worked_with_log_and_next(
     planned = [i.task_id for i in queue.items()[:3]]
     assert len(planned) == 3
 
+    # The answer to the callback's POST /tasks will be lost, once (Outreach stores the task).
+    server.faults(drop_after_commit=1, drop_only="/tasks")
     with qtbot.waitSignal(opened.lookup.prospectLoaded, timeout=10_000):
         _key(qtbot, Qt.Key.Key_F8)
+    first = queue.current()
+    assert first is not None
+    assert first.prospect_id is not None
     worked: list[int] = []
     vendor_ids: list[str] = []
     for n in range(3):
@@ -63,6 +81,20 @@ def test_three_tasks_worked_with_log_and_next(
         _key(qtbot, Qt.Key.Key_F7)
         qtbot.waitUntil(lambda: phase(win) == "wrapping")
         _key(qtbot, Qt.Key.Key_5)  # "No Answer"
+        if n == 0:  # call back tomorrow 9:00 their time, with a note
+
+            def choose_tomorrow() -> None:
+                dialog = QApplication.activeModalWidget()
+                assert isinstance(dialog, CallbackDialog)
+                qtbot.keyClicks(dialog.note_edit, "Ask for Dana")
+                qtbot.keyClick(dialog.choices, Qt.Key.Key_1)
+                qtbot.keyClick(dialog.choices, Qt.Key.Key_Return)
+
+            QTimer.singleShot(0, choose_tomorrow)
+            _key(qtbot, Qt.Key.Key_B, Mod.AltModifier)
+            assert win.callback_row.callback is not None
+            win.activateWindow()  # back from the dialog (the offscreen platform does not)
+            qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
         with qtbot.waitSignal(opened.logbook.callSent, timeout=10_000) as sent:
             _key(qtbot, Qt.Key.Key_Return, Mod.ControlModifier | Mod.ShiftModifier)
         worked.append(task)
@@ -71,6 +103,23 @@ def test_three_tasks_worked_with_log_and_next(
             qtbot.waitUntil(lambda t=task: queue.work.current not in (None, t), timeout=10_000)
 
     assert [t for t in planned if t in {i.task_id for i in queue.items()}] == []
+    # The callback: sent after its call, looked for after the lost answer, in Outreach once.
+    qtbot.waitUntil(
+        lambda: [e.state for e in opened.outbox.entries(kinds=("callback",))] == ["sent"],
+        timeout=30_000,
+    )
+    (callback,) = _callbacks(server, first.prospect_id)
+    (entry,) = opened.outbox.entries(kinds=("callback",))
+    assert (int(callback["id"]), ref_of(callback["attributes"]["note"])) == (
+        entry.outreach_id,
+        entry.ref,
+    )
+    assert without_ref(callback["attributes"]["note"]) == "Ask for Dana"
+    assert callback["attributes"]["action"] == "call"
+    due = datetime.fromisoformat(callback["attributes"]["dueAt"])
+    zone = ZoneInfo(first.time_zone) if first.time_zone else None
+    assert due > datetime.now(UTC)
+    assert (due.astimezone(zone).hour, due.astimezone(zone).minute) == (9, 0)
     assert by_name(win, "Call tasks due", QLabel).text() == f"{due_before - 3} due"
     for task, vid in zip(worked, vendor_ids, strict=True):
         calls = _calls_of_task(server, task)

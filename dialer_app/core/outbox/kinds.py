@@ -75,7 +75,7 @@ class Kind(abc.ABC):
 def built_in() -> dict[str, Kind]:
     """The kinds this version of the app sends, by name."""
     from .calls import CallKind
-    from .followups import CompleteTaskKind
+    from .followups import CallbackKind, CompleteTaskKind
 
-    kinds: list[Kind] = [CallKind(), CompleteTaskKind()]
+    kinds: list[Kind] = [CallKind(), CompleteTaskKind(), CallbackKind()]
     return {k.name: k for k in kinds}
