@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from .. import APP_NAME
 from ..core import settings as s
 from ..core.callbacks import Callback
+from ..core.callbacks import describe as describe_callback
 from ..core.desk import (
     CallDesk,
     HandOff,
@@ -881,6 +882,7 @@ class MainWindow(QMainWindow):
             self.callback_row.error.show_error(problem)
             return False
         then: tuple[Step, ...] = ()
+        zone = self._zone_of_current()
         if callback is not None:
             from ..services.queue import callback_after_call
 
@@ -896,14 +898,20 @@ class MainWindow(QMainWindow):
                     callback.at,
                     callback.note,
                     owner_id=user.id if user else None,
-                    zone=self._zone_of_current(),
+                    zone=zone,
                     summary=current.who,
                 )
             except ValueError as exc:  # the form is kept: the rep changes the callback
                 self.callback_row.error.show_error(f"The callback cannot be saved: {exc}")
                 return False
             then = (step,)
-        return self.logbook.log_call(call, summary=current.who, then=then) is not None
+        entry = self.logbook.log_call(call, summary=current.who, then=then)
+        if entry is not None and callback is not None:
+            when = describe_callback(callback.at, zone)
+            self.log_message.setText(
+                f"Call with {_who(entry.summary)} saved, and a callback {when}; syncing…"
+            )
+        return entry is not None
 
     def _show_errors(self, errors: list[FieldError]) -> None:
         time_errors = [e for e in errors if e.field in TIME_FIELDS]

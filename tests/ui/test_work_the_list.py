@@ -115,6 +115,10 @@ def test_three_tasks_worked_with_log_and_next(
         entry.ref,
     )
     assert without_ref(callback["attributes"]["note"]) == "Ask for Dana"
+    shown = opened.logbook.describe(entry)  # its line in the Outbox view
+    assert shown.what.startswith("Callback ")
+    assert shown.what.endswith(" their time" if first.time_zone else " your time")
+    assert shown.status == f"Callback created (task {entry.outreach_id})"
     assert callback["attributes"]["action"] == "call"
     due = datetime.fromisoformat(callback["attributes"]["dueAt"])
     zone = ZoneInfo(first.time_zone) if first.time_zone else None
