@@ -21,6 +21,7 @@ from dialer_app.core.outreach.bodies import NewTask, ref_of, without_ref
 from dialer_app.core.outreach.client import OutreachClient, StaticToken
 from dialer_app.core.outreach.retry import read_policy
 from dialer_app.core.sync import Backoff, SyncWorker
+from tests.support.openapi import request_schema, validator
 
 PROSPECT = 3
 WHEN = datetime(2031, 3, 6, 15, 0, tzinfo=UTC)
@@ -179,7 +180,9 @@ def test_a_callback_step_reads_back_as_the_task_it_posts(
     assert isinstance(task, NewTask)
     assert (task.prospect, task.dueAt, task.owner) == (prospect, at, owner)
     ref = uuid.uuid4().hex
-    wire = task.model_copy(update={"ref": ref}).wire_note()
+    posted = task.model_copy(update={"ref": ref})
+    validator(request_schema("/tasks", "post")).validate(posted.to_document())  # the spec's
+    wire = posted.wire_note()
     assert ref_of(wire) == ref
     assert without_ref(wire or "") == note.rstrip()
     assert step.needs == {"call": step.needs["call"]}
