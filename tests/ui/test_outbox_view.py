@@ -197,3 +197,26 @@ def test_a_damaged_call_is_listed_as_needing_attention_with_why(
     status, details = _rows(dialog)["Ed Damaged"]
     assert status == "Needs attention"
     assert "damaged" in details
+
+
+def test_discarding_in_the_dialog_updates_the_window_s_status_bar(
+    qtbot, tmp_path: Path, make_window, sandbox, monkeypatch
+) -> None:
+    """The dialog changes the outbox only through the logbook, so the window re-counts: after a
+    discard the status bar no longer says a call needs attention."""
+    box = Outbox(tmp_path / "parked.sqlite3")
+    parked = box.enqueue(_call(7), summary="Di Parked")
+    box.claim_next("t")
+    box.mark_attention(parked.id, "refused", [FieldError("/data/attributes/note", "note", "bad")])
+    box.close()
+    opened = make_window(sandbox, outbox_name="parked")
+    win = opened.win
+    qtbot.waitUntil(lambda: "1 need attention" in win.outbox_label.text(), timeout=5000)
+    dialog = win.show_outbox()
+    _select(dialog, "Di Parked")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Discard)
+    dialog.discard_button.click()
+    assert "Di Parked" not in _rows(dialog)
+    assert dialog.summary.text().endswith(" 0 need attention")
+    assert win.outbox_label.text() == "All calls synced"
+    assert win.outbox_label.property("attention") is False
