@@ -4,14 +4,16 @@ rep told when it is due; a callback time that has passed is refused with the for
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from dialer_app.core.callbacks import Callback
 from dialer_app.ui.callback import CallbackDialog
+from tests.support.clock import FakeClock
 from tests.support.qt import phase
 
 Mod = Qt.KeyboardModifier
@@ -87,3 +89,25 @@ def test_a_callback_time_that_has_passed_is_refused_and_nothing_is_logged(
     assert "has passed" in win.callback_row.error.text()
     assert opened.outbox.entries() == []
     assert phase(win) == "wrapping", "the form is kept"
+
+
+@pytest.mark.slow  # waits for the list to be read again after the call reaches Outreach
+def test_a_callback_due_later_today_joins_the_list_once_outreach_has_it(
+    qtbot: Any, make_sandbox: Any, make_window: Any
+) -> None:
+    """ "Call me in an hour": the callback is a call task of today, so the list shows it (read
+    again after the call reaches Outreach), with the rep's note."""
+    noon = datetime.combine(datetime.now().date(), time(12)).astimezone()  # the rep's midday
+    opened = make_window(make_sandbox(), clock=FakeClock(noon))
+    win, queue = opened.win, opened.queue
+    _wrapping_up(qtbot, opened)
+    win.callback_row.set_callback(Callback(opened.clock.now() + timedelta(hours=1), "in an hour"))
+    with qtbot.waitSignal(opened.logbook.callQueued, timeout=5_000) as queued:
+        _key(qtbot, Qt.Key.Key_Return, Mod.ControlModifier)
+    (callback,) = [e for e in opened.outbox.followers(queued.args[0].id) if e.kind == "callback"]
+    qtbot.waitUntil(lambda: opened.outbox.get(callback.id).state == "sent", timeout=15_000)
+    task_id = opened.outbox.get(callback.id).outreach_id
+    qtbot.waitUntil(lambda: task_id in {i.task_id for i in queue.items()}, timeout=20_000)
+    (item,) = [i for i in queue.items() if i.task_id == task_id]
+    assert item.note == "in an hour"
+    assert item.prospect_id == callback.prospect_id
