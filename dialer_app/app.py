@@ -355,6 +355,8 @@ async def _session(
     """`window` on one backend; the profile to switch to, or None when the rep quit."""
     import asyncio
 
+    from .services.queue import queue_for
+
     stop_notices = files.notices.listen(window.notices.post)  # what was set aside, said once
     outbox, outbox_problem = open_outbox(outbox_path(config))
     region = settings.get(setting.REGION)
@@ -364,6 +366,8 @@ async def _session(
     if hand_off is not None:
         window.set_hand_off(hand_off)
     window.attach(services)
+    queue = queue_for(services, settings)
+    window.attach_queue(queue)
     if outbox_problem is not None:
         window.notices.post(outbox_problem)
         _show_outbox_unopened(window, services.logbook)
@@ -375,6 +379,9 @@ async def _session(
         baresip.connectionChanged.connect(lambda _up, text: window.statusBar().showMessage(text))
         baresip.dialFailed.connect(window.log_message.setText)
     tray = _tray(window, services.logbook)
+    if tray is not None:
+        queue.todayChanged.connect(tray.show_today)
+        tray.show_today(queue.today)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     if closed_early:  # closed before the loop ran (the start-up probe does that)
@@ -399,6 +406,7 @@ async def _session(
     if tray is not None:
         tray.hide()
     wiring.disconnect()
+    queue.stop()
     if baresip is not None:
         await baresip.aclose()
     await services.aclose()

@@ -47,6 +47,9 @@ COMPLETE_CALL_TASK = Setting(
     False,
     "After a call is delivered, also mark its call task complete in Outreach",
 )
+DAILY_CALL_GOAL = Setting(
+    "daily_call_goal", 0, "Daily call goal (shown with today's count; 0: no goal)"
+)
 ALL: tuple[Setting[Any], ...] = (
     DIAL_SCHEME,
     REGION,
@@ -55,6 +58,7 @@ ALL: tuple[Setting[Any], ...] = (
     BARESIP,
     PLAIN_FILE_SECRETS,
     COMPLETE_CALL_TASK,
+    DAILY_CALL_GOAL,
 )
 
 

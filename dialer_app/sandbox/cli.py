@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .dialects import add_dialect_flags, dialect_of
-from .faults import ERROR_STATUSES, FaultSettings
+from .faults import ERROR_STATUSES, FaultSettings, FaultSettingsError
 from .readlag import check_lag
 from .settings import (
     DEFAULT_CLIENT_ID,
@@ -81,6 +81,13 @@ def _share(text: str) -> float:
     if not 0 <= value <= 1:  # NaN fails this too
         raise argparse.ArgumentTypeError(f"must be from 0 to 1, not {text}")
     return value
+
+
+def _drop_path(text: str) -> str:
+    try:
+        return str(FaultSettings().updated({"drop_only": text}).drop_only)
+    except FaultSettingsError as exc:
+        raise argparse.ArgumentTypeError(exc.problems["drop_only"]) from None
 
 
 def _data_dir(text: str) -> Path:
@@ -231,6 +238,13 @@ def _add_fault_flags(parser: argparse.ArgumentParser) -> None:
         help="drop this share (0..1) of successful POSTs the same way (default 0)",
     )
     group.add_argument(
+        "--drop-only",
+        type=_drop_path,
+        default="",
+        metavar="PATH",
+        help="drop only POSTs to this API path and below, e.g. /tasks (default: any POST)",
+    )
+    group.add_argument(
         "--maintenance",
         action="store_true",
         help="answer every API request with 503 scheduledServerMaintenance and Retry-After",
@@ -267,6 +281,7 @@ def faults_of(args: argparse.Namespace) -> FaultSettings:
         hold_ms=args.hold_ms,
         drop_after_commit=args.drop_after_commit,
         drop_rate=args.drop_rate,
+        drop_only=args.drop_only,
         maintenance=args.maintenance,
     )
 

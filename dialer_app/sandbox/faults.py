@@ -11,7 +11,9 @@ Settings (flags at start, `PUT /_admin/faults` at run time; all off by default):
 - `hold_ms`: every API request is handled at once, then its answer is held this long (a client
   with a shorter timeout gives up; a `POST /calls` held this way IS committed: the nasty case).
 - `drop_after_commit` (next N) and `drop_rate` (0..1): a POST that succeeded (2xx, committed) has
-  its connection closed instead of answered: the client sees no response at all.
+  its connection closed instead of answered: the client sees no response at all. `drop_only`
+  (an API path such as `/tasks`; "" for every POST) limits both to POSTs to that path and below
+  (`/tasks/7/actions/snooze`), so that a test can lose the answer of one kind of write.
 - `maintenance`: every API request gets 503 `scheduledServerMaintenance` with `Retry-After`.
 
 Each random fault kind has its own `random.Random` seeded from `--seed` and the kind's name, so
@@ -21,11 +23,14 @@ a run with the same seed and the same requests meets the same faults.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 ERROR_STATUSES = (500, 502, 503, 504)
+API_BASE = "/api/v2"
+_API_PATH = re.compile(r"(/[A-Za-z0-9_.-]{1,64}){0,6}/?")
 
 
 class FaultSettingsError(ValueError):
@@ -47,6 +52,7 @@ class FaultSettings:
     hold_ms: int = 0
     drop_after_commit: int = 0
     drop_rate: float = 0.0
+    drop_only: str = ""
     maintenance: bool = False
 
     def as_json(self) -> dict[str, Any]:
@@ -73,6 +79,10 @@ class FaultSettings:
 
 
 def _check(name: str, value: object) -> object:
+    if name == "drop_only":
+        if not isinstance(value, str) or not _API_PATH.fullmatch(value):
+            raise ValueError('must be "" or an API path like /tasks')
+        return value.rstrip("/")
     if name == "maintenance":
         if not isinstance(value, bool):
             raise ValueError("must be true or false")
@@ -136,8 +146,13 @@ class Faults:
             return None
         return dice.choice(s.error_statuses)
 
-    def take_drop(self) -> bool:
+    def take_drop(self, path: str = "") -> bool:
+        """Whether to drop the answer of this successful POST (to `path`, the request's)."""
         s = self.settings
+        if s.drop_only:
+            under = path[len(API_BASE) :] if path.startswith(API_BASE) else path
+            if under != s.drop_only and not under.startswith(s.drop_only + "/"):
+                return False
         if s.drop_after_commit > 0:
             self.settings = replace(s, drop_after_commit=s.drop_after_commit - 1)
             return True

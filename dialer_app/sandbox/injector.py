@@ -75,7 +75,8 @@ class FaultInjector:
             nonlocal dropping
             if message["type"] == "http.response.start":
                 ok = 200 <= int(message["status"]) < 300
-                if scope["method"] == "POST" and ok and abort is not None and faults.take_drop():
+                post = scope["method"] == "POST"
+                if post and ok and abort is not None and faults.take_drop(str(scope["path"])):
                     dropping = True
                     abort()
                     return

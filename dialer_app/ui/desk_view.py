@@ -17,7 +17,7 @@ def call_line(call: DeskCall) -> str:
 
 
 class CallsBar(QWidget):
-    """ "1 call to wrap up", and every open call to switch the wrap-up to (F8, Shift+F8).
+    """ "1 call to wrap up", and every open call to switch the wrap-up to (Ctrl+PgDown, Ctrl+PgUp).
 
     Signals:
         callChosen(str): the rep picked this call (its id) for the wrap-up.

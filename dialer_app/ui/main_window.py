@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
 
 from .. import APP_NAME
 from ..core import settings as s
+from ..core.callbacks import Callback
+from ..core.callbacks import describe as describe_callback
 from ..core.desk import (
     CallDesk,
     HandOff,
@@ -54,10 +56,12 @@ from ..core.uri import UriError, parse_uri
 from ..services.throttle import Throttle
 from . import shortcuts as keys
 from .call_panel import CallPanel
+from .callback import CallbackDialog, CallbackRow
 from .card import LoggedLine, ProspectCard
 from .desk_view import CallsBar
 from .notices import NoticeBar
 from .prospect_actions import ProspectActions
+from .queue_panel import QueuePanel
 from .resources import app_icon
 from .search_panel import SearchPanel
 from .text import ask, isolate, neutralise, one_line, plain, set_tooltip
@@ -65,11 +69,13 @@ from .toast import Toast
 from .wrapup_form import WrapUpForm
 
 if TYPE_CHECKING:  # the window is built and painted before these load (see `ui.app`)
-    from ..core.outbox import Counts, Entry
+    from ..core.outbox import Counts, Entry, Step
     from ..core.outreach.detail import ProspectDetail
+    from ..core.today import DayTally
     from ..services.connection import Connection
     from ..services.logbook import Logbook, OutboxChange
     from ..services.lookup import Lookup
+    from ..services.queue import CallQueue
     from ..services.session import Services
     from .diagnostics import DiagnosticsDialog
     from .outbox_view import OutboxDialog
@@ -161,6 +167,12 @@ class MainWindow(QMainWindow):
         self.wrap_title.setAccessibleName("Wrap-up call")
         self.wrap_title.setWordWrap(True)
         self.wrapup = WrapUpForm(self)
+        self.queue: CallQueue | None = None  # the call tasks: set by attach_queue()
+        self.queue_panel = QueuePanel(self)
+        self.callback_row = CallbackRow(self)
+        self.log_next_button = QPushButton("Log && next", self)
+        self.log_next_button.setAccessibleName("Log and next")
+        self.log_next_button.setToolTip(f"{keys.LOG_AND_NEXT.action} ({keys.LOG_AND_NEXT.label})")
         self.log_button = QPushButton("Log call", self)
         self.log_button.setAccessibleName("Log call")
         self.log_button.setToolTip(f"Log call ({keys.LOG.label})")
@@ -194,8 +206,10 @@ class MainWindow(QMainWindow):
         wrap_layout = QVBoxLayout(wrap_box)
         wrap_layout.addWidget(self.wrap_title)
         wrap_layout.addWidget(self.wrapup)
+        wrap_layout.addWidget(self.callback_row)
         buttons = QHBoxLayout()
         buttons.addWidget(self.log_button, 2)
+        buttons.addWidget(self.log_next_button, 2)
         buttons.addWidget(self.discard_button, 1)
         wrap_layout.addLayout(buttons)
         wrap_layout.addWidget(self.assign_button)
@@ -217,6 +231,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(body)
         layout.addWidget(self.notices)
         layout.addWidget(self.search)
+        layout.addWidget(self.queue_panel)
         layout.addWidget(self.card)
         layout.addWidget(self.prospect_actions.unknown_bar)
         layout.addWidget(call_box)
@@ -282,6 +297,15 @@ class MainWindow(QMainWindow):
         self.menu_button.setMenu(menu)
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.statusBar().addWidget(self.token_label)
+        self.queue_label = QLabel(self)  # "7 due": the call tasks left today
+        self.queue_label.setObjectName("queue-count")
+        self.queue_label.setAccessibleName("Call tasks due")
+        self.today_label = QLabel(self)  # "Today 12/60": calls so far (of the goal)
+        self.today_label.setObjectName("today")
+        self.today_label.setAccessibleName("Today's calls")
+        plain(self.queue_label, self.today_label)
+        self.statusBar().addPermanentWidget(self.queue_label)
+        self.statusBar().addPermanentWidget(self.today_label)
         self.statusBar().addPermanentWidget(self.account_button)
         self.statusBar().addPermanentWidget(self.outbox_label)
         self.statusBar().addPermanentWidget(self.menu_button)
@@ -291,6 +315,12 @@ class MainWindow(QMainWindow):
             (keys.FIND, self._on_find_key),
             (keys.NEXT_CALL, self._on_next_call_key),
             (keys.PREVIOUS_CALL, self._on_previous_call_key),
+            (keys.NEXT_TASK, self._on_next_task_key),
+            (keys.LOG_AND_NEXT, self._on_log_and_next_key),
+            (keys.SKIP_TASK, self._on_skip_task_key),
+            (keys.SNOOZE_TASK, self._on_snooze_task_key),
+            (keys.RESCHEDULE_TASK, self._on_reschedule_task_key),
+            (keys.CALL_BACK, self._on_call_back_key),
             (keys.DISCARD, self._on_discard_button_clicked),
             (keys.UNDO_DISCARD, self._on_undo_button_clicked),
             (keys.REASSIGN, self._on_assign_button_clicked),
@@ -311,6 +341,13 @@ class MainWindow(QMainWindow):
         self.call.hangUpRequested.connect(self._on_call_hang_up_requested)
         self.calls.callChosen.connect(self._on_calls_call_chosen)
         self.log_button.clicked.connect(self._on_log_button_clicked)
+        self.log_next_button.clicked.connect(self._on_log_and_next_key)
+        self.queue_panel.openRequested.connect(self._on_queue_open_requested)
+        self.queue_panel.nextRequested.connect(self._on_next_task_key)
+        self.queue_panel.skipRequested.connect(self._on_skip_task_key)
+        self.queue_panel.snoozeRequested.connect(self._on_snooze_task_key)
+        self.queue_panel.rescheduleRequested.connect(self._on_reschedule_task_key)
+        self.callback_row.requested.connect(self._on_call_back_key)
         self.discard_button.clicked.connect(self._on_discard_button_clicked)
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
         self.assign_button.clicked.connect(self._on_assign_button_clicked)
@@ -319,6 +356,7 @@ class MainWindow(QMainWindow):
         self._undo_timer.setInterval(UNDO_TICK_MS)
         self._undo_timer.timeout.connect(self._on_undo_timer_timeout)
         self.wrapup.connect_changed(self._on_wrapup_changed)
+        self.callback_row.connect_changed(self._on_wrapup_changed)
         self.search.box.setFocus()
         self.render()
         if services is not None:
@@ -420,6 +458,8 @@ class MainWindow(QMainWindow):
             self._restoring = False
 
     def _on_service_prospect_loaded(self, detail: ProspectDetail) -> None:
+        if self.queue is not None:  # the call task the rep opened for them is the one linked
+            detail = self.queue.with_task(detail)
         pid = detail.prospect.id
         self._details[pid] = detail
         phones = [Phone(p.id, p.number, p.extension) for p in detail.prospect.phone_numbers]
@@ -429,7 +469,15 @@ class MainWindow(QMainWindow):
             self._next_load()
 
     def _on_service_prospect_failed(self, message: str) -> None:
-        failed, self._loading = self._loading, None
+        failed = self._loading
+        offline = self.queue.offline_detail(failed) if self.queue and failed else None
+        if offline is not None:  # Outreach can't be asked: the card from the local index
+            self._on_service_prospect_loaded(offline)
+            self.statusBar().showMessage(
+                f"Showing the copy kept on this computer: {neutralise(message)}", 15_000
+            )
+            return
+        self._loading = None
         if self.desk.card is not None and failed == self.desk.card.id:
             self.card.show_error(message)
         self._next_load()
@@ -564,6 +612,8 @@ class MainWindow(QMainWindow):
         if self.lookup is not None:
             self.lookup.set_region(self.settings.get(s.REGION))
         self.card.refresh_local_time()
+        if self.queue is not None:
+            self.queue.settings_changed()
 
     def show_outbox(self) -> OutboxDialog:
         if self.outbox_dialog is None:
@@ -591,6 +641,9 @@ class MainWindow(QMainWindow):
         self._apply(self.desk.search_edited(text))
 
     def _on_search_match_chosen(self, match: Match) -> None:
+        opened = self.queue.current() if self.queue is not None else None
+        if opened is not None and opened.prospect_id != match.prospect.id:
+            self.queue.close_task()  # type: ignore[union-attr]
         self._apply(self.desk.open_prospect(who_of(match.prospect)))
 
     def _on_card_dial_requested(self, number: PhoneNumber) -> None:
@@ -646,6 +699,165 @@ class MainWindow(QMainWindow):
 
     def _on_previous_call_key(self) -> None:
         self._apply(self.desk.step(-1))
+
+    # -- the call tasks: work the list ----------------------------------------------------
+
+    def attach_queue(self, queue: CallQueue) -> None:
+        """Show and work the rep's call tasks (once); the day's count in the status bar."""
+        self.queue = queue
+        self.queue_panel.set_queue(queue)
+        queue.changed.connect(self._on_queue_changed)
+        queue.todayChanged.connect(self._on_queue_today_changed)
+        queue.told.connect(self._on_queue_told)
+        self._on_queue_changed()
+        self._on_queue_today_changed(queue.today)
+
+    def _on_queue_changed(self) -> None:
+        queue = self.queue
+        if queue is None or not queue.loaded:
+            self.queue_label.setText("")
+            return
+        count = queue.count()
+        self.queue_label.setText(f"{count} due")
+        source = queue.source_text()
+        set_tooltip(
+            self.queue_label,
+            f"{count} call task{'s' if count != 1 else ''} due today or overdue, "
+            f"{queue.callable_count()} callable now"
+            + (f". {source}" if source else "")
+            + f". Next task: {keys.NEXT_TASK.label}",
+        )
+
+    def _on_queue_today_changed(self, today: DayTally) -> None:
+        self.today_label.setText(today.short)
+        set_tooltip(self.today_label, today.sentence)
+
+    def _on_queue_told(self, text: str) -> None:
+        self.log_message.setText(neutralise(text))
+
+    def _zone_of_current(self) -> str:
+        """The time zone of the prospect the call in the wrap-up is with ("" when unknown)."""
+        current = self.desk.current
+        if current is None or current.prospect is None:
+            return ""
+        detail = self._details.get(current.prospect.id)
+        return detail.prospect.time_zone if detail is not None else ""
+
+    def _on_next_task_key(self) -> None:
+        """F8: the next call task's prospect on the card, the task linked to the next call."""
+        if self.queue is None:
+            self.statusBar().showMessage("The call tasks are not read yet.", 10_000)
+            return
+        item = self.queue.next_item()
+        if item is None:
+            self.statusBar().showMessage("No call tasks due.", 10_000)
+            return
+        self._open_task(item.task_id)
+
+    def _on_queue_open_requested(self, task_id: int) -> None:
+        self._open_task(task_id)
+
+    def _open_task(self, task_id: int) -> None:
+        busy = self.desk.active_calls
+        if busy:
+            self.call.show_error(
+                f"A call with {busy[-1].who} is on: hang up before opening the next task."
+            )
+            return
+        assert self.queue is not None
+        item = self.queue.open(task_id)
+        if item is None or item.prospect_id is None:
+            self.statusBar().showMessage("That call task has no prospect to call.", 10_000)
+            return
+        if self.search.box.text():
+            self.search.box.clear()
+            self.search.show_results("", [])
+        self._apply(self.desk.open_prospect(Who(item.prospect_id, item.who)))
+        self.queue_panel.select_current()
+
+    def _on_log_and_next_key(self) -> None:
+        """Log & next: log the call in the wrap-up (its task done as the setting says), then
+        open the next call task. With no call to log, the next task opens."""
+        current = self.desk.current
+        if current is not None and current.active:
+            self.call.show_error(f"The call with {current.who} is on: hang up first.")
+            return
+        if current is not None and not self.log_current():
+            return
+        self._on_next_task_key()
+
+    def _on_skip_task_key(self) -> None:
+        if self._task_key_refused():
+            return
+        assert self.queue is not None
+        skipped = self.queue.skip()
+        if skipped is not None:
+            self.statusBar().showMessage(f"Skipped {isolate(skipped.who)}.", 10_000)
+        self._on_next_task_key()
+
+    def _on_snooze_task_key(self) -> None:
+        if self._task_key_refused():
+            return
+        assert self.queue is not None
+        self.queue.snooze()
+        self._on_next_task_key()
+
+    def _on_reschedule_task_key(self) -> None:
+        if self._task_key_refused():
+            return
+        assert self.queue is not None
+        item = self.queue.current()
+        assert item is not None
+        dialog = CallbackDialog(
+            item.who, item.time_zone, self.desk.clock.now(), reschedule=True, parent=self
+        )
+        accepted = dialog.exec() == CallbackDialog.DialogCode.Accepted
+        dialog.deleteLater()  # one dialog each time: none kept
+        if not accepted or dialog.chosen is None:
+            return
+        self.queue.reschedule(dialog.chosen, item.task_id)
+        self._on_next_task_key()
+
+    def _task_key_refused(self) -> bool:
+        """Skip, snooze and reschedule act on the call task open on the card."""
+        if self.queue is None or self.queue.current() is None:
+            self.statusBar().showMessage(
+                f"No call task is open: {keys.NEXT_TASK.label} opens the next one.", 10_000
+            )
+            return True
+        return False
+
+    def _on_call_back_key(self) -> None:
+        """Call back: when to call the prospect of the call in the wrap-up again."""
+        current = self.desk.current
+        if current is None:
+            self.wrapup.general_error.show_error(
+                "A callback goes with a call: dial or answer one first."
+            )
+            return
+        if current.prospect is None:
+            self.wrapup.general_error.show_error(
+                f"Who was the call with {current.who} with? Assign it before asking for a callback."
+            )
+            return
+        zone = self._zone_of_current()
+        dialog = CallbackDialog(
+            current.prospect.name,
+            zone,
+            self.desk.clock.now(),
+            current=self.callback_row.callback,
+            parent=self,
+        )
+        accepted = dialog.exec() == CallbackDialog.DialogCode.Accepted
+        dialog.deleteLater()  # one dialog each time: none kept
+        if not accepted:
+            return
+        self.callback_row.set_zone(zone)
+        if dialog.removed or dialog.chosen is None:
+            self.callback_row.set_callback(None)
+        else:
+            self.callback_row.set_callback(Callback(dialog.chosen, dialog.note))
+        self.log_button.setFocus()
 
     def _on_discard_button_clicked(self) -> None:
         reply = self.desk.discard()
@@ -707,6 +919,10 @@ class MainWindow(QMainWindow):
             self.render()
 
     def _on_log_button_clicked(self) -> None:
+        self.log_current()
+
+    def log_current(self) -> bool:
+        """Log the call in the wrap-up: True once the outbox has it (else the form says why)."""
         self.wrapup.clear_errors()
         self.call.error.clear_error()
         self._push_form()
@@ -718,9 +934,44 @@ class MainWindow(QMainWindow):
             )
         except CallValidationError as exc:
             self._show_errors(exc.errors)
-            return
+            return False
         assert current is not None
-        self.logbook.log_call(call, summary=current.who, needs=current.needs)
+        callback = Callback.from_form(current.form)
+        problem = callback.problem(self.desk.clock.now()) if callback is not None else ""
+        if problem:
+            self.callback_row.error.show_error(problem)
+            return False
+        then: tuple[Step, ...] = ()
+        zone = self._zone_of_current()
+        if callback is not None:
+            from ..services.queue import callback_after_call
+
+            prospect = call.relationships.prospect
+            if prospect is None:
+                self.callback_row.error.show_error(
+                    "A callback needs the prospect: assign the call before logging it."
+                )
+                return False
+            try:
+                step = callback_after_call(
+                    prospect.id,
+                    callback.at,
+                    callback.note,
+                    owner_id=user.id if user else None,
+                    zone=zone,
+                    summary=current.who,
+                )
+            except ValueError as exc:  # the form is kept: the rep changes the callback
+                self.callback_row.error.show_error(f"The callback cannot be saved: {exc}")
+                return False
+            then = (step,)
+        entry = self.logbook.log_call(call, summary=current.who, needs=current.needs, then=then)
+        if entry is not None and callback is not None:
+            when = describe_callback(callback.at, zone)
+            self.log_message.setText(
+                f"Call with {_who(entry.summary)} saved, and a callback {when}; syncing…"
+            )
+        return entry is not None
 
     def _show_errors(self, errors: list[FieldError]) -> None:
         time_errors = [e for e in errors if e.field in TIME_FIELDS]
@@ -851,6 +1102,7 @@ class MainWindow(QMainWindow):
             )
         self.discard_button.setEnabled(current is not None and not current.active)
         self.prospect_actions.render()
+        self.queue_panel.set_folded(bool(desk.open_calls))  # the call gets the room
         if self._render_undo():
             self._undo_timer.start()
         else:
@@ -882,6 +1134,7 @@ class MainWindow(QMainWindow):
         try:
             self.wrapup.clear()
             self.wrapup.restore(self.desk.form)
+            self.callback_row.restore(self.desk.form, self._zone_of_current())
         finally:
             self._restoring = False
 
@@ -977,6 +1230,7 @@ class MainWindow(QMainWindow):
     def _show_full_layout(self, full: bool) -> None:
         self._wrap_box.setVisible(full)
         self.card.set_compact(not full)
+        self.queue_panel.set_compact(not full)
 
     def _restore_state(self) -> None:
         if self._state is None:
@@ -1001,6 +1255,7 @@ class MainWindow(QMainWindow):
 
     def _form_state(self) -> dict[str, object]:
         state = self.wrapup.state()
+        state.update(self.callback_row.state())
         if self.wrapup.disposition.count() == 0:  # the org's lists have not come: keep the ids
             saved = self.desk.form
             state["disposition_id"] = saved.get("disposition_id")

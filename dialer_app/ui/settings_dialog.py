@@ -1,5 +1,6 @@
 """Settings: how numbers reach the softphone, the default phone region, calling hours, call-task
-completion, the shortcuts, and the way to the org profiles and sign-in (the Accounts dialog).
+completion, the daily call goal, the shortcuts, and the way to the org profiles and sign-in (the
+Accounts dialog).
 
 Nothing is saved until the rep presses Save, and Save refuses with the reason next to the field
 while a value is wrong (calling hours that end before they start).
@@ -134,6 +135,15 @@ class SettingsDialog(QDialog):
         form.addRow(QLabel("Calling hours", page), hours)
         form.addRow("", self.hours_error)
         form.addRow("", self.complete_task)
+        self.daily_goal = QSpinBox(page)
+        self.daily_goal.setAccessibleName("Daily call goal")
+        self.daily_goal.setRange(0, 999)
+        self.daily_goal.setSpecialValueText("No goal")
+        self.daily_goal.setSuffix(" calls")
+        self.daily_goal.setToolTip("Shown with today's count in the status bar and the tray")
+        goal_label = QLabel("Daily call &goal", page)
+        goal_label.setBuddy(self.daily_goal)
+        form.addRow(goal_label, self.daily_goal)
         for label, buddy in ((0, self.scheme), (1, self.region)):
             item = form.itemAt(label, QFormLayout.ItemRole.LabelRole)
             widget = item.widget() if item is not None else None
@@ -166,6 +176,7 @@ class SettingsDialog(QDialog):
         self.hours_start.setValue(self.settings.get(s.CALL_HOURS_START))
         self.hours_end.setValue(self.settings.get(s.CALL_HOURS_END))
         self.complete_task.setChecked(self.settings.get(s.COMPLETE_CALL_TASK))
+        self.daily_goal.setValue(max(0, min(999, self.settings.get(s.DAILY_CALL_GOAL))))
         self._on_hours_changed()
 
     def valid(self) -> bool:
@@ -188,5 +199,6 @@ class SettingsDialog(QDialog):
         self.settings.set(s.CALL_HOURS_START, self.hours_start.value())
         self.settings.set(s.CALL_HOURS_END, self.hours_end.value())
         self.settings.set(s.COMPLETE_CALL_TASK, self.complete_task.isChecked())
+        self.settings.set(s.DAILY_CALL_GOAL, self.daily_goal.value())
         self.applied.emit()
         self.accept()

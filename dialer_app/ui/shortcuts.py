@@ -23,8 +23,17 @@ ANSWERED = Shortcut(("F6",), "Answered (answeredAt); with no call running, an in
 HANG_UP = Shortcut(("F7",), "Hang up (completedAt)")
 DISPOSITION = Shortcut(("1…9",), "In the disposition list: pick the numbered disposition")
 LOG = Shortcut(("Ctrl+Return", "Ctrl+Enter"), "Log call")
-NEXT_CALL = Shortcut(("F8",), "Several calls: the next one into the wrap-up")
-PREVIOUS_CALL = Shortcut(("Shift+F8",), "Several calls: the previous one into the wrap-up")
+NEXT_CALL = Shortcut(("Ctrl+PgDown",), "Several calls: the next one into the wrap-up")
+PREVIOUS_CALL = Shortcut(("Ctrl+PgUp",), "Several calls: the previous one into the wrap-up")
+NEXT_TASK = Shortcut(("F8",), "Call tasks: open the next task's prospect, the task linked")
+LOG_AND_NEXT = Shortcut(
+    ("Ctrl+Shift+Return", "Ctrl+Shift+Enter"),
+    "Log & next: log the call (its call task done), then open the next call task",
+)
+SKIP_TASK = Shortcut(("F9",), "Call tasks: skip the open task (it goes to the end of the list)")
+SNOOZE_TASK = Shortcut(("F10",), "Call tasks: snooze the open task (a day on, in Outreach)")
+RESCHEDULE_TASK = Shortcut(("F11",), "Call tasks: reschedule the open task…")
+CALL_BACK = Shortcut(("Alt+B",), "Wrap-up: call back… (a call task for later, in their time)")
 DISCARD = Shortcut(("Ctrl+Shift+D",), "Discard the call in the wrap-up (not logged)")
 UNDO_DISCARD = Shortcut(("Alt+U",), "Undo the discard (for a few seconds)")
 REASSIGN = Shortcut(
@@ -59,6 +68,12 @@ ALL = (
     LOG,
     NEXT_CALL,
     PREVIOUS_CALL,
+    NEXT_TASK,
+    LOG_AND_NEXT,
+    SKIP_TASK,
+    SNOOZE_TASK,
+    RESCHEDULE_TASK,
+    CALL_BACK,
     DISCARD,
     UNDO_DISCARD,
     REASSIGN,

@@ -12,6 +12,7 @@ from .text import literal
 
 if TYPE_CHECKING:
     from ..core.outbox import Counts
+    from ..core.today import DayTally
     from ..services.logbook import Logbook, OutboxChange
 
 
@@ -32,6 +33,8 @@ class Tray(QSystemTrayIcon):
         menu.addAction(self.quit_action)
         self.setContextMenu(menu)
         self._menu = menu
+        self._sync = ""
+        self._today = ""
         logbook.changed.connect(self._on_logbook_changed)
         self.show_counts(logbook.counts())
 
@@ -42,4 +45,16 @@ class Tray(QSystemTrayIcon):
         state = f"{counts.unsent} waiting to sync" if counts.unsent else "All calls synced"
         if counts.attention:
             state += f", {counts.attention} need attention"
-        self.setToolTip(literal(f"Dialer Companion — {state}"))
+        self._sync = state
+        self._tell()
+
+    def show_today(self, today: DayTally) -> None:
+        """The day so far: calls, connects, talk time (and the goal)."""
+        self._today = today.sentence
+        self._tell()
+
+    def _tell(self) -> None:
+        lines = [f"Dialer Companion — {self._sync}"]
+        if self._today:
+            lines.append(self._today[:1].upper() + self._today[1:])
+        self.setToolTip(literal("\n".join(lines)))

@@ -280,6 +280,7 @@ def _check_bundle(root: Path, seed: Seed) -> None:
         "baresip",
         "plain_file_secrets",
         "complete_call_task",
+        "daily_call_goal",
     }
     (profile,) = json.loads(texts["profiles.json"])["profiles"]
     assert profile == {

@@ -47,6 +47,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -56,8 +57,9 @@ from dialer_app.core.auth.profiles import Profile
 from dialer_app.core.auth.tokens import TokenSet
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.outbox import Outbox, OutboxError
+from dialer_app.core.outbox.followups import callback_step
 from dialer_app.core.outbox.prospects import create_prospect_steps
-from dialer_app.core.outreach.bodies import NewProspect
+from dialer_app.core.outreach.bodies import NewProspect, ref_of
 from dialer_app.core.sync import CHECK_WINDOW
 from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, SandboxServer
 
@@ -107,14 +109,18 @@ class Run:
     logged: list[str]
     prospect: int = PROSPECT
     chains: list[tuple[str, str, str]] = field(default_factory=list)  # last name, number, call
+    callbacks: list[str] = field(default_factory=list)  # the refs of the callbacks logged
 
-    def log_calls(self, n: int) -> None:
+    def log_calls(self, n: int, *, callbacks: bool = False) -> None:
+        """Log `n` calls; with `callbacks`, each with a callback (a task, after its call)."""
         outbox = Outbox(self.outbox_path)
         prospect = self.prospect
+        due = datetime.now(UTC) + timedelta(days=1)
         try:
             for _ in range(n):
                 vid = f"fm-{uuid.uuid4()}"
-                outbox.enqueue(
+                then = [callback_step(prospect, due, "fault matrix")] if callbacks else []
+                entry = outbox.enqueue(
                     NewCall(
                         attributes=CallAttributes(
                             outcome="Answered", note="fault matrix", vendorCallId=vid
@@ -122,8 +128,10 @@ class Run:
                         relationships=CallRelationships.link(prospect=prospect),
                     ),
                     summary="Fault Matrix",
+                    then=then,
                 )
                 self.logged.append(vid)
+                self.callbacks += [f.ref for f in outbox.followers(entry.id)]
         finally:
             outbox.close()
 
@@ -261,14 +269,38 @@ class Run:
                 url, params = doc.get("links", {}).get("next"), None
         return counts
 
+    def stored_callbacks(self) -> Counter[str]:
+        """How many tasks carry each reference line (this app's callbacks) in the sandbox."""
+        counts: Counter[str] = Counter()
+        with self.server.client() as api:
+            url: str | None = "/tasks"
+            params: dict[str, object] | None = {
+                "filter[prospect][id]": self.prospect,
+                "page[size]": 1000,
+                "fields[task]": "note",
+            }
+            while url:
+                doc = api.get(url, params=params).json()
+                for task in doc["data"]:
+                    ref = ref_of(task["attributes"].get("note"))
+                    if ref:
+                        counts[ref] += 1
+                url, params = doc.get("links", {}).get("next"), None
+        return counts
+
     def outcome(self, note: str = "") -> Outcome:
+        """Calls (and callbacks) logged, delivered, duplicated and lost, as the sandbox holds
+        them."""
         self.server.reset_faults()  # count on a healthy server (a burst may be left over)
         self.server.admin("read-lag", "PUT", {"seconds": 0})  # and reads showing every call
         stored = self.stored()
         mine = {v: stored[v] for v in self.logged}
+        if self.callbacks:
+            tasks = self.stored_callbacks()
+            mine |= {r: tasks[r] for r in self.callbacks}
         delivered = sum(1 for c in mine.values() if c >= 1)
         duplicates = sum(c - 1 for c in mine.values() if c > 1)
-        return Outcome(len(self.logged), delivered, duplicates, len(self.logged) - delivered, note)
+        return Outcome(len(mine), delivered, duplicates, len(mine) - delivered, note)
 
     def outbox_rows(self) -> list[dict[str, object]]:
         """The outbox as the app left it, read without taking part (a read-only connection)."""
@@ -470,6 +502,18 @@ def chain_killed_mid_drain(quick: bool) -> Outcome:
             drainer.stderr.close()
         run.drain()
         return run.chain_outcome()
+
+
+@scenario
+def callback_answer_dropped(quick: bool) -> Outcome:
+    """Each call brings a callback (`POST /tasks` after the call); Outreach stores some of the
+    callbacks and the connection drops before the answer. A task has no vendor id: each is
+    found by the reference line in its note, and none is created twice."""
+    drops = 3 if quick else 8
+    with world(quick, "--drop-after-commit", str(drops), "--drop-only", "/tasks") as run:
+        run.log_calls(8 if quick else 20, callbacks=True)
+        run.drain()
+        return run.outcome(f"{drops} callback answers dropped")
 
 
 @scenario

@@ -114,6 +114,33 @@ def test_a_refused_post_is_answered_not_dropped(server: SandboxServer, api: http
     assert server.admin("faults")["drop_after_commit"] == 1
 
 
+def test_drop_only_loses_the_answers_of_one_kind_of_write(
+    server: SandboxServer, api: httpx.Client
+) -> None:
+    calls = server.calls_count()
+    server.faults(drop_after_commit=1, drop_only="/tasks")
+    try:
+        assert api.post("/calls", json=_call(), headers=POST_HEADERS).status_code == 201
+        assert server.calls_count() == calls + 1  # not a task: answered, the drop still waits
+        assert server.admin("faults")["drop_after_commit"] == 1
+        task = {
+            "data": {
+                "type": "task",
+                "attributes": {"action": "call", "note": "drop-only"},
+                "relationships": {"subject": {"data": {"type": "prospect", "id": 1}}},
+            }
+        }
+        with pytest.raises(httpx.RemoteProtocolError):
+            api.post("/tasks", json=task, headers=POST_HEADERS)
+        stored = api.get("/tasks", params={"filter[prospect][id]": 1, "page[size]": 1000})
+        assert "drop-only" in [t["attributes"]["note"] for t in stored.json()["data"]]
+        assert server.admin("faults")["drop_after_commit"] == 0
+    finally:
+        server.reset_faults()
+    with pytest.raises(httpx.HTTPStatusError):
+        server.faults(drop_only="tasks; rm")
+
+
 def test_a_drop_rate_drops_some_posts(server: SandboxServer, api: httpx.Client) -> None:
     before = server.calls_count()
     server.faults(drop_rate=0.5)

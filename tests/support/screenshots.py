@@ -22,15 +22,21 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QPushButton
 
+from dialer_app.core import settings as s
+from dialer_app.core.callbacks import Callback, quick_choices
 from dialer_app.core.demo import SandboxProcess
 from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
 from dialer_app.services.connection import start_demo_backend
+from dialer_app.services.queue import queue_for
 from dialer_app.services.session import build_services
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
 from tests.support.qt import by_name
 
+# A Tuesday morning (UTC): the demo's day is made around it, and the window's clock shows it —
+# prospects in Europe and Asia inside their calling hours, the Americas not yet.
+EPOCH = datetime(2026, 3, 3, 10, 30, tzinfo=UTC)
 OUT = Path(
     os.environ.get("SCREENSHOTS_DIR")
     or Path(__file__).resolve().parents[2] / "resources" / "screenshots"
@@ -75,16 +81,31 @@ def _dark_palette() -> QPalette:
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        sandbox = SandboxProcess(data_dir=Path(tmp) / "sandbox")
+        sandbox = SandboxProcess(
+            data_dir=Path(tmp) / "sandbox", extra_args=("--epoch", EPOCH.isoformat())
+        )
         outbox = Outbox(Path(tmp) / "outbox.sqlite3")
+        settings = s.Settings()
+        settings.set(s.DAILY_CALL_GOAL, 60)
         services = build_services(lambda: start_demo_backend(sandbox), outbox)
-        clock = FakeClock(datetime.now(UTC))
-        win = MainWindow(services, CallDesk(clock))
+        clock = FakeClock(EPOCH)
+        win = MainWindow(services, CallDesk(clock), settings=settings)
+        queue = queue_for(services, settings)
+        queue.clock = clock
+        win.attach_queue(queue)
         try:
             win.show()
             services.start()
             await _until(lambda: by_name(win, "Disposition", QComboBox).count() > 1)
+            await _until(lambda: queue.loaded and not queue.reading)
             await _shoot(win, "idle")
+
+            by_name(win, "Next task", QPushButton).click()  # F8
+            await _until(lambda: win.card.detail is not None)
+            await _shoot(win, "queue")
+            win.set_compact(True)
+            await _shoot(win, "queue-compact")
+            win.set_compact(False)
 
             api = services.connection.client
             assert api is not None
@@ -131,7 +152,12 @@ async def main() -> None:
             )
             seq = by_name(win, "Sequence action", QComboBox)
             seq.setCurrentIndex(1)
+            zone = win.card.detail.prospect.time_zone
+            win.callback_row.set_zone(zone)
+            when = quick_choices(clock.now(), zone)[0].at
+            win.callback_row.set_callback(Callback(when, "Bring the pricing sheet"))
             await _shoot(win, "wrapup")
+            win.callback_row.set_callback(None)
 
             by_name(win, "Log call", QPushButton).click()
             await _until(lambda: win.desk.current is None)

@@ -23,6 +23,7 @@ from dialer_app.core.outbox import Outbox
 from dialer_app.services.connection import Backend, Connection
 from dialer_app.services.logbook import Logbook
 from dialer_app.services.lookup import Lookup
+from dialer_app.services.queue import CallQueue, queue_for
 from dialer_app.services.session import Services, build_services
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
@@ -37,6 +38,8 @@ class Opened:
     outbox: Outbox
     clock: FakeClock
     handed: list[str] = field(default_factory=list)
+    queue: CallQueue | None = None
+    settings: s.Settings | None = None
 
     @property
     def connection(self) -> Connection:
@@ -81,15 +84,17 @@ def make_window(
         outbox_name: str | None = None,
         hand_off: Callable[[str], bool] | None = None,
         complete_call_task: bool = False,
+        settings: s.Settings | None = None,
     ) -> Opened:
         name = outbox_name or f"outbox-{len(made)}"
-        settings = s.Settings()
+        settings = settings or s.Settings()
         settings.set(s.DIAL_SCHEME, scheme)
         outbox = Outbox(tmp_path / f"{name}.sqlite3")
         services = build_services(
             sandbox_backend(server), outbox, complete_call_task=lambda: complete_call_task
         )
         opened = Opened(None, services, outbox, clock or FakeClock(datetime.now(UTC)))  # type: ignore[arg-type]
+        opened.settings = settings
         opened.win = MainWindow(
             services,
             CallDesk(opened.clock),
@@ -97,6 +102,9 @@ def make_window(
             settings,
             hand_off=hand_off or (lambda uri: opened.handed.append(uri) is None),
         )
+        opened.queue = queue_for(services, settings)
+        opened.queue.clock = opened.clock
+        opened.win.attach_queue(opened.queue)
         opened.win.show()
         with qtbot.waitSignal(services.lookup.referenceLoaded, timeout=15_000):
             services.start()
@@ -149,6 +157,8 @@ def close(qtbot: Any, aio: Any, opened: Opened) -> None:
     """Stop the window's services as the app does on quit (idempotent)."""
     if opened.outbox is None:
         return
+    if opened.queue is not None:
+        opened.queue.stop()
     closing = aio.create_task(opened.services.aclose())
     qtbot.waitUntil(closing.done, timeout=5000)
     opened.outbox.close()

@@ -21,6 +21,8 @@ FORM_KEYS = (
     "sequence_action",
     "recording_url",
     "should_record",
+    "callback_at",  # a callback asked for at wrap-up: when (UTC, ISO 8601) and its note
+    "callback_note",
 )
 
 
@@ -255,7 +257,7 @@ def clean_form(form: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("disposition_id", "purpose_id"):
         value = form.get(key)
         out[key] = value if isinstance(value, int) and not isinstance(value, bool) else None
-    for key in ("tags", "note", "sequence_action", "recording_url"):
+    for key in ("tags", "note", "sequence_action", "recording_url", "callback_at", "callback_note"):
         value = form.get(key)
         out[key] = value if isinstance(value, str) else ""
     out["should_record"] = form.get("should_record") is True

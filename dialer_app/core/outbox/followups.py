@@ -1,17 +1,25 @@
 """Follow-ups: what a logged call brings after it, each an operation that needs the call.
 
-Today one kind: `complete_task` — once the call is delivered, mark the call task it was logged
-against complete in Outreach (the rep's setting "mark the call task complete", decided when the
-call is logged). The task is read before every attempt (`look_first`): one already complete —
-by Outreach itself, by another app, or by this one before a crash — is not completed again, so
-a sequence never moves on twice.
+- `complete_task` — once the call is delivered, mark the call task it was logged against
+  complete in Outreach (the rep's setting "mark the call task complete", decided when the call
+  is logged). The task is read before every attempt (`look_first`): one already complete — by
+  Outreach itself, by another app, or by this one before a crash — is not completed again, so a
+  sequence never moves on twice.
+- `callback` — once the call is delivered, a new call task for the rep about the prospect, due
+  when the rep asked (`POST /tasks`). A task has no vendor id: the note carries this app's
+  reference line with the operation's `ref`, and after a POST whose answer was lost the
+  prospect's tasks are searched for it (`find_own_task`) before it is ever sent again.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ..callbacks import describe as describe_time
 from ..calls import NewCall
+from ..outreach.bodies import NewTask
+from ..outreach.tasks import create_call_task, find_own_task
 from .kinds import Delivered, Given, JsonObject, Kind
 from .queue import After, Step
 
@@ -68,6 +76,84 @@ class CompleteTaskKind(Kind):
 
     def done(self, entry: Entry) -> str:
         return "Task completed"
+
+
+class CallbackKind(Kind):
+    """A callback the rep asked for at wrap-up. Body: `prospect` (id), `dueAt` (ISO, aware),
+    `note` (the rep's words), `owner` (the rep's user id, or null: the token's user), `zone`
+    (the prospect's time zone, for the Outbox view only)."""
+
+    name = "callback"
+    label = "Callback"
+    roles = frozenset({"call"})
+
+    def check(self, body: JsonObject) -> NewTask:
+        note = body.get("note") or None
+        return NewTask.make(
+            prospect=body.get("prospect"),
+            dueAt=body.get("dueAt"),
+            note=note,
+            owner=body.get("owner"),
+            ref="r" * 32,  # an operation's ref (a uuid's hex): checked here, so the note fits
+        )
+
+    def _task(self, entry: Entry) -> NewTask:
+        payload = entry.payload
+        task = payload if isinstance(payload, NewTask) else self.check(entry.body)
+        return task.model_copy(update={"ref": entry.ref})
+
+    async def send(self, client: OutreachClient, entry: Entry, given: Given) -> Delivered:
+        created = await create_call_task(client, self._task(entry))
+        return Delivered(created.id)
+
+    async def look(self, client: OutreachClient, entry: Entry, given: Given) -> Delivered | None:
+        task = self._task(entry)
+        found = await find_own_task(client, task.prospect, entry.ref, owner_id=task.owner)
+        return None if found is None else Delivered(found.id)
+
+    def describe(self, entry: Entry) -> str:
+        due, zone = entry.body.get("dueAt"), entry.body.get("zone")
+        try:
+            at = datetime.fromisoformat(due) if isinstance(due, str) else None
+        except ValueError:
+            at = None
+        if at is None or at.tzinfo is None:
+            return "Callback"
+        return f"Callback {describe_time(at, zone if isinstance(zone, str) else '')}"
+
+    def done(self, entry: Entry) -> str:
+        return "Callback created" + (f" (task {entry.outreach_id})" if entry.outreach_id else "")
+
+
+def callback_step(
+    prospect_id: int,
+    due_at: datetime,
+    note: str = "",
+    *,
+    owner_id: int | None = None,
+    zone: str = "",
+    summary: str = "",
+    after: int | After | None = None,
+) -> Step:
+    """The step that creates a callback once the call (`after`: by default the first step of
+    the same submission) is delivered; ValueError when it could not be sent as it is."""
+    if due_at.tzinfo is None:
+        raise ValueError("a callback time needs its time zone")
+    body: JsonObject = {
+        "prospect": prospect_id,
+        "dueAt": due_at.isoformat(),
+        "note": note,
+        "owner": owner_id,
+        "zone": zone,
+    }
+    CallbackKind().check(body)  # refused now, not set aside later
+    return Step(
+        "callback",
+        body,
+        summary=summary,
+        prospect_id=prospect_id,
+        needs={"call": After(0) if after is None else after},
+    )
 
 
 def follow_ups(call: NewCall, *, summary: str = "", complete_task: bool = False) -> list[Step]:

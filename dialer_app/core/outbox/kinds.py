@@ -75,12 +75,13 @@ class Kind(abc.ABC):
 def built_in() -> dict[str, Kind]:
     """The kinds this version of the app sends, by name."""
     from .calls import CallKind
-    from .followups import CompleteTaskKind
+    from .followups import CallbackKind, CompleteTaskKind
     from .prospects import AddNumberKind, CallOptOutKind, CreateProspectKind, PhoneStatusKind
 
     kinds: list[Kind] = [
         CallKind(),
         CompleteTaskKind(),
+        CallbackKind(),
         CreateProspectKind(),
         AddNumberKind(),
         PhoneStatusKind(),
