@@ -28,6 +28,7 @@ from .tasks import TaskRunner
 log = logging.getLogger(__name__)
 COUNTS_INTERVAL_MS = 100
 HEALTH_INTERVAL_MS = 60_000
+SEARCH_LIMIT = 21  # one more than the window shows, so that it can say "more than 20"
 
 
 @dataclass
@@ -308,16 +309,35 @@ class DialerService(QObject):
         self.connected.emit(self.user, self.backend.label)
         self._on_token_change()
         self._runner.run(self.sync.run(), key="sync")
-        assert self.reference is not None
-        reference = await self.reference.get()
-        self.disposition_names = {d.id: d.name for d in reference.dispositions}
-        self.referenceLoaded.emit(reference.dispositions, reference.purposes)
+        await self._load_reference()
         self._runner.run(
             org_call_tags(self.client),
             key="tags",
             on_success=self._on_org_tags,
             on_error=lambda exc: log.warning("could not read the org's tags: %s", exc),
         )
+
+    def refresh_reference(self) -> None:
+        """Read the org's dispositions and purposes again, in the background (the window
+        asks after a while away, and when Outreach refused a call naming one that is gone);
+        referenceLoaded follows. A failure keeps the lists already shown."""
+        if self.reference is None:
+            return
+        self._runner.run(
+            self._load_reference(refresh=True),
+            key="reference",
+            on_error=lambda exc: log.warning("could not read dispositions and purposes: %s", exc),
+        )
+
+    async def _load_reference(self, *, refresh: bool = False) -> None:
+        assert self.reference is not None
+        reference = await self.reference.get(refresh=refresh)
+        # Names of dispositions gone from the org stay known: calls logged with them say so.
+        self.disposition_names = {
+            **self.disposition_names,
+            **{d.id: d.name for d in reference.dispositions},
+        }
+        self.referenceLoaded.emit(reference.dispositions, reference.purposes)
 
     def _on_org_tags(self, org_tags: list[str]) -> None:
         self.org_tags = org_tags
@@ -328,7 +348,7 @@ class DialerService(QObject):
         return [*self.recent.tags, *self.org_tags]
 
     async def _search(self, query: str) -> list[Match]:
-        return await self._require_client().search(query, region=self._region)
+        return await self._require_client().search(query, region=self._region, limit=SEARCH_LIMIT)
 
     def _require_client(self) -> OutreachClient:
         if self.client is None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon  # before qasync: it binds PySide6
 
 from .. import APP_ID, APP_NAME, __version__
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from ..core.outbox import Outbox
     from ..services.accounts import AccountService
     from ..services.dialer import BackendFactory, DialerService
+    from ..services.hotkeys import GlobalHotkeys
     from ..services.instance import InstanceServer
     from ..services.softphone import BaresipBridge
     from ..services.tasks import TaskRunner
@@ -380,8 +382,8 @@ async def _session(
         baresip.callEvent.connect(window.apply_call_event)
         baresip.callEvent.connect(lambda event: log.info("applied a Baresip event: %s", event.kind))
         baresip.connectionChanged.connect(lambda _up, text: log.info("%s", text))
-        baresip.connectionChanged.connect(lambda _up, text: window.statusBar().showMessage(text))
-        baresip.dialFailed.connect(window.log_message.setText)
+        baresip.connectionChanged.connect(lambda _up, text: window.say(text))
+        baresip.dialFailed.connect(window.say)
     tray = _tray(window, service)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
@@ -396,7 +398,8 @@ async def _session(
             window.close()
 
     wiring = AccountsWiring(window, service, accounts, settings, switch)
-    runner.failed.connect(window.statusBar().showMessage)
+    runner.failed.connect(window.say)
+    window.set_hotkeys(_hotkeys())
     service.referenceLoaded.connect(settle_memory, Qt.ConnectionType.SingleShotConnection)
     service.start()
     if baresip is not None:
@@ -404,6 +407,7 @@ async def _session(
     apply_request(window, first or Request("show"))
     await closed.wait()
     stop_notices()
+    window.set_hotkeys(None)  # the keys go back to the other apps
     if tray is not None:
         tray.hide()
     wiring.disconnect()
@@ -413,12 +417,23 @@ async def _session(
     return switch_to[0] if switch_to else None
 
 
+def _hotkeys() -> GlobalHotkeys | None:
+    """Global shortcuts where the platform has them (grabbed only once turned on)."""
+    from ..services.hotkeys import GlobalHotkeys, backend_factory
+
+    factory = backend_factory(QGuiApplication.platformName())
+    return GlobalHotkeys(factory) if factory is not None else None
+
+
 def _show_outbox_unopened(window: MainWindow, service: DialerService) -> None:
     """The sync state says the outbox is not open (never "All calls synced": its file may hold
     calls not yet sent)."""
 
     def show(*_: object) -> None:
         window.outbox_label.setText("Outbox not open")
+        window.outbox_label.setToolTip(
+            "The outbox file could not be opened: calls stay in the form until it can be"
+        )
         window.outbox_label.setStyleSheet("color: #b3261e; font-weight: bold;")
 
     service.outboxChanged.connect(show)  # after the window's own slot: this text stays

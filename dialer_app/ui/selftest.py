@@ -32,7 +32,7 @@ from ..core import paths
 from ..core.clock import SystemClock
 from ..core.desk import CallDesk
 from ..core.outbox import Outbox
-from ..core.settings import Settings
+from ..core.settings import CONFIRM_OUTSIDE_HOURS, Settings
 from ..services.dialer import DialerService
 from ..services.tasks import TaskRunner
 from .app import AppConfig, backend_factory, create_application, outbox_path
@@ -127,10 +127,12 @@ async def _self_test(warnings: list[str]) -> str:
     runner = TaskRunner()
     outbox = Outbox(outbox_path(config))
     service = DialerService(runner, backend_factory(config), outbox)
+    settings = Settings(paths.config_dir() / "settings.json")
+    settings.set(CONFIRM_OUTSIDE_HOURS, False)  # its own sample prospect, at any hour: no question
     window = MainWindow(
         service,
         CallDesk(SystemClock()),
-        settings=Settings(paths.config_dir() / "settings.json"),
+        settings=settings,
         hand_off=lambda _uri: True,  # a self-test never opens the user's softphone
         state_file=paths.config_dir() / "window.ini",
     )

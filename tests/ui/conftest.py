@@ -30,12 +30,27 @@ class Opened:
     handed: list[str] = field(default_factory=list)
 
 
+@pytest.fixture(autouse=True)
+def _no_unexpected_question(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A question box no test answers would wait forever: it fails the test instead (a test
+    that expects one patches `QMessageBox.question` itself)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def refuse(_parent: object, title: str, text: str, *_rest: object) -> object:
+        raise AssertionError(f"unexpected question {title!r}: {text}")
+
+    monkeypatch.setattr(QMessageBox, "question", refuse)
+
+
 @pytest.fixture
 def make_window(qtbot: Any, aio: Any, tmp_path: Any) -> Iterator[Callable[..., Opened]]:
-    """`make_window(server, clock=…, scheme=…, drafts=True, outbox_name=…, hand_off=…)` → a
-    connected window (`hand_off` replaces the recorder of what was handed to the softphone).
+    """`make_window(server, clock=…, scheme=…, drafts=True, outbox_name=…, hand_off=…,
+    hours_prompt=False)` → a connected window (`hand_off` replaces the recorder of what was
+    handed to the softphone).
 
-    Windows sharing `outbox_name` share their outbox and draft files (a restarted app).
+    Windows sharing `outbox_name` share their outbox and draft files (a restarted app). The
+    calling-hours question is off unless `hours_prompt`: the tests run at any hour, and the
+    prospects live in every time zone.
     """
     made: list[Opened] = []
 
@@ -47,13 +62,16 @@ def make_window(qtbot: Any, aio: Any, tmp_path: Any) -> Iterator[Callable[..., O
         drafts: bool = False,
         outbox_name: str | None = None,
         hand_off: Callable[[str], bool] | None = None,
+        hours_prompt: bool = False,
+        settings: s.Settings | None = None,
     ) -> Opened:
         async def backend() -> Backend:
             return Backend(server.base_url, server.token, demo=True, label="Demo")
 
         name = outbox_name or f"outbox-{len(made)}"
-        settings = s.Settings()
+        settings = settings or s.Settings()
         settings.set(s.DIAL_SCHEME, scheme)
+        settings.set(s.CONFIRM_OUTSIDE_HOURS, hours_prompt)
         outbox = Outbox(tmp_path / f"{name}.sqlite3")
         service = DialerService(TaskRunner(), backend, outbox)
         opened = Opened(None, service, outbox, clock or FakeClock(datetime.now(UTC)))  # type: ignore[arg-type]
