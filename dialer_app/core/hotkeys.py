@@ -43,7 +43,7 @@ def parse(text: str) -> Hotkey:
         head, _, key = text.rpartition("+")
     parts = [p for p in head.split("+") if p] if head else []
     unknown = [p for p in parts if p not in MODIFIER_NAMES]
-    if unknown or not key:
+    if unknown or not key or key in MODIFIER_NAMES:
         raise HotkeyError(f"“{text}” is not a key the app knows.")
     return Hotkey(frozenset(parts), key)
 

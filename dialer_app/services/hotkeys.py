@@ -50,9 +50,14 @@ class GlobalHotkeys(QObject):
     triggered = Signal(str)
 
     def __init__(
-        self, backend_factory: Callable[[Callable[[str], None]], Backend], parent: Any = None
+        self,
+        backend_factory: Callable[[Callable[[str], None]], Backend],
+        platform: str,
+        parent: Any = None,
     ) -> None:
+        """`platform` is the Qt platform the backend serves ("xcb", "windows", "cocoa")."""
         super().__init__(parent)
+        self.platform = platform
         self._factory = backend_factory
         self._backend: Backend | None = None
         self.keys: dict[str, str] = {}  # action → key, as grabbed now

@@ -421,8 +421,9 @@ def _hotkeys() -> GlobalHotkeys | None:
     """Global shortcuts where the platform has them (grabbed only once turned on)."""
     from ..services.hotkeys import GlobalHotkeys, backend_factory
 
-    factory = backend_factory(QGuiApplication.platformName())
-    return GlobalHotkeys(factory) if factory is not None else None
+    platform = QGuiApplication.platformName()
+    factory = backend_factory(platform)
+    return GlobalHotkeys(factory, platform) if factory is not None else None
 
 
 def _show_outbox_unopened(window: MainWindow, service: DialerService) -> None:

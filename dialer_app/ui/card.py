@@ -82,7 +82,7 @@ class ProspectCard(QFrame):
         self._numbers_layout.setSpacing(2)
         self.phones = QLabel(self)  # "no numbers" and loading messages
         self.phones.setObjectName("card-phones")
-        self.sequence = ValueLabel("Sequence", self, object_name="card-sequence")
+        self.sequence = ValueLabel("Active sequence", self, object_name="card-sequence")
         self.sequence.setWordWrap(True)
         self.task = ValueLabel("Open call task", self, object_name="card-task")
         self.task.setWordWrap(True)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -65,9 +67,15 @@ class CompactWrapUp(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
+        fields = QFormLayout()
+        fields.setContentsMargins(0, 0, 0, 0)
+        fields.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for text, field in (("&Disposition", self.disposition), ("&Note", self.note)):
+            label = QLabel(text, self)
+            label.setBuddy(field)  # Alt+D, Alt+N; and how a screen reader names the field
+            fields.addRow(label, field)
         layout.addWidget(self.title)
-        layout.addWidget(self.disposition)
-        layout.addWidget(self.note)
+        layout.addLayout(fields)
         layout.addLayout(buttons)
         layout.addWidget(self.error)
 

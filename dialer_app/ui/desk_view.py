@@ -31,6 +31,7 @@ class CallsBar(QWidget):
         self.summary.setWordWrap(True)
         self.calls = QComboBox(self)
         self.calls.setAccessibleName("Calls")
+        self.summary.setBuddy(self.calls)  # a screen reader names the list by it
         self.set_keys(keys.KeyMap())
         self.calls.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon

@@ -61,6 +61,7 @@ from ..core.softphone.events import CallEvent
 from ..core.terms import CallValidationError, FieldError
 from ..core.uri import UriError, parse_uri
 from . import shortcuts as keys
+from . import widgets
 from .call_panel import CallPanel
 from .card import LoggedLine, ProspectCard
 from .compact import CompactWrapUp
@@ -70,7 +71,7 @@ from .resources import app_icon
 from .search_panel import SearchPanel
 from .text import ask, isolate, neutralise, one_line, set_tooltip
 from .toast import Toast
-from .widgets import ValueLabel, announce
+from .widgets import ValueLabel
 from .wrapup_form import WrapUpForm
 
 if TYPE_CHECKING:  # the window is built and painted before these load (see `ui.app`)
@@ -259,7 +260,8 @@ class MainWindow(QMainWindow):
             "Connection", self, announce=True, object_name="connection"
         )
         self.connection_label.setText("Connecting…")
-        self.outbox_label = ValueLabel("Sync status", self, announce=True, object_name="outbox")
+        self.outbox_label = ValueLabel("Sync status", self, object_name="outbox")
+        self._sync_kind = ""  # what a screen reader was last told of the sync
         self.statusBar().addWidget(self.mode_label)
         self.statusBar().addWidget(self.connection_label)
         self.outbox_dialog: OutboxDialog | None = None
@@ -714,6 +716,19 @@ class MainWindow(QMainWindow):
         if counts.attention and counts.unsent:  # the rest is in the tooltip and the menu
             short = [f"{_count(counts.attention)} to fix", f"{_count(counts.unsent)} to sync"]
         self.outbox_label.setText(" · ".join(short) if short else "All calls synced")
+        # Said aloud when its kind changes (all synced, waiting, paused, needing attention),
+        # not at each call sent: a drain of 500 calls is not 500 announcements.
+        kind = (
+            "attention"
+            if counts.attention
+            else "paused"
+            if paused
+            else ("waiting" if counts.unsent else "synced")
+        )
+        if kind != self._sync_kind:
+            if self._sync_kind and self.isVisible():
+                widgets.announce(self.outbox_label, self.outbox_label.text())
+            self._sync_kind = kind
         detail = "; ".join(long) if long else "All calls synced"
         set_tooltip(self.outbox_label, f"{detail} ({self.keymap.label(keys.OUTBOX)}: the outbox)")
         self.outbox_label.setAccessibleDescription(detail)
@@ -762,7 +777,9 @@ class MainWindow(QMainWindow):
                 self.settings,
                 self,
                 try_global_keys=self._try_global_keys,
-                platform=QGuiApplication.platformName(),
+                platform=self.hotkeys.platform
+                if self.hotkeys is not None
+                else QGuiApplication.platformName(),
             )
             self.settings_dialog.applied.connect(self._on_settings_applied)
             self.settings_dialog.accountsRequested.connect(self.accountsRequested.emit)
@@ -861,6 +878,7 @@ class MainWindow(QMainWindow):
         hours (unless the rep turned that question off); True to go ahead."""
         prospect = detail.prospect
         name = isolate(prospect.name)
+        self.card.refresh_local_time()  # the card says the same as the question
         reasons = []
         if prospect.call_opted_out:
             reasons.append(f"{name} has opted out of calls.")
@@ -1089,7 +1107,7 @@ class MainWindow(QMainWindow):
                 f"for {math.ceil(left):.0f} s."
             )
         if appearing:
-            announce(self.undo_label, self.undo_label.text())
+            widgets.announce(self.undo_label, self.undo_label.text())
         return showing
 
     def _show_form(self) -> None:
@@ -1176,16 +1194,27 @@ class MainWindow(QMainWindow):
             self._full_size = self.size()
         self.compact = on
         self.compact_action.setChecked(on)
-        visible = self.isVisible()
-        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, on)
+        self._set_on_top(on)
         self._render_mode()
-        if visible:
-            self.show()  # changing window flags hides the window
         if not on:
-            self.setMinimumHeight(0)
-            self.setMaximumHeight(16_777_215)
             self.resize(self._full_size)
         self._wrap_up_focus(only_if_lost=True)
+
+    def _set_on_top(self, on: bool) -> None:
+        """Always on top, or not, without hiding the window (`setWindowFlag` would hide it and
+        take the keyboard from the rep): the window system is told directly."""
+        flags = self.windowFlags()
+        flags = (
+            flags | Qt.WindowType.WindowStaysOnTopHint
+            if on
+            else flags & ~Qt.WindowType.WindowStaysOnTopHint
+        )
+        handle = self.windowHandle()
+        if handle is None:  # not shown yet: the flag is read when it is
+            self.setWindowFlags(flags)
+            return
+        self.overrideWindowFlags(flags)
+        handle.setFlags(flags)
 
     def _render_mode(self) -> None:
         """Full or compact: which parts show; in compact mode, the window's height follows."""
@@ -1212,6 +1241,8 @@ class MainWindow(QMainWindow):
         shrinking back after)."""
         if not self.compact:
             return
+        # What was just shown or hidden is laid out first: the heights below are then true.
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         central = self.centralWidget()
         outer = central.layout()
         body = self._body.layout()

@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QListView, QToolButton, QVBoxLayout, QWidget
 
 from ..core.outreach.models import Match
+from . import widgets
 from .models import MAX_SHOWN, MatchDelegate, MatchListModel
 from .text import neutralise
 from .widgets import ValueLabel
@@ -58,7 +59,7 @@ class SearchPanel(QWidget):
         self.results.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.results.setTabKeyNavigation(False)
         self.results.hide()
-        self.state = ValueLabel("Search status", self, announce=True, object_name="search-state")
+        self.state = ValueLabel("Search status", self, object_name="search-state")
         self.state.setWordWrap(True)
         self.state.hide()
 
@@ -103,17 +104,22 @@ class SearchPanel(QWidget):
         elif not shown:
             self._say(
                 f"No prospect matches “{neutralise(query)}”."
-                " Check the spelling, or try an email or number."
+                " Check the spelling, or try an email or number.",
+                aloud=True,
             )
         elif more:
             self._say(
                 f"More than {MAX_SHOWN} matches; the first {MAX_SHOWN} are shown. Type more "
-                "of the name, or the email, to narrow them. Enter opens the highlighted one."
+                "of the name, or the email, to narrow them. Enter opens the highlighted one.",
+                aloud=True,
             )
         elif len(shown) == 1:
-            self._say("1 match — press Enter to open it.")
+            self._say("1 match — press Enter to open it.", aloud=True)
         else:
-            self._say(f"{len(shown)} matches — Enter opens the highlighted one; ↓ picks another.")
+            self._say(
+                f"{len(shown)} matches — Enter opens the highlighted one; ↓ picks another.",
+                aloud=True,
+            )
         if self._enter_pending and shown:
             self._enter_pending = False
             if len(shown) == 1:
@@ -130,10 +136,13 @@ class SearchPanel(QWidget):
         self._enter_pending = False
         fresh = self.model.rowCount() and self._answered == query
         if fresh and self.results.isVisible():
-            self._say(f"Lookup failed: {neutralise(message)} Showing prospects you saw recently.")
+            self._say(
+                f"Lookup failed: {neutralise(message)} Showing prospects you saw recently.",
+                aloud=True,
+            )
             return
         self._clear_rows()
-        self._say(f"Lookup failed: {neutralise(message)} Keep typing to try again.")
+        self._say(f"Lookup failed: {neutralise(message)} Keep typing to try again.", aloud=True)
 
     @property
     def fresh(self) -> bool:
@@ -145,9 +154,14 @@ class SearchPanel(QWidget):
         self._room = max(height, 0)
         self._fit_results()
 
-    def _say(self, text: str) -> None:
-        self.state.setVisible(bool(text))  # first: a hidden label is not announced
+    def _say(self, text: str, *, aloud: bool = False) -> None:
+        """The line under the box; `aloud`: a screen reader says it too (an answer, not the
+        "Searching…" of every keystroke)."""
+        changed = text != self.state.text()
+        self.state.setVisible(bool(text))
         self.state.setText(text)
+        if aloud and changed and text:
+            widgets.announce(self.state, text)
         self.shapeChanged.emit()
 
     def _clear_rows(self) -> None:
@@ -239,7 +253,8 @@ class SearchPanel(QWidget):
         self._clear_rows()
         self._say(
             f"Waiting for Outreach to answer “{neutralise(query)}”… Keep typing, or check "
-            "your connection."
+            "your connection.",
+            aloud=True,
         )
 
     def _on_box_return_pressed(self) -> None:

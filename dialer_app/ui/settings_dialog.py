@@ -38,6 +38,7 @@ from ..core import settings as s
 from . import shortcuts as keys
 from .widgets import FieldErrorLabel
 
+GLOBAL_IDS = {sc.id for sc in keys.GLOBAL}
 TryGlobal = Callable[[bool, dict[str, str]], "dict[str, str] | None"]
 
 SCHEME_TEXTS = {
@@ -236,6 +237,9 @@ class SettingsDialog(QDialog):
         edit.setToolTip(shortcut.action)
         edit.setMaximumSequenceLength(1)
         edit.setClearButtonEnabled(True)
+        for clear in edit.findChildren(QToolButton):  # the clear button Qt adds
+            clear.setAccessibleName(f"Clear {shortcut.title} key")
+            clear.setToolTip("No key")
         reset = QToolButton(page)
         reset.setText("Default")
         reset.setAccessibleName(f"Default {shortcut.title} key")
@@ -261,8 +265,11 @@ class SettingsDialog(QDialog):
         return {sid: edit.keySequence().toString(portable) for sid, edit in self.key_edits.items()}
 
     def key_problems(self) -> dict[str, str]:
-        """Why a field's key cannot be had, by shortcut id (only the fields with a problem)."""
+        """Why a field's key cannot be had, by shortcut id (only the fields with a problem).
+        Global keys count only while global shortcuts are on."""
         chosen = self.chosen_keys()
+        if not self.global_keys.isChecked():
+            chosen = {sid: "" if sid in GLOBAL_IDS else k for sid, k in chosen.items()}
         keymap = keys.KeyMap(chosen)
         problems = {}
         for sid, text in chosen.items():
@@ -272,6 +279,9 @@ class SettingsDialog(QDialog):
         return problems
 
     def _on_keys_changed(self) -> None:
+        on = self.global_keys.isChecked()
+        for sc in keys.GLOBAL:  # the global keys are for when global shortcuts are on
+            self.key_edits[sc.id].setEnabled(on)
         problems = self.key_problems()
         for sid, error in self.key_errors.items():
             if sid in problems:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QElapsedTimer, QMimeData, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -65,14 +65,20 @@ TYPING_PAUSE_MS = 1_000  # a pause this long starts a new name
 class DispositionBox(QComboBox):
     """The disposition list: a digit 1–9 picks the numbered disposition; typing letters picks
     the first disposition whose name starts with them (else contains them), so dispositions
-    beyond the ninth are a few letters away."""
+    beyond the ninth are a few letters away. A pause, Esc or leaving the list starts afresh."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._typed = ""
         self._since = QElapsedTimer()
 
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self._typed = ""
+        super().focusOutEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self._typed = ""
         text = event.text()
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if (

@@ -44,7 +44,8 @@ def test_several_matches_are_listed_and_none_is_opened_until_the_rep_picks(
     first = win.search.model.match_at(0)
     with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
         qtbot.keyClick(box, Qt.Key.Key_Return)  # the rep picks: the highlighted one
-    assert win.desk.card is not None and win.desk.card.id == first.prospect.id
+    assert win.desk.card is not None
+    assert win.desk.card.id == first.prospect.id
 
 
 def test_the_matches_model_is_a_well_behaved_qt_model(qtmodeltester, qtbot, sandbox, make_window):

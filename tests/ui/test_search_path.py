@@ -5,6 +5,12 @@ of an earlier query never pass for answers to the new one."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QLineEdit, QListView, QWidget
@@ -71,7 +77,8 @@ def test_down_enters_the_list_enter_opens_the_highlighted_match_esc_goes_back(
     assert highlighted is not None
     with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
         _key(qtbot, Qt.Key.Key_Return)
-    assert win.desk.card is not None and win.desk.card.id == highlighted.prospect.id
+    assert win.desk.card is not None
+    assert win.desk.card.id == highlighted.prospect.id
     assert win.card.name.text() == highlighted.prospect.name
     assert not results.isVisible()
     assert QApplication.focusWidget() is box  # typing next starts a new search
@@ -96,7 +103,8 @@ def test_enter_in_the_box_opens_the_highlighted_match_and_esc_closes_the_list(
     assert first is not None
     with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
         _key(qtbot, Qt.Key.Key_Return)
-    assert win.desk.card is not None and win.desk.card.id == first.prospect.id
+    assert win.desk.card is not None
+    assert win.desk.card.id == first.prospect.id
 
 
 def test_enter_before_the_answer_opens_the_only_match_when_it_comes(
@@ -301,3 +309,48 @@ def test_the_search_clear_button_has_a_name(qtbot, sandbox, make_window) -> None
     assert clear.isVisibleTo(box)
     qtbot.mouseClick(clear, Qt.MouseButton.LeftButton, pos=QPoint(4, 4))
     qtbot.waitUntil(lambda: box.text() == "")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scale", ["1", "2"])
+def test_the_matches_and_the_card_fit_a_laptop_screen_at_100_and_200_percent(
+    sandbox, tmp_path, scale
+) -> None:
+    """A 1920×1080 screen: at 200 % it is 960×540 for the window, which takes what room there
+    is; the search box and its matches show, the card's name, local time and first number
+    below them, the status bar whole, nothing scrolls sideways."""
+    screen = tmp_path / "screen.json"
+    screen.write_text(
+        json.dumps(
+            {"screens": [{"name": "laptop", "x": 0, "y": 0, "width": 1920, "height": 1080}]}
+        ),
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": f"offscreen:configfile={screen}",
+        "QT_SCALE_FACTOR": scale,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.support.layout_probe", sandbox.base_url, sandbox.token],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    width, height = facts["screen"]
+    assert facts["scale"] == float(scale)
+    assert facts["window"][0] <= width
+    assert facts["window"][1] <= height  # the window fits the screen
+    assert facts["box"]
+    assert facts["rows"] >= min(4, facts["matches"])
+    assert facts["sideways"] == 0
+    assert facts["card_name"]
+    assert facts["local_time"]
+    assert facts["first_number"]
+    if scale == "1":
+        assert facts["whole_card"]
+    assert facts["status_cut"] == []
