@@ -1,5 +1,6 @@
 """`dialer-app`: the window (demo mode unless told where Outreach is), `dialer-app sandbox`,
-`dialer-app <tel:/callto:/sip: link>`, `dialer-app event …` and `dialer-app --register-handlers`.
+`dialer-app <tel:/callto:/sip: link>`, `dialer-app event …`, `dialer-app doctor` and
+`dialer-app --register-handlers`.
 
 A link or an event goes to the window already running for this user and data directory; when
 none runs, this launch becomes the window and applies it once connected.
@@ -24,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "Without --api-base-url the app runs in demo mode against a local Outreach sandbox. "
             "'dialer-app sandbox --help' describes the sandbox server; 'dialer-app event --help' "
-            "the softphone event hooks."
+            "the softphone event hooks; 'dialer-app doctor --help' the checks of an org."
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -77,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .sandbox.cli import main as sandbox_main
 
         return sandbox_main(args_list[1:])
+    if args_list and args_list[0] == "doctor":
+        from .cli_doctor import main as doctor_main
+
+        return doctor_main(args_list[1:])
     from .core import paths
     from .core import settings as setting
     from .core.remote import Request, RequestError, event_parser, parse_request

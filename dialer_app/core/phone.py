@@ -24,7 +24,12 @@ def to_e164(text: str, region: str = "US") -> str:
     """`(415) 555-0123` with region US → `+14155550123`; `0044 20 7946 0958` → `+442079460958`.
 
     A leading `00` is taken as the international prefix. Extensions are dropped from the E.164
-    form (see `extension_of`). Invalid or impossible numbers raise PhoneNumberError.
+    form (see `extension_of`).
+
+    A number only has to be *possible* (a country code and a length that country uses), not
+    *valid*: libphonenumber's list of assigned ranges lags behind real numbering plans, and a
+    number Outreach holds for a prospect is worth looking up even where that list calls it
+    unassigned (`+1 555-010-0123`). Anything else raises PhoneNumberError saying why.
     """
     import phonenumbers  # on first use: the window's start does not pay its ~50 ms
 
@@ -38,10 +43,35 @@ def to_e164(text: str, region: str = "US") -> str:
     try:
         parsed = phonenumbers.parse(raw, region.upper())
     except phonenumbers.NumberParseException as exc:
-        raise PhoneNumberError(f"Not a phone number: {exc}") from None
-    if not phonenumbers.is_valid_number(parsed):
-        raise PhoneNumberError(f"{mask(raw)} is not a valid number for its country.")
+        raise PhoneNumberError(f"Not a phone number: {mask(raw)} {_unreadable(exc)}.") from None
+    verdict = phonenumbers.is_possible_number_with_reason(parsed)
+    if verdict != phonenumbers.ValidationResult.IS_POSSIBLE:
+        raise PhoneNumberError(f"{mask(raw)} {_impossible(verdict)}.")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _unreadable(exc: Exception) -> str:
+    """Why libphonenumber could not read a number at all, for a rep."""
+    from phonenumbers import NumberParseException as N
+
+    return {
+        N.INVALID_COUNTRY_CODE: "has no country code that exists (start with + and the code)",
+        N.TOO_SHORT_AFTER_IDD: "is too short after the international prefix",
+        N.TOO_SHORT_NSN: "is too short for a phone number",
+        N.TOO_LONG: "is too long for a phone number",
+    }.get(int(getattr(exc, "error_type", -1)), "is not a whole phone number")
+
+
+def _impossible(verdict: int) -> str:
+    """Why libphonenumber finds a number impossible (a `ValidationResult`), for a rep."""
+    from phonenumbers import ValidationResult as V
+
+    return {
+        V.INVALID_COUNTRY_CODE: "has no country code that exists",
+        V.TOO_SHORT: "is too short for a phone number of its country",
+        V.TOO_LONG: "is too long for a phone number of its country",
+        V.IS_POSSIBLE_LOCAL_ONLY: "is a local number: add the area code",
+    }.get(verdict, "has a length no phone number of its country has")
 
 
 def extension_of(text: str, region: str = "US") -> str:

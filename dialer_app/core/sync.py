@@ -1,53 +1,72 @@
 """The sync worker: drains the outbox to Outreach, in order, without losing or doubling a call.
 
 For each due call:
-- if its last POST's fate is unknown (timeout, dropped connection, 5xx other than 503, a sender
-  that died), first look for it among the prospect's recent calls in Outreach, matched on
-  `vendorCallId`; only when it is not there is it posted again;
+- if a POST of it may have been stored (a timeout, a dropped connection, a 5xx other than 503,
+  an answer that could not be read, a sender that died mid-POST), first look for it among the
+  prospect's recent calls in Outreach, matched on `vendorCallId` — and keep looking over a
+  window counted from that POST (`CHECK_WINDOW`: 2, 10, 30 and 60 s), because Outreach's reads
+  may lag its writes. Only when the whole window has passed without it is it posted again;
 - 422 and other refusals park it as "needs attention" with Outreach's messages per field;
 - 401 holds the queue until the rep signs in again (`resume()`);
-- 429 waits for `X-RateLimit-Reset` / `Retry-After`; 5xx and network failures back off
-  exponentially with full jitter, capped;
+- anything that may pass (429, 5xx, the network, an unreadable answer) waits what
+  `retry.send_policy` decides: at least the exponential backoff of the attempt, what Outreach
+  asked for (`Retry-After`, `X-RateLimit-Reset`) when it asked for more, never more than the
+  ceiling (15 min). The wait is measured on a monotonic clock (`Outbox`). While it runs nothing
+  else is sent either: the queue is in order, and a failing server sees one request at a time,
+  ever fewer;
 - when Outreach reports the hourly budget down to the reserve (`RateReserve`), sending waits for
   the reset so that the rep's lookups keep working.
 
-Right before each POST the worker confirms (and renews) its claim on the call: a call another
-sender took back in the meantime is left to that sender. This holds as long as the outbox's
-claim lease outlasts one POST (the client's timeout): 120 s against 10 s in the app.
+Right before each POST the worker confirms (and renews) its claim on the call and notes the
+POST's time: a call another sender took back in the meantime is left to that sender. This holds
+as long as the outbox's claim lease outlasts one POST (the client's deadline covers a whole
+exchange): 120 s against 10 s in the app.
 
 A delivered call whose follow-up is pending (the rep's setting "mark the call task complete")
 then gets its task completed: the task is read first and completed only when still open, so
 a crash between `markComplete` and recording it never completes it twice.
+
+The worker cannot die: `run()` supervises its loop. An unexpected exception is logged with its
+traceback, told through `on_problem` in plain words, and the loop starts again after a pause
+that grows while the crashes repeat. The call in flight when it happened is looked up before any
+resend; a call (or follow-up) that crashes the sender `CRASH_LIMIT` times is parked as needing
+attention so that the ones behind it go on.
+
+Every decision is logged at INFO — sent (with Outreach's id), found already there, looked for
+and not found yet, retried and why, parked and why, held — by row and the start of its
+`vendorCallId`; never a note or a number.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import math
 import os
 import random
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from .outbox import Entry, Outbox
+from .outbox import Entry, Outbox, OutboxError
 from .outreach import errors as e
 from .outreach.client import OutreachClient, RateBudget
+from .outreach.headers import RESET_CEILING, RETRY_CEILING
+from .outreach.retry import Backoff, Policy, fate_unknown, send_policy
 
+__all__ = ["CHECK_WINDOW", "Backoff", "RateReserve", "SyncWorker", "owner_alive", "sender_id"]
 
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Full-jitter exponential backoff: uniform(floor, min(cap, base·2^(attempt-1)))."""
+log = logging.getLogger(__name__)
 
-    base: float = 1.0
-    cap: float = 300.0
-    floor: float = 0.2
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        ceiling = min(self.cap, self.base * 2 ** max(0, attempt - 1))
-        return rng.uniform(min(self.floor, ceiling), ceiling)
+CHECK_WINDOW = (2.0, 10.0, 30.0, 60.0)  # seconds after an uncertain POST to look for the call
+CRASH_LIMIT = 3  # crashes with the same call in flight before it is set aside
+CRASH_PAUSE_CAP = 60.0
+EARLY = 0.05  # a look this close to its time counts as on time
+BATCH = 20  # calls claimed per durable transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,16 +75,14 @@ class RateReserve:
     than `keep` left, the outbox waits for the budget's reset instead of spending them."""
 
     keep: int = 100
+    ceiling: float = RESET_CEILING  # the budget is hourly: a later reset is not believed
 
     def wait(self, budget: RateBudget, now: float) -> float | None:
-        """Seconds to hold sending, or None to go on."""
+        """Seconds to hold sending (at most the ceiling), or None to go on."""
         if budget.remaining is None or budget.remaining > self.keep or budget.reset_at is None:
             return None
         left = budget.reset_at.timestamp() - now
-        return left if left > 0 else None
-
-
-BATCH = 20  # calls claimed per durable transaction
+        return min(left, self.ceiling) if left > 0 else None
 
 
 def sender_id() -> str:
@@ -83,13 +100,23 @@ def owner_alive(owner: str) -> bool:
         os.kill(int(pid_text), 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except (PermissionError, OverflowError, ValueError):
         return True
     return True
 
 
+def _tag(entry: Entry) -> str:
+    return f"call {entry.id} ({entry.vendor_call_id[:8]})"
+
+
 class SyncWorker:
-    """Sends outbox entries through an OutreachClient. `run()` until cancelled."""
+    """Sends outbox entries through an OutreachClient. `run()` until cancelled.
+
+    `clock` is wall time (budget resets); `monotonic` measures the worker's own pauses (by
+    default `time.monotonic`, or `clock` when a test gives a clock of its own). `checks` is the
+    look-up window after an uncertain POST. `on_problem(text)` tells, in plain words, that the
+    sender met an unexpected error and restarted ('' once it runs cleanly again).
+    """
 
     def __init__(
         self,
@@ -102,27 +129,54 @@ class SyncWorker:
         on_change: Callable[[], None] = lambda: None,
         on_sent: Callable[[Entry, int], None] = lambda entry, outreach_id: None,
         on_parked: Callable[[Entry], None] = lambda entry: None,
+        on_problem: Callable[[str], None] = lambda text: None,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] | None = None,
         reserve: RateReserve | None = None,
+        checks: Sequence[float] = CHECK_WINDOW,
+        policy: Policy | None = None,
+        ceiling: float = RETRY_CEILING,
+        crash_limit: int = CRASH_LIMIT,
+        crash_pause: float = 1.0,
     ) -> None:
         self._outbox = outbox
         self._client = client
         self._owner = owner
-        self._backoff = backoff or Backoff()
         self._rng = rng or random.Random()
-        self._on_change = on_change
+        self._backoff = backoff or Backoff()
+        self._policy = policy or send_policy(
+            self._backoff, rng=self._rng, clock=clock, ceiling=ceiling
+        )
+        self._ceiling = ceiling
+        self._on_change_cb = on_change
         self._on_sent = on_sent
         self._on_parked = on_parked
+        self._on_problem = on_problem
         self._clock = clock
+        self._monotonic = monotonic or (time.monotonic if clock is time.time else clock)
         self._reserve = reserve or RateReserve()
+        window = sorted(c for c in checks if math.isfinite(c) and c >= 0)
+        self._checks = tuple(window) or (0.0,)
+        self._crash_limit = max(1, crash_limit)
+        self._crash_pause = crash_pause
         self.saving_budget_for: float | None = None  # seconds, while lookups get the budget
         self._wake = asyncio.Event()
         self.held: str | None = None
         self.last_error: str = ""
+        self.problem: str = ""  # the last unexpected error, in plain words ('' when running)
+        self.crashes = 0  # unexpected errors survived since start
         self._claimed: list[Entry] = []
+        self._quiet_until: float | None = None  # monotonic: nothing is sent before
+        self._in_flight: tuple[Literal["call", "task"], Entry] | None = None
+        self._crashes_of: dict[tuple[str, int], int] = {}
+        self._crashes_in_a_row = 0
+        self._failures_in_a_row = 0  # retryable failures since the server last succeeded
+
+    # -- commands ---------------------------------------------------------------------------
 
     def wake(self) -> None:
         """Something changed (a call was logged, the rep pressed retry): look again now."""
+        self._quiet_until = None
         self._wake.set()
 
     def resume(self) -> None:
@@ -130,36 +184,132 @@ class SyncWorker:
         self.held = None
         self.wake()
 
+    # -- the supervised loop ----------------------------------------------------------------
+
     async def run(self) -> None:
-        self._outbox.recover_orphans(owner_alive)
+        """Send until cancelled; an unexpected error restarts the loop, it never ends it."""
         try:
             while True:
-                sent_any = False
-                while self.held is None and (
-                    await self.send_next() or await self.complete_next_task()
-                ):
-                    sent_any = True
-                if sent_any:
-                    self._on_change()
-                wait = None if self.held else self._outbox.next_due_in()
-                if self.saving_budget_for is not None and wait is not None:
-                    wait = max(wait, self.saving_budget_for)
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                try:
+                    await self._loop()
+                except Exception as exc:
+                    await self._pause(self._crashed(exc))
         finally:
+            with contextlib.suppress(Exception):
+                self._give_back()
+
+    async def _loop(self) -> None:
+        recovered = self._outbox.recover_orphans(owner_alive)
+        if recovered:
+            log.info("%d call(s) of a sender that stopped will be looked up first", recovered)
+        while True:
+            self._wake.clear()
+            wait = await self.step()
+            self._ran_cleanly()
+            await self._pause(wait)
+
+    async def _pause(self, seconds: float | None) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    async def step(self) -> float | None:
+        """Send (and complete follow-ups) while something is due; then the seconds until
+        something may be due again, or None when nothing waits (or the queue is held)."""
+        sent_any = False
+        while self.held is None and (await self.send_next() or await self.complete_next_task()):
+            sent_any = True
+        if sent_any:
+            self._changed()
+        if self.held is not None:
+            return None
+        wait = self._outbox.next_due_in()
+        if wait is None:
+            return None
+        for hold in (self.saving_budget_for, self._quiet_left()):
+            if hold is not None:
+                wait = max(wait, hold)
+        return wait
+
+    def _crashed(self, exc: Exception) -> float:
+        """Log and tell an unexpected error, set aside what keeps causing it; the pause."""
+        self.crashes += 1
+        self._crashes_in_a_row += 1
+        log.error("the sender stopped on an unexpected error; starting it again", exc_info=exc)
+        set_aside = ""
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is not None and not isinstance(exc, OutboxError):
+            kind, entry = in_flight
+            key = (kind, entry.id)
+            self._crashes_of[key] = self._crashes_of.get(key, 0) + 1
+            if self._crashes_of[key] >= self._crash_limit:
+                set_aside = self._set_aside(kind, entry, exc)
+        try:
             self._give_back()
+        except Exception:
+            log.warning("the claims could not be given back; their lease will expire")
+        if isinstance(exc, OutboxError):
+            self.problem = f"Sending is paused: {exc}"
+        else:
+            self.problem = (
+                f"Sending stopped on an unexpected error ({type(exc).__name__}) and started"
+                " again; the details are in the log." + set_aside
+            )
+        self._notify(self._on_problem, self.problem)
+        self._changed()
+        doubling = 2.0 ** min(self._crashes_in_a_row - 1, 10)
+        return min(CRASH_PAUSE_CAP, self._crash_pause * doubling)
+
+    def _set_aside(self, kind: str, entry: Entry, exc: Exception) -> str:
+        reason = (
+            f"The app failed {self._crash_limit} times while sending this"
+            f" ({type(exc).__name__}); it is set aside so the calls behind it can go."
+        )
+        self._crashes_of.pop((kind, entry.id), None)
+        if kind == "task":
+            self._outbox.mark_task_failed(entry.id, reason)
+            log.warning("%s: its task follow-up is set aside: %s", _tag(entry), reason)
+            return ""
+        # It may have been posted before the crash: a resend looks for it first.
+        self._outbox.mark_attention(
+            entry.id, reason + " Resend it, or discard it.", [], uncertain=True
+        )
+        log.warning("%s parked, needs attention: %s", _tag(entry), reason)
+        self._notify(self._on_parked, self._outbox.get(entry.id))
+        return f" A call that kept failing is set aside ({entry.summary or _tag(entry)})."
+
+    def _ran_cleanly(self) -> None:
+        self._crashes_in_a_row = 0
+        if self.problem:
+            self.problem = ""
+            self._notify(self._on_problem, "")
+
+    def _notify(self, callback: Callable[..., None], *args: object) -> None:
+        """Tell a listener; a listener that fails is logged, never the sender's end."""
+        try:
+            callback(*args)
+        except Exception:
+            log.exception("a listener of the sender failed")
+
+    def _changed(self) -> None:
+        self._notify(self._on_change_cb)
+
+    # -- calls ------------------------------------------------------------------------------
 
     async def send_next(self) -> bool:
         """Send the next due call; False when none is due or no client is available."""
         client = self._client()
-        if client is None or self.held is not None:
+        if client is None or self.held is not None or self._quiet_left() is not None:
             self._give_back()
             return False
         was_saving = self.saving_budget_for is not None
         self.saving_budget_for = self._reserve.wait(client.budget, self._clock())
         if (self.saving_budget_for is not None) != was_saving:
-            self._on_change()  # the rep sees why calls wait, and when that ends
+            self._changed()  # the rep sees why calls wait, and when that ends
+            if self.saving_budget_for is not None:
+                log.info(
+                    "sending waits %.0f s for the request budget to reset (lookups first)",
+                    self.saving_budget_for,
+                )
         if self.saving_budget_for is not None:
             self._give_back()  # the calls wait; the rep's lookups keep the last requests
             return False
@@ -167,120 +317,180 @@ class SyncWorker:
             self._claimed = self._outbox.claim_batch(self._owner, BATCH)
             if not self._claimed:
                 return False
-            self._on_change()
+            self._changed()
         entry = self._claimed.pop(0)
         await self._deliver(client, entry)
         if self.held is not None or self._outbox.state_of(entry.id) == "waiting":
             self._give_back()  # held, or it must be retried: the calls behind it wait too
-        self._on_change()
+        self._changed()
         return True
 
     def _give_back(self) -> None:
         """Return claimed calls not yet attempted; the one in flight (if any) is uncertain."""
         claimed, self._claimed = self._claimed, []
         if claimed:
-            self._outbox.unclaim([e.id for e in claimed])
+            self._outbox.unclaim([c.id for c in claimed])
         self._outbox.release_claims(self._owner)
 
     async def _deliver(self, client: OutreachClient, entry: Entry) -> None:
+        self._in_flight = ("call", entry)
+        posted = False
         try:
-            if entry.uncertain and await self._already_there(client, entry):
+            if entry.uncertain and await self._look(client, entry):
+                self._in_flight = None
                 return
-            if not self._outbox.confirm_claim(entry.id, self._owner):
+            if not self._outbox.confirm_claim(entry.id, self._owner, posting=True):
+                log.info("%s: taken over by another sender; left to it", _tag(entry))
+                self._in_flight = None
                 return  # taken back by another sender while this one was busy: theirs now
+            posted = True
             created = await client.create_call(entry.call)
-        except e.ValidationFailed as err:
-            self._park(entry, err.message, err)
-        except e.Unauthorized as err:
+        except e.OutreachError as err:
+            self._failed(entry, err, posted)
+        else:
+            self._sent(entry, created.id)
+            log.info("%s sent: Outreach call %d", _tag(entry), created.id)
+        self._in_flight = None
+        self._crashes_of.pop(("call", entry.id), None)
+
+    async def _look(self, client: OutreachClient, entry: Entry) -> bool:
+        """Look for an uncertain call in Outreach. True when that settled it for now: found
+        (now sent), or not found while the window is still open (looked for again later)."""
+        found = await client.find_call(entry.vendor_call_id, entry.prospect_id)
+        if found is not None:
+            self._sent(entry, found)
+            log.info("%s was already in Outreach as call %d: not sent again", _tag(entry), found)
+            return True
+        since = self._outbox.since_posted(entry)
+        later = next((c for c in self._checks if c > since + EARLY), None)
+        if later is None:
+            log.info(
+                "%s is not in Outreach %s; sending it again",
+                _tag(entry),
+                "after a whole look-up window" if math.isfinite(since) else "(looked up once)",
+            )
+            return False
+        delay = later - since
+        self._outbox.mark_checking(
+            entry.id,
+            delay=delay,
+            note=(
+                f"Checking whether Outreach got it: not among its calls {since:.0f} s after"
+                f" sending; looking again in {delay:.0f} s before any resend."
+            ),
+        )
+        log.info(
+            "%s not in Outreach yet %.0f s after its POST; looking again in %.0f s",
+            _tag(entry),
+            since,
+            delay,
+        )
+        return True
+
+    def _failed(self, entry: Entry, err: e.OutreachError, posted: bool) -> None:
+        """A call's attempt failed with `err`: hold, retry (maybe uncertain), or park."""
+        self.last_error = err.message
+        decision = self._policy(err, max(1, entry.attempts))
+        if isinstance(err, e.Unauthorized):
             self.held = err.message
             self._outbox.mark_retry(entry.id, delay=0, error=err.message)
-        except e.RateLimited as err:
-            self._outbox.mark_retry(entry.id, delay=self._rate_wait(err), error=err.message)
-        except (e.Forbidden, e.NotFound, e.UnsupportedMediaType) as err:
-            self._park(entry, err.message, err)
-        except e.ServerError as err:
-            uncertain = err.status != 503 or entry.uncertain
-            delay = err.retry_after or self._backoff.delay(entry.attempts, self._rng)
-            self._outbox.mark_retry(entry.id, delay=delay, error=err.message, uncertain=uncertain)
-        except e.HttpError as err:
-            self._park(entry, err.message, err)
-        except e.OutreachError as err:
-            # Connect failures never left the machine; anything else may have been processed.
-            fate_unknown = not isinstance(err, e.ConnectError) or isinstance(
-                err, e.ConnectionDropped
-            )
-            self.last_error = err.message
-            self._outbox.mark_retry(
-                entry.id,
-                delay=self._backoff.delay(entry.attempts, self._rng),
-                error=err.message,
-                uncertain=fate_unknown or entry.uncertain,
-            )
-        except BaseException:
-            self._give_back()
-            raise
-        else:
-            self.last_error = ""
-            self._sent(entry, created.id)
+            log.info("%s waits: the queue is held until the rep signs in again", _tag(entry))
+            return
+        if not decision.retry:
+            self._park(entry, err)
+            return
+        uncertain = fate_unknown(err) if posted else entry.uncertain
+        delay = decision.delay
+        if posted and uncertain:
+            delay = max(delay, self._checks[0])  # the first look comes after the first step
+        self._outbox.mark_retry(entry.id, delay=delay, error=err.message, uncertain=uncertain)
+        self._quiet(delay)
+        log.info(
+            "%s %s in %.1f s (attempt %d, %s): %s",
+            _tag(entry),
+            "looked up" if uncertain else "retried",
+            delay,
+            entry.attempts,
+            decision.reason,
+            err.message,
+        )
+
+    def _sent(self, entry: Entry, outreach_id: int) -> None:
+        self._outbox.mark_sent(entry.id, outreach_id)
+        self._failures_in_a_row = 0
+        self.last_error = ""
+        self._notify(self._on_sent, entry, outreach_id)
+
+    def _park(self, entry: Entry, err: e.OutreachError) -> None:
+        field_errors = err.field_errors if isinstance(err, e.ValidationFailed) else []
+        self._outbox.mark_attention(entry.id, err.message, field_errors)
+        log.info("%s parked, needs attention: %s", _tag(entry), err.message)
+        self._notify(self._on_parked, self._outbox.get(entry.id))
+
+    # -- task follow-ups --------------------------------------------------------------------
 
     async def complete_next_task(self) -> bool:
         """Mark the next delivered call's task complete; False when none is due."""
         client = self._client()
-        if client is None or self.held is not None:
+        if client is None or self.held is not None or self._quiet_left() is not None:
             return False
         if self._reserve.wait(client.budget, self._clock()) is not None:
             return False
         entry = self._outbox.claim_task(self._owner)
         if entry is None or entry.task_id is None:
             return False
+        self._in_flight = ("task", entry)
         try:
             if await client.task_state(entry.task_id) != "complete":
                 if not self._outbox.confirm_claim(entry.id, self._owner):
+                    self._in_flight = None
                     return True  # another sender took it over meanwhile: theirs now
                 await client.mark_task_complete(entry.task_id, entry.task_action)
-        except e.Unauthorized as err:
-            self.held = err.message
-            self._outbox.mark_task_retry(entry.id, delay=0, error=err.message)
-        except e.RateLimited as err:
-            self._outbox.mark_task_retry(entry.id, delay=self._rate_wait(err), error=err.message)
-        except e.ServerError as err:
-            delay = err.retry_after or self._backoff.delay(entry.task_attempts, self._rng)
-            self._outbox.mark_task_retry(entry.id, delay=delay, error=err.message)
-        except e.HttpError as err:  # the task is gone, or not ours to complete
-            self._outbox.mark_task_failed(entry.id, err.message)
         except e.OutreachError as err:
-            delay = self._backoff.delay(entry.task_attempts, self._rng)
-            self._outbox.mark_task_retry(entry.id, delay=delay, error=err.message)
-        except BaseException:
-            self._outbox.release_claims(self._owner)
-            raise
+            self._task_failed(entry, err)
         else:
+            self._failures_in_a_row = 0
             self._outbox.mark_task_done(entry.id)
-        self._on_change()
+            log.info("%s: its task %d is complete", _tag(entry), entry.task_id)
+        self._in_flight = None
+        self._crashes_of.pop(("task", entry.id), None)
+        self._changed()
         return True
 
-    def _sent(self, entry: Entry, outreach_id: int) -> None:
-        self._outbox.mark_sent(entry.id, outreach_id)
-        self._on_sent(entry, outreach_id)
+    def _task_failed(self, entry: Entry, err: e.OutreachError) -> None:
+        decision = self._policy(err, max(1, entry.task_attempts))
+        if isinstance(err, e.Unauthorized):
+            self.held = err.message
+            self._outbox.mark_task_retry(entry.id, delay=0, error=err.message)
+        elif decision.retry:
+            self._outbox.mark_task_retry(entry.id, delay=decision.delay, error=err.message)
+            self._quiet(decision.delay)
+            log.info(
+                "%s: completing its task retried in %.1f s (%s): %s",
+                _tag(entry),
+                decision.delay,
+                decision.reason,
+                err.message,
+            )
+        else:  # the task is gone, or not ours to complete
+            self._outbox.mark_task_failed(entry.id, err.message)
+            log.info("%s: its task was not completed: %s", _tag(entry), err.message)
 
-    def _park(self, entry: Entry, message: str, err: e.HttpError) -> None:
-        field_errors = err.field_errors if isinstance(err, e.ValidationFailed) else []
-        self._outbox.mark_attention(entry.id, message, field_errors)
-        self._on_parked(self._outbox.get(entry.id))
+    # -- pauses -----------------------------------------------------------------------------
 
-    async def _already_there(self, client: OutreachClient, entry: Entry) -> bool:
-        """Whether Outreach already has this call (matched on vendorCallId)."""
-        if entry.prospect_id is None:
-            return False
-        for call in await client.calls_of_prospect(entry.prospect_id, limit=100):
-            if call.attributes.vendorCallId == entry.vendor_call_id:
-                self._sent(entry, call.id)
-                return True
-        return False
+    def _quiet(self, seconds: float) -> None:
+        """Send nothing for `seconds` — or longer, as the server's failures pile up (whichever
+        call or follow-up met them): a failing server is asked one thing at a time, ever less
+        often, however many calls wait."""
+        self._failures_in_a_row += 1
+        growing = self._backoff.delay(self._failures_in_a_row, self._rng)
+        self._quiet_until = self._monotonic() + min(max(seconds, growing), self._ceiling)
 
-    def _rate_wait(self, err: e.RateLimited) -> float:
-        if err.reset_at is not None:
-            return max(1.0, err.reset_at.timestamp() - self._clock())
-        if err.retry_after is not None:
-            return max(1.0, err.retry_after)
-        return 60.0
+    def _quiet_left(self) -> float | None:
+        if self._quiet_until is None:
+            return None
+        left = self._quiet_until - self._monotonic()
+        if left <= 0:
+            self._quiet_until = None
+            return None
+        return left

@@ -11,6 +11,10 @@ Bodies are plain JSON (`application/json`):
 - `POST /_admin/tokens/expire` → every OAuth access token expires now (`{"expired": n}`).
 - `POST /_admin/tokens/revoke-refresh` → every refresh token stops working (`{"revoked": n}`).
 - `GET /_admin/calls/count` → `{"count": n}` stored calls.
+- `GET /_admin/read-lag` → `{"seconds": n}`; `PUT` with `{"seconds": n}` (0 to 3600) sets how long
+  a POSTed call stays out of reads (`dialer_app.sandbox.readlag`); 422 when out of range.
+- `GET /_admin/dialect` → the dialect (`dialer_app.sandbox.dialects`); `PUT /_admin/dialect` with
+  any of its settings → applied (the rest unchanged), all returned; 422 as for faults.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .dialects import DialectError, LiveDialect
 from .faults import Faults, FaultSettingsError
+from .readlag import ReadLag
 from .resources import CALL
 from .settings import SandboxSettings
 from .tokens import TokenBook
@@ -49,12 +55,20 @@ class AdminApi:
     """The admin routes of one app."""
 
     def __init__(
-        self, worker: StoreWorker, book: TokenBook, faults: Faults, settings: SandboxSettings
+        self,
+        worker: StoreWorker,
+        book: TokenBook,
+        faults: Faults,
+        settings: SandboxSettings,
+        lag: ReadLag | None = None,
+        dialect: LiveDialect | None = None,
     ) -> None:
         self._worker = worker
         self._book = book
         self._faults = faults
         self._settings = settings
+        self._lag = lag or ReadLag(settings.read_lag)
+        self._dialect = dialect or LiveDialect()
 
     def _refusal(self, request: Request) -> Response | None:
         token = self._settings.admin_token
@@ -88,6 +102,20 @@ class AdminApi:
             return JSONResponse({"errors": exc.problems}, 422)
         return JSONResponse(settings.as_json())
 
+    async def get_dialect(self, request: Request) -> Response:
+        return self._refusal(request) or JSONResponse(self._dialect.current.as_json())
+
+    async def put_dialect(self, request: Request) -> Response:
+        if (refused := self._refusal(request)) is not None:
+            return refused
+        changes = await _json_object(request)
+        if changes is None:
+            return _problem(400, "Send a JSON object of dialect settings.")
+        try:
+            return JSONResponse(self._dialect.update(changes).as_json())
+        except DialectError as exc:
+            return JSONResponse({"errors": exc.problems}, 422)
+
     async def reset_faults(self, request: Request) -> Response:
         return self._refusal(request) or JSONResponse(self._faults.reset().as_json())
 
@@ -107,6 +135,25 @@ class AdminApi:
             return refused
         return JSONResponse({"count": await self._worker.run(self._worker.store.count, CALL)})
 
+    async def get_read_lag(self, request: Request) -> Response:
+        return self._refusal(request) or JSONResponse({"seconds": self._lag.seconds})
+
+    async def put_read_lag(self, request: Request) -> Response:
+        if (refused := self._refusal(request)) is not None:
+            return refused
+        body = await request.body()
+        try:
+            change = json.loads(body) if len(body) <= MAX_BODY else None
+        except (UnicodeDecodeError, ValueError):
+            change = None
+        if not isinstance(change, dict) or "seconds" not in change:
+            return _problem(400, 'Send {"seconds": N}.')
+        try:
+            seconds = self._lag.set(change["seconds"])
+        except ValueError as exc:
+            return JSONResponse({"errors": {"seconds": str(exc)}}, 422)
+        return JSONResponse({"seconds": seconds})
+
     def routes(self) -> list[Route]:
         return [
             Route(f"{ADMIN_ROOT}/faults", self.get_faults, methods=["GET"]),
@@ -115,4 +162,18 @@ class AdminApi:
             Route(f"{ADMIN_ROOT}/tokens/expire", self.expire_tokens, methods=["POST"]),
             Route(f"{ADMIN_ROOT}/tokens/revoke-refresh", self.revoke_refresh, methods=["POST"]),
             Route(f"{ADMIN_ROOT}/calls/count", self.count_calls, methods=["GET"]),
+            Route(f"{ADMIN_ROOT}/read-lag", self.get_read_lag, methods=["GET"]),
+            Route(f"{ADMIN_ROOT}/read-lag", self.put_read_lag, methods=["PUT"]),
+            Route(f"{ADMIN_ROOT}/dialect", self.get_dialect, methods=["GET"]),
+            Route(f"{ADMIN_ROOT}/dialect", self.put_dialect, methods=["PUT"]),
         ]
+
+
+async def _json_object(request: Request) -> dict[str, object] | None:
+    """The body as a JSON object (at most MAX_BODY bytes); None when it is not one."""
+    body = await request.body()
+    try:
+        value = json.loads(body) if len(body) <= MAX_BODY else None
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None

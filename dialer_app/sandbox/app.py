@@ -8,8 +8,9 @@ Routes (all need `Authorization: Bearer <token>`; bodies are `application/vnd.ap
   and calls, with filters (`dialer_app.sandbox.resources`), `sort`, cursor pagination
   (`page[size]` 1..1000, default 50, `page[after]` from `links.next`), `count=true` (`meta.count`),
   `include=` and `fields[type]=` (`dialer_app.sandbox.query`).
-- Prospects' `filter[q]` is a search-as-you-type extension: a case-insensitive prefix match on
-  first name, last name, "first last", any email or the company (`dialer_app.sandbox.search`).
+- Prospects' `filter[q]` is a search-as-you-type extension (in the default dialect): a
+  case-insensitive prefix match on first name, last name, "first last", any email or the
+  company (`dialer_app.sandbox.search`). Date-time filters take ranges (`A..B`, `neginf`/`inf`).
 - `POST /api/v2/calls` (201) and `DELETE /api/v2/calls/{id}` (204) (`dialer_app.sandbox.calls`).
 - `POST /api/v2/tasks/{id}/actions/markComplete` (200) (`dialer_app.sandbox.tasks`).
 - `POST /api/v2/tasks`, `.../tasks/{id}/actions/snooze|reschedule`, `DELETE .../tasks/{id}`;
@@ -17,7 +18,13 @@ Routes (all need `Authorization: Bearer <token>`; bodies are `application/vnd.ap
   `PATCH` and `DELETE .../phoneNumbers/{id}` (`dialer_app.sandbox.write_routes`).
 - `/oauth/authorize` and `/oauth/token`: Outreach's sign-in (`dialer_app.sandbox.oauth_authorize`,
   `dialer_app.sandbox.oauth_token`); scopes per route (`dialer_app.sandbox.scopes`).
-- `/_admin/...`: faults and tokens at run time (`dialer_app.sandbox.admin`).
+- With a read lag (`--read-lag`, `dialer_app.sandbox.readlag`), a POSTed call shows in reads
+  only that many seconds later.
+- `/_admin/...`: faults, tokens, read lag and the dialect at run time (`dialer_app.sandbox.admin`).
+
+How the open questions of Outreach's contract are answered (unknown filters, name filters,
+dispositions' outcome words, whether a call completes its task, phone matching) is the dialect
+(`dialer_app.sandbox.dialects`).
 
 API requests pass, outermost first: added latency, maintenance (503), the bearer token (401),
 the hourly budget (429, `X-RateLimit-*` headers), injected faults, the scope check (403), the
@@ -42,6 +49,7 @@ from starlette.routing import Route
 from .admin import AdminApi
 from .auth import BearerAuth, ScopeCheck
 from .calls import check_media_type, create_call, parse_body, parse_new_call
+from .dialects import Dialect, LiveDialect
 from .documents import JsonObject
 from .errors import ApiError, not_found
 from .faults import Faults, FaultSettings
@@ -52,12 +60,13 @@ from .oauth_errors import OAuthError, on_oauth_error
 from .oauth_token import TokenEndpoint
 from .query import encode_cursor, parse_list_query, parse_read_options
 from .ratelimit import RateBudgets, RateLimit
-from .reads import read_list, read_one
+from .readlag import ReadLag
+from .reads import NOTHING, read_list, read_one
 from .resources import CALL, RESOURCE_TYPES, TASK, USER, ResourceType
 from .responses import jsonapi_response, on_api_error, on_http_exception, on_unexpected
 from .settings import SandboxSettings
 from .store import Store
-from .tasks import mark_complete
+from .tasks import complete_task_of_call, mark_complete
 from .tokens import TokenBook
 from .worker import StoreWorker
 from .write_routes import WriteRoutes
@@ -88,9 +97,20 @@ def _member_id(request: Request, rtype: ResourceType) -> int:
 class Handlers:
     """The endpoints of one app, sharing its database worker and settings."""
 
-    def __init__(self, worker: StoreWorker, settings: SandboxSettings) -> None:
+    def __init__(
+        self,
+        worker: StoreWorker,
+        settings: SandboxSettings,
+        lag: ReadLag,
+        dialect: LiveDialect,
+    ) -> None:
         self.worker = worker
         self.settings = settings
+        self.lag = lag
+        self.dialect = dialect
+
+    def _hidden(self, rtype: ResourceType) -> frozenset[int]:
+        return self.lag.hidden() if rtype is CALL else NOTHING
 
     async def root(self, request: Request) -> Response:
         user_id: int = request.state.user_id
@@ -103,11 +123,19 @@ class Handlers:
 
     def lister(self, rtype: ResourceType) -> Endpoint:
         async def list_resources(request: Request) -> Response:
-            query = parse_list_query(rtype, request.query_params)
+            dialect = self.dialect.current
+            query = parse_list_query(rtype, request.query_params, dialect)
             options = parse_read_options(rtype, request.query_params)
             result = await self.worker.run(
-                read_list, self.worker.store, rtype, query, options, _api_root(request)
+                read_list,
+                self.worker.store,
+                rtype,
+                query,
+                options,
+                _api_root(request),
+                self._hidden(rtype),
             )
+            dialect.render([*result.data, *result.included])
             doc: dict[str, object] = {"data": result.data}
             if options.include:
                 doc["included"] = result.included
@@ -127,11 +155,18 @@ class Handlers:
             rid = _member_id(request, rtype)
             options = parse_read_options(rtype, request.query_params)
             found = await self.worker.run(
-                read_one, self.worker.store, rtype, rid, options, _api_root(request)
+                read_one,
+                self.worker.store,
+                rtype,
+                rid,
+                options,
+                _api_root(request),
+                self._hidden(rtype),
             )
             if found is None:
                 raise _missing(rtype, rid)
             data, included = found
+            self.dialect.current.render([data, *included])
             doc: dict[str, object] = {"data": data}
             if options.include:
                 doc["included"] = included
@@ -158,7 +193,12 @@ class Handlers:
         row = await self.worker.run(
             create_call, self.worker.store, call, request.state.user_id, self.settings.clock()
         )
+        if self.dialect.current.calls_complete_tasks:
+            await self.worker.run(
+                complete_task_of_call, self.worker.store, row, self.settings.clock()
+            )
         data = await self._rendered(request, CALL, row.id)
+        self.lag.created(row.id)
         return jsonapi_response({"data": data}, 201, {"Location": data["links"]["self"]})
 
     async def mark_task_complete(self, request: Request) -> Response:
@@ -183,16 +223,21 @@ class Handlers:
 
 
 def create_app(
-    store: Store, settings: SandboxSettings, faults: FaultSettings | None = None
+    store: Store,
+    settings: SandboxSettings,
+    faults: FaultSettings | None = None,
+    dialect: Dialect | None = None,
 ) -> Starlette:
     """The ASGI app serving `store`; it runs database calls on a worker thread of its own.
 
-    `faults` are the settings at start (`--latency-ms` of `settings` included); the admin API
-    changes them at run time.
+    `faults` and `dialect` are the settings at start (`--latency-ms` of `settings` included);
+    the admin API changes them at run time.
     """
     worker = StoreWorker(store)
     book = TokenBook(store.connection)
-    handlers = Handlers(worker, settings)
+    lag = ReadLag(settings.read_lag)
+    live_dialect = LiveDialect(dialect)
+    handlers = Handlers(worker, settings, lag, live_dialect)
     start = faults or FaultSettings()
     if settings.latency_ms and not start.latency_ms:
         start = start.updated({"latency_ms": settings.latency_ms})
@@ -220,7 +265,7 @@ def create_app(
     routes.append(
         Route("/oauth/token", TokenEndpoint(worker, book, settings).token, methods=["POST"])
     )
-    routes += AdminApi(worker, book, live_faults, settings).routes()
+    routes += AdminApi(worker, book, live_faults, settings, lag, live_dialect).routes()
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from .dialects import add_dialect_flags, dialect_of
 from .faults import ERROR_STATUSES, FaultSettings
+from .readlag import check_lag
 from .settings import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -235,6 +237,24 @@ def _add_fault_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _lag(text: str) -> float:
+    try:
+        return check_lag(float(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_read_lag_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--read-lag",
+        type=_lag,
+        default=0.0,
+        metavar="SECONDS",
+        help="a POSTed call shows in reads only this many seconds later, as Outreach's reads "
+        "may lag its writes (default 0; PUT /_admin/read-lag changes it at run time)",
+    )
+
+
 def faults_of(args: argparse.Namespace) -> FaultSettings:
     """The fault settings the flags ask for."""
     return FaultSettings(
@@ -263,6 +283,7 @@ def settings_of(args: argparse.Namespace) -> SandboxSettings:
         rate_limit=args.rate_limit,
         admin_token=args.admin_token or None,
         seed=args.seed,
+        read_lag=args.read_lag,
     )
 
 
@@ -346,6 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_oauth_flags(parser)
     _add_limit_and_admin_flags(parser)
     _add_fault_flags(parser)
+    _add_read_lag_flag(parser)
+    add_dialect_flags(parser)
     return parser
 
 
@@ -403,7 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 1
     try:
-        app = create_app(store, settings_of(args), faults_of(args))
+        app = create_app(store, settings_of(args), faults_of(args), dialect_of(args))
         return serve(app, sock, exit_with_parent=args.exit_with_parent)
     finally:
         store.close()

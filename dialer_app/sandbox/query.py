@@ -1,7 +1,8 @@
 """Reading JSON:API query parameters: filters, sort, cursor pagination, include, sparse fields.
 
-Unknown `filter[...]`, `page[...]` and `sort` keys, malformed values and unknown `include` paths
-are refused with 400 `badRequest` naming the parameter; other parameters are ignored.
+Unknown `page[...]` and `sort` keys, malformed values and unknown `include` paths are refused
+with 400 `badRequest` naming the parameter; other parameters are ignored. Unknown `filter[...]`
+keys are refused the same way, or dropped, as the dialect says (`dialer_app.sandbox.dialects`).
 `page[after]` is an opaque cursor taken from `links.next`, valid only with the same sort.
 """
 
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 
 from dialer_app.core.terms import format_utc
 
+from .dialects import Dialect
 from .errors import bad_request
 from .resources import BY_TYPE, Filter, ResourceType
 from .search import fold, prefix_bounds
@@ -117,6 +119,17 @@ def _range(raw: str, param: str) -> tuple[str, str]:
     )
 
 
+def _phone(raw: str) -> tuple[str, str]:
+    """("intl", digits) for a number with its country code (`+`, `00`), else ("national", …)."""
+    text = raw.strip()
+    digits = "".join(ch for ch in text if ch.isascii() and ch.isdigit())
+    if text.startswith("+"):
+        return "intl", digits
+    if digits.startswith("00"):
+        return "intl", digits[2:]
+    return "national", digits.lstrip("0")
+
+
 def _condition(flt: Filter, raw: str, param: str) -> Condition:
     if flt.kind == "ids":
         try:
@@ -128,20 +141,29 @@ def _condition(flt: Filter, raw: str, param: str) -> Condition:
         return Condition(flt, prefix_bounds(raw) if raw.strip() else ())
     if flt.kind == "range":
         return Condition(flt, _range(raw, param))
+    if flt.kind == "phone":
+        return Condition(flt, _phone(raw))
+    if flt.kind == "term" and flt.exact_attr:
+        return Condition(flt, (fold(raw), raw))
     if flt.kind in ("folded", "term"):
         return Condition(flt, (fold(raw),))
     return Condition(flt, (raw,))
 
 
-def parse_list_query(rtype: ResourceType, params: Mapping[str, str]) -> ListQuery:
-    """Filters, sort, page and count of a list request."""
-    filters = rtype.filters()
+def parse_list_query(
+    rtype: ResourceType, params: Mapping[str, str], dialect: Dialect | None = None
+) -> ListQuery:
+    """Filters, sort, page and count of a list request, in `dialect` (the default one if None)."""
+    dialect = dialect or Dialect()
+    filters = dialect.filters(rtype)
     conditions: list[Condition] = []
     size = DEFAULT_PAGE_SIZE
     cursor: str | None = None
     for key, raw in params.items():
         if (name := _key_path(key, "filter")) is not None:
             flt = filters.get(name)
+            if flt is None and dialect.ignores_unknown_filters():
+                continue
             if flt is None:
                 known = ", ".join(f"filter[{n.replace('.', '][')}]" for n in filters)
                 raise bad_request(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .documents import DocumentBuilder, JsonObject
-from .query import CursorKey, ListQuery, ReadOptions
-from .resources import ResourceType
+from .query import Condition, CursorKey, ListQuery, ReadOptions
+from .resources import Filter, ResourceType
 from .store import Store
+
+NOTHING: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,17 +21,34 @@ class ListResult:
 
 
 def read_list(
-    store: Store, rtype: ResourceType, query: ListQuery, options: ReadOptions, api_root: str
+    store: Store,
+    rtype: ResourceType,
+    query: ListQuery,
+    options: ReadOptions,
+    api_root: str,
+    hidden: frozenset[int] = NOTHING,
 ) -> ListResult:
+    """A page of the list; rows in `hidden` (not readable yet: read lag) are left out."""
     page = store.page(rtype, query)
-    data, included = DocumentBuilder(store, api_root, options).document(rtype, page.rows)
-    return ListResult(data, included, page.next_key, page.count)
+    rows = [row for row in page.rows if row.id not in hidden] if hidden else page.rows
+    count = page.count
+    if count is not None and hidden:
+        only_hidden = Condition(Filter("id", "ids"), tuple(sorted(hidden)))
+        also = replace(query, conditions=(*query.conditions, only_hidden), after=None, size=1)
+        count -= store.page(rtype, also).count or 0
+    data, included = DocumentBuilder(store, api_root, options).document(rtype, rows)
+    return ListResult(data, included, page.next_key, count)
 
 
 def read_one(
-    store: Store, rtype: ResourceType, rid: int, options: ReadOptions, api_root: str
+    store: Store,
+    rtype: ResourceType,
+    rid: int,
+    options: ReadOptions,
+    api_root: str,
+    hidden: frozenset[int] = NOTHING,
 ) -> tuple[JsonObject, list[JsonObject]] | None:
-    row = store.get(rtype, rid)
+    row = None if rid in hidden else store.get(rtype, rid)
     if row is None:
         return None
     data, included = DocumentBuilder(store, api_root, options).document(rtype, [row])

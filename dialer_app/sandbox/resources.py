@@ -6,8 +6,11 @@ can be filtered or sorted on (case-folded where matching is case-insensitive). A
 adding one `ResourceType` here; the store, the routes and the documents follow from it.
 
 Filters every type gets for free: `filter[id]` and `filter[<toOne>][id]`, both taking one id or a
-comma-separated list. Declared attribute filters match exactly; `folded` ones case-insensitively.
-Prospects also have search terms (see `dialer_app.sandbox.search`).
+comma-separated list. Declared attribute filters match exactly; `folded` ones case-insensitively;
+`ranged` (date-time) ones take one instant or a range `A..B`, inclusive, where `A` may be
+`neginf` and `B` `inf` (`filter[updatedAt]=2025-06-01T00:00:00.000Z..inf`).
+Prospects also have search terms (see `dialer_app.sandbox.search`). How unknown filters, name
+filters and phone numbers are matched depends on the dialect (`dialer_app.sandbox.dialects`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-FilterKind = Literal["ids", "exact", "folded", "term", "prefix", "range"]
+FilterKind = Literal["ids", "exact", "folded", "term", "prefix", "range", "phone"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,7 @@ class Filter:
     kind: FilterKind
     column: str = "id"
     term_kind: str = ""
+    exact_attr: str = ""  # a term filter that must also equal this attribute exactly
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +150,8 @@ PROSPECT = ResourceType(
         ),
     ),
     indexed=(
-        IndexedAttr("createdAt", filterable=False, sortable=True),
-        IndexedAttr("updatedAt", filterable=False, sortable=True),
+        IndexedAttr("createdAt", sortable=True, ranged=True),
+        IndexedAttr("updatedAt", sortable=True, ranged=True),
     ),
     term_filters={"firstName": "first", "lastName": "last", "emails": "email"},
     searchable=True,
@@ -247,8 +251,8 @@ CALL = ResourceType(
         ("user", "user"),
     ),
     indexed=(
-        IndexedAttr("createdAt", filterable=False, sortable=True),
-        IndexedAttr("updatedAt", filterable=False, sortable=True),
+        IndexedAttr("createdAt", sortable=True, ranged=True),
+        IndexedAttr("updatedAt", sortable=True, ranged=True),
         IndexedAttr("outcome"),
         IndexedAttr("state"),
         IndexedAttr("direction"),

@@ -35,6 +35,7 @@ class SandboxSettings:
     rate_limit: int = DEFAULT_RATE_LIMIT
     admin_token: str | None = None
     seed: int = 1
+    read_lag: float = 0.0  # seconds before a POSTed call shows in reads (`readlag.py`)
 
     @classmethod
     def for_tokens(cls, tokens: list[str], latency_ms: int = 0) -> SandboxSettings:

@@ -348,8 +348,18 @@ class Store:
             bounds = [(f"{flt.column} >= ?", low), (f"{flt.column} <= ?", high)]
             used = [(sql, value) for sql, value in bounds if value != ""]
             return " AND ".join(sql for sql, _ in used) or "1", [value for _, value in used]
+        if flt.kind == "phone":  # the normalised dialect: digits only, national ones as suffix
+            scope, digits = values
+            if not digits:
+                return "0", []
+            if scope == "intl":
+                return f"{flt.column} = ?", [f"+{digits}"]
+            return f"{flt.column} LIKE ?", [f"%{digits}"]
         if flt.kind == "term":
             sql = "id IN (SELECT rid FROM search_terms WHERE type = ? AND term = ? AND kind = ?)"
+            if flt.exact_attr:  # the exact dialect: the stored value, case and blanks included
+                sql += f" AND json_extract(attrs, '$.{flt.exact_attr}') = ?"
+                return sql, [rtype.type, values[0], flt.term_kind, values[1]]
             return sql, [rtype.type, values[0], flt.term_kind]
         if not values:
             return "0", []

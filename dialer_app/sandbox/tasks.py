@@ -5,6 +5,11 @@ task, `actionParams[completionAction]` decides the sequence state: `finish_no_re
 `finish_replied` finish it; anything else (or nothing) advances it to the sequence's next step,
 finishing it after the last. `actionParams[completionNote]` is accepted and not stored.
 A task that is already complete gets 422.
+
+In the dialect where calls complete tasks (`dialer_app.sandbox.dialects`), a stored call with a
+`task` and a `sequenceAction` completes that task the same way, with the completion action its
+sequence action implies (`Finish`, `Finish - No Reply` → `finish_no_reply`; `Finish - Replied` →
+`finish_replied`; `Advance` → advance), unless the task is already complete.
 """
 
 from __future__ import annotations
@@ -20,6 +25,12 @@ from .resources import SEQUENCE_STATE, SEQUENCE_STEP, TASK
 from .store import Row, Store
 
 FINISHING = ("finish_no_reply", "finish_replied")
+COMPLETION_OF_SEQUENCE_ACTION = {
+    "Advance": "",
+    "Finish": "finish_no_reply",
+    "Finish - No Reply": "finish_no_reply",
+    "Finish - Replied": "finish_replied",
+}
 
 
 def _next_step(store: Store, sequence_id: int, order: int) -> int | None:
@@ -70,3 +81,15 @@ def mark_complete(store: Store, task_id: int, action: str, now: datetime) -> Row
     if state_id is not None:
         _move_sequence_state(store, state_id, action, stamp)
     return done
+
+
+def complete_task_of_call(store: Store, call: Row, now: datetime) -> Row | None:
+    """The task `call` completed (on the database thread); None when it completes none."""
+    task_id = call.links.get("task")
+    action = call.attrs.get("sequenceAction")
+    if task_id is None or action not in COMPLETION_OF_SEQUENCE_ACTION:
+        return None
+    task = store.get(TASK, task_id)
+    if task is None or task.attrs.get("state") == "complete":
+        return None
+    return mark_complete(store, task_id, COMPLETION_OF_SEQUENCE_ACTION[action], now)

@@ -32,6 +32,8 @@ class AccountService(QObject):
         signedIn(str, object): profile id and its new `TokenSet` (already saved).
         signInFailed(str, str): profile id and what went wrong.
         signedOut(str): profile id whose tokens were forgotten.
+        orgChecked(str, object): profile id and the doctor's `Report` of its org (read-only).
+        orgCheckFailed(str, str): profile id and why its org could not be checked.
     """
 
     storeOpened = Signal(str)
@@ -40,6 +42,8 @@ class AccountService(QObject):
     signedIn = Signal(str, object)
     signInFailed = Signal(str, str)
     signedOut = Signal(str)
+    orgChecked = Signal(str, object)
+    orgCheckFailed = Signal(str, str)
 
     def __init__(
         self,
@@ -144,6 +148,30 @@ class AccountService(QObject):
             store.forget_tokens(profile)
         self.signedOut.emit(profile_id)
         self.profilesChanged.emit()
+
+    def check_org(self, profile_id: str) -> None:
+        """Run the doctor's read-only checks against the profile's org with its sign-in (the
+        token is not refreshed); emits orgChecked or orgCheckFailed."""
+        from ..core.doctor import run_doctor
+
+        store = self.open()
+        profile = store.get(profile_id)
+        saved = store.secrets.get(profile.tokens_key) if profile is not None else None
+        tokens = TokenSet.loads(saved) if saved else None
+        if profile is None or tokens is None:
+            self.orgCheckFailed.emit(profile_id, "Sign in first: the checks use the sign-in.")
+            return
+        self._runner.run(
+            run_doctor(
+                profile.api_base_url,
+                tokens.access_token,
+                expires_at=tokens.expires_at,
+                granted_scope=tokens.scope,
+            ),
+            key=f"check-{profile_id}",
+            on_success=lambda report: self.orgChecked.emit(profile_id, report),
+            on_error=lambda exc: self.orgCheckFailed.emit(profile_id, _message(exc)),
+        )
 
     async def _sign_in(self, profile: Profile, secret: str) -> TokenSet:
         if self._flow is not None:

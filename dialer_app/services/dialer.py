@@ -6,13 +6,17 @@ import asyncio
 import logging
 import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.auth.tokens import OAuthToken, TokenSet
 from ..core.calls import NewCall
 from ..core.demo import SandboxProcess
+from ..core.index import IndexUnusable, ProspectIndex
+from ..core.index_sync import IndexSync, SyncReport
 from ..core.outbox import Counts, Entry, Outbox, OutboxError
 from ..core.outreach import OutreachClient, OutreachError
 from ..core.outreach import errors as e
@@ -20,6 +24,7 @@ from ..core.outreach.client import StaticToken, TokenSource
 from ..core.outreach.detail import ProspectDetail, load_prospect_detail
 from ..core.outreach.models import Match, User
 from ..core.outreach.reference import ReferenceCache
+from ..core.outreach.search import CapabilityFile, ProspectSearch, checked, classify, rank
 from ..core.outreach.tags import org_call_tags
 from ..core.recent import RecentProspects
 from ..core.sync import SyncWorker, sender_id
@@ -29,6 +34,7 @@ log = logging.getLogger(__name__)
 COUNTS_INTERVAL_MS = 100
 HEALTH_INTERVAL_MS = 60_000
 SEARCH_LIMIT = 21  # one more than the window shows, so that it can say "more than 20"
+INDEX_INTERVAL_S = 300.0  # the local index is brought up to date this often
 
 
 @dataclass
@@ -89,8 +95,10 @@ class DialerService(QObject):
         connected(object, str): the signed-in `User` and the backend label ("Demo" or the org).
         connectionFailed(str): could not reach or sign in to Outreach; the text says what to do.
         referenceLoaded(list, list): the org's dispositions and purposes, in their order.
-        searchFinished(str, list): the query and Outreach's `Match`es for it (possibly empty).
-        recentFound(str, list): at once, before Outreach answers: recently seen matches.
+        searchFinished(str, list): the query and its `Match`es: Outreach's answer merged with
+            the local index's, checked and ranked (possibly empty).
+        recentFound(str, list): at once, before Outreach answers: the local index's matches
+            (the rep's own prospects, those with open call tasks, those seen lately).
         tagsLoaded(list): tags to suggest in the wrap-up (the rep's recent, then the org's).
         searchFailed(str, str): the query and what went wrong.
         numberFound(str, list): an E.164 number looked up by `find_number`, and its `Match`es.
@@ -104,6 +112,9 @@ class DialerService(QObject):
         outboxChanged(object): new outbox `Counts` (waiting, sending, sent, needing attention).
         tokenChanged(str): how the sign-in stands ("token valid 118 min", "Sign in again").
         signInRequired(str): the sign-in is gone; the queue is held until the rep signs in.
+        syncProblem(str): the sender met an unexpected error and restarted, in plain words
+            ('' once it runs cleanly again).
+        indexSynced(object): a pass of the local index's sync finished (a `SyncReport`).
     """
 
     connecting = Signal(str)
@@ -125,6 +136,8 @@ class DialerService(QObject):
     outboxChanged = Signal(object)
     tokenChanged = Signal(str)
     signInRequired = Signal(str)
+    syncProblem = Signal(str)
+    indexSynced = Signal(object)
 
     def __init__(
         self,
@@ -135,8 +148,12 @@ class DialerService(QObject):
         region: str = "US",
         recent: RecentProspects | None = None,
         complete_call_task: Callable[[], bool] = lambda: False,
+        index_path: Path | None = None,
+        index_interval: float = INDEX_INTERVAL_S,
         parent: QObject | None = None,
     ) -> None:
+        """`index_path` is the local index's file, the org's search capabilities beside it
+        (default: next to the outbox, one of each per org)."""
         super().__init__(parent)
         self._complete_call_task = complete_call_task
         self._runner = runner
@@ -153,6 +170,13 @@ class DialerService(QObject):
         self._wanted = ""
         self._answered = ""
         self._searching = False
+        self._local: tuple[str, list[Match]] = ("", [])
+        index_file = index_path or outbox.path.with_suffix(".index.sqlite3")
+        self._capabilities = CapabilityFile(index_file.with_name(index_file.stem + ".search.json"))
+        self.index = _open_index(index_file)
+        self._index_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-writer")
+        self._index_interval = index_interval
+        self.prospect_search: ProspectSearch | None = None
         self._counts_timer = QTimer(self)
         self._counts_timer.setSingleShot(True)
         self._counts_timer.setInterval(COUNTS_INTERVAL_MS)
@@ -167,6 +191,7 @@ class DialerService(QObject):
             on_change=self._on_sync_change,
             on_sent=self.callSent.emit,
             on_parked=self.callParked.emit,
+            on_problem=self.syncProblem.emit,
         )
 
     # -- commands ---------------------------------------------------------------------------
@@ -179,8 +204,8 @@ class DialerService(QObject):
 
         At most one lookup is in flight; while it runs only the newest text is kept, so typing
         fast costs one request per answer, and the answer to the last keystroke comes one round
-        trip after the previous answer at worst. Prospects seen recently that match are shown at
-        once; Outreach's answer replaces them.
+        trip after the previous answer at worst. Matches from the local index (and prospects
+        seen recently) are shown at once; Outreach's answer is merged with them.
         """
         query = text.strip()
         self._wanted = query
@@ -189,15 +214,27 @@ class DialerService(QObject):
             return
         if not self._searching:
             self._start_search(query)
-        try:  # after the request is on its way: the local scan overlaps the network wait
-            asyncio.get_running_loop().call_soon(self._show_recent, query)
+        try:  # after the request is on its way: the local search overlaps the network wait
+            asyncio.get_running_loop().call_soon(self._show_local, query)
         except RuntimeError:  # no loop running (a script driving the service directly)
-            self._show_recent(query)
+            self._show_local(query)
 
-    def _show_recent(self, query: str) -> None:
+    def local_matches(self, text: str) -> list[Match]:
+        """Matches from the local index and the recently seen prospects, checked and ranked."""
+        cached_query, cached = self._local
+        if cached_query == text:
+            return cached
+        query = classify(text, self._region)
+        found = self.index.search(query) if self.index is not None else []
+        seen = checked(query, (m.prospect for m in self.recent.search(text, self._region)))
+        matches = rank(query, [*found, *seen], SEARCH_LIMIT)
+        self._local = (text, matches)
+        return matches
+
+    def _show_local(self, query: str) -> None:
         if query != self._wanted or query == self._answered:
             return  # typing moved on, or Outreach already answered this query
-        local = self.recent.search(query, self._region)
+        local = self.local_matches(query)
         if local:
             self.recentFound.emit(query, local)
 
@@ -217,21 +254,35 @@ class DialerService(QObject):
         else:
             self._answered = query
             self.recent.remember(m.prospect for m in matches)
-            self.searchFinished.emit(query, matches)
+            parsed = classify(query, self._region)
+            merged = rank(parsed, [*matches, *self.local_matches(query)], SEARCH_LIMIT)
+            self.searchFinished.emit(query, merged)
+            if parsed.kind == "partial phone" and not merged:
+                self.searchFailed.emit(query, parsed.problem)
         if self._wanted and self._wanted != query:
             self._start_search(self._wanted)
 
     def set_region(self, region: str) -> None:
         """The country numbers typed without + belong to, from the next lookup on."""
         self._region = region
+        self._local = ("", [])
 
     def find_number(self, number: str) -> None:
-        """Who has this number (a link opened, a call coming in); emits numberFound."""
+        """Who has this number (a link opened, a call coming in); emits numberFound — from the
+        local index when Outreach cannot be asked."""
+
+        def on_error(exc: BaseException) -> None:
+            local = self.local_matches(number)
+            if local:
+                self.numberFound.emit(number, local)
+            else:
+                self.numberFailed.emit(number, _message(exc))
+
         self._runner.run(
-            self._search(number),
+            self._search(number, typed=False),
             key="number",
             on_success=lambda matches: self.numberFound.emit(number, matches),
-            on_error=lambda exc: self.numberFailed.emit(number, _message(exc)),
+            on_error=on_error,
         )
 
     def open_prospect(self, prospect_id: int) -> None:
@@ -275,6 +326,11 @@ class DialerService(QObject):
         if self.backend is not None:
             self.backend.close()
             self.backend = None
+        if self.index is not None:
+            index, self.index = self.index, None
+            await asyncio.get_running_loop().run_in_executor(self._index_writer, index.close_writer)
+            index.close()
+        self._index_writer.shutdown(wait=True)
 
     # -- background work --------------------------------------------------------------------
 
@@ -305,10 +361,18 @@ class DialerService(QObject):
             source = self.backend.token_source or StaticToken(self.backend.token)
             self.client = OutreachClient(self.backend.base_url, source)
             self.reference = ReferenceCache(self.client)
+            self.prospect_search = ProspectSearch(self.client, self._capabilities)
+            self.client.prospect_search = self.prospect_search
         self.user = await self.client.current_user()
         self.connected.emit(self.user, self.backend.label)
         self._on_token_change()
         self._runner.run(self.sync.run(), key="sync")
+        if self.index is not None:
+            self._runner.run(
+                self._keep_index(self.client, self.index, self.user.id),
+                key="index",
+                on_error=lambda exc: log.error("the local index stopped syncing: %s", exc),
+            )
         await self._load_reference()
         self._runner.run(
             org_call_tags(self.client),
@@ -347,8 +411,34 @@ class DialerService(QObject):
         """Tags to suggest: the rep's recent ones first, then the org's most used."""
         return [*self.recent.tags, *self.org_tags]
 
-    async def _search(self, query: str) -> list[Match]:
-        return await self._require_client().search(query, region=self._region, limit=SEARCH_LIMIT)
+    async def _search(self, query: str, *, typed: bool = True) -> list[Match]:
+        self._require_client()
+        assert self.prospect_search is not None
+        return await self.prospect_search.search(
+            query,
+            region=self._region,
+            limit=SEARCH_LIMIT,
+            superseded=(lambda: self._wanted != query) if typed else None,
+        )
+
+    async def _keep_index(self, client: OutreachClient, index: ProspectIndex, user: int) -> None:
+        """Bring the local index up to date now and every `index_interval` seconds after."""
+        sync = IndexSync(client, index, self._index_writer, user_id=user)
+        while True:
+            try:
+                report: SyncReport = await sync.run_once()
+            except Exception as exc:  # offline, refused, a full disk: the next pass tries again
+                log.warning("the local index could not be brought up to date: %s", _message(exc))
+            else:
+                self._local = ("", [])
+                log.info(
+                    "local index: %d prospects written, %d with open call tasks, in %.1f s",
+                    report.prospects,
+                    report.tasks,
+                    report.seconds,
+                )
+                self.indexSynced.emit(report)
+            await asyncio.sleep(self._index_interval)
 
     def _require_client(self) -> OutreachClient:
         if self.client is None:
@@ -358,7 +448,17 @@ class DialerService(QObject):
     def _on_prospect_loaded(self, detail: ProspectDetail) -> None:
         self.recent.remember([detail.prospect])
         self._save_recent()
+        if self.index is not None:  # seen lately: found from the index from now on
+            index = self.index
+            self._runner.run(
+                self._on_index_writer(lambda: index.mark_seen([detail.prospect])),
+                on_error=lambda exc: log.warning("could not keep a seen prospect: %s", exc),
+            )
         self.prospectLoaded.emit(detail)
+
+    async def _on_index_writer(self, work: Callable[[], object]) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._index_writer, work)
+        self._local = ("", [])
 
     def _save_recent(self) -> None:
         try:
@@ -391,6 +491,14 @@ class DialerService(QObject):
 
     def _emit_counts(self) -> None:
         self.outboxChanged.emit(self.outbox.counts())
+
+
+def _open_index(path: Path) -> ProspectIndex | None:
+    try:
+        return ProspectIndex(path)
+    except (IndexUnusable, OSError) as exc:  # only slower lookups: say so in the log
+        log.warning("running without a local index: %s", exc)
+        return None
 
 
 def _message(exc: BaseException) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,6 +25,9 @@ from ..core.auth.secrets import SecretStoreError
 from ..services.accounts import AccountService
 from .text import isolate, neutralise, one_line, plain
 from .widgets import FieldErrorLabel
+
+if TYPE_CHECKING:
+    from ..core.doctor import Report
 
 FIELDS = (
     ("name", "Org name"),
@@ -94,6 +98,12 @@ class AccountsDialog(QDialog):
         self.sign_in_button = QPushButton("Sign in with Outreach", self)
         self.sign_out_button = QPushButton("Sign out", self)
         self.cancel_button = QPushButton("Cancel sign-in", self)
+        self.check_button = QPushButton("Check this org…", self)
+        self.check_button.setToolTip(
+            "Read-only checks of the org with this sign-in: scopes, search, phone lookup, "
+            "dispositions, tasks, rate limit, clock, TLS (as dialer-app doctor)"
+        )
+        self.check_button.clicked.connect(self._on_check_button_clicked)
         self.save_button.clicked.connect(self._on_save_button_clicked)
         self.remove_button.clicked.connect(self._on_remove_button_clicked)
         self.sign_in_button.clicked.connect(self._on_sign_in_button_clicked)
@@ -116,7 +126,12 @@ class AccountsDialog(QDialog):
             buttons.addWidget(button)
         right.addLayout(buttons)
         sign = QHBoxLayout()
-        for button in (self.sign_in_button, self.sign_out_button, self.cancel_button):
+        for button in (
+            self.sign_in_button,
+            self.sign_out_button,
+            self.cancel_button,
+            self.check_button,
+        ):
             sign.addWidget(button)
         right.addLayout(sign)
         right.addWidget(self.message)
@@ -134,6 +149,9 @@ class AccountsDialog(QDialog):
         accounts.signedIn.connect(self._on_accounts_signed_in)
         accounts.signInFailed.connect(self._on_accounts_sign_in_failed)
         accounts.signedOut.connect(self._on_accounts_signed_out)
+        accounts.orgChecked.connect(self._on_accounts_org_checked)
+        accounts.orgCheckFailed.connect(self._on_accounts_org_check_failed)
+        self.doctor: QDialog | None = None
         self.resize(720, 420)
 
     # -- showing ----------------------------------------------------------------------------
@@ -198,6 +216,7 @@ class AccountsDialog(QDialog):
         self.remove_button.setEnabled(profile is not None and not managed)
         self.sign_in_button.setEnabled(profile is not None)
         self.sign_out_button.setEnabled(profile is not None and store.has_tokens(profile))
+        self.check_button.setEnabled(profile is not None and store.has_tokens(profile))
         self.cancel_button.setVisible(self.accounts.signing_in)
 
     # -- the rep's actions ------------------------------------------------------------------
@@ -276,6 +295,14 @@ class AccountsDialog(QDialog):
         if saved is not None:
             self.accounts.sign_in(saved.id)
 
+    def _on_check_button_clicked(self) -> None:
+        if self._editing is None:
+            return
+        profile = self.accounts.open().get(self._editing)
+        self.message.setText(f"Checking {profile.name if profile else self._editing}…")
+        self.check_button.setEnabled(False)
+        self.accounts.check_org(self._editing)
+
     def _on_sign_out_button_clicked(self) -> None:
         if self._editing is not None:
             self.accounts.sign_out(self._editing)
@@ -297,3 +324,20 @@ class AccountsDialog(QDialog):
 
     def _on_accounts_signed_out(self, profile_id: str) -> None:
         self.message.setText("Signed out: the tokens are forgotten.")
+
+    def _on_accounts_org_checked(self, profile_id: str, report: Report) -> None:
+        from .doctor_dialog import DoctorDialog
+
+        profile = self.accounts.open().get(profile_id)
+        name = profile.name if profile else profile_id
+        problems = sum(c.verdict == "problem" for c in report.checks)
+        self.message.setText(
+            f"Checked {name}: " + (f"{problems} problem(s)." if problems else "all fine.")
+        )
+        self.check_button.setEnabled(True)
+        self.doctor = DoctorDialog(name, report, self)
+        self.doctor.show()
+
+    def _on_accounts_org_check_failed(self, _profile_id: str, message: str) -> None:
+        self.message.setText(message)
+        self.check_button.setEnabled(True)

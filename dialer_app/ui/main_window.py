@@ -496,6 +496,7 @@ class MainWindow(QMainWindow):
         service.callParked.connect(self._on_service_call_parked)
         service.callFailed.connect(self._on_service_call_failed)
         service.outboxChanged.connect(self._on_service_outbox_changed)
+        service.syncProblem.connect(self._on_service_sync_problem)
         self.restore_draft()
 
     # -- service → window -------------------------------------------------------------------
@@ -696,6 +697,10 @@ class MainWindow(QMainWindow):
             word in named for word in ("callDisposition", "callPurpose")
         ):
             self.service.refresh_reference()  # a disposition or purpose gone from the org
+
+    def _on_service_sync_problem(self, message: str) -> None:
+        if message:
+            self.say(message)
 
     def _on_service_outbox_changed(self, counts: Counts) -> None:
         """A few words in the status bar; the whole state in its tooltip and the ☰ menu."""
@@ -949,7 +954,9 @@ class MainWindow(QMainWindow):
         current = self.desk.current
         user = self.service.user if self.service is not None else None
         try:
-            call = self.desk.compose(user_id=user.id if user else None)
+            call = self.desk.compose(
+                user_id=user.id if user else None, outcomes=self.wrapup.outcomes()
+            )
         except CallValidationError as exc:
             self._show_errors(exc.errors)
             return

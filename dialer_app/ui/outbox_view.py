@@ -41,7 +41,8 @@ def status_text(entry: Entry) -> str:
         return "Sending…"
     if entry.state == "discarded":
         return "Discarded"
-    return "Checking Outreach, then sending" if entry.uncertain else "Waiting to sync"
+    # A POST whose fate is unknown: Outreach is asked (again, over a window) before any resend.
+    return "Checking whether Outreach got it" if entry.uncertain else "Waiting to sync"
 
 
 def details_text(entry: Entry) -> str:

@@ -1,4 +1,5 @@
-"""The lookup: type a name, email or number; matches appear as you type, each saying why.
+"""The lookup: type a name, company, email or number; matches appear as you type, each saying
+why it matched (name, company, which email, which number).
 
 Keys: ↓ in the box goes into the list of matches (↑ on its first row comes back), Enter opens
 the highlighted match (pressed before the answer came, it opens the only match, or goes into
@@ -21,6 +22,14 @@ from .widgets import ValueLabel
 
 VISIBLE_ROWS = 6
 WAITING_MS = 1_500  # earlier matches greyed out this long, then taken away
+_NUMBER_CHARS = frozenset("+-().  /#*0123456789")
+
+
+def _numberish(text: str) -> bool:
+    """Digits and the separators people type in numbers, nothing else."""
+    return any(ch.isdigit() for ch in text) and all(
+        ch in _NUMBER_CHARS or ch.isspace() for ch in text
+    )
 
 
 class SearchPanel(QWidget):
@@ -39,7 +48,7 @@ class SearchPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.box = QLineEdit(self)
-        self.box.setPlaceholderText("Find a prospect: name, email or phone")
+        self.box.setPlaceholderText("Find a prospect: name, company, email or phone")
         self.box.setAccessibleName("Prospect search")
         self.box.setAccessibleDescription(
             "Type a name, email or number; Down arrow goes to the matches, Enter opens one"
@@ -101,6 +110,12 @@ class SearchPanel(QWidget):
             self.results.setCurrentIndex(self.model.index(0, 0))
         if not query:
             self._say("")
+        elif not shown and _numberish(query):
+            self._say(
+                f"No prospect has the number “{neutralise(query)}”. Check it, or try a name "
+                "or email.",
+                aloud=True,
+            )
         elif not shown:
             self._say(
                 f"No prospect matches “{neutralise(query)}”."
@@ -137,7 +152,7 @@ class SearchPanel(QWidget):
         fresh = self.model.rowCount() and self._answered == query
         if fresh and self.results.isVisible():
             self._say(
-                f"Lookup failed: {neutralise(message)} Showing prospects you saw recently.",
+                f"Lookup failed: {neutralise(message)} Showing the matches kept on this computer.",
                 aloud=True,
             )
             return

@@ -206,7 +206,7 @@ async def _self_test(warnings: list[str]) -> str:
         window.call.dial.click()
         window.call.answered.click()
         window.call.hang_up.click()
-        answered = next((d for d in dispositions if d.outcome == "Answered"), None)
+        answered = next((d for d in dispositions if d.call_outcome == "Answered"), None)
         combo = window.wrapup.disposition
         if answered is not None:
             combo.setCurrentIndex(combo.findData(answered.id))

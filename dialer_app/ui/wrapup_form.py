@@ -163,6 +163,7 @@ class WrapUpForm(QWidget):
         recording_row.addWidget(self.recording_url, 1)
         recording.setFocusProxy(self.recording_url)  # Alt+R lands in the link
 
+        self._outcomes: dict[int, str] = {}  # disposition id → the call outcome it means
         self.errors: dict[str, FieldErrorLabel] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -210,6 +211,8 @@ class WrapUpForm(QWidget):
         self._on_sequence_action_changed()
 
     def set_reference(self, dispositions: list[Disposition], purposes: list[Purpose]) -> None:
+        # A disposition says whether the call was answered (in the org's own words, mapped).
+        self._outcomes = {d.id: d.call_outcome for d in dispositions}
         self.disposition.clear()
         self.disposition.addItem("Choose a disposition", None)
         for i, d in enumerate(dispositions, start=1):
@@ -220,6 +223,10 @@ class WrapUpForm(QWidget):
         self.purpose.addItem("No purpose", None)
         for p in purposes:
             self.purpose.addItem(one_line(p.name), p.id)
+
+    def outcomes(self) -> dict[int, str]:
+        """Disposition id → the call outcome it means (either vocabulary, mapped), where known."""
+        return {k: v for k, v in self._outcomes.items() if v}
 
     def state(self) -> dict[str, Any]:
         """Everything typed or picked, for the draft."""

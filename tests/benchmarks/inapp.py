@@ -27,6 +27,7 @@ from dialer_app.services.dialer import Backend, DialerService
 from dialer_app.services.tasks import TaskRunner
 from dialer_app.ui.app import settle_memory
 from dialer_app.ui.main_window import MainWindow
+from tests.benchmarks.typeahead import build_index_aside, partial_queries, typeahead
 from tests.support.clock import FakeClock
 
 
@@ -55,6 +56,10 @@ class InApp:
     max_stall_ms: float = 0.0
     rss_after_start_mb: float = 0.0
     rss_after_calls_mb: float = 0.0
+    typeahead_ms: list[float] = field(default_factory=list)
+    index_sync_s: float = 0.0
+    index_size_mb: float = 0.0
+    index_prospects: int = 0
 
 
 class _PaintWaiter(QObject):
@@ -185,6 +190,9 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
     result = InApp()
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.api+json"}
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
+        index_path = Path(tmp) / "outbox.index.sqlite3"  # where the service keeps its index
+        built = await build_index_aside(base_url, token, index_path)
+        result.index_sync_s, result.index_size_mb, result.index_prospects = built
         outbox = Outbox(Path(tmp) / "outbox.sqlite3")
 
         async def backend() -> Backend:
@@ -193,13 +201,18 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
         service = DialerService(TaskRunner(), backend, outbox)
         answers = _AnswerClock(service)
         win = MainWindow(service, CallDesk(FakeClock(datetime.now(UTC))))
-        loaded = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        loaded, synced = loop.create_future(), loop.create_future()
         service.referenceLoaded.connect(lambda *_: loaded.done() or loaded.set_result(True))
+        service.indexSynced.connect(lambda *_: synced.done() or synced.set_result(True))
         win.show()
         service.start()
         await asyncio.wait_for(loaded, 60)
+        await asyncio.wait_for(synced, 300)  # its own first pass: then the index is quiet
         settle_memory()  # as the app does once connected
         result.rss_after_start_mb = rss_mb()
+        partials = partial_queries(index_path, queries * 2)
+        result.typeahead_ms = await typeahead(win, service, partials)
 
         async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as api:
             cases = await _queries(api, queries)
@@ -295,4 +308,8 @@ def summarise(r: InApp) -> dict[str, float]:
         "drain_ratio": r.drain_per_s / r.raw_post_per_s,
         "rss_after_start_mb": r.rss_after_start_mb,
         "rss_after_1000_calls_mb": r.rss_after_calls_mb,
+        "index_typeahead_p95_ms": percentile(r.typeahead_ms, 0.95),
+        "index_sync_s": r.index_sync_s,
+        "index_size_mb": r.index_size_mb,
+        "index_prospects": r.index_prospects,
     }

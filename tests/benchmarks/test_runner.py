@@ -21,6 +21,10 @@ KEYS = {
     "drain_ratio",
     "rss_after_start_mb",
     "rss_after_1000_calls_mb",
+    "index_typeahead_p95_ms",
+    "index_sync_s",
+    "index_size_mb",
+    "index_prospects",
 }
 
 

@@ -59,23 +59,34 @@ def test_email_and_phone_searches_say_why_they_matched() -> None:
         seen.append(request.url)
         if request.url.path.endswith("/phoneNumbers"):
             numbers = [
-                {"type": "phoneNumber", "id": n, "attributes": {}, "relationships": rel}
-                for n, rel in [
-                    (1, {"prospect": {"data": {"type": "prospect", "id": 7}}}),
-                    (2, {"prospect": {"data": {"type": "prospect", "id": 7}}}),  # same prospect
-                    (3, {"prospect": {"data": {"type": "prospect", "id": 99}}}),  # not included
-                    (4, {}),
+                {"type": "phoneNumber", "id": n, "attributes": attrs, "relationships": rel}
+                for n, attrs, rel in [
+                    (1, {"number": "+14155550123", "phoneType": "mobile"}, _to(7)),
+                    (2, {"number": "+14155550123"}, _to(7)),  # the same prospect again
+                    (3, {"number": "+14155550123"}, _to(99)),  # not included
+                    (4, {"number": "+14155550123"}, {}),  # no prospect
+                    (5, {"number": "+14155550999"}, _to(8)),  # another number: not a match
                 ]
             ]
-            return httpx.Response(200, json={"data": numbers, "included": [_prospect(7)]})
-        return httpx.Response(200, json={"data": [_prospect(5)]})
+            return httpx.Response(
+                200, json={"data": numbers, "included": [_prospect(7), _prospect(8)]}
+            )
+        if "filter[q]" in request.url.params:
+            return httpx.Response(400, json={"errors": [{"id": "badRequest"}]})
+        with_email = {**_prospect(5), "attributes": {"emails": ["Jane@Acme.test"]}}
+        return httpx.Response(200, json={"data": [with_email, _prospect(6)]})
 
     by_email = _run(handler, lambda c: c.search("jane@acme.test"))
-    assert [(m.prospect.id, m.reason) for m in by_email] == [(5, "email")]
+    assert [(m.prospect.id, m.reason) for m in by_email] == [(5, "email Jane@Acme.test")]
+    assert seen[-1].params["filter[emails]"] == "jane@acme.test"
     by_phone = _run(handler, lambda c: c.search("(415) 555-0123"))
-    assert [(m.prospect.id, m.reason) for m in by_phone] == [(7, "phone +14155550123")]
-    assert seen[1].params["filter[number]"] == "+14155550123"
-    assert seen[1].params["include"] == "prospect"
+    assert [(m.prospect.id, m.reason) for m in by_phone] == [(7, "mobile number +1 415-555-0123")]
+    assert seen[-1].params["filter[number]"] == "+14155550123"
+    assert seen[-1].params["include"] == "prospect"
+
+
+def _to(pid: int) -> dict[str, Any]:
+    return {"prospect": {"data": {"type": "prospect", "id": pid}}}
 
 
 def test_a_prospect_comes_with_its_numbers_from_every_page() -> None:
@@ -137,11 +148,14 @@ def test_odd_rate_limit_headers_are_ignored_not_trusted() -> None:
 
 def test_a_name_search_asks_by_name() -> None:
     seen: list[httpx.URL] = []
+    jane = {"type": "prospect", "id": 3, "attributes": {"firstName": "Jane", "lastName": "Doe"}}
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request.url)
-        return httpx.Response(200, json={"data": [_prospect(3)]})
+        if request.url.params.get("filter[q]", "").startswith("zqxjv"):
+            return httpx.Response(200, json={"data": []})  # the filter is applied
+        return httpx.Response(200, json={"data": [jane, _prospect(9)]})
 
     matches = _run(handler, lambda c: c.search(" Jane Doe "))
-    assert [(m.prospect.id, m.reason) for m in matches] == [(3, "name")]
-    assert seen[0].params["filter[q]"] == "Jane Doe"
+    assert [(m.prospect.id, m.reason) for m in matches] == [(3, "name")]  # P9 X is no match
+    assert seen[-1].params["filter[q]"] == "Jane Doe"

@@ -80,7 +80,7 @@ def test_a_sign_in_refresh_and_phone_lookup_leave_nothing_secret_in_the_log(
         client = OutreachClient(profile.api_base_url, source)
         try:
             server.admin("tokens/expire", method="POST")
-            await client.find_by_phone(e164)  # 401, refresh, repeat
+            await client.search(e164)  # a number lookup: 401, refresh, repeat
             assert source.tokens is not None
             assert source.mints == 1
             fresh = source.tokens

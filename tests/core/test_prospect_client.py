@@ -58,7 +58,7 @@ def test_an_unknown_caller_becomes_a_prospect_with_the_number(server: SandboxSer
         other_ref = await w.find_own_prospect(client, uuid.uuid4().hex, first, "Raman", number)
         line = await w.find_phone_number(client, prospect.id, number)
         card = await client.prospect(prospect.id)
-        matches = await client.find_by_phone(number)
+        matches = await client.search(number)
         named = await w.prospects_named(client, first, "")
         return locals()
 

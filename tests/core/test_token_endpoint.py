@@ -4,6 +4,7 @@ the real exchanges run against the sandbox in test_sign_in.py)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from dialer_app.core.auth.profiles import Profile
 from dialer_app.core.auth.secrets import MemoryStore, SecretStoreError
 from dialer_app.core.auth.tokens import OAuthToken, TokenSet, request_tokens
 from dialer_app.core.outreach import errors as e
+from tests.support.hostile import gzip_bomb
 
 PROFILE = Profile("acme", "Acme", "https://acme.test/api/v2", "client", 0)
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -162,3 +164,58 @@ def test_concurrent_requests_share_one_refresh() -> None:
     assert asyncio.run(go()) == ["a2"] * 5
     assert len(calls) == 1
     assert TokenSet.loads(store.get(PROFILE.tokens_key) or "") == source.tokens
+
+
+def _answer(expires_in: object) -> Handler:
+    body = json.dumps({"access_token": "a", "refresh_token": "r2", "expires_in": expires_in})
+    return lambda r: httpx.Response(200, content=body.encode())
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "lifetime"),
+    [
+        (60, 60.0),
+        ("3600", 3600.0),
+        (-5, 1.0),
+        (1e300, 90 * 86_400.0),
+        ("soon", 7200.0),
+        (None, 7200.0),
+        ([1], 7200.0),
+    ],
+)
+def test_an_odd_lifetime_is_clamped_never_nan(expires_in: object, lifetime: float) -> None:
+    tokens = _request(_answer(expires_in))
+    assert tokens.expires_at - tokens.minted_at == lifetime
+    source = OAuthToken(PROFILE, MemoryStore(), tokens, now=lambda: 1000.0)
+    assert source.health().startswith("token valid")
+
+
+@pytest.mark.parametrize(
+    ("handler", "kind"),
+    [
+        (lambda r: httpx.Response(200, content=b"[" * 5000 + b"]" * 5000), e.SignInError),
+        (lambda r: httpx.Response(200, content=b'{"access_token": NaN}'), e.SignInError),
+        (lambda r: httpx.Response(200, content=b"x" * (1 << 20)), e.ResponseTooLarge),
+        (
+            lambda r: httpx.Response(
+                200, content=gzip_bomb(16), headers={"Content-Encoding": "gzip"}
+            ),
+            e.ResponseTooLarge,
+        ),
+        (lambda r: httpx.Response(429, headers={"Retry-After": "nan"}), e.RateLimited),
+        (_raise(httpx.DecodingError("odd")), e.ConnectError),
+    ],
+)
+def test_a_hostile_token_endpoint_ends_in_the_tree(handler: Handler, kind: type) -> None:
+    with pytest.raises(kind):
+        _request(handler)
+
+
+def test_a_saved_set_with_a_nan_time_counts_as_expired() -> None:
+    saved = json.dumps(
+        {"access_token": "a", "refresh_token": "r", "expires_at": "nan", "minted_at": "inf"}
+    )
+    tokens = TokenSet.loads(saved)
+    assert tokens == TokenSet("a", "r", 0.0, 0.0)
+    source = OAuthToken(PROFILE, MemoryStore(), tokens, now=lambda: 1000.0)
+    assert "expired" in source.health()

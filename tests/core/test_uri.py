@@ -45,7 +45,9 @@ def test_accepted_links_yield_the_e164_number(uri: str, expected: DialTarget) ->
         ("sip:alice@example.com", "names a user"),
         ("sip:+14155550123", "sip:number@host"),
         ("tel:+1" + "0" * MAX_URI, "longer than"),
-        ("tel:+99912345678", "not a valid number|Not a phone number"),
+        ("tel:+99912345678", "no country code|Not a phone number"),
+        ("tel:+1 415 555", "too short"),
+        ("tel:+1 555 0100", "add the area code"),
     ],
 )
 def test_anything_else_is_refused_with_a_reason(uri: str, reason: str) -> None:

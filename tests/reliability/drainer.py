@@ -1,11 +1,12 @@
 """A stand-alone sender: drains an outbox to a server with the app's own SyncWorker, then exits.
 
     python -m tests.reliability.drainer --outbox PATH --base-url URL --token TOKEN [--deadline S]
-        [--oauth-tokens FILE --client-id ID --client-secret SECRET]
+        [--checks 2,10,30,60] [--oauth-tokens FILE --client-id ID --client-secret SECRET]
 
 Exit 0 when nothing is left to send, 3 when the deadline passed first, 4 when the queue is held
 because the sign-in is gone (the rep must sign in again). With `--oauth-tokens` it signs in like
 the app: the token set in FILE, refreshed through the server's OAuth token endpoint after a 401.
+`--checks` is the look-up window after a POST of unknown fate (the app's own by default).
 The fault matrix runs it as a child process so that it can be killed mid-drain like a real app.
 """
 
@@ -22,12 +23,17 @@ from dialer_app.core.auth.secrets import MemoryStore
 from dialer_app.core.auth.tokens import OAuthToken, TokenSet
 from dialer_app.core.outbox import LEASE_SECONDS, Outbox
 from dialer_app.core.outreach.client import OutreachClient, StaticToken, TokenSource
-from dialer_app.core.sync import Backoff, SyncWorker, sender_id
+from dialer_app.core.sync import CHECK_WINDOW, Backoff, SyncWorker, sender_id
 
 QUICK_BACKOFF = Backoff(base=0.05, cap=0.5, floor=0.01)
 
 
-async def drain(outbox: Outbox, client: OutreachClient, deadline: float) -> int:
+async def drain(
+    outbox: Outbox,
+    client: OutreachClient,
+    deadline: float,
+    checks: tuple[float, ...] = CHECK_WINDOW,
+) -> int:
     done = asyncio.Event()
 
     def check() -> None:
@@ -36,7 +42,12 @@ async def drain(outbox: Outbox, client: OutreachClient, deadline: float) -> int:
             done.set()
 
     worker = SyncWorker(
-        outbox, lambda: client, owner=sender_id(), backoff=QUICK_BACKOFF, on_change=check
+        outbox,
+        lambda: client,
+        owner=sender_id(),
+        backoff=QUICK_BACKOFF,
+        on_change=check,
+        checks=checks,
     )
     runner = asyncio.create_task(worker.run())
     end = asyncio.get_running_loop().time() + deadline
@@ -71,7 +82,7 @@ def token_source(args: argparse.Namespace) -> TokenSource:
 
 async def _main(outbox: Outbox, args: argparse.Namespace) -> int:
     client = OutreachClient(args.base_url, token_source(args), timeout=args.timeout)
-    return await drain(outbox, client, args.deadline)
+    return await drain(outbox, client, args.deadline, args.checks)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deadline", type=float, default=60.0)
     parser.add_argument("--timeout", type=float, default=5.0)
     parser.add_argument("--lease", type=float, default=LEASE_SECONDS, help="claim lease (s)")
+    parser.add_argument(
+        "--checks",
+        type=lambda text: tuple(float(part) for part in text.split(",")),
+        default=CHECK_WINDOW,
+        help="seconds after an uncertain POST to look for the call (default: the app's)",
+    )
     parser.add_argument("--oauth-tokens", type=Path, help="a signed-in token set (JSON)")
     parser.add_argument("--client-id", default="")
     parser.add_argument("--client-secret", default="")

@@ -1,6 +1,6 @@
 """The fault matrix: log calls, break things, and count what reached Outreach — once each.
 
-    python -m tests.reliability.run_fault_matrix [--quick] [--only NAME ...]
+    python -m tests.reliability.run_fault_matrix [--quick] [--only NAME ...] [--checks S,S,...]
 
 Each scenario starts its own sandbox on 127.0.0.1, logs calls into a fresh outbox, drains it with
 the app's own sync worker in a child process (so it can be killed like the real app), breaks
@@ -13,6 +13,12 @@ and a last line `<n> passed, <m> failed`. A scenario passes when every logged ca
 exactly once; both are counted from what the sandbox stored (by `vendorCallId`), not from what
 the app believes. `--quick` (the test suite) shortens outages and bursts, never skips a scenario;
 `--outage SECONDS` sets how long `server_down` keeps the server stopped.
+
+After a POST of unknown fate the app looks for the call over a window (2, 10, 30, 60 s) before
+any resend, because Outreach's reads may lag its writes. The scenarios run against a sandbox
+without read lag, so their senders look over a short window (`QUICK_CHECKS`); the read-lag
+scenario uses the app's own. `--checks 0` makes every sender look once, at once (as the app
+did before the window): `dropped_after_commit_with_read_lag` then stores calls twice.
 
 Adding a scenario: write `def name(quick: bool) -> Outcome` using `world(...)` (a fresh sandbox
 and outbox; `run.server.faults(...)` changes faults at run time, `run.server.admin(...)` reaches
@@ -50,9 +56,12 @@ from dialer_app.core.auth.profiles import Profile
 from dialer_app.core.auth.tokens import TokenSet
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.outbox import Outbox, OutboxError
+from dialer_app.core.sync import CHECK_WINDOW
 from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, SandboxServer
 
 PROSPECT = 5
+QUICK_CHECKS = (0.25, 1.0)  # a sandbox without read lag shows a stored call at once
+CHECKS: dict[str, tuple[float, ...] | None] = {"override": None}  # --checks
 
 
 @dataclass(frozen=True)
@@ -125,9 +134,16 @@ class Run:
         return self.root / "tokens.json"
 
     def drainer(
-        self, *, deadline: float = 60.0, timeout: float = 5.0, lease: float | None = None
+        self,
+        *,
+        deadline: float = 60.0,
+        timeout: float = 5.0,
+        lease: float | None = None,
+        checks: tuple[float, ...] = QUICK_CHECKS,
     ) -> subprocess.Popen[str]:
         extra = ["--lease", str(lease)] if lease is not None else []
+        window = CHECKS["override"] or checks
+        extra += ["--checks", ",".join(f"{c:g}" for c in window)]
         if self.tokens_file.exists():
             extra += [
                 "--oauth-tokens",
@@ -160,8 +176,14 @@ class Run:
             text=True,
         )
 
-    def drain(self, *, deadline: float = 60.0, timeout: float = 5.0) -> int:
-        proc = self.drainer(deadline=deadline, timeout=timeout)
+    def drain(
+        self,
+        *,
+        deadline: float = 60.0,
+        timeout: float = 5.0,
+        checks: tuple[float, ...] = QUICK_CHECKS,
+    ) -> int:
+        proc = self.drainer(deadline=deadline, timeout=timeout, checks=checks)
         _, err = proc.communicate(timeout=deadline + 30)
         if proc.returncode not in (0, 3):
             print(err, file=sys.stderr)
@@ -188,6 +210,7 @@ class Run:
 
     def outcome(self, note: str = "") -> Outcome:
         self.server.reset_faults()  # count on a healthy server (a burst may be left over)
+        self.server.admin("read-lag", "PUT", {"seconds": 0})  # and reads showing every call
         stored = self.stored()
         mine = {v: stored[v] for v in self.logged}
         delivered = sum(1 for c in mine.values() if c >= 1)
@@ -351,6 +374,18 @@ def dropped_after_commit(quick: bool) -> Outcome:
         run.log_calls(20)
         run.drain()
         return run.outcome(f"{drops} answers dropped")
+
+
+@scenario
+def dropped_after_commit_with_read_lag(quick: bool) -> Outcome:
+    """Outreach stores the call, the connection drops before the answer, and its reads show a
+    new call only seconds later: the app keeps looking over its window (2, 10, 30, 60 s after
+    the POST) and finds it, instead of posting it again after one empty look."""
+    lag, drops = (3, 2) if quick else (8, 5)
+    with world(quick, "--drop-after-commit", str(drops), "--read-lag", str(lag)) as run:
+        run.log_calls(8 if quick else 20)
+        run.drain(deadline=30.0 + 15 * drops, checks=CHECK_WINDOW)
+        return run.outcome(f"{drops} answers dropped, reads {lag} s behind")
 
 
 @scenario
@@ -596,7 +631,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="shorter outages, fewer calls")
     parser.add_argument("--only", nargs="*", choices=sorted(SCENARIOS), help="run just these")
     parser.add_argument("--outage", type=float, help="seconds server_down keeps the server stopped")
+    parser.add_argument(
+        "--checks",
+        type=lambda text: tuple(float(part) for part in text.split(",")),
+        help="every sender's look-up window after an uncertain POST (seconds, comma-separated)",
+    )
     args = parser.parse_args(argv)
+    CHECKS["override"] = args.checks
     if args.outage is not None:
         OUTAGE["quick" if args.quick else "full"] = args.outage
     passed = failed = 0

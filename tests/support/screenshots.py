@@ -155,7 +155,7 @@ async def main() -> None:
             clock.advance(42)
             await _shoot(win, "compact")
             by_name(win, "Hang up", QPushButton).click()
-            QTest.keyClick(win.compact_wrap.disposition, Qt.Key.Key_3)
+            QTest.keyClick(win.compact_wrap.disposition, Qt.Key.Key_6)  # Left Voicemail
             QTest.keyClicks(win.compact_wrap.note, "Left a voicemail; trying again Friday.")
             await _shoot(win, "compact-wrapup")
             by_name(win, "Log call", QPushButton).click()

@@ -45,8 +45,8 @@ def _no_unexpected_question(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def make_window(qtbot: Any, aio: Any, tmp_path: Any) -> Iterator[Callable[..., Opened]]:
     """`make_window(server, clock=…, scheme=…, drafts=True, outbox_name=…, hand_off=…,
-    hours_prompt=False)` → a connected window (`hand_off` replaces the recorder of what was
-    handed to the softphone).
+    complete_call_task=…, hours_prompt=False, settings=…)` → a connected window (`hand_off`
+    replaces the recorder of what was handed to the softphone).
 
     Windows sharing `outbox_name` share their outbox and draft files (a restarted app). The
     calling-hours question is off unless `hours_prompt`: the tests run at any hour, and the
@@ -62,6 +62,7 @@ def make_window(qtbot: Any, aio: Any, tmp_path: Any) -> Iterator[Callable[..., O
         drafts: bool = False,
         outbox_name: str | None = None,
         hand_off: Callable[[str], bool] | None = None,
+        complete_call_task: bool = False,
         hours_prompt: bool = False,
         settings: s.Settings | None = None,
     ) -> Opened:
@@ -73,7 +74,9 @@ def make_window(qtbot: Any, aio: Any, tmp_path: Any) -> Iterator[Callable[..., O
         settings.set(s.DIAL_SCHEME, scheme)
         settings.set(s.CONFIRM_OUTSIDE_HOURS, hours_prompt)
         outbox = Outbox(tmp_path / f"{name}.sqlite3")
-        service = DialerService(TaskRunner(), backend, outbox)
+        service = DialerService(
+            TaskRunner(), backend, outbox, complete_call_task=lambda: complete_call_task
+        )
         opened = Opened(None, service, outbox, clock or FakeClock(datetime.now(UTC)))  # type: ignore[arg-type]
         opened.win = MainWindow(
             service,

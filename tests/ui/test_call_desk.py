@@ -126,7 +126,10 @@ def test_a_missed_inbound_call_is_logged_not_answered_and_the_next_call_is_timed
     clock.advance(25)
     win.apply_call_event(make_event("ended", caller.number))  # nobody answered
     _on_card(qtbot, win, caller.prospect_id)
-    by_name(win, "Disposition", QComboBox).setCurrentIndex(1)
+    disposition = by_name(win, "Disposition", QComboBox)
+    no_answer = disposition.findText("No Answer", Qt.MatchFlag.MatchContains)
+    assert no_answer > 0
+    disposition.setCurrentIndex(no_answer)
     _, stored = _log_by_key(qtbot, opened)
     a, r = stored["attributes"], stored["relationships"]
     assert (a["direction"], a["outcome"]) == ("inbound", "Not Answered")

@@ -129,3 +129,29 @@ def test_a_call_s_task_follow_up_is_shown(qtbot, outbox: Outbox) -> None:
         "Sent (call 511); task not completed",
         "Task 72: Not found: no such task",
     )
+
+
+def test_a_call_of_unknown_fate_says_outreach_is_being_checked(
+    dialog: OutboxDialog, outbox: Outbox
+) -> None:
+    entry = outbox.enqueue(_call(4), summary="Di Dropped")
+    outbox.mark_checking(  # its POST's answer was lost; Outreach's reads do not show it yet
+        entry.id, delay=8, note="Checking whether Outreach got it: not among its calls yet."
+    )
+    dialog.refresh()
+    status, details = _rows(dialog)["Di Dropped"]
+    assert status == "Checking whether Outreach got it"
+    assert "not among its calls yet" in details
+
+
+def test_a_damaged_call_is_listed_as_needing_attention_with_why(
+    dialog: OutboxDialog, outbox: Outbox
+) -> None:
+    entry = outbox.enqueue(_call(5), summary="Ed Damaged")
+    outbox._db.execute("UPDATE outbox SET body='{broken' WHERE id=?", (entry.id,))
+    while outbox.claim_next("t") is not None:  # the sender meets it: parked on the way
+        pass
+    dialog.refresh()
+    status, details = _rows(dialog)["Ed Damaged"]
+    assert status == "Needs attention"
+    assert "damaged" in details

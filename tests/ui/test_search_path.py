@@ -219,7 +219,8 @@ def test_a_company_match_says_company_and_a_number_match_says_which_number(
     box.clear()
     type_query(qtbot, service, box, number)
     first = win.search.model.index(0, 0).data()
-    assert f"matched on phone {pretty(number)}" in first  # which number, as a person reads it
+    kind = phones[0]["attributes"]["phoneType"]  # which number, of which type, as a person reads it
+    assert f"matched on {kind} number {pretty(number)}" in first
 
 
 @pytest.fixture

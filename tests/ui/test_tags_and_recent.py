@@ -100,4 +100,4 @@ def test_a_prospect_seen_before_is_found_while_outreach_is_down(
     assert prospect.id in [
         win.search.model.match_at(i).prospect.id for i in range(win.search.model.rowCount())
     ]
-    assert "Showing prospects you saw recently" in win.search.state.text()
+    assert "Showing the matches kept on this computer" in win.search.state.text()

@@ -5,6 +5,10 @@ after a 401, saves each rotated refresh token (the whole set, one write) before 
 mints at most once per `mint_interval` seconds (Outreach allows about one a minute): a 401 within
 that minute is a `RateLimited` saying when to try again. When the refresh token no longer works
 it forgets the set and raises `SignInRequired`.
+
+The token endpoint's answer passes the same guards as the API's (`outreach.guard`): a deadline
+for the whole exchange, a bounded body, strict depth-limited JSON; `Retry-After` and
+`expires_in` are read clamped (a NaN or infinite lifetime never reaches a saved token set).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -20,6 +25,8 @@ from typing import Any, NoReturn
 import httpx
 
 from ..outreach import errors as e
+from ..outreach.guard import GuardedTransport, network_transport, parse_json
+from ..outreach.headers import clamp, retry_after
 from .profiles import Profile
 from .secrets import SecretStore, SecretStoreError
 
@@ -31,7 +38,10 @@ APP_SCOPES = (
 )
 REFRESH_MARGIN = 120.0  # refresh when the access token has less than this left
 MINT_INTERVAL = 60.0
-TOKEN_TIMEOUT = 15.0
+TOKEN_TIMEOUT = 15.0  # seconds for the whole exchange with the token endpoint
+TOKEN_BODY_MAX = 64 * 1024  # a token answer is a few hundred bytes
+DEFAULT_LIFETIME = 7200.0  # Outreach's access tokens last about two hours
+LONGEST_LIFETIME = 90 * 86_400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,15 +64,19 @@ class TokenSet:
     def loads(cls, text: str) -> TokenSet | None:
         try:
             raw = json.loads(text)
-            return cls(
+            tokens = cls(
                 access_token=str(raw["access_token"]),
                 refresh_token=str(raw["refresh_token"]),
                 expires_at=float(raw["expires_at"]),
                 minted_at=float(raw["minted_at"]),
                 scope=str(raw.get("scope", "")),
             )
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             return None
+        if not (math.isfinite(tokens.expires_at) and math.isfinite(tokens.minted_at)):
+            # A damaged save: keep the refresh token, take the access token as expired.
+            return cls(tokens.access_token, tokens.refresh_token, 0.0, 0.0, tokens.scope)
+        return tokens
 
 
 async def request_tokens(
@@ -79,29 +93,36 @@ async def request_tokens(
     429 → `RateLimited`; anything else → `SignInError`, `RequestTimeout`, `ConnectError`.
     """
     body = {"client_id": profile.client_id, "client_secret": client_secret, **form}
+    url = f"{profile.origin}/oauth/token"
+    guarded = GuardedTransport(transport or network_transport(httpx.URL(url)), TOKEN_BODY_MAX)
     try:
-        async with httpx.AsyncClient(transport=transport, timeout=TOKEN_TIMEOUT) as http:
-            response = await http.post(f"{profile.origin}/oauth/token", data=body)
-    except httpx.TimeoutException:
+        async with (
+            asyncio.timeout(TOKEN_TIMEOUT),
+            httpx.AsyncClient(transport=guarded, timeout=TOKEN_TIMEOUT) as http,
+        ):
+            response = await http.post(url, data=body)
+    except e.OutreachError:
+        raise
+    except (TimeoutError, httpx.TimeoutException):
         raise e.RequestTimeout("Outreach's sign-in did not answer in time.") from None
-    except httpx.TransportError as exc:
+    except httpx.HTTPError as exc:
         raise e.ConnectError(
             f"Cannot reach Outreach's sign-in at {profile.origin} ({type(exc).__name__})."
         ) from None
     payload: Any = None
     try:
-        payload = response.json()
-    except ValueError:
+        payload = parse_json(response.content, 8)
+    except e.MalformedResponse:
         payload = None
     error = payload.get("error") if isinstance(payload, dict) else None
     described = payload.get("error_description") if isinstance(payload, dict) else None
     if response.status_code == 429:
-        retry_after = _seconds(response.headers.get("Retry-After"))
+        wait = retry_after(response.headers.get("Retry-After"), now())
         raise e.RateLimited(
             "Outreach gives one new token a minute"
-            + (f": try again in {retry_after:.0f} s." if retry_after else "; try again shortly."),
+            + (f": try again in {wait:.0f} s." if wait else "; try again shortly."),
             status=429,
-            retry_after=retry_after,
+            retry_after=wait,
         )
     if error == "invalid_grant":
         raise e.SignInRequired(f"Sign in again: {described or 'the sign-in has expired.'}")
@@ -119,7 +140,7 @@ async def request_tokens(
         return TokenSet(
             access_token=str(payload["access_token"]),
             refresh_token=str(payload["refresh_token"]),
-            expires_at=minted + float(payload.get("expires_in", 7200)),
+            expires_at=minted + _lifetime(payload.get("expires_in")),
             minted_at=minted,
             scope=str(payload.get("scope", "")),
         )
@@ -127,11 +148,15 @@ async def request_tokens(
         raise e.MalformedResponse("Outreach's sign-in answered without the tokens.") from None
 
 
-def _seconds(value: str | None) -> float | None:
+def _lifetime(value: object) -> float:
+    """`expires_in` as seconds from 1 to 90 days; missing or unreadable → two hours."""
     try:
-        return float(value) if value else None
-    except ValueError:
-        return None
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return DEFAULT_LIFETIME
+    if math.isnan(seconds):
+        return DEFAULT_LIFETIME
+    return clamp(seconds, 1.0, LONGEST_LIFETIME)
 
 
 class OAuthToken:

@@ -262,9 +262,15 @@ class CallDesk:
             return Reply(error=f"The call with {nxt.who} is the only one.")
         return self._changed(self._make_current(nxt))
 
-    def compose(self, *, user_id: int | None = None) -> NewCall:
+    def compose(
+        self, *, user_id: int | None = None, outcomes: Mapping[int, str] | None = None
+    ) -> NewCall:
         """The call in the wrap-up, ready for the outbox; raise CallValidationError naming what
-        is wrong. The call stays open until `queued` says the outbox has it."""
+        is wrong. The call stays open until `queued` says the outbox has it.
+
+        `outcomes` maps a disposition id to the call outcome it means: a chosen disposition
+        that says "answered" or "not answered" decides the outcome; otherwise `answeredAt` does.
+        """
         call = self.current
         if call is None:
             raise CallValidationError(
@@ -304,9 +310,12 @@ class CallDesk:
             sequence_state_id=links.sequence_state_id,
             sequence_step_id=links.sequence_step_id,
         )
+        wrap = WrapUp.from_form(call.form)
+        if outcomes and wrap.disposition_id is not None and outcomes.get(wrap.disposition_id):
+            wrap = replace(wrap, outcome=outcomes[wrap.disposition_id])
         return compose_call(
             call.times,
-            WrapUp.from_form(call.form),
+            wrap,
             ctx,
             vendor_call_id=call.id,
             end_unknown=call.end_unknown,

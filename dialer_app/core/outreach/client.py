@@ -1,30 +1,54 @@
 """OutreachClient: one httpx.AsyncClient, one choke point, typed operations.
 
-Every request passes `_send`, which adds the token and JSON:API headers, applies the retry policy
-to idempotent reads, tracks the rate-limit budget and turns every transport or HTTP failure into
-the error tree of `errors.py`. POST is never retried here: whoever sends a call decides.
+Every request passes `_send`, the choke point: the URL must be on the configured API origin
+(`ForeignLink` otherwise), the token is attached by `auth.BearerAuth` (API origin only; one
+refresh and replay on 401), the whole exchange has a deadline, the body is decoded bounded by
+`guard.GuardedTransport`, its JSON parsed strictly and depth-limited, the headers read without
+ever raising (`headers.py`), the rate-limit budget tracked, and every failure turned into the
+error tree of `errors.py`. Idempotent reads are retried by a `retry.py` policy; POST is never
+retried here: whoever sends a call decides. Lists follow `links.next` on the API origin only,
+and stop at a page they have seen or after `Limits.max_pages`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
+import logging
 import random
 import ssl
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import ValidationError
 
 from ..calls import Call, NewCall
-from ..jsonapi import MEDIA_TYPE, Document, ErrorDocument, ErrorObject, Resource
-from ..phone import PhoneNumberError, looks_like_phone, to_e164
+from ..jsonapi import MEDIA_TYPE, Document, ErrorDocument, ErrorObject, FieldError, Resource
 from . import errors as e
+from . import headers as h
+from .auth import BearerAuth, StaticToken, TokenSource, origin_of
+from .guard import GuardedTransport, Limits, network_transport, parse_json
 from .models import Disposition, Match, PhoneNumber, Prospect, Purpose, User
+from .retry import NO_RETRY, Policy, read_policy
+
+__all__ = [
+    "NO_RETRY",
+    "Limits",
+    "OutreachClient",
+    "RateBudget",
+    "RetryPolicy",
+    "StaticToken",
+    "TokenSource",
+]
+
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from .search import ProspectSearch
 
 PROSPECT_FIELDS = "firstName,lastName,title,company,emails,timeZone,callOptedOut"
 PHONE_FIELDS = "number,phoneType,extension,status,prospect"
@@ -32,75 +56,28 @@ PHONE_FIELDS = "number,phoneType,extension,status,prospect"
 Params = Mapping[str, str | int]
 
 
-class TokenSource(Protocol):
-    """Gives the access token to send; may refresh it first."""
-
-    async def access_token(self) -> str:
-        """The token to send now (refreshed first when it is about to expire)."""
-        ...
-
-    async def refresh_after_rejection(self, rejected: str) -> bool:
-        """Outreach answered 401 to `rejected`: get a new token; True when there is one.
-
-        Raises `errors.SignInRequired` when no new token can be had without the rep.
-        """
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class StaticToken:
-    """A fixed access token (automation, demo mode)."""
-
-    token: str
-
-    async def access_token(self) -> str:
-        return self.token
-
-    async def refresh_after_rejection(self, rejected: str) -> bool:
-        return False
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Capped exponential backoff with full jitter, for idempotent reads only."""
-
-    attempts: int = 3
-    base_delay: float = 0.25
-    max_delay: float = 4.0
-
-    def delay(self, attempt: int, rng: random.Random, retry_after: float | None = None) -> float:
-        """Seconds to wait before retry number `attempt` (1-based)."""
-        if retry_after is not None:
-            return min(retry_after, self.max_delay * 4)
-        return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
-
-    def should_retry(self, error: e.OutreachError, attempt: int) -> bool:
-        if attempt >= self.attempts:
-            return False
-        return isinstance(error, e.ServerError | e.RequestTimeout | e.ConnectError)
-
-
-NO_RETRY = RetryPolicy(attempts=1)
+# The name earlier code gave the read policy: `RetryPolicy(attempts=1)` is `read_policy(1)`.
+RetryPolicy = read_policy
+TEXT_MAX = 300  # characters of a server's error text shown to the rep
+ERRORS_MAX = 20  # error objects of one answer kept
 
 
 @dataclass(slots=True)
 class RateBudget:
-    """The rate-limit budget as Outreach last reported it."""
+    """The rate-limit budget as Outreach last reported it (clamped, never raising)."""
 
     limit: int | None = None
     remaining: int | None = None
     reset_at: datetime | None = None
 
-    def update(self, headers: httpx.Headers) -> None:
-        limit = _first_int(headers.get("X-RateLimit-Limit"))
-        remaining = _min_int(headers.get("X-RateLimit-Remaining"))
-        reset = _first_int(headers.get("X-RateLimit-Reset"))
+    def update(self, headers: Mapping[str, str], now: float | None = None) -> None:
+        limit, remaining, reset = h.rate_headers(headers, time.time() if now is None else now)
         if limit is not None:
             self.limit = limit
         if remaining is not None:
             self.remaining = remaining
         if reset is not None:
-            self.reset_at = datetime.fromtimestamp(reset, UTC)
+            self.reset_at = reset
 
 
 class OutreachClient:
@@ -112,22 +89,36 @@ class OutreachClient:
         token: TokenSource,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        timeout: float = 10.0,
-        retry: RetryPolicy | None = None,
+        timeout: float | None = None,
+        retry: Policy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
+        limits: Limits | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """`timeout` is the deadline of one whole exchange (it overrides `limits.deadline`);
+        `clock` is wall time, for HTTP dates and the budget's reset."""
         self.base_url = base_url.rstrip("/")
-        self._token = token
+        self._base = httpx.URL(self.base_url)
+        self.origin = origin_of(self._base)
+        self.limits = limits or Limits()
+        if timeout is not None:
+            self.limits = replace(self.limits, deadline=timeout)
+        self.token_source = token
         self._http = httpx.AsyncClient(
-            transport=transport,
-            timeout=timeout,
+            transport=GuardedTransport(
+                transport or network_transport(self._base), self.limits.max_body
+            ),
+            auth=BearerAuth(token, self.origin),
+            timeout=self.limits.deadline,
+            follow_redirects=False,
             headers={"Accept": MEDIA_TYPE, "User-Agent": "DialerCompanion"},
         )
-        self._retry = retry or RetryPolicy()
+        self._clock = clock
+        self._retry = retry or read_policy(rng=rng, clock=clock)
         self._sleep = sleep
-        self._rng = rng or random.Random()
         self.budget = RateBudget()
+        self.prospect_search: ProspectSearch | None = None  # made by the first `search`
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -138,7 +129,8 @@ class OutreachClient:
         """The user the token belongs to (`GET /api/v2` → `meta.user`)."""
         doc = await self._get_json("")
         user = doc.get("meta", {}).get("user") if isinstance(doc.get("meta"), dict) else None
-        if not isinstance(user, dict) or not isinstance(user.get("id"), int):
+        uid = user.get("id") if isinstance(user, dict) else None
+        if not isinstance(user, dict) or not isinstance(uid, int) or isinstance(uid, bool):
             raise e.MalformedResponse("Outreach did not say who is signed in (no meta.user).")
         return User(
             id=user["id"],
@@ -148,49 +140,13 @@ class OutreachClient:
         )
 
     async def search(self, query: str, *, region: str = "US", limit: int = 20) -> list[Match]:
-        """Prospects matching a name, email or phone number, each with why it matched."""
-        query = query.strip()
-        if not query:
-            return []
-        if "@" in query:
-            doc = await self._get_document(
-                "/prospects",
-                {"filter[emails]": query, "page[size]": limit, "fields[prospect]": PROSPECT_FIELDS},
-            )
-            return [Match(Prospect.from_resource(r), "email") for r in doc.resources()]
-        if looks_like_phone(query):
-            try:
-                number = to_e164(query, region)
-            except PhoneNumberError:
-                return []
-            return await self.find_by_phone(number, limit=limit)
-        doc = await self._get_document(
-            "/prospects",
-            {"filter[q]": query, "page[size]": limit, "fields[prospect]": PROSPECT_FIELDS},
-        )
-        return [Match(Prospect.from_resource(r), "name") for r in doc.resources()]
+        """Prospects matching a name, email or phone number, each with why it matched
+        (`search.ProspectSearch`, which finds out what the org's filters do)."""
+        if self.prospect_search is None:
+            from .search import ProspectSearch
 
-    async def find_by_phone(self, e164: str, *, limit: int = 20) -> list[Match]:
-        """Prospects with the number `e164` (`phoneNumbers?filter[number]=…&include=prospect`)."""
-        doc = await self._get_document(
-            "/phoneNumbers",
-            {
-                "filter[number]": e164,
-                "include": "prospect",
-                "page[size]": limit,
-                "fields[phoneNumber]": PHONE_FIELDS,
-                "fields[prospect]": PROSPECT_FIELDS,
-            },
-        )
-        out: list[Match] = []
-        seen: set[int] = set()
-        for res in doc.resources():
-            prospect = doc.find_included(res.to_one("prospect"))
-            if prospect is None or prospect.id in seen:
-                continue
-            seen.add(prospect.id)
-            out.append(Match(Prospect.from_resource(prospect), f"phone {e164}"))
-        return out
+            self.prospect_search = ProspectSearch(self)
+        return await self.prospect_search.search(query, region=region, limit=limit)
 
     async def prospect(self, prospect_id: int) -> Prospect:
         """A prospect with its phone numbers."""
@@ -225,8 +181,11 @@ class OutreachClient:
         return self._one_call(doc)
 
     async def task_state(self, task_id: int) -> str:
-        """A task's `state` (`incomplete`, `complete`, …), read with the read retry policy."""
-        doc = await self._get_document(f"/tasks/{task_id}", {"fields[task]": "state"})
+        """A task's `state` (`incomplete`, `complete`, …); not retried here: the sender asks
+        and decides (its policy waits longer, and counts every request)."""
+        doc = await self._send_document(
+            "GET", f"/tasks/{task_id}", params={"fields[task]": "state"}, retry=NO_RETRY
+        )
         resources = doc.resources()
         if len(resources) != 1:
             raise e.MalformedResponse(f"Outreach returned no task {task_id}.")
@@ -261,15 +220,57 @@ class OutreachClient:
         """Any JSON:API read (`/sequenceStates`, `/tasks/7`, …), with the read retry policy."""
         return await self._get_document(path, params)
 
+    async def find_call(self, vendor_call_id: str, prospect_id: int | None) -> int | None:
+        """The Outreach id of the call carrying `vendor_call_id`, or None when reads do not
+        show it (yet: Outreach's reads may lag its writes).
+
+        Looks among the prospect's 100 most recent calls (the org's, for a call without a
+        prospect), reading only `vendorCallId`: one odd call among them cannot hide ours. Not
+        retried here: the sender looks again on its own schedule.
+        """
+        params: dict[str, str | int] = {
+            "sort": "-createdAt",
+            "page[size]": 100,
+            "fields[call]": "vendorCallId",
+        }
+        if prospect_id is not None:
+            params["filter[prospect][id]"] = prospect_id
+        doc = await self._send_document("GET", "/calls", params=params, retry=NO_RETRY)
+        for res in doc.resources():
+            if res.attributes.get("vendorCallId") == vendor_call_id:
+                return res.id
+        return None
+
+    async def read_raw(self, path: str, params: Params | None = None) -> dict[str, Any]:
+        """A read's JSON as it came, to be read off the event loop (the index sync's pages)."""
+        return await self._get_json(path, params)
+
     async def paginate(self, path: str, params: Params | None = None) -> AsyncIterator[Resource]:
-        """Every resource of a list, following `links.next` page by page."""
-        doc = await self._get_document(path, {"page[size]": 100, **(params or {})})
+        """Every resource of a list, following `links.next` page by page.
+
+        A next link off the API origin is refused (`ForeignLink`); a link to a page already
+        read, or past `limits.max_pages` pages, ends the list there (logged).
+        """
+        query = {"page[size]": 100, **(params or {})}
+        url = self._url(path).copy_merge_params(query)
+        seen = {str(url)}
+        doc = await self._get_document(url)
+        pages = 1
         while True:
             for res in doc.resources():
                 yield res
             if doc.next_url is None:
                 return
-            doc = await self._get_document(doc.next_url)
+            url = self._url(doc.next_url, relative_to=url)
+            if str(url) in seen:
+                log.warning("%s: the next page is one already read; the list ends here", path)
+                return
+            if pages >= self.limits.max_pages:
+                log.warning("%s: more than %d pages; the list ends here", path, pages)
+                return
+            seen.add(str(url))
+            pages += 1
+            doc = await self._get_document(url)
 
     # -- the choke point --------------------------------------------------------------------
 
@@ -284,83 +285,104 @@ class OutreachClient:
         try:
             return Call.from_resource(res)
         except ValidationError as exc:
-            raise e.MalformedResponse(
-                f"Outreach returned a call this app cannot read: {exc}"
-            ) from None
+            raise e.MalformedResponse(_plain("a call", exc)) from None
+
+    def _url(self, target: str | httpx.URL, *, relative_to: httpx.URL | None = None) -> httpx.URL:
+        """The absolute URL of an API path or a link; `ForeignLink` off the API origin."""
+        try:
+            if isinstance(target, httpx.URL):
+                url = target
+            elif relative_to is not None:
+                url = relative_to.join(target)
+            elif target.startswith(("http://", "https://")):
+                url = httpx.URL(target)
+            else:
+                url = httpx.URL(self.base_url + target)
+            origin = origin_of(url)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            raise e.MalformedResponse("Outreach gave a link that is not a URL.") from None
+        if origin != self.origin or not (url.path + "/").startswith(self._base.path + "/"):
+            raise e.ForeignLink(
+                f"Outreach pointed to another address ({url.host}:{origin[2]}); "
+                "the app only talks to its own Outreach API and did not follow it."
+            )
+        return url
 
     async def _get_json(self, path: str, params: Params | None = None) -> dict[str, Any]:
         return await self._send("GET", path, params=params, retry=self._retry)
 
-    async def _get_document(self, path: str, params: Params | None = None) -> Document:
+    async def _get_document(self, path: str | httpx.URL, params: Params | None = None) -> Document:
         return await self._send_document("GET", path, params=params, retry=self._retry)
 
     async def _send_document(
         self,
         method: str,
-        path: str,
+        path: str | httpx.URL,
         *,
         params: Params | None = None,
         body: dict[str, Any] | None = None,
-        retry: RetryPolicy,
+        retry: Policy,
     ) -> Document:
         raw = await self._send(method, path, params=params, body=body, retry=retry)
-        try:
-            return Document.model_validate(raw)
-        except ValidationError as exc:
-            raise e.MalformedResponse(f"Outreach answered in an unexpected shape: {exc}") from None
+        return _document(raw)
 
     async def _send(
         self,
         method: str,
-        path: str,
+        path: str | httpx.URL,
         *,
         params: Params | None = None,
         body: dict[str, Any] | None = None,
-        retry: RetryPolicy,
+        retry: Policy,
     ) -> dict[str, Any]:
-        url = path if path.startswith(("http://", "https://")) else self.base_url + path
+        url = self._url(path)
         attempt = 0
-        refreshed = False
         while True:
             attempt += 1
-            token = await self._token.access_token()
             try:
-                return await self._send_once(method, url, params, body, token)
-            except e.Unauthorized:
-                # A 401 was not processed: repeating it once with a new token is safe, even a POST.
-                if refreshed or not await self._token.refresh_after_rejection(token):
-                    raise
-                refreshed = True
-                attempt -= 1
+                return await self._exchange(method, url, params, body)
             except e.OutreachError as err:
-                if not retry.should_retry(err, attempt):
+                decision = retry(err, attempt)
+                if not decision.retry:
                     raise
-                retry_after = err.retry_after if isinstance(err, e.HttpError) else None
-                await self._sleep(retry.delay(attempt, self._rng, retry_after))
+                log.info(
+                    "%s %s: %s; trying again in %.1f s",
+                    method,
+                    url.path,
+                    decision.reason,
+                    decision.delay,
+                )
+                await self._sleep(decision.delay)
 
-    async def _send_once(
+    async def _exchange(
         self,
         method: str,
-        url: str,
+        url: httpx.URL,
         params: Params | None,
         body: dict[str, Any] | None,
-        token: str,
     ) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {token}"}
-        content: bytes | None = None
-        if body is not None:
-            headers["Content-Type"] = MEDIA_TYPE
-            content = json.dumps(body).encode()
+        """One request and its whole answer, within the deadline; the error tree or a dict."""
+        deadline = self.limits.deadline
         try:
-            response = await self._http.request(
-                method,
-                url,
-                params=dict(params) if params else None,
-                headers=headers,
-                content=content,
-            )
-        except httpx.TimeoutException:
-            raise e.RequestTimeout("Outreach did not answer in time.") from None
+            async with asyncio.timeout(deadline):
+                request = self._http.build_request(
+                    method,
+                    url,
+                    params=dict(params) if params else None,
+                    headers={"Content-Type": MEDIA_TYPE} if body is not None else None,
+                    content=json.dumps(body).encode() if body is not None else None,
+                )
+                response = await self._http.send(request, stream=True)
+                try:
+                    raw = await response.aread()
+                finally:
+                    await response.aclose()
+        except e.OutreachError:
+            raise
+        except (TimeoutError, httpx.TimeoutException):
+            raise e.RequestTimeout(
+                f"Outreach did not answer in time (within {deadline:g} s)."
+            ) from None
         except httpx.ConnectError as exc:
             if _is_tls_failure(exc):
                 raise e.TlsError(f"Secure connection to Outreach failed: {exc}") from None
@@ -369,31 +391,91 @@ class OutreachClient:
             raise e.ConnectionDropped(
                 "The connection to Outreach dropped before an answer."
             ) from None
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:
             raise e.ConnectError(f"Network error talking to Outreach: {exc}") from None
-        self.budget.update(response.headers)
-        if response.status_code >= 400:
-            raise _http_error(response)
-        if response.status_code == 204 or not response.content:
-            return {}
-        try:
-            parsed = json.loads(response.content)
-        except ValueError:
+        except Exception as exc:  # the tree promises no raw exception: say so in the log
+            log.warning("unexpected failure talking to Outreach", exc_info=True)
             raise e.MalformedResponse(
-                f"Outreach answered {response.status_code} with a body that is not JSON."
+                f"Outreach's answer could not be read ({type(exc).__name__})."
             ) from None
+        now = self._clock()
+        self.budget.update(response.headers, now)
+        status = response.status_code
+        if not 200 <= status < 300:
+            raise _http_error(status, response, raw, now, self.limits.max_depth)
+        if status == 204 or not raw:
+            return {}
+        parsed = parse_json(raw, self.limits.max_depth)
         if not isinstance(parsed, dict):
             raise e.MalformedResponse("Outreach answered with JSON that is not an object.")
         return parsed
 
 
-def _http_error(response: httpx.Response) -> e.HttpError:
-    status = response.status_code
+def _document(raw: dict[str, Any]) -> Document:
+    """A JSON:API document whose every relationship linkage is checked now, not when read.
+
+    A resource with a linkage this app cannot read (`"id": "NaN"`) is left out of a list and of
+    `included` (logged), so one odd resource cannot spoil the others; when that leaves nothing
+    of what was sent — one resource, or a list of only such — the answer is a
+    `MalformedResponse` naming the link, in plain words.
+    """
+    try:
+        doc = Document.model_validate(raw)
+    except ValidationError as exc:
+        raise e.MalformedResponse(_plain("an answer", exc)) from None
+    sent = doc.resources()
+    kept = [res for res in sent if _unreadable_link(res) is None]
+    included = [res for res in doc.included if _unreadable_link(res) is None]
+    if len(kept) == len(sent) and len(included) == len(doc.included):
+        return doc
+    unreadable = _unreadable_link(sent[0]) if sent and not kept else None
+    if unreadable is not None:
+        name, problem = unreadable
+        where = f"a link ({sent[0].type} {sent[0].id} → {name[:40]})"
+        raise e.MalformedResponse(_plain(where, problem))
+    log.warning(
+        "Outreach sent %d resource(s) with links this app cannot read; they are left out",
+        len(sent) - len(kept) + len(doc.included) - len(included),
+    )
+    data: Resource | list[Resource] | None = kept if isinstance(doc.data, list) else doc.data
+    return doc.model_copy(update={"data": data, "included": included})
+
+
+def _unreadable_link(res: Resource) -> tuple[str, ValidationError] | None:
+    """The first relationship of `res` whose linkage cannot be read, and why; None if none."""
+    for name in res.relationships:
+        try:
+            res.to_one(name)
+            res.to_many(name)
+        except ValidationError as exc:
+            return name, exc
+    return None
+
+
+def _plain(what: str, exc: ValidationError) -> str:
+    """A one-line message for a rep: what could not be read, where, and why (never the data)."""
+    problems = exc.errors(include_url=False, include_input=False)
+    first = problems[0] if problems else {"loc": (), "msg": "unexpected shape"}
+    where = ".".join(str(part) for part in first["loc"])[:80]
+    more = f"; {len(problems) - 1} more" if len(problems) > 1 else ""
+    return f"Outreach sent {what} this app cannot read ({where}: {first['msg']}{more})."
+
+
+def _text(value: str | None) -> str:
+    text = " ".join((value or "").split())
+    return text if len(text) <= TEXT_MAX else text[: TEXT_MAX - 1] + "…"
+
+
+def _http_error(
+    status: int, response: httpx.Response, raw: bytes, now: float, max_depth: int
+) -> e.HttpError:
     errors: list[ErrorObject] = []
-    with contextlib.suppress(ValueError):
-        errors = ErrorDocument.parse(response.content).errors
-    detail = "; ".join(err.message for err in errors) or response.reason_phrase or "error"
-    retry_after = _first_float(response.headers.get("Retry-After"))
+    try:
+        errors = ErrorDocument.parse(parse_json(raw, max_depth)).errors[:ERRORS_MAX]
+    except (ValueError, e.MalformedResponse):
+        errors = []
+    detail = _text("; ".join(err.message for err in errors) or response.reason_phrase or "error")
+    retry_after = h.retry_after(response.headers.get("Retry-After"), now)
     if status == 401:
         return e.Unauthorized(
             f"Outreach refused the sign-in ({detail}). Sign in again.", status=status, errors=errors
@@ -405,7 +487,10 @@ def _http_error(response: httpx.Response) -> e.HttpError:
     if status == 415:
         return e.UnsupportedMediaType(detail, status=status, errors=errors)
     if status == 422:
-        field_errors = ErrorDocument(errors=errors).field_errors()
+        field_errors = [
+            FieldError(f.pointer[:200], f.field[:100], _text(f.message))
+            for f in ErrorDocument(errors=errors).field_errors()
+        ]
         return e.ValidationFailed(
             f"Outreach refused the call: {detail}",
             status=status,
@@ -413,24 +498,31 @@ def _http_error(response: httpx.Response) -> e.HttpError:
             field_errors=field_errors,
         )
     if status == 429:
-        reset = _first_int(response.headers.get("X-RateLimit-Reset"))
-        reset_at = datetime.fromtimestamp(reset, UTC) if reset is not None else None
         return e.RateLimited(
             "Outreach's request limit is reached; waiting for it to reset.",
             status=status,
             errors=errors,
             retry_after=retry_after,
-            reset_at=reset_at,
+            reset_at=h.reset_at(response.headers.get("X-RateLimit-Reset"), now),
         )
-    if status >= 500:
+    if 500 <= status < 600:
         return e.ServerError(
             f"Outreach had a problem ({status}): {detail}",
             status=status,
             errors=errors,
             retry_after=retry_after,
         )
+    if 300 <= status < 400:
+        return e.HttpError(
+            f"Outreach answered with a redirect ({status}); the app does not follow it.",
+            status=status,
+            errors=errors,
+        )
     return e.HttpError(
-        f"Outreach refused the request ({status}): {detail}", status=status, errors=errors
+        f"Outreach refused the request ({status}): {detail}",
+        status=status,
+        errors=errors,
+        retry_after=retry_after,
     )
 
 
@@ -443,30 +535,3 @@ def _is_tls_failure(exc: BaseException) -> bool:
         seen = seen.__cause__ or seen.__context__
     text = str(exc)
     return "SSL" in text or "certificate" in text.lower()
-
-
-def _first_int(value: str | None) -> int | None:
-    f = _first_float(value)
-    return None if f is None else int(f)
-
-
-def _first_float(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return float(value.split(",")[0].strip())
-    except ValueError:
-        return None
-
-
-def _min_int(value: str | None) -> int | None:
-    """`X-RateLimit-Remaining` may carry several budgets (`9999, 19988`): the smallest binds."""
-    if not value:
-        return None
-    numbers = []
-    for part in value.split(","):
-        try:
-            numbers.append(int(part.strip()))
-        except ValueError:
-            continue
-    return min(numbers) if numbers else None

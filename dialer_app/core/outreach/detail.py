@@ -87,11 +87,6 @@ class ProspectDetail:
     last_calls: tuple[PastCall, ...]
 
     @property
-    def in_sequence(self) -> bool:
-        """Whether a sequence action makes sense: an active sequence state or an open call task."""
-        return bool(self.sequences) or self.task is not None
-
-    @property
     def sequence(self) -> SequenceInfo | None:
         """The sequence the call belongs to: the task's, else the first active one."""
         if self.task is not None:

@@ -2,21 +2,32 @@
 
 OutreachError                  anything below; `.message` is fit to show a rep
 ├── TransportError             the request may not have reached Outreach
-│   ├── ConnectError           refused, unreachable, DNS, dropped before an answer
-│   ├── RequestTimeout         no answer in time (a POST's fate is then unknown)
+│   ├── ConnectError           refused, unreachable, DNS, a proxy or transport failure
+│   │   └── ConnectionDropped  dropped after the request went out: it may have been processed
+│   ├── RequestTimeout         no whole answer within the deadline (a POST's fate is unknown);
+│   │                          the deadline covers the whole exchange, a dripped body included
 │   └── TlsError               certificate or TLS handshake failure
-├── HttpError                  Outreach answered with an error status; `.status`, `.errors`
+├── HttpError                  Outreach answered with an error status; `.status`, `.errors`,
+│   │                          `.retry_after` (seconds, clamped; None when not said)
 │   ├── Unauthorized           401: token missing, invalid or expired (refreshed once first)
 │   │   └── SignInRequired     no new token without the rep: refresh token revoked or expired
 │   ├── Forbidden              403: the token lacks a scope or the user a permission
 │   ├── NotFound               404: no such resource
 │   ├── UnsupportedMediaType   415: body not sent as application/vnd.api+json
 │   ├── ValidationFailed       422: `.field_errors` name each field Outreach refused
-│   ├── RateLimited            429: `.reset_at` says when the budget comes back
+│   ├── RateLimited            429: `.reset_at` says when the budget comes back (clamped)
 │   └── ServerError            5xx: Outreach failed; `.retry_after` when it said so
-├── MalformedResponse          the answer was not JSON:API of the expected shape
+│                              (any other status, a redirect included, is a plain HttpError)
+├── MalformedResponse          the answer was not JSON:API of the expected shape: not JSON,
+│   │                          nested deeper than the limit, NaN or Infinity, a link or id of
+│   │                          the wrong type, an encoding the app did not ask for
+│   ├── ResponseTooLarge       the body, decompressed, is larger than the size cap
+│   └── ForeignLink            a `links.next` (or any URL) outside the configured API origin
 └── SignInError                the browser sign-in did not finish: declined, wrong `state`,
                                timed out, the redirect port busy, the token endpoint failing
+
+Every failure inside the client's choke point ends as one of these; an unforeseen exception
+there is logged with its traceback and reported as a `MalformedResponse`, never raised raw.
 """
 
 from __future__ import annotations
@@ -133,6 +144,14 @@ class ServerError(HttpError):
 
 class MalformedResponse(OutreachError):
     """The answer was not JSON, or not the JSON:API shape the operation expects."""
+
+
+class ResponseTooLarge(MalformedResponse):
+    """The answer's body, once decompressed, is larger than the client accepts."""
+
+
+class ForeignLink(MalformedResponse):
+    """Outreach pointed at a URL outside the configured API origin: it is never followed."""
 
 
 class SignInError(OutreachError):

@@ -105,6 +105,23 @@ class Match:
     reason: str
 
 
+# A disposition's `outcome` as orgs spell it: Outreach's docs say `Answered` / `Not Answered`,
+# a real org answered `completed` / `no_answer`. Compared lower-case, `_` and `-` as blanks.
+_ANSWERED = frozenset({"answered", "completed", "connected"})
+_NOT_ANSWERED = frozenset({"not answered", "no answer", "unanswered", "not connected"})
+
+
+def call_outcome(disposition_outcome: str) -> str:
+    """The call `outcome` (`Answered` / `Not Answered`) a disposition's outcome means, in either
+    vocabulary; "" when it says nothing the app knows (the call's times decide then)."""
+    word = " ".join(disposition_outcome.lower().replace("_", " ").replace("-", " ").split())
+    if word in _ANSWERED:
+        return "Answered"
+    if word in _NOT_ANSWERED:
+        return "Not Answered"
+    return ""
+
+
 @dataclass(frozen=True, slots=True)
 class Disposition:
     """A call disposition of the org (ids are per organisation)."""
@@ -112,7 +129,12 @@ class Disposition:
     id: int
     name: str
     order: int
-    outcome: str = ""
+    outcome: str = ""  # as the org spells it: see `call_outcome`
+
+    @property
+    def call_outcome(self) -> str:
+        """`Answered`, `Not Answered`, or "" when the org's word for it is unknown."""
+        return call_outcome(self.outcome)
 
     @classmethod
     def from_resource(cls, res: Resource) -> Disposition:

@@ -1,0 +1,82 @@
+"""The access token on the wire: an `httpx.Auth` flow that sends it to the API origin only.
+
+- A request to the configured API origin (scheme, host and port) gets `Authorization: Bearer`
+  with the token source's current token; any other request leaves without one, whatever it
+  carried (the client never follows redirects, and refuses foreign links before this).
+- A 401 was not processed: the flow asks the token source for a new token once and replays the
+  request once, even a POST. A second 401 is the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Generator
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+
+Origin = tuple[str, str, int]
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: httpx.URL) -> Origin:
+    """(scheme, host, port) of `url`, the port filled in for http and https."""
+    scheme = url.scheme.lower()
+    port = url.port if url.port is not None else DEFAULT_PORTS.get(scheme, -1)
+    return scheme, url.host.lower().rstrip("."), port
+
+
+class TokenSource(Protocol):
+    """Gives the access token to send; may refresh it first."""
+
+    async def access_token(self) -> str:
+        """The token to send now (refreshed first when it is about to expire)."""
+        ...
+
+    async def refresh_after_rejection(self, rejected: str) -> bool:
+        """Outreach answered 401 to `rejected`: get a new token; True when there is one.
+
+        Raises `errors.SignInRequired` when no new token can be had without the rep.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StaticToken:
+    """A fixed access token (automation, demo mode)."""
+
+    token: str
+
+    async def access_token(self) -> str:
+        return self.token
+
+    async def refresh_after_rejection(self, rejected: str) -> bool:
+        return False
+
+
+class BearerAuth(httpx.Auth):
+    """Attach the token for `origin`; refresh once on 401 and replay."""
+
+    def __init__(self, source: TokenSource, origin: Origin) -> None:
+        self.source = source
+        self.origin = origin
+
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        raise NotImplementedError("the Outreach client is asynchronous only")
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if origin_of(request.url) != self.origin:
+            request.headers.pop("Authorization", None)
+            yield request
+            return
+        token = await self.source.access_token()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code != 401 or not await self.source.refresh_after_rejection(token):
+            return
+        request.headers["Authorization"] = f"Bearer {await self.source.access_token()}"
+        yield request
