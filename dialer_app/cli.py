@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.self_test:  # before anything reads settings: it keeps to data of its own
-        from .ui.selftest import run_self_test
+        from .selftest import run_self_test
 
         return run_self_test()
     if args.register_handlers:
@@ -172,7 +172,7 @@ def _hand_over(request: object, api_base_url: str | None, token: str | None) -> 
         )
     if not sys.platform.startswith("win"):
         os.umask(0o077)  # whatever the window creates is the user's own
-    from .ui.app import AppConfig, run_app
+    from .app import AppConfig, run_app
 
     try:
         with found.lock:

@@ -49,7 +49,7 @@ def main(argv: Sequence[str]) -> int:
         token = os.environ.get(TOKEN_ENV, "").strip()
         if not token:
             parser.error(f"--api-base-url needs an access token in {TOKEN_ENV}")
-        target = (args.api_base_url, token, None, "")
+        target: tuple[str, str, float | None, str] = (args.api_base_url, token, None, "")
     else:
         found = _signed_in(args.profile)
         if isinstance(found, str):

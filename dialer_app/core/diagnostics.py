@@ -176,25 +176,37 @@ def outbox_files(data_dir: Path) -> list[Path]:
 
 
 def _private_of_outbox(path: Path, errors: list[str]) -> set[str]:
-    """Note, recording link, numbers and prospect name of every call in an outbox."""
+    """Note, recording link, numbers and prospect name of every call in an outbox, and every
+    text of its other operations (names, numbers, notes)."""
     values: set[str] = set()
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
         try:
-            rows = db.execute("SELECT body, summary FROM outbox").fetchall()
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            rows = [
+                (str(kind), body, summary)
+                for kind, body, summary in db.execute(
+                    "SELECT kind, body, summary FROM operations"
+                    if "operations" in tables
+                    else "SELECT 'call', body, summary FROM outbox"  # not yet migrated
+                ).fetchall()
+            ]
         finally:
             db.close()
     except sqlite3.Error as exc:
         errors.append(f"{path.name}: {exc}")
         return values
-    for body, summary in rows:
+    for kind, body, summary in rows:
         values.add(summary or "")
         try:
-            attributes = json.loads(body)["data"]["attributes"]
+            doc = json.loads(body)
+            attributes = doc["data"]["attributes"] if kind == "call" else doc
         except (ValueError, KeyError, TypeError):
             values.add(body)  # unreadable: all of it is private
             continue
-        if isinstance(attributes, dict):
+        if kind != "call":
+            values |= set(_strings(attributes))
+        elif isinstance(attributes, dict):
             for key in ("note", "recordingUrl", "to", "from"):
                 values |= set(_strings(attributes.get(key)))
     return values
@@ -289,7 +301,7 @@ def _outboxes(data_dir: Path) -> str:
             errors = [
                 e
                 for e in outbox.entries(states=("waiting", "sending", "attention"), limit=2_000)
-                if e.last_error or e.field_errors or e.task_error
+                if e.last_error or e.field_errors
             ][:LAST_ERRORS]
             report[path.name] = {
                 "counts": _counts(counts),
@@ -297,7 +309,8 @@ def _outboxes(data_dir: Path) -> str:
                 "oldest_unsent": min((e.created_at for e in unsent), default=None),
                 "last_errors": [
                     {
-                        "vendor_call_id": e.vendor_call_id,
+                        "kind": e.kind,
+                        "ref": e.ref,
                         "status": e.state,  # ("state" reads as OAuth's to the redaction)
                         "attempts": e.attempts,
                         "uncertain": e.uncertain,
@@ -307,9 +320,7 @@ def _outboxes(data_dir: Path) -> str:
                         "fields": [
                             {"field": f.field, "message": f.message} for f in e.field_errors
                         ],
-                        "task": {"status": e.task_state, "error": e.task_error}
-                        if e.task_state
-                        else None,
+                        "waits_for": [f"{link.role} {link.id}" for link in e.waiting_for],
                     }
                     for e in errors
                 ],

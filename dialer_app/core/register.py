@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from .. import APP_ID
+from . import files
 from .handlers import URL_SCHEMES, desktop_entry
 
 DESKTOP_FILE = f"{APP_ID}.desktop"
@@ -51,9 +52,8 @@ def register_linux(exec_command: str | None = None) -> Path:
     apps = applications_dir()
     apps.mkdir(parents=True, exist_ok=True)
     path = apps / DESKTOP_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(desktop_entry(exec_command or launch_command()), encoding="utf-8")
-    os.replace(tmp, path)
+    # Desktop entries are read by the desktop, not only by the rep: readable by all.
+    files.write_atomic(path, desktop_entry(exec_command or launch_command()), mode=0o644)
     for scheme in URL_SCHEMES:
         try:
             result = subprocess.run(

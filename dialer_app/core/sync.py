@@ -1,11 +1,13 @@
-"""The sync worker: drains the outbox to Outreach, in order, without losing or doubling a call.
+"""The sync worker: drains the outbox to Outreach, in order, without losing or doubling a write.
 
-For each due call:
-- if a POST of it may have been stored (a timeout, a dropped connection, a 5xx other than 503,
-  an answer that could not be read, a sender that died mid-POST), first look for it among the
-  prospect's recent calls in Outreach, matched on `vendorCallId` — and keep looking over a
-  window counted from that POST (`CHECK_WINDOW`: 2, 10, 30 and 60 s), because Outreach's reads
-  may lag its writes. Only when the whole window has passed without it is it posted again;
+Each due operation is sent by its kind (`core.outbox.kinds`: a call, a task completion, …):
+- if a write of it may have been stored (a timeout, a dropped connection, a 5xx other than 503,
+  an answer that could not be read, a sender that died mid-write), first look for it in
+  Outreach (a call among the prospect's recent calls, matched on `vendorCallId`) — and keep
+  looking over a window counted from that write (`CHECK_WINDOW`: 2, 10, 30 and 60 s), because
+  Outreach's reads may lag its writes. Only when the whole window has passed without it is it
+  sent again (a kind whose write is harmless to repeat is sent again at once; one that must be
+  looked for before every send is);
 - 422 and other refusals park it as "needs attention" with Outreach's messages per field;
 - 401 holds the queue until the rep signs in again (`resume()`);
 - anything that may pass (429, 5xx, the network, an unreadable answer) waits what
@@ -17,24 +19,21 @@ For each due call:
 - when Outreach reports the hourly budget down to the reserve (`RateReserve`), sending waits for
   the reset so that the rep's lookups keep working.
 
-Right before each POST the worker confirms (and renews) its claim on the call and notes the
-POST's time: a call another sender took back in the meantime is left to that sender. This holds
-as long as the outbox's claim lease outlasts one POST (the client's deadline covers a whole
-exchange): 120 s against 10 s in the app.
-
-A delivered call whose follow-up is pending (the rep's setting "mark the call task complete")
-then gets its task completed: the task is read first and completed only when still open, so
-a crash between `markComplete` and recording it never completes it twice.
+Right before each write the worker confirms (and renews) its claim and notes the write's
+time: an operation another sender took back in the meantime is left to that sender. This holds
+as long as the outbox's claim lease outlasts one write (the client's deadline covers a whole
+exchange): 120 s against 10 s in the app. An operation that needs others goes once they are
+delivered, with what they gave (`given`).
 
 The worker cannot die: `run()` supervises its loop. An unexpected exception is logged with its
 traceback, told through `on_problem` in plain words, and the loop starts again after a pause
-that grows while the crashes repeat. The call in flight when it happened is looked up before any
-resend; a call (or follow-up) that crashes the sender `CRASH_LIMIT` times is parked as needing
+that grows while the crashes repeat. The operation in flight when it happened is looked up
+before any resend; one that crashes the sender `CRASH_LIMIT` times is parked as needing
 attention so that the ones behind it go on.
 
 Every decision is logged at INFO — sent (with Outreach's id), found already there, looked for
-and not found yet, retried and why, parked and why, held — by row and the start of its
-`vendorCallId`; never a note or a number.
+and not found yet, retried and why, parked and why, held — by kind, row and the start of its
+`ref` (a call's `vendorCallId`); never a note or a number.
 """
 
 from __future__ import annotations
@@ -50,9 +49,10 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
-from .outbox import Entry, Outbox, OutboxError
+from .outbox import Entry, Kind, Queue
+from .outbox.kinds import Given
+from .outbox.queue import OutboxError, tag
 from .outreach import errors as e
 from .outreach.client import OutreachClient, RateBudget
 from .outreach.headers import RESET_CEILING, RETRY_CEILING
@@ -105,12 +105,8 @@ def owner_alive(owner: str) -> bool:
     return True
 
 
-def _tag(entry: Entry) -> str:
-    return f"call {entry.id} ({entry.vendor_call_id[:8]})"
-
-
 class SyncWorker:
-    """Sends outbox entries through an OutreachClient. `run()` until cancelled.
+    """Sends outbox operations through an OutreachClient. `run()` until cancelled.
 
     `clock` is wall time (budget resets); `monotonic` measures the worker's own pauses (by
     default `time.monotonic`, or `clock` when a test gives a clock of its own). `checks` is the
@@ -120,7 +116,7 @@ class SyncWorker:
 
     def __init__(
         self,
-        outbox: Outbox,
+        outbox: Queue,
         client: Callable[[], OutreachClient | None],
         *,
         owner: str,
@@ -167,8 +163,8 @@ class SyncWorker:
         self.crashes = 0  # unexpected errors survived since start
         self._claimed: list[Entry] = []
         self._quiet_until: float | None = None  # monotonic: nothing is sent before
-        self._in_flight: tuple[Literal["call", "task"], Entry] | None = None
-        self._crashes_of: dict[tuple[str, int], int] = {}
+        self._in_flight: Entry | None = None
+        self._crashes_of: dict[int, int] = {}
         self._crashes_in_a_row = 0
         self._failures_in_a_row = 0  # retryable failures since the server last succeeded
 
@@ -201,7 +197,7 @@ class SyncWorker:
     async def _loop(self) -> None:
         recovered = self._outbox.recover_orphans(owner_alive)
         if recovered:
-            log.info("%d call(s) of a sender that stopped will be looked up first", recovered)
+            log.info("%d write(s) of a sender that stopped will be looked up first", recovered)
         while True:
             self._wake.clear()
             wait = await self.step()
@@ -213,10 +209,10 @@ class SyncWorker:
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
 
     async def step(self) -> float | None:
-        """Send (and complete follow-ups) while something is due; then the seconds until
-        something may be due again, or None when nothing waits (or the queue is held)."""
+        """Send while something is due; then the seconds until something may be due again, or
+        None when nothing waits (or the queue is held)."""
         sent_any = False
-        while self.held is None and (await self.send_next() or await self.complete_next_task()):
+        while self.held is None and await self.send_next():
             sent_any = True
         if sent_any:
             self._changed()
@@ -238,11 +234,10 @@ class SyncWorker:
         set_aside = ""
         in_flight, self._in_flight = self._in_flight, None
         if in_flight is not None and not isinstance(exc, OutboxError):
-            kind, entry = in_flight
-            key = (kind, entry.id)
-            self._crashes_of[key] = self._crashes_of.get(key, 0) + 1
-            if self._crashes_of[key] >= self._crash_limit:
-                set_aside = self._set_aside(kind, entry, exc)
+            entry = in_flight
+            self._crashes_of[entry.id] = self._crashes_of.get(entry.id, 0) + 1
+            if self._crashes_of[entry.id] >= self._crash_limit:
+                set_aside = self._set_aside(entry, exc)
         try:
             self._give_back()
         except Exception:
@@ -259,23 +254,25 @@ class SyncWorker:
         doubling = 2.0 ** min(self._crashes_in_a_row - 1, 10)
         return min(CRASH_PAUSE_CAP, self._crash_pause * doubling)
 
-    def _set_aside(self, kind: str, entry: Entry, exc: Exception) -> str:
+    def _set_aside(self, entry: Entry, exc: Exception) -> str:
         reason = (
             f"The app failed {self._crash_limit} times while sending this"
             f" ({type(exc).__name__}); it is set aside so the calls behind it can go."
         )
-        self._crashes_of.pop((kind, entry.id), None)
-        if kind == "task":
-            self._outbox.mark_task_failed(entry.id, reason)
-            log.warning("%s: its task follow-up is set aside: %s", _tag(entry), reason)
-            return ""
-        # It may have been posted before the crash: a resend looks for it first.
+        self._crashes_of.pop(entry.id, None)
+        # It may have been sent before the crash: a resend looks for it first.
         self._outbox.mark_attention(
             entry.id, reason + " Resend it, or discard it.", [], uncertain=True
         )
-        log.warning("%s parked, needs attention: %s", _tag(entry), reason)
+        log.warning("%s parked, needs attention: %s", tag(entry), reason)
         self._notify(self._on_parked, self._outbox.get(entry.id))
-        return f" A call that kept failing is set aside ({entry.summary or _tag(entry)})."
+        what = (
+            self._outbox.kinds[entry.kind].label.lower()
+            if entry.kind in self._outbox.kinds
+            else entry.kind
+        )
+        article = "An" if what[:1] in "aeiou" else "A"
+        return f" {article} {what} that kept failing is set aside ({entry.summary or tag(entry)})."
 
     def _ran_cleanly(self) -> None:
         self._crashes_in_a_row = 0
@@ -293,10 +290,10 @@ class SyncWorker:
     def _changed(self) -> None:
         self._notify(self._on_change_cb)
 
-    # -- calls ------------------------------------------------------------------------------
+    # -- sending ----------------------------------------------------------------------------
 
     async def send_next(self) -> bool:
-        """Send the next due call; False when none is due or no client is available."""
+        """Send the next due operation; False when none is due or no client is available."""
         client = self._client()
         if client is None or self.held is not None or self._quiet_left() is not None:
             self._give_back()
@@ -311,7 +308,7 @@ class SyncWorker:
                     self.saving_budget_for,
                 )
         if self.saving_budget_for is not None:
-            self._give_back()  # the calls wait; the rep's lookups keep the last requests
+            self._give_back()  # writes wait; the rep's lookups keep the last requests
             return False
         if not self._claimed:
             self._claimed = self._outbox.claim_batch(self._owner, BATCH)
@@ -321,52 +318,67 @@ class SyncWorker:
         entry = self._claimed.pop(0)
         await self._deliver(client, entry)
         if self.held is not None or self._outbox.state_of(entry.id) == "waiting":
-            self._give_back()  # held, or it must be retried: the calls behind it wait too
+            self._give_back()  # held, or it must be retried: the ones behind it wait too
         self._changed()
         return True
 
     def _give_back(self) -> None:
-        """Return claimed calls not yet attempted; the one in flight (if any) is uncertain."""
+        """Return claimed operations not yet attempted; the one in flight (if any) is
+        uncertain."""
         claimed, self._claimed = self._claimed, []
         if claimed:
             self._outbox.unclaim([c.id for c in claimed])
         self._outbox.release_claims(self._owner)
 
     async def _deliver(self, client: OutreachClient, entry: Entry) -> None:
-        self._in_flight = ("call", entry)
+        kind = self._outbox.kinds[entry.kind]
+        given = self._outbox.given(entry)
+        if any(op.state != "sent" for op in given.values()) or len(given) < len(entry.needs):
+            log.info("%s waits for what it needs; given back", tag(entry))
+            self._outbox.unclaim([entry.id])  # claiming makes sure of it: never expected
+            return
+        self._in_flight = entry
         posted = False
         try:
-            if entry.uncertain and await self._look(client, entry):
+            looks = (entry.uncertain and not kind.idempotent) or kind.look_first
+            if looks and await self._look(client, kind, entry, given):
                 self._in_flight = None
                 return
             if not self._outbox.confirm_claim(entry.id, self._owner, posting=True):
-                log.info("%s: taken over by another sender; left to it", _tag(entry))
+                log.info("%s: taken over by another sender; left to it", tag(entry))
                 self._in_flight = None
                 return  # taken back by another sender while this one was busy: theirs now
             posted = True
-            created = await client.create_call(entry.call)
+            delivered = await kind.send(client, entry, given)
         except e.OutreachError as err:
             self._failed(entry, err, posted)
         else:
-            self._sent(entry, created.id)
-            log.info("%s sent: Outreach call %d", _tag(entry), created.id)
+            self._sent(entry, delivered.outreach_id)
+            log.info("%s sent: %s", tag(entry), _gave(entry, delivered.outreach_id))
         self._in_flight = None
-        self._crashes_of.pop(("call", entry.id), None)
+        self._crashes_of.pop(entry.id, None)
 
-    async def _look(self, client: OutreachClient, entry: Entry) -> bool:
-        """Look for an uncertain call in Outreach. True when that settled it for now: found
-        (now sent), or not found while the window is still open (looked for again later)."""
-        found = await client.find_call(entry.vendor_call_id, entry.prospect_id)
+    async def _look(self, client: OutreachClient, kind: Kind, entry: Entry, given: Given) -> bool:
+        """Look for it in Outreach. True when that settled it for now: found (now sent), or
+        not found while the window after an uncertain write is still open (looked for again
+        later)."""
+        found = await kind.look(client, entry, given)
         if found is not None:
-            self._sent(entry, found)
-            log.info("%s was already in Outreach as call %d: not sent again", _tag(entry), found)
+            self._sent(entry, found.outreach_id)
+            log.info(
+                "%s was already in Outreach (%s): not sent again",
+                tag(entry),
+                _gave(entry, found.outreach_id),
+            )
             return True
+        if not entry.uncertain:
+            return False  # looked first as its kind asks: not there, so it goes now
         since = self._outbox.since_posted(entry)
         later = next((c for c in self._checks if c > since + EARLY), None)
         if later is None:
             log.info(
                 "%s is not in Outreach %s; sending it again",
-                _tag(entry),
+                tag(entry),
                 "after a whole look-up window" if math.isfinite(since) else "(looked up once)",
             )
             return False
@@ -375,26 +387,26 @@ class SyncWorker:
             entry.id,
             delay=delay,
             note=(
-                f"Checking whether Outreach got it: not among its calls {since:.0f} s after"
+                f"Checking whether Outreach got it: not found there {since:.0f} s after"
                 f" sending; looking again in {delay:.0f} s before any resend."
             ),
         )
         log.info(
-            "%s not in Outreach yet %.0f s after its POST; looking again in %.0f s",
-            _tag(entry),
+            "%s not in Outreach yet %.0f s after it was sent; looking again in %.0f s",
+            tag(entry),
             since,
             delay,
         )
         return True
 
     def _failed(self, entry: Entry, err: e.OutreachError, posted: bool) -> None:
-        """A call's attempt failed with `err`: hold, retry (maybe uncertain), or park."""
+        """An attempt failed with `err`: hold, retry (maybe uncertain), or park."""
         self.last_error = err.message
         decision = self._policy(err, max(1, entry.attempts))
         if isinstance(err, e.Unauthorized):
             self.held = err.message
             self._outbox.mark_retry(entry.id, delay=0, error=err.message)
-            log.info("%s waits: the queue is held until the rep signs in again", _tag(entry))
+            log.info("%s waits: the queue is held until the rep signs in again", tag(entry))
             return
         if not decision.retry:
             self._park(entry, err)
@@ -407,7 +419,7 @@ class SyncWorker:
         self._quiet(delay)
         log.info(
             "%s %s in %.1f s (attempt %d, %s): %s",
-            _tag(entry),
+            tag(entry),
             "looked up" if uncertain else "retried",
             delay,
             entry.attempts,
@@ -415,7 +427,7 @@ class SyncWorker:
             err.message,
         )
 
-    def _sent(self, entry: Entry, outreach_id: int) -> None:
+    def _sent(self, entry: Entry, outreach_id: int | None) -> None:
         self._outbox.mark_sent(entry.id, outreach_id)
         self._failures_in_a_row = 0
         self.last_error = ""
@@ -424,64 +436,15 @@ class SyncWorker:
     def _park(self, entry: Entry, err: e.OutreachError) -> None:
         field_errors = err.field_errors if isinstance(err, e.ValidationFailed) else []
         self._outbox.mark_attention(entry.id, err.message, field_errors)
-        log.info("%s parked, needs attention: %s", _tag(entry), err.message)
+        log.info("%s parked, needs attention: %s", tag(entry), err.message)
         self._notify(self._on_parked, self._outbox.get(entry.id))
-
-    # -- task follow-ups --------------------------------------------------------------------
-
-    async def complete_next_task(self) -> bool:
-        """Mark the next delivered call's task complete; False when none is due."""
-        client = self._client()
-        if client is None or self.held is not None or self._quiet_left() is not None:
-            return False
-        if self._reserve.wait(client.budget, self._clock()) is not None:
-            return False
-        entry = self._outbox.claim_task(self._owner)
-        if entry is None or entry.task_id is None:
-            return False
-        self._in_flight = ("task", entry)
-        try:
-            if await client.task_state(entry.task_id) != "complete":
-                if not self._outbox.confirm_claim(entry.id, self._owner):
-                    self._in_flight = None
-                    return True  # another sender took it over meanwhile: theirs now
-                await client.mark_task_complete(entry.task_id, entry.task_action)
-        except e.OutreachError as err:
-            self._task_failed(entry, err)
-        else:
-            self._failures_in_a_row = 0
-            self._outbox.mark_task_done(entry.id)
-            log.info("%s: its task %d is complete", _tag(entry), entry.task_id)
-        self._in_flight = None
-        self._crashes_of.pop(("task", entry.id), None)
-        self._changed()
-        return True
-
-    def _task_failed(self, entry: Entry, err: e.OutreachError) -> None:
-        decision = self._policy(err, max(1, entry.task_attempts))
-        if isinstance(err, e.Unauthorized):
-            self.held = err.message
-            self._outbox.mark_task_retry(entry.id, delay=0, error=err.message)
-        elif decision.retry:
-            self._outbox.mark_task_retry(entry.id, delay=decision.delay, error=err.message)
-            self._quiet(decision.delay)
-            log.info(
-                "%s: completing its task retried in %.1f s (%s): %s",
-                _tag(entry),
-                decision.delay,
-                decision.reason,
-                err.message,
-            )
-        else:  # the task is gone, or not ours to complete
-            self._outbox.mark_task_failed(entry.id, err.message)
-            log.info("%s: its task was not completed: %s", _tag(entry), err.message)
 
     # -- pauses -----------------------------------------------------------------------------
 
     def _quiet(self, seconds: float) -> None:
         """Send nothing for `seconds` — or longer, as the server's failures pile up (whichever
-        call or follow-up met them): a failing server is asked one thing at a time, ever less
-        often, however many calls wait."""
+        operation met them): a failing server is asked one thing at a time, ever less often,
+        however many wait."""
         self._failures_in_a_row += 1
         growing = self._backoff.delay(self._failures_in_a_row, self._rng)
         self._quiet_until = self._monotonic() + min(max(seconds, growing), self._ceiling)
@@ -494,3 +457,10 @@ class SyncWorker:
             self._quiet_until = None
             return None
         return left
+
+
+def _gave(entry: Entry, outreach_id: int | None) -> str:
+    """What Outreach gave, for the log: "Outreach call 4242"."""
+    if outreach_id is None:
+        return "done"
+    return f"Outreach call {outreach_id}" if entry.kind == "call" else f"Outreach id {outreach_id}"

@@ -389,7 +389,8 @@ def update_prospect(store: Store, rid: int, write: Write, now: datetime) -> Row 
         return None
     stamp = format_utc(now)
     errors = write_errors(store, write)
-    emails, email_errors = [], []
+    emails: list[str] = []
+    email_errors: list[ErrorObject] = []
     if "emails" in write.attributes:
         emails, email_errors = _emails(store, write.attributes["emails"], own=rid)
     arrays, array_errors = _arrays(write.attributes)

@@ -383,6 +383,11 @@ _EVENT_HOTKEY_EXISTS = -9878
 class MacBackend:
     """Carbon's `RegisterEventHotKey` on the application's event target."""
 
+    _carbon: Any
+    _target: Any
+    _handler: ctypes.c_void_p
+    _next_id: int
+
     def __init__(self, emit: Callable[[str], None]) -> None:
         self._emit = emit
         path = ctypes.util.find_library("Carbon")

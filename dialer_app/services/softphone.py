@@ -53,6 +53,10 @@ class BaresipBridge(QObject):
     def start(self) -> None:
         self._runner.run(self.client.run(), key="baresip")
 
+    async def aclose(self) -> None:
+        """Stop following Baresip (and any exchange still running)."""
+        await self._runner.cancel_all()
+
     def run(self, command: Coroutine[Any, Any, str]) -> asyncio.Task[str]:
         """Run one more exchange with Baresip (e.g. `client.hang_up()`) on the app's runner."""
         return self._runner.run(command, on_error=self._on_dial_error)

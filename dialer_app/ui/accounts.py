@@ -227,7 +227,7 @@ class AccountsDialog(QDialog):
 
     def _on_new_button_clicked(self) -> None:
         self.list.clearSelection()
-        self.list.setCurrentItem(None)  # type: ignore[arg-type]
+        self.list.setCurrentRow(-1)
         self._load(None)
         self.inputs["name"].setFocus()
 

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from ..core import diagnostics, paths
 
 if TYPE_CHECKING:
-    from ..services.dialer import DialerService
+    from ..services.connection import Connection
 
 
 def qt_description() -> dict[str, str]:
@@ -82,11 +82,11 @@ def _xcb_problems() -> dict[str, str]:
     return {"xcb plugin misses": ", ".join(missing) or "nothing"}
 
 
-def session_secrets(service: DialerService | None) -> list[str]:
+def session_secrets(connection: Connection | None) -> list[str]:
     """The tokens this window's session holds, to keep them out of the bundle by value too."""
-    backend = getattr(service, "backend", None)
+    backend = getattr(connection, "backend", None)
     found = [getattr(backend, "token", "") or ""]
-    oauth = getattr(service, "oauth", None)
+    oauth = getattr(connection, "oauth", None)
     tokens = getattr(oauth, "tokens", None)
     found += [getattr(tokens, "access_token", ""), getattr(tokens, "refresh_token", "")]
     return [t for t in found if t]
@@ -120,10 +120,10 @@ def write_from_cli(target: str) -> int:
 class DiagnosticsDialog(QDialog):
     """Lists each file of the bundle with its full text; Save… writes the zip."""
 
-    def __init__(self, service: DialerService | None, parent: QWidget | None = None) -> None:
+    def __init__(self, connection: Connection | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Copy diagnostics")
-        self.service = service
+        self.connection = connection
         self.bundle = diagnostics.Bundle()
         self.saved: Path | None = None
         intro = QLabel(
@@ -162,7 +162,7 @@ class DiagnosticsDialog(QDialog):
 
     def refresh(self) -> None:
         """Gather the bundle afresh and list it."""
-        self.bundle = collect(session_secrets(self.service))
+        self.bundle = collect(session_secrets(self.connection))
         self.files.clear()
         for item in self.bundle.items:
             self.files.addItem(

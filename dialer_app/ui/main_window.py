@@ -60,6 +60,7 @@ from ..core.phone import pretty
 from ..core.softphone.events import CallEvent
 from ..core.terms import CallValidationError, FieldError
 from ..core.uri import UriError, parse_uri
+from ..services.throttle import Throttle
 from . import shortcuts as keys
 from . import widgets
 from .call_panel import CallPanel
@@ -77,8 +78,11 @@ from .wrapup_form import WrapUpForm
 if TYPE_CHECKING:  # the window is built and painted before these load (see `ui.app`)
     from ..core.outbox import Counts, Entry
     from ..core.outreach.detail import ProspectDetail
-    from ..services.dialer import DialerService
+    from ..services.connection import Connection
     from ..services.hotkeys import GlobalHotkeys
+    from ..services.logbook import Logbook, OutboxChange
+    from ..services.lookup import Lookup
+    from ..services.session import Services
     from .diagnostics import DiagnosticsDialog
     from .outbox_view import OutboxDialog
     from .settings_dialog import SettingsDialog
@@ -139,7 +143,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        service: DialerService | None,
+        services: Services | None,
         desk: CallDesk,
         drafts: DraftStore | None = None,
         settings: s.Settings | None = None,
@@ -151,7 +155,10 @@ class MainWindow(QMainWindow):
         self._state = QSettings(str(state_file), QSettings.Format.IniFormat) if state_file else None
         self.compact = False
         self._full_size = default_size(self)
-        self.service: DialerService = None  # type: ignore[assignment]  # set by attach()
+        # Set by attach(): the window holds the three services, never a store of theirs.
+        self.connection: Connection = None  # type: ignore[assignment]
+        self.lookup: Lookup = None  # type: ignore[assignment]
+        self.logbook: Logbook = None  # type: ignore[assignment]
         self.desk = desk
         self.drafts = drafts
         self.settings = settings or s.Settings()
@@ -237,18 +244,18 @@ class MainWindow(QMainWindow):
         layout.addWidget(call_box)
         layout.addWidget(wrap_box)
         layout.addStretch(1)
-        self.scroll = QScrollArea(self)
-        self.scroll.setObjectName("window-body")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(body)
+        self.body_scroll = QScrollArea(self)
+        self.body_scroll.setObjectName("window-body")
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body_scroll.setWidget(body)
         self._body = body
         central = QWidget(self)
         outer = QVBoxLayout(central)
         outer.addWidget(self.notices)
         outer.addWidget(self.search)
-        outer.addWidget(self.scroll, 1)
+        outer.addWidget(self.body_scroll, 1)
         outer.addWidget(self.undo_bar)
         outer.addWidget(self.log_message)
         self.setCentralWidget(central)
@@ -325,10 +332,7 @@ class MainWindow(QMainWindow):
         self.assign_button.clicked.connect(self._on_assign_button_clicked)
         self.compact_wrap.logRequested.connect(self._on_log_button_clicked)
         self.compact_wrap.fullRequested.connect(self.toggle_compact)
-        self._draft_timer = QTimer(self)
-        self._draft_timer.setSingleShot(True)
-        self._draft_timer.setInterval(DRAFT_DEBOUNCE_MS)
-        self._draft_timer.timeout.connect(self.save_draft)
+        self._draft_flush = Throttle(self.save_draft, DRAFT_DEBOUNCE_MS, leading=False, parent=self)
         self._undo_timer = QTimer(self)
         self._undo_timer.setInterval(UNDO_TICK_MS)
         self._undo_timer.timeout.connect(self._on_undo_timer_timeout)
@@ -336,8 +340,8 @@ class MainWindow(QMainWindow):
         self._restore_state()
         self.search.box.setFocus()
         self.render()
-        if service is not None:
-            self.attach(service)
+        if services is not None:
+            self.attach(services)
 
     # -- keys -------------------------------------------------------------------------------
 
@@ -348,7 +352,7 @@ class MainWindow(QMainWindow):
             old.setEnabled(False)
             old.deleteLater()
         self._key_bindings = []
-        actions: dict[str, Callable[[], None]] = {
+        actions: dict[str, Callable[[], object]] = {
             keys.FIND.id: self._on_find_key,
             keys.DIAL.id: self.call.dial.animateClick,
             keys.ANSWERED.id: self.call.answered.animateClick,
@@ -455,48 +459,51 @@ class MainWindow(QMainWindow):
 
     def _refresh_reference_if_old(self) -> None:
         """Back to the window after a while: the org's lists may have changed meanwhile."""
-        if self.service is None or self._reference_at is None:
+        if self.lookup is None or self._reference_at is None:
             return
         if self.desk.clock.monotonic() - self._reference_at >= REFERENCE_MAX_AGE_S:
             self._reference_at = self.desk.clock.monotonic()  # asked once, not on every focus
-            self.service.refresh_reference()
+            self.lookup.refresh_reference()
 
     def set_hand_off(self, hand_off: Callable[[str], bool]) -> None:
         """How click-to-dial reaches the softphone (the OS by default)."""
         self._hand_off = hand_off
 
-    def attach(self, service: DialerService) -> None:
-        """Connect the window to the service (once). Until then it shows, but does nothing.
+    def attach(self, services: Services) -> None:
+        """Connect the window to its services (once). Until then it shows, but does nothing.
 
-        The app paints the window first and attaches the service after, so the rep sees the
+        The app paints the window first and attaches the services after, so the rep sees the
         window before the network stack has even loaded. The calls saved when the app last
         stopped come back here (the outbox says which of them were logged already).
         """
-        self.service = service
-        self.search.queryChanged.connect(service.search)
-        service.connecting.connect(self._on_service_connecting)
-        service.connected.connect(self._on_service_connected)
-        self._on_service_outbox_changed(service.counts())
-        service.connectionFailed.connect(self._on_service_connection_failed)
-        service.tokenChanged.connect(self._on_service_token_changed)
-        service.signInRequired.connect(self._on_service_sign_in_required)
-        service.referenceLoaded.connect(self._on_service_reference_loaded)
-        service.tagsLoaded.connect(self.wrapup.tags.set_suggestions)
-        service.searchFinished.connect(self.search.show_results)
-        service.searchFailed.connect(self.search.show_error)
-        service.searchFinished.connect(self._on_service_search_finished)
-        service.searchFailed.connect(self._on_service_search_failed)
-        service.recentFound.connect(self.search.show_results)
-        service.numberFound.connect(self._on_service_number_found)
-        service.numberFailed.connect(self._on_service_number_failed)
-        service.prospectLoaded.connect(self._on_service_prospect_loaded)
-        service.prospectFailed.connect(self._on_service_prospect_failed)
-        service.callQueued.connect(self._on_service_call_queued)
-        service.callSent.connect(self._on_service_call_sent)
-        service.callParked.connect(self._on_service_call_parked)
-        service.callFailed.connect(self._on_service_call_failed)
-        service.outboxChanged.connect(self._on_service_outbox_changed)
-        service.syncProblem.connect(self._on_service_sync_problem)
+        connection = self.connection = services.connection
+        lookup = self.lookup = services.lookup
+        logbook = self.logbook = services.logbook
+        self.search.queryChanged.connect(lookup.search)
+        connection.connecting.connect(self._on_service_connecting)
+        connection.connected.connect(self._on_service_connected)
+        connection.connectionFailed.connect(self._on_service_connection_failed)
+        connection.tokenChanged.connect(self._on_service_token_changed)
+        connection.signInRequired.connect(self._on_service_sign_in_required)
+        lookup.referenceLoaded.connect(self._on_service_reference_loaded)
+        lookup.referenceFailed.connect(self._on_service_connection_failed)
+        lookup.tagsLoaded.connect(self.wrapup.tags.set_suggestions)
+        lookup.searchFinished.connect(self.search.show_results)
+        lookup.searchFailed.connect(self.search.show_error)
+        lookup.searchFinished.connect(self._on_service_search_finished)
+        lookup.searchFailed.connect(self._on_service_search_failed)
+        lookup.recentFound.connect(self.search.show_results)
+        lookup.numberFound.connect(self._on_service_number_found)
+        lookup.numberFailed.connect(self._on_service_number_failed)
+        lookup.prospectLoaded.connect(self._on_service_prospect_loaded)
+        lookup.prospectFailed.connect(self._on_service_prospect_failed)
+        self._show_outbox_counts(logbook.counts(), logbook.budget_wait)
+        logbook.callQueued.connect(self._on_service_call_queued)
+        logbook.callSent.connect(self._on_service_call_sent)
+        logbook.callParked.connect(self._on_service_call_parked)
+        logbook.callFailed.connect(self._on_service_call_failed)
+        logbook.changed.connect(self._on_logbook_changed)
+        logbook.syncProblem.connect(self._on_service_sync_problem)
         self.restore_draft()
 
     # -- service → window -------------------------------------------------------------------
@@ -672,7 +679,7 @@ class MainWindow(QMainWindow):
 
     def _on_service_call_queued(self, entry: Entry) -> None:
         self.say(f"Call with {_who(entry.summary)} saved; syncing…")
-        self._draft_timer.stop()
+        self._draft_flush.cancel()
         self._apply(self.desk.queued(entry.vendor_call_id))
         if self.desk.current is None:
             self.search.box.setFocus()
@@ -693,18 +700,20 @@ class MainWindow(QMainWindow):
         )
         self._render_card()
         named = " ".join(f"{f.pointer} {f.field} {f.message}" for f in entry.field_errors)
-        if self.service is not None and any(
+        if self.lookup is not None and any(
             word in named for word in ("callDisposition", "callPurpose")
         ):
-            self.service.refresh_reference()  # a disposition or purpose gone from the org
+            self.lookup.refresh_reference()  # a disposition or purpose gone from the org
 
     def _on_service_sync_problem(self, message: str) -> None:
         if message:
             self.say(message)
 
-    def _on_service_outbox_changed(self, counts: Counts) -> None:
+    def _on_logbook_changed(self, change: OutboxChange) -> None:
+        self._show_outbox_counts(change.counts, change.budget_wait)
+
+    def _show_outbox_counts(self, counts: Counts, saving: float | None) -> None:
         """A few words in the status bar; the whole state in its tooltip and the ☰ menu."""
-        saving = self.service.sync.saving_budget_for if self.service is not None else None
         paused = bool(counts.unsent and saving is not None)
         short: list[str] = []
         long: list[str] = []
@@ -744,8 +753,6 @@ class MainWindow(QMainWindow):
             self.outbox_label.setStyleSheet(
                 "color: #b3261e; font-weight: bold;" if attention else ""
             )
-        if self.outbox_dialog is not None and self.outbox_dialog.isVisible():
-            self.outbox_dialog.refresh()
         self._fit_status()
 
     def _fit_status(self) -> None:
@@ -808,7 +815,7 @@ class MainWindow(QMainWindow):
         if self.diagnostics_dialog is None:
             from .diagnostics import DiagnosticsDialog
 
-            self.diagnostics_dialog = DiagnosticsDialog(self.service, self)
+            self.diagnostics_dialog = DiagnosticsDialog(self.connection, self)
         self.diagnostics_dialog.refresh()
         self.diagnostics_dialog.show()
         self.diagnostics_dialog.raise_()
@@ -821,8 +828,8 @@ class MainWindow(QMainWindow):
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir())))
 
     def _on_settings_applied(self) -> None:
-        if self.service is not None:
-            self.service.set_region(self.settings.get(s.REGION))
+        if self.lookup is not None:
+            self.lookup.set_region(self.settings.get(s.REGION))
         self.card.refresh_local_time()
         self.apply_keys()
         self.apply_global_keys()
@@ -832,8 +839,7 @@ class MainWindow(QMainWindow):
         if self.outbox_dialog is None:
             from .outbox_view import OutboxDialog
 
-            self.outbox_dialog = OutboxDialog(self.service.outbox, self)
-            self.outbox_dialog.on_wake = self.service.sync.wake
+            self.outbox_dialog = OutboxDialog(self.logbook, self)
         self.outbox_dialog.refresh()
         self.outbox_dialog.show()
         self.outbox_dialog.raise_()
@@ -952,7 +958,7 @@ class MainWindow(QMainWindow):
         self.call.error.clear_error()
         self._push_form()
         current = self.desk.current
-        user = self.service.user if self.service is not None else None
+        user = self.connection.user if self.connection is not None else None
         try:
             call = self.desk.compose(
                 user_id=user.id if user else None, outcomes=self.wrapup.outcomes()
@@ -961,7 +967,7 @@ class MainWindow(QMainWindow):
             self._show_errors(exc.errors)
             return
         assert current is not None
-        self.service.log_call(call, summary=current.who)
+        self.logbook.log_call(call, summary=current.who)
 
     def _show_errors(self, errors: list[FieldError]) -> None:
         time_errors = [e for e in errors if e.field in TIME_FIELDS]
@@ -1053,15 +1059,15 @@ class MainWindow(QMainWindow):
         if not self._connected or self._loading is not None or not self._loads:
             return
         self._loading = self._loads.pop(0)
-        self.service.open_prospect(self._loading)
+        self.lookup.open_prospect(self._loading)
 
     def _next_lookup(self) -> None:
         if not self._connected or self._looking_up is not None or not self._lookups:
             return
         self._looking_up = self._lookups.pop(0)
-        self.service.find_number(self._looking_up)
+        self.lookup.find_number(self._looking_up)
 
-    def render(self) -> None:
+    def render(self) -> None:  # type: ignore[override]  # QWidget.render (into a device): unused
         """Show the desk as it is: the phone, the calls, the wrap-up, the card."""
         desk = self.desk
         self.call.refresh()
@@ -1161,7 +1167,7 @@ class MainWindow(QMainWindow):
                 self.card.show_loading(card.name)
         elif self.card.detail is not detail:
             self.card.show_detail(detail)
-        names = self.service.disposition_names if self.service is not None else {}
+        names = self.lookup.disposition_names if self.lookup is not None else {}
         lines = [
             LoggedLine(
                 at=logged.at,
@@ -1235,7 +1241,7 @@ class MainWindow(QMainWindow):
         self.compact_wrap.title.setVisible(self.desk.phone_call is not current)
         self.card.set_compact(compact)
         self.call.set_compact(compact)
-        self.scroll.setVerticalScrollBarPolicy(
+        self.body_scroll.setVerticalScrollBarPolicy(
             Qt.ScrollBarPolicy.ScrollBarAlwaysOff
             if compact
             else Qt.ScrollBarPolicy.ScrollBarAsNeeded
@@ -1251,7 +1257,7 @@ class MainWindow(QMainWindow):
         # What was just shown or hidden is laid out first: the heights below are then true.
         QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         central = self.centralWidget()
-        outer = central.layout()
+        outer = central.layout() if central is not None else None
         body = self._body.layout()
         if outer is None or body is None:
             return
@@ -1264,7 +1270,7 @@ class MainWindow(QMainWindow):
             if widget is None or widget.isHidden():
                 continue
             shown += 1
-            if widget is self.scroll:
+            if widget is self.body_scroll:
                 needed += (
                     body.totalHeightForWidth(width)
                     if body.hasHeightForWidth()
@@ -1332,7 +1338,8 @@ class MainWindow(QMainWindow):
 
     def _on_wrapup_changed(self) -> None:
         """Every keystroke reaches the disk at once (a crash or a kill loses nothing); the
-        flush that also survives a power cut follows DRAFT_DEBOUNCE_MS after the last one."""
+        flush that also survives a power cut follows within DRAFT_DEBOUNCE_MS (one per
+        DRAFT_DEBOUNCE_MS while the rep types)."""
         if self._restoring:
             return
         before = self.desk.revision
@@ -1340,7 +1347,7 @@ class MainWindow(QMainWindow):
         if self.drafts is None or self.desk.revision == before:
             return
         self.save_draft(durable=False)
-        self._draft_timer.start()
+        self._draft_flush()
 
     def save_draft(self, durable: bool = True) -> None:
         """Save the desk: every call, its times, its prospect, its wrap-up; the card."""
@@ -1348,7 +1355,7 @@ class MainWindow(QMainWindow):
         if self.drafts is None or not self._restored:
             return
         if durable:
-            self._draft_timer.stop()
+            self._draft_flush.cancel()
         try:
             self.drafts.save(self.desk.to_data(), durable=durable)
         except OSError as exc:
@@ -1360,7 +1367,7 @@ class MainWindow(QMainWindow):
         self._restored = True
         if self.drafts is None:
             return
-        desk = self.drafts.load_desk(self.desk.clock, is_logged=self.service.outbox.contains)
+        desk = self.drafts.load_desk(self.desk.clock, is_logged=self.logbook.is_logged)
         for notice in self.drafts.notices:  # a note or a draft set aside: said in the notice bar
             self.notices.add(notice)
         if desk is not None:

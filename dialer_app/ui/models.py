@@ -133,14 +133,14 @@ class MatchDelegate(QStyledItemDelegate):
     PAD = 4
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        height = option.fontMetrics.height()  # type: ignore[attr-defined]
+        height = option.fontMetrics.height()
         return QSize(1, 2 * height + 2 * self.PAD + 2)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
-        opt.text = ""  # type: ignore[attr-defined]
-        widget: QWidget | None = opt.widget  # type: ignore[attr-defined]
+        opt.text = ""
+        widget: QWidget | None = opt.widget
         style = widget.style() if widget is not None else None
         if style is None:
             return
@@ -149,10 +149,10 @@ class MatchDelegate(QStyledItemDelegate):
         if not lines:
             return
         name, reason, detail = lines
-        rect = opt.rect.adjusted(6, self.PAD, -6, -self.PAD)  # type: ignore[attr-defined]
-        palette: QPalette = opt.palette  # type: ignore[attr-defined]
-        enabled = bool(opt.state & QStyle.StateFlag.State_Enabled)  # type: ignore[attr-defined]
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        rect = opt.rect.adjusted(6, self.PAD, -6, -self.PAD)
+        palette: QPalette = opt.palette
+        enabled = bool(opt.state & QStyle.StateFlag.State_Enabled)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         group = QPalette.ColorGroup.Normal if enabled else QPalette.ColorGroup.Disabled
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         text_colour = palette.color(group, role)
@@ -160,9 +160,9 @@ class MatchDelegate(QStyledItemDelegate):
             text_colour if selected else palette.color(group, QPalette.ColorRole.PlaceholderText)
         )
         painter.save()
-        bold = QFont(opt.font)  # type: ignore[attr-defined]
+        bold = QFont(opt.font)
         bold.setBold(True)
-        plain_metrics = opt.fontMetrics  # type: ignore[attr-defined]
+        plain_metrics = opt.fontMetrics
         line = plain_metrics.height()
         gap, width = 12, rect.width()
         painter.setFont(bold)
@@ -179,7 +179,7 @@ class MatchDelegate(QStyledItemDelegate):
         painter.drawText(
             top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown
         )
-        painter.setFont(opt.font)  # type: ignore[attr-defined]
+        painter.setFont(opt.font)
         painter.setPen(muted)
         why_text = plain_metrics.elidedText(reason, Qt.TextElideMode.ElideRight, reason_width)
         painter.drawText(

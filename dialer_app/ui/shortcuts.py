@@ -202,7 +202,7 @@ TAKEN = {
 def canonical(text: str) -> str:
     """`text` as Qt writes that key ("ctrl+return" → "Ctrl+Return"); "" when not one key."""
     sequence = QKeySequence.fromString(text.strip(), PORTABLE)
-    if sequence.count() != 1 or sequence[0].key().value == 0:
+    if sequence.count() != 1 or sequence[0].key().value == 0:  # type: ignore[index]
         return ""
     return sequence.toString(PORTABLE)
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
-from ..core.outbox import Counts
 from .resources import app_icon
 from .text import literal
 
+if TYPE_CHECKING:
+    from ..core.outbox import Counts
+    from ..services.logbook import Logbook, OutboxChange
+
 
 class Tray(QSystemTrayIcon):
-    """A tray icon whose menu drives the main window; its tooltip tells the sync state."""
+    """A tray icon whose menu drives the main window; its tooltip tells the sync state, as the
+    logbook reports it."""
 
-    def __init__(self, window: QWidget) -> None:
+    def __init__(self, window: QWidget, logbook: Logbook) -> None:
         super().__init__(app_icon(), window)
         menu = QMenu(window)
         self.open_action = QAction("Open", menu)
@@ -26,7 +32,11 @@ class Tray(QSystemTrayIcon):
         menu.addAction(self.quit_action)
         self.setContextMenu(menu)
         self._menu = menu
-        self.show_counts(Counts())
+        logbook.changed.connect(self._on_logbook_changed)
+        self.show_counts(logbook.counts())
+
+    def _on_logbook_changed(self, change: OutboxChange) -> None:
+        self.show_counts(change.counts)
 
     def show_counts(self, counts: Counts) -> None:
         state = f"{counts.unsent} waiting to sync" if counts.unsent else "All calls synced"

@@ -17,15 +17,16 @@ import httpx
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtTest import QTest
 
+from dialer_app.app import settle_memory
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
 from dialer_app.core.outreach.client import PHONE_FIELDS, PROSPECT_FIELDS
 from dialer_app.core.phone import pretty
 from dialer_app.core.sync import Backoff, SyncWorker, sender_id
-from dialer_app.services.dialer import Backend, DialerService
-from dialer_app.services.tasks import TaskRunner
-from dialer_app.ui.app import settle_memory
+from dialer_app.services.connection import Backend, Connection
+from dialer_app.services.lookup import Lookup
+from dialer_app.services.session import build_services
 from dialer_app.ui.main_window import MainWindow
 from tests.benchmarks.typeahead import build_index_aside, partial_queries, typeahead
 from tests.support.clock import FakeClock
@@ -93,7 +94,7 @@ class _AnswerClock(QObject):
     """When Outreach's answer to each query reached the service — connected before the window,
     so the moment is taken before the window renders it (it may paint at once)."""
 
-    def __init__(self, service: DialerService) -> None:
+    def __init__(self, service: Lookup) -> None:
         super().__init__()
         self.at: dict[str, float] = {}
         service.searchFinished.connect(self._on_search_finished)
@@ -198,15 +199,16 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
         async def backend() -> Backend:
             return Backend(base_url, token, demo=True, label="Demo")
 
-        service = DialerService(TaskRunner(), backend, outbox)
+        services = build_services(backend, outbox, index_path=index_path)
+        service = services.lookup
         answers = _AnswerClock(service)
-        win = MainWindow(service, CallDesk(FakeClock(datetime.now(UTC))))
+        win = MainWindow(services, CallDesk(FakeClock(datetime.now(UTC))))
         loop = asyncio.get_running_loop()
         loaded, synced = loop.create_future(), loop.create_future()
         service.referenceLoaded.connect(lambda *_: loaded.done() or loaded.set_result(True))
         service.indexSynced.connect(lambda *_: synced.done() or synced.set_result(True))
         win.show()
-        service.start()
+        services.start()
         await asyncio.wait_for(loaded, 60)
         await asyncio.wait_for(synced, 300)  # its own first pass: then the index is quiet
         settle_memory()  # as the app does once connected
@@ -221,12 +223,14 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
                 started = time.perf_counter()
                 outbox.enqueue(_call(1))
                 result.enqueue_ms.append((time.perf_counter() - started) * 1000)
-            result.drain_per_s = await _drain(outbox, service)  # throughput: the drain alone
+            result.drain_per_s = await _drain(
+                outbox, services.connection
+            )  # throughput: the drain alone
             for _ in range(calls):
                 outbox.enqueue(_call(1))
             probe = _StallProbe()
             probe.start()
-            drain = asyncio.ensure_future(_drain(outbox, service))
+            drain = asyncio.ensure_future(_drain(outbox, services.connection))
             while not drain.done():  # stalls: lookups keep running while the outbox drains
                 await _lookups(win, service, answers, api, cases[:6], None)
             await drain
@@ -242,13 +246,13 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
                 r.raise_for_status()
             result.raw_post_per_s = calls / (time.perf_counter() - started)
         win.close()
-        await service.aclose()
+        await services.aclose()
         outbox.close()
     return result
 
 
-async def _drain(outbox: Outbox, service: DialerService) -> float:
-    worker = SyncWorker(outbox, lambda: service.client, owner=sender_id(), backoff=Backoff())
+async def _drain(outbox: Outbox, connection: Connection) -> float:
+    worker = SyncWorker(outbox, lambda: connection.client, owner=sender_id(), backoff=Backoff())
     started = time.perf_counter()
     sent = 0
     while await worker.send_next():
@@ -258,7 +262,7 @@ async def _drain(outbox: Outbox, service: DialerService) -> float:
 
 async def _lookups(
     win: MainWindow,
-    service: DialerService,
+    service: Lookup,
     answers: _AnswerClock,
     api: httpx.AsyncClient,
     cases: list[tuple[str, str, dict[str, Any]]],

@@ -26,7 +26,7 @@ from PySide6.QtTest import QTest
 from dialer_app.core.index import ProspectIndex, size_on_disk
 from dialer_app.core.index_sync import IndexSync
 from dialer_app.core.outreach.client import OutreachClient, RetryPolicy, StaticToken
-from dialer_app.services.dialer import DialerService
+from dialer_app.services.lookup import Lookup
 from dialer_app.ui.main_window import MainWindow
 
 
@@ -95,7 +95,7 @@ def partial_queries(index_path: Path, n: int, seed: int = 7) -> list[str]:
 class _LocalAnswers(QObject):
     """When the local matches of each query were painted (connected after the window)."""
 
-    def __init__(self, service: DialerService) -> None:
+    def __init__(self, service: Lookup) -> None:
         super().__init__()
         self.at: dict[str, float] = {}
         self.finished: dict[str, asyncio.Future[bool]] = {}
@@ -111,7 +111,7 @@ class _LocalAnswers(QObject):
             future.set_result(True)
 
 
-async def typeahead(win: MainWindow, service: DialerService, queries: list[str]) -> list[float]:
+async def typeahead(win: MainWindow, service: Lookup, queries: list[str]) -> list[float]:
     """Milliseconds from the last keystroke of each query to its local matches painted."""
     answers = _LocalAnswers(service)
     box = win.search.box

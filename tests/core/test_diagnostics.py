@@ -141,7 +141,7 @@ def _seed_session(root: Path, seed: Seed) -> dict[str, Path]:
     )
     # The logs, current and rotated, and the demo sandbox's.
     lines = [
-        "2026-11-29 21:02:53,879 4242 INFO dialer_app.ui.app: Dialer Companion 0.1.0 starting",
+        "2026-11-29 21:02:53,879 4242 INFO dialer_app.app: Dialer Companion 0.1.0 starting",
         f"2026-11-29 21:03:00,001 4242 INFO dialer_app.services: looking up {national}",
         f"2026-11-29 21:03:00,002 4242 WARNING dialer_app.core.sync: retry: {seed.note}",
         f"2026-11-29 21:03:00,003 4242 INFO x: refreshed, now {seed.access_token}",
@@ -280,6 +280,8 @@ def _check_bundle(root: Path, seed: Seed) -> None:
         "baresip",
         "plain_file_secrets",
         "complete_call_task",
+        "confirm_outside_hours",
+        "global_shortcuts",
     }
     (profile,) = json.loads(texts["profiles.json"])["profiles"]
     assert profile == {

@@ -186,8 +186,8 @@ def test_the_window_logs_its_start_with_versions_and_the_qt_platform(tmp_path: P
     assert result.returncode == 0, result.stderr
     text = (tmp_path / "logs" / "dialer-app.log").read_text()
     (line,) = [x for x in text.splitlines() if " starting (" in x]
-    assert " INFO dialer_app.ui.app: Dialer Companion " in line
-    assert " INFO dialer_app.ui.app: Qt platform: offscreen" in text
+    assert " INFO dialer_app.app: Dialer Companion " in line
+    assert " INFO dialer_app.app: Qt platform: offscreen" in text
     assert "Python 3." in line
     assert "PySide6 6." in line
     assert _mode(tmp_path / "logs") == 0o700

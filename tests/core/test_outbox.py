@@ -10,7 +10,8 @@ import pytest
 
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.jsonapi import FieldError
-from dialer_app.core.outbox import LEASE_SECONDS, SCHEMA, Outbox, OutboxError
+from dialer_app.core.outbox import LEASE_SECONDS, Outbox, OutboxError
+from dialer_app.core.outbox.schema import FIRST_SCHEMA
 
 
 class Clock:
@@ -196,7 +197,7 @@ def test_unclaimed_calls_go_back_without_needing_a_lookup(outbox: Outbox) -> Non
 def test_an_outbox_from_before_task_follow_ups_opens_with_its_calls(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     db = sqlite3.connect(path)
-    db.executescript(SCHEMA)
+    db.executescript(FIRST_SCHEMA)
     db.execute(
         "INSERT INTO outbox (vendor_call_id, body, created_at, updated_at) VALUES (?, ?, ?, ?)",
         (
@@ -211,7 +212,7 @@ def test_an_outbox_from_before_task_follow_ups_opens_with_its_calls(tmp_path: Pa
     box = Outbox(path)
     try:
         (entry,) = box.entries()
-        assert (entry.vendor_call_id, entry.state, entry.task_state) == ("old-1", "waiting", "")
-        assert box.claim_task("me") is None
+        assert (entry.vendor_call_id, entry.kind, entry.state) == ("old-1", "call", "waiting")
+        assert box.followers(entry.id) == []  # no task to complete after it
     finally:
         box.close()

@@ -251,10 +251,10 @@ def test_a_damaged_row_is_parked_and_never_blocks_the_calls_behind_it(
 ) -> None:
     entries = [outbox.enqueue(_call(n)) for n in range(4)]
     db = outbox._db
-    db.execute("UPDATE outbox SET body='{not json' WHERE id=?", (entries[0].id,))
-    db.execute("UPDATE outbox SET body='{\"data\": 5}' WHERE id=?", (entries[2].id,))
+    db.execute("UPDATE operations SET body='{not json' WHERE id=?", (entries[0].id,))
+    db.execute("UPDATE operations SET body='{\"data\": 5}' WHERE id=?", (entries[2].id,))
     db.execute(
-        "UPDATE outbox SET field_errors='oops', created_at='never' WHERE id=?", (entries[3].id,)
+        "UPDATE operations SET field_errors='oops', created_at='never' WHERE id=?", (entries[3].id,)
     )
     outreach = Outreach()
     client = _client(outreach, clocks)
@@ -391,7 +391,7 @@ def test_a_stored_wait_beyond_the_ceiling_is_clamped_on_restart(
 ) -> None:
     entries = [outbox.enqueue(_call(n)) for n in range(2)]
     outbox._db.execute(  # as an older build (or a bad Retry-After) left it: 1e12 s away
-        "UPDATE outbox SET next_attempt_at=?, retry_wait=NULL WHERE id=?",
+        "UPDATE operations SET next_attempt_at=?, retry_wait=NULL WHERE id=?",
         (clocks.wall + 1e12, entries[0].id),
     )
     again = Outbox(
@@ -444,11 +444,11 @@ def test_a_nan_delay_never_reaches_the_database(outbox: Outbox, clocks: Clocks) 
     for delay in (float("nan"), float("inf"), -5.0, 1e300):
         outbox.mark_retry(entry.id, delay=delay, error="x")
         stored = outbox._db.execute(
-            "SELECT next_attempt_at, retry_wait FROM outbox WHERE id=?", (entry.id,)
+            "SELECT next_attempt_at, retry_wait FROM operations WHERE id=?", (entry.id,)
         ).fetchone()
         assert all(v is not None and math.isfinite(v) for v in stored)
         assert 0 <= stored[0] - clocks.wall <= RETRY_CEILING
-        outbox.mark_task_retry(entry.id, delay=delay, error="x")
+        outbox.mark_checking(entry.id, delay=delay, note="x")
 
 
 def test_retry_after_minus_five_does_not_hammer_a_failing_server(
@@ -485,8 +485,7 @@ def test_a_task_follow_up_waits_with_the_calls_while_the_server_fails(
     ]
     for call in calls:
         entry = outbox.enqueue(call, complete_task=True)
-        outbox.claim_next("me")
-        outbox.mark_sent(entry.id, 900 + entry.id)
+        outbox.mark_sent(entry.id, 900 + entry.id)  # delivered: its task completion is due
     outreach = Outreach(clocks)
     outreach.fail = lambda request: httpx.Response(500)
     client = _client(outreach, clocks)
@@ -499,6 +498,7 @@ def test_a_task_follow_up_waits_with_the_calls_while_the_server_fails(
 
     asyncio.run(go())
     assert outreach.most_in_a_minute() <= 8  # four follow-ups, one request at a time, ever fewer
+    assert outbox.counts().waiting == 4
 
 
 # -- the look-up window after an uncertain POST ----------------------------------------------

@@ -109,23 +109,30 @@ def test_client_marks_a_task_complete_with_the_completion_action(server: Any) ->
         _with_client(server, again)
 
 
+def _follow_up(outbox: Outbox, call_entry: Any) -> Any:
+    """The task completion that follows a logged call."""
+    (follow,) = outbox.followers(call_entry.id)
+    assert follow.kind == "complete_task"
+    return follow
+
+
 def test_after_delivery_the_call_task_is_completed_once(server: Any, outbox: Outbox) -> None:
     task = _open_call_task(server)
     state_id = task["relationships"]["sequenceState"]["data"]["id"]
     step_before = _sequence_state(server, state_id)["relationships"]["sequenceStep"]["data"]
     entry = outbox.enqueue(_call_for(task), complete_task=True)
-    assert entry.task_state == "pending"
-    assert entry.task_id == task["id"]
+    follow = _follow_up(outbox, entry)
+    assert follow.body == {"task": task["id"], "completionAction": ""}
+    assert (follow.state, [link.role for link in follow.waiting_for]) == ("waiting", ["call"])
 
     async def drain(client: OutreachClient) -> tuple[bool, bool, bool]:
         worker = _worker(outbox, client)
-        sent = await worker.send_next()
-        completed = await worker.complete_next_task()
-        return sent, completed, await worker.complete_next_task()
+        return await worker.send_next(), await worker.send_next(), await worker.send_next()
 
     assert _with_client(server, drain) == (True, True, False)
-    done = outbox.get(entry.id)
-    assert (done.state, done.task_state, done.task_error) == ("sent", "done", "")
+    done = outbox.get(follow.id)
+    assert (done.state, done.outreach_id, done.last_error) == ("sent", task["id"], "")
+    assert outbox.get(entry.id).state == "sent"
     assert _task(server, task["id"])["attributes"]["state"] == "complete"
     state = _sequence_state(server, state_id)
     # Advanced by exactly one step (or finished after the last one), not twice.
@@ -139,57 +146,59 @@ def test_a_crash_between_the_call_and_mark_complete_still_completes_the_task(
 ) -> None:
     task = _open_call_task(server)
     entry = outbox.enqueue(_call_for(task, "Finish - Replied"), complete_task=True)
-    assert entry.task_action == "finish_replied"
+    follow = _follow_up(outbox, entry)
+    assert follow.body["completionAction"] == "finish_replied"
 
     async def first_app(client: OutreachClient) -> None:
         assert await _worker(outbox, client, owner="first").send_next()
         # The app dies here, before markComplete.
 
     _with_client(server, first_app)
-    assert outbox.get(entry.id).task_state == "pending"
+    assert outbox.get(follow.id).state == "waiting"
     assert _task(server, task["id"])["attributes"]["state"] == "incomplete"
 
     async def second_app(client: OutreachClient) -> bool:
-        return await _worker(outbox, client, owner="second").complete_next_task()
+        return await _worker(outbox, client, owner="second").send_next()
 
     assert _with_client(server, second_app)
-    assert outbox.get(entry.id).task_state == "done"
+    assert outbox.get(follow.id).state == "sent"
     assert _task(server, task["id"])["attributes"]["state"] == "complete"
 
 
 def test_a_crash_after_mark_complete_never_completes_it_twice(server: Any, outbox: Outbox) -> None:
     task = _open_call_task(server)
     entry = outbox.enqueue(_call_for(task), complete_task=True)
+    follow = _follow_up(outbox, entry)
 
     async def first_app(client: OutreachClient) -> None:
         assert await _worker(outbox, client, owner="host:1:dead").send_next()
-        claimed = outbox.claim_task("host:1:dead")
+        claimed = outbox.claim_next("host:1:dead")
         assert claimed is not None
-        assert claimed.id == entry.id
+        assert claimed.id == follow.id
         await client.mark_task_complete(task["id"])
         # The app dies here: Outreach completed the task, the outbox does not know.
 
     _with_client(server, first_app)
-    assert outbox.claim_task("second") is None  # still claimed by the first app
+    assert outbox.claim_next("second") is None  # still claimed by the first app
     assert outbox.recover_orphans(lambda owner: owner != "host:1:dead") == 1
 
     async def second_app(client: OutreachClient) -> bool:
-        return await _worker(outbox, client, owner="second").complete_next_task()
+        return await _worker(outbox, client, owner="second").send_next()
 
     assert _with_client(server, second_app)
-    # A second markComplete would have been refused (422) and recorded as failed.
-    after = outbox.get(entry.id)
-    assert (after.task_state, after.task_error) == ("done", "")
+    # A second markComplete would have been refused (422) and set aside.
+    after = outbox.get(follow.id)
+    assert (after.state, after.last_error) == ("sent", "")
 
 
 def test_with_the_setting_off_the_task_is_left_to_outreach(server: Any, outbox: Outbox) -> None:
     task = _open_call_task(server)
     entry = outbox.enqueue(_call_for(task), complete_task=False)
-    assert entry.task_state == ""
+    assert outbox.followers(entry.id) == []
 
     async def drain(client: OutreachClient) -> tuple[bool, bool]:
         worker = _worker(outbox, client)
-        return await worker.send_next(), await worker.complete_next_task()
+        return await worker.send_next(), await worker.send_next()
 
     assert _with_client(server, drain) == (True, False)
     assert outbox.get(entry.id).state == "sent"
@@ -201,15 +210,16 @@ def test_a_task_completed_elsewhere_is_left_alone_and_a_refused_call_completes_n
 ) -> None:
     task = _open_call_task(server)
     entry = outbox.enqueue(_call_for(task), complete_task=True)
+    follow = _follow_up(outbox, entry)
 
     async def drain(client: OutreachClient) -> bool:
         worker = _worker(outbox, client)
         assert await worker.send_next()
         await client.mark_task_complete(task["id"])  # someone completed it meanwhile: fine
-        return await worker.complete_next_task()
+        return await worker.send_next()
 
     assert _with_client(server, drain)
-    assert outbox.get(entry.id).task_state == "done"
+    assert outbox.get(follow.id).state == "sent"
     missing = outbox.enqueue(
         NewCall(
             attributes=CallAttributes(vendorCallId=str(uuid.uuid4())),
@@ -217,16 +227,20 @@ def test_a_task_completed_elsewhere_is_left_alone_and_a_refused_call_completes_n
         ),
         complete_task=True,
     )
+    missing_follow = _follow_up(outbox, missing)
 
-    async def drain_missing(client: OutreachClient) -> bool:
+    async def drain_missing(client: OutreachClient) -> tuple[bool, bool]:
         worker = _worker(outbox, client)
-        await worker.send_next()
-        return await worker.complete_next_task()
+        return await worker.send_next(), await worker.send_next()
 
-    _with_client(server, drain_missing)
+    assert _with_client(server, drain_missing) == (True, False)
     parked = outbox.get(missing.id)
     assert parked.state == "attention"  # Outreach refuses a call linking no such task
-    assert parked.task_state == "pending"  # and nothing is completed for a call never delivered
+    waiting = outbox.get(missing_follow.id)  # and nothing is completed for a call never delivered
+    assert (waiting.state, [link.state for link in waiting.waiting_for]) == (
+        "waiting",
+        ["attention"],
+    )
 
 
 def test_a_follow_up_taken_over_by_another_sender_is_left_to_it(
@@ -244,11 +258,11 @@ def test_a_follow_up_taken_over_by_another_sender_is_left_to_it(
         async def task_state(self, task_id: int) -> str:
             state = await super().task_state(task_id)
             now[0] += 60
-            claimed = second.claim_task("b")
+            claimed = second.claim_next("b")
             taken.extend([claimed.id] if claimed else [])
             return state
 
-    async def work() -> bool:
+    async def work() -> tuple[bool, bool]:
         client = Stalling(server.base_url, StaticToken(server.token), retry=RetryPolicy(1))
         try:
             worker = SyncWorker(
@@ -258,16 +272,16 @@ def test_a_follow_up_taken_over_by_another_sender_is_left_to_it(
                 backoff=Backoff(base=0, cap=0, floor=0),
                 clock=lambda: now[0],
             )
-            assert await worker.send_next()
-            return await worker.complete_next_task()
+            return await worker.send_next(), await worker.send_next()
         finally:
             await client.aclose()
 
     try:
         entry = first.enqueue(_call_for(task), complete_task=True)
-        assert asyncio.run(work())
-        assert taken == [entry.id]
-        assert first.get(entry.id).task_state == "pending"  # b's to finish
+        follow = _follow_up(first, entry)
+        assert asyncio.run(work()) == (True, True)
+        assert taken == [follow.id]
+        assert first.get(follow.id).state == "sending"  # b's to finish
     finally:
         first.close()
         second.close()

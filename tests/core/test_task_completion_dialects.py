@@ -75,11 +75,11 @@ def test_the_task_is_completed_once_and_the_sequence_moves_once(
                 backoff=Backoff(base=0, cap=0, floor=0),
                 rng=random.Random(1),
             )
-            return await worker.send_next(), await worker.complete_next_task()
+            return await worker.send_next(), await worker.send_next()
 
         assert org.run(drain) == (True, True)
-        after = outbox.get(entry.id)
-        assert (after.task_state, after.task_error) == ("done", "")
+        (after,) = outbox.followers(entry.id)
+        assert (after.kind, after.state, after.last_error) == ("complete_task", "sent", "")
     finally:
         outbox.close()
     done = org.store.get(TASK, task.id)
@@ -113,10 +113,11 @@ def test_a_task_outreach_completed_itself_is_read_and_left_alone(
         async def drain(client: Any) -> bool:
             worker = SyncWorker(outbox, lambda: client, owner="t", rng=random.Random(1))
             await worker.send_next()
-            return await worker.complete_next_task()
+            return await worker.send_next()
 
         assert org.run(drain)
-        assert outbox.get(entry.id).task_state == "done"
+        (after,) = outbox.followers(entry.id)
+        assert after.state == "sent"
     finally:
         outbox.close()
     asked = [u.path for u in org.requests[requests_before:]]

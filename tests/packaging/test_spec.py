@@ -118,7 +118,7 @@ def test_unused_qt_plugins_their_libraries_and_translations_are_left_out(
 def test_excluded_modules_are_not_imported_by_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
     excludes = _read_spec(monkeypatch, "linux")["Analysis"]["excludes"]
     probe = (
-        "import sys, dialer_app.cli, dialer_app.ui.app, dialer_app.ui.selftest, "
+        "import sys, dialer_app.cli, dialer_app.app, dialer_app.selftest, "
         "dialer_app.ui.main_window, dialer_app.sandbox.cli, dialer_app.sandbox.server; "
         f"print([m for m in {excludes!r} if m in sys.modules])"
     )

@@ -224,7 +224,7 @@ class Run:
         db = sqlite3.connect(f"file:{self.outbox_path}?mode=ro", uri=True, timeout=10)
         try:
             db.row_factory = sqlite3.Row
-            return [dict(r) for r in db.execute("SELECT * FROM outbox ORDER BY id")]
+            return [dict(r) for r in db.execute("SELECT * FROM operations ORDER BY id")]
         finally:
             db.close()
 

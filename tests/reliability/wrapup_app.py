@@ -34,8 +34,8 @@ from dialer_app.core.desk import CallDesk
 from dialer_app.core.drafts import DraftStore
 from dialer_app.core.outbox import Outbox
 from dialer_app.core.outreach.models import Match, Prospect
-from dialer_app.services.dialer import Backend, DialerService
-from dialer_app.services.tasks import TaskRunner
+from dialer_app.services.connection import Backend
+from dialer_app.services.session import build_services
 from dialer_app.ui.main_window import MainWindow
 from tests.support.qt import by_name
 
@@ -92,7 +92,7 @@ def seen(win: MainWindow) -> dict[str, Any]:
 
 
 async def fill(win: MainWindow, prospect_id: int) -> None:
-    loaded = signalled(win.service.prospectLoaded)
+    loaded = signalled(win.lookup.prospectLoaded)
     # What picking the prospect from the search list does.
     win.search.matchChosen.emit(Match(Prospect(id=prospect_id, first_name="", last_name=""), "id"))
     await asyncio.wait_for(loaded, TIMEOUT)
@@ -121,7 +121,7 @@ async def restore(win: MainWindow, prospect_id: int) -> None:
         "the call in progress is back with its prospect",
     )
     print("RESTORED " + json.dumps(seen(win)), flush=True)
-    queued = signalled(win.service.callQueued)
+    queued = signalled(win.logbook.callQueued)
     QTest.mouseClick(by_name(win, "Log call"), Qt.MouseButton.LeftButton)
     (entry,) = await asyncio.wait_for(queued, TIMEOUT)
     print(f"LOGGED {entry.vendor_call_id}", flush=True)
@@ -134,15 +134,15 @@ async def main(args: argparse.Namespace) -> int:
     async def backend() -> Backend:
         return Backend(args.base_url, args.token, demo=True, label="Demo")
 
-    service = DialerService(TaskRunner(), backend, outbox)
+    services = build_services(backend, outbox)
     settings = s.Settings()
     settings.set(s.DIAL_SCHEME, "none")
     settings.set(s.CONFIRM_OUTSIDE_HOURS, False)  # it runs at any hour, for anyone
     draft_path = home / "outbox.draft.json"
-    win = MainWindow(service, CallDesk(SystemClock()), DraftStore(draft_path), settings)
+    win = MainWindow(services, CallDesk(SystemClock()), DraftStore(draft_path), settings)
     win.show()
-    ready = signalled(service.referenceLoaded)
-    service.start()
+    ready = signalled(services.lookup.referenceLoaded)
+    services.start()
     try:
         await asyncio.wait_for(ready, TIMEOUT)
         if args.phase == "fill":
@@ -151,7 +151,7 @@ async def main(args: argparse.Namespace) -> int:
             await restore(win, args.prospect)
         return 0
     finally:
-        await service.aclose()
+        await services.aclose()
         win.close()
         outbox.close()
 

@@ -30,8 +30,8 @@ from dialer_app.core import settings as s
 from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
 from dialer_app.core.outreach.models import Match, Prospect
-from dialer_app.services.dialer import Backend, DialerService
-from dialer_app.services.tasks import TaskRunner
+from dialer_app.services.connection import Backend
+from dialer_app.services.session import build_services
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
 
@@ -48,7 +48,7 @@ async def main(base_url: str, token: str, prospect_id: int) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         outbox = Outbox(Path(tmp) / "outbox.sqlite3")
-        service = DialerService(TaskRunner(), backend, outbox)
+        service = build_services(backend, outbox)
         clock = FakeClock(datetime.now(UTC))
         settings = s.Settings()
         settings.set(s.CONFIRM_OUTSIDE_HOURS, False)

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 from dialer_app.core import settings as s
 from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
-from dialer_app.services.dialer import Backend, DialerService
-from dialer_app.services.tasks import TaskRunner
+from dialer_app.services.connection import Backend
+from dialer_app.services.session import build_services
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
 
@@ -53,7 +53,7 @@ async def main(base_url: str, token: str) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         outbox = Outbox(Path(tmp) / "outbox.sqlite3")
-        service = DialerService(TaskRunner(), backend, outbox)
+        service = build_services(backend, outbox)
         win = MainWindow(service, CallDesk(FakeClock(datetime.now(UTC))), settings=s.Settings())
         try:
             win.show()
@@ -69,7 +69,7 @@ async def main(base_url: str, token: str) -> None:
             await _until(lambda: win.search.fresh and win.search.results.isVisible())
             await asyncio.sleep(0.2)  # the last layout pass lands
             results, model = win.search.results, win.search.model
-            central, viewport = win.centralWidget(), win.scroll.viewport()
+            central, viewport = win.centralWidget(), win.body_scroll.viewport()
             rows = sum(
                 inside(results.viewport(), central, results.visualRect(model.index(r, 0)))
                 and results.visualRect(model.index(r, 0)).intersects(results.viewport().rect())

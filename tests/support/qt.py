@@ -23,7 +23,7 @@ def by_name(root: QWidget, name: str, kind: type[W] = QWidget) -> W:  # type: ig
 def type_query(qtbot: object, service: object, box: QWidget, text: str) -> None:
     """Type `text` into the search box, as a rep would, and wait for the answer to all of it."""
     with qtbot.waitSignal(  # type: ignore[attr-defined]
-        service.searchFinished,  # type: ignore[attr-defined]
+        service.lookup.searchFinished,  # type: ignore[attr-defined]
         timeout=10_000,
         check_params_cb=lambda query, _matches: query == text.strip(),
     ):
@@ -35,7 +35,7 @@ def end_a_call(qtbot: object, win: object, service: object) -> None:
     from PySide6.QtWidgets import QLineEdit
 
     type_query(qtbot, service, by_name(win, "Prospect search", QLineEdit), "a")  # type: ignore[arg-type]
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):  # type: ignore[attr-defined]
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):  # type: ignore[attr-defined]
         win.search._choose(0)  # type: ignore[attr-defined]
     win.call.dial.click()  # type: ignore[attr-defined]
     win.call.hang_up.click()  # type: ignore[attr-defined]

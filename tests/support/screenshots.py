@@ -28,8 +28,8 @@ from dialer_app.core import settings as s
 from dialer_app.core.demo import SandboxProcess
 from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
-from dialer_app.services.dialer import DialerService, start_demo_backend
-from dialer_app.services.tasks import TaskRunner
+from dialer_app.services.connection import start_demo_backend
+from dialer_app.services.session import build_services
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
 from tests.support.qt import by_name
@@ -88,23 +88,23 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sandbox = SandboxProcess(data_dir=Path(tmp) / "sandbox")
         outbox = Outbox(Path(tmp) / "outbox.sqlite3")
-        runner = TaskRunner()
-        service = DialerService(runner, lambda: start_demo_backend(sandbox), outbox)
+        services = build_services(lambda: start_demo_backend(sandbox), outbox)
         clock = FakeClock(datetime.now(UTC))
-        win = MainWindow(service, CallDesk(clock), settings=s.Settings())
+        win = MainWindow(services, CallDesk(clock), settings=s.Settings())
         try:
             win.show()
-            service.start()
+            services.start()
             await _until(lambda: by_name(win, "Disposition", QComboBox).count() > 1)
             await _shoot(win, "idle")
 
-            assert service.client is not None
-            tasks = await service.client.read(
+            api = services.connection.client
+            assert api is not None
+            tasks = await api.read(
                 "/tasks", {"filter[state]": "incomplete", "filter[taskType]": "sequence_step_call"}
             )
             ident = tasks.resources()[0].to_one("prospect")
             assert ident is not None
-            target = (await service.client.read(f"/prospects/{ident.id}")).resources()[0]
+            target = (await api.read(f"/prospects/{ident.id}")).resources()[0]
             attrs = target.attributes
             # A Wednesday morning where the prospect is: inside calling hours.
             zone = ZoneInfo(attrs.get("timeZone") or "UTC")
@@ -169,7 +169,7 @@ async def main() -> None:
             await _shoot(win, "dark")
         finally:
             win.close()
-            await service.aclose()  # stops the sandbox it started
+            await services.aclose()  # stops the sandbox it started
             outbox.close()
 
 

@@ -70,7 +70,7 @@ def test_every_control_has_a_name_and_every_value_label_its_value(
     qtbot, sandbox, make_window
 ) -> None:
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     check_names(win)  # idle
     end_a_call(qtbot, win, service)  # a card, a call in the wrap-up
     check_names(win)
@@ -90,11 +90,11 @@ def test_every_control_has_a_name_and_every_value_label_its_value(
 
 def test_status_changes_are_announced(qtbot, sandbox, make_window, heard) -> None:
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     end_a_call(qtbot, win, service)
     assert any(text.startswith("Ended") for text in heard)  # the call's state
     heard.clear()
-    with qtbot.waitSignal(service.callSent, timeout=10_000):
+    with qtbot.waitSignal(service.logbook.callSent, timeout=10_000):
         win.log_button.click()
     qtbot.waitUntil(lambda: any("logged in Outreach" in text for text in heard))
     assert any("saved; syncing" in text for text in heard)  # each step, as it happens
@@ -123,10 +123,10 @@ def test_the_sync_state_is_said_when_it_changes_kind_not_at_each_call(
     win = make_window(sandbox).win
     heard.clear()
     for left in range(40, 0, -1):
-        win._on_service_outbox_changed(Counts(waiting=left))
-    win._on_service_outbox_changed(Counts())
+        win._show_outbox_counts(Counts(waiting=left), None)
+    win._show_outbox_counts(Counts(), None)
     assert heard == ["40 to sync", "All calls synced"]
-    win._on_service_outbox_changed(Counts(attention=2))
+    win._show_outbox_counts(Counts(attention=2), None)
     assert heard[-1] == "2 need attention"
 
 

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 
+from dialer_app.app import AccountsWiring, AppConfig, backend_factory
 from dialer_app.core.auth.profiles import Profile
 from dialer_app.core.auth.secrets import KeyringStore
 from dialer_app.core.auth.tokens import TokenSet
@@ -23,10 +24,9 @@ from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
 from dialer_app.core.settings import Settings
 from dialer_app.services.accounts import AccountService
-from dialer_app.services.dialer import DialerService
+from dialer_app.services.session import build_services
 from dialer_app.services.tasks import TaskRunner
 from dialer_app.ui.accounts import AccountsDialog
-from dialer_app.ui.app import AccountsWiring, AppConfig, backend_factory
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
 from tests.support.keychain import MemoryKeyring
@@ -176,18 +176,17 @@ def test_sign_in_from_the_window_then_a_revoked_sign_in_holds_the_queue_until_si
     accounts.save_profile(profile, CLIENT_SECRET)
     accounts.set_active("sbx")
     outbox = Outbox(tmp_path / "outbox.sqlite3")
-    service = DialerService(
-        TaskRunner(), backend_factory(AppConfig(profile_id="sbx"), accounts), outbox
-    )
-    win = MainWindow(service, CallDesk(FakeClock()))
+    services = build_services(backend_factory(AppConfig(profile_id="sbx"), accounts), outbox)
+    win = MainWindow(services, CallDesk(FakeClock()))
     qtbot.addWidget(win)
-    opened = Opened(win, service, outbox, FakeClock())
+    opened = Opened(win, services, outbox, FakeClock())
+    service = opened
     switched: list[str] = []
-    wiring = AccountsWiring(win, service, accounts, Settings(), switched.append)
+    wiring = AccountsWiring(win, services.connection, accounts, Settings(), switched.append)
     try:
         win.show()
-        with qtbot.waitSignal(service.signInRequired, timeout=10_000):
-            service.start()  # a profile without tokens: the rep is asked to sign in
+        with qtbot.waitSignal(service.connection.signInRequired, timeout=10_000):
+            services.start()  # a profile without tokens: the rep is asked to sign in
         assert win.account_button.text() == "Sign in again"
 
         qtbot.mouseClick(win.account_button, Qt.MouseButton.LeftButton)
@@ -195,31 +194,31 @@ def test_sign_in_from_the_window_then_a_revoked_sign_in_holds_the_queue_until_si
         assert dialog is not None
         assert dialog.isVisible()
         assert dialog.inputs["client_secret"].placeholderText().startswith("kept")
-        with qtbot.waitSignal(service.referenceLoaded, timeout=15_000):
+        with qtbot.waitSignal(service.lookup.referenceLoaded, timeout=15_000):
             qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
         assert "Signed in" in browser.pages[-1].text
-        assert service.user.name in win.who_action.text()  # the ☰ menu says who
+        assert service.connection.user.name in win.who_action.text()  # the ☰ menu says who
         assert win.account_button.accessibleDescription().startswith("token valid")
         saved = TokenSet.loads(keychain.passwords[("dialer-companion", "profile/sbx/tokens")])
         assert saved is not None
         assert CLIENT_SECRET not in (tmp_path / "profiles.json").read_text(encoding="utf-8")
         assert "signed in" in dialog.list.item(0).text()
 
-        with qtbot.waitSignal(service.callSent, timeout=10_000):
-            service.log_call(_call(1))
+        with qtbot.waitSignal(service.logbook.callSent, timeout=10_000):
+            service.logbook.log_call(_call(1))
 
         server.admin("tokens/revoke-refresh", method="POST")
         server.admin("tokens/expire", method="POST")
-        with qtbot.waitSignal(service.signInRequired, timeout=10_000):
-            service.log_call(_call(2))
-        qtbot.waitUntil(lambda: service.sync.held is not None, timeout=5000)
+        with qtbot.waitSignal(service.connection.signInRequired, timeout=10_000):
+            service.logbook.log_call(_call(2))
+        qtbot.waitUntil(lambda: service.logbook.held is not None, timeout=5000)
         assert win.account_button.text() == "Sign in again"
         assert ("dialer-companion", "profile/sbx/tokens") not in keychain.passwords
-        assert service.counts().unsent == 1
+        assert service.logbook.counts().unsent == 1
 
-        with qtbot.waitSignal(service.callSent, timeout=15_000):
+        with qtbot.waitSignal(service.logbook.callSent, timeout=15_000):
             qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
-        assert service.sync.held is None
+        assert service.logbook.held is None
         assert win.account_button.accessibleDescription().startswith("token valid")
         assert switched == []
 
@@ -238,7 +237,7 @@ def test_signing_in_to_another_org_switches_the_window(
     opened = make_window(sandbox)
     switched: list[str] = []
     accounts = _accounts(tmp_path, MemoryKeyring())
-    wiring = AccountsWiring(opened.win, opened.service, accounts, Settings(), switched.append)
+    wiring = AccountsWiring(opened.win, opened.connection, accounts, Settings(), switched.append)
     try:
         assert opened.win.account_button.text() == "Sign in…"
         accounts.signedIn.emit("other", TokenSet("a", "r", 0, 0))
@@ -250,9 +249,9 @@ def test_signing_in_to_another_org_switches_the_window(
 def test_the_app_starts_on_the_active_profile_and_automation_flags_still_win(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aio: Any, qtbot: Any
 ) -> None:
+    from dialer_app.app import choose_config, outbox_path
     from dialer_app.core.auth.profiles import ADMIN_ENV
     from dialer_app.core.auth.tokens import OAuthToken
-    from dialer_app.ui.app import choose_config, outbox_path
 
     monkeypatch.setenv("DIALER_HOME", str(tmp_path / "home"))
     monkeypatch.setenv(ADMIN_ENV, str(tmp_path / "no-admin.json"))
@@ -291,8 +290,8 @@ def test_a_session_ends_with_the_profile_signed_in_to_and_the_next_one_starts_on
 ) -> None:
     from PySide6.QtWidgets import QApplication
 
+    from dialer_app.app import _session, new_window
     from dialer_app.core.auth.profiles import ADMIN_ENV
-    from dialer_app.ui.app import _session, new_window
 
     monkeypatch.setenv("DIALER_HOME", str(tmp_path / "home"))
     monkeypatch.setenv(ADMIN_ENV, str(tmp_path / "no-admin.json"))

@@ -84,7 +84,7 @@ def _dial_from_card(qtbot, opened, who) -> None:
 
 
 def _log_and_read(qtbot, opened, sandbox) -> dict[str, Any]:
-    with qtbot.waitSignal(opened.service.callSent, timeout=15_000) as sent:
+    with qtbot.waitSignal(opened.logbook.callSent, timeout=15_000) as sent:
         qtbot.mouseClick(opened.win.log_button, Qt.MouseButton.LeftButton)
     with sandbox.client() as api:
         return api.get(f"/calls/{sent.args[1]}").json()["data"]["attributes"]

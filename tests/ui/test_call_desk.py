@@ -71,7 +71,7 @@ def _stored(sandbox: Any, call_id: int) -> dict[str, Any]:
 
 def _log_by_key(qtbot: Any, opened: Any) -> tuple[Any, dict[str, Any]]:
     """Ctrl+Enter; wait until Outreach has the call; return (outbox entry, stored call)."""
-    with qtbot.waitSignal(opened.service.callSent, timeout=15_000) as sent:
+    with qtbot.waitSignal(opened.logbook.callSent, timeout=15_000) as sent:
         _key(qtbot, opened.win, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     entry, call_id = sent.args
     return entry, _stored(opened.service_sandbox, call_id)
@@ -81,8 +81,8 @@ def _open_by_search(qtbot: Any, opened: Any, email: str) -> None:
     win = opened.win
     _key(qtbot, win, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     box = by_name(win, "Prospect search", QLineEdit)
-    type_query(qtbot, opened.service, box, email)
-    with qtbot.waitSignal(opened.service.prospectLoaded, timeout=10_000):
+    type_query(qtbot, opened, box, email)
+    with qtbot.waitSignal(opened.lookup.prospectLoaded, timeout=10_000):
         _key(qtbot, win, Qt.Key.Key_Return)
 
 
@@ -293,7 +293,7 @@ def test_ctrl_f_replaces_the_query_and_a_failed_search_arms_no_one(
     _open_by_search(qtbot, opened, known["attributes"]["emails"][0])
     _key(qtbot, win, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     box = by_name(win, "Prospect search", QLineEdit)
-    type_query(qtbot, opened.service, box, "zzqxv")
+    type_query(qtbot, opened, box, "zzqxv")
     assert box.text() == "zzqxv"  # replaced, not appended
     assert "No prospect matches" in win.search.state.text()
     assert "is not selected" in win.search.state.text()
@@ -393,7 +393,7 @@ def test_the_card_shows_the_new_call_and_drops_the_task_it_did(qtbot, sandbox, d
     combo.setCurrentIndex(combo.findText("Not Answered", Qt.MatchFlag.MatchEndsWith))
     seq = by_name(win, "Sequence action", QComboBox)
     seq.setCurrentIndex(seq.findData("Advance"))
-    with qtbot.waitSignal(opened.service.callSent, timeout=15_000) as sent:
+    with qtbot.waitSignal(opened.logbook.callSent, timeout=15_000) as sent:
         _key(qtbot, win, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         assert "queued" in calls_label.text()  # at once, before Outreach has it
         assert not task_label.text().startswith("Open call task")
@@ -418,7 +418,7 @@ def test_every_call_comes_back_after_the_app_dies(qtbot, aio, sandbox, desk_wind
     win.apply_call_event(make_event("answered", people[1].number, call_id="b"))
     _on_card(qtbot, win, people[1].prospect_id)  # the caller's card: both calls know who
     # Killed here: no clean shutdown, no time for the debounced flush.
-    win._draft_timer.stop()
+    win._draft_flush.cancel()
     close(qtbot, aio, first)
     clock.advance(60)
 

@@ -56,7 +56,7 @@ def callable_window(qtbot, sandbox, make_window):
     clock = FakeClock(datetime(2026, 3, 4, 12, 0, tzinfo=UTC))
     opened = make_window(sandbox, clock=clock, hours_prompt=True)
     match = Match(Prospect.from_resource(Resource.model_validate(prospect)), "name")
-    with qtbot.waitSignal(opened.service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(opened.lookup.prospectLoaded, timeout=10_000):
         opened.win.search.matchChosen.emit(match)
     return opened
 

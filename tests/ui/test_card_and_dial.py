@@ -28,7 +28,7 @@ def opened(qtbot, sandbox, make_window):
     def open_on(prospect: dict, *, clock: FakeClock | None = None, scheme: str = "tel"):
         o = make_window(sandbox, clock=clock, scheme=scheme)
         match = Match(Prospect.from_resource(Resource.model_validate(prospect)), "name")
-        with qtbot.waitSignal(o.service.prospectLoaded, timeout=10_000):
+        with qtbot.waitSignal(o.lookup.prospectLoaded, timeout=10_000):
             o.win.search.matchChosen.emit(match)
         name = f"{prospect['attributes']['firstName']} {prospect['attributes']['lastName']}"
         assert o.win.card.name.text() == name

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QListV
 
 from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
-from dialer_app.services.dialer import Backend, DialerService
-from dialer_app.services.tasks import TaskRunner
+from dialer_app.services.connection import Backend
+from dialer_app.services.session import build_services
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
 from tests.support.qt import by_name, phase, type_query
@@ -41,10 +41,13 @@ def test_geometry_and_mode_are_remembered(qtbot, aio, tmp_path):
     async def never() -> Backend:
         raise RuntimeError("not needed")
 
+    outboxes: list[Outbox] = []
+
     def window() -> MainWindow:
         outbox = Outbox(tmp_path / "outbox.sqlite3")
-        service = DialerService(TaskRunner(), never, outbox)
-        win = MainWindow(service, CallDesk(FakeClock(datetime.now(UTC))), state_file=state)
+        outboxes.append(outbox)
+        services = build_services(never, outbox)
+        win = MainWindow(services, CallDesk(FakeClock(datetime.now(UTC))), state_file=state)
         qtbot.addWidget(win)
         win.show()
         return win
@@ -53,16 +56,16 @@ def test_geometry_and_mode_are_remembered(qtbot, aio, tmp_path):
     first.resize(500, 700)
     first.set_compact(True)
     first.close()
-    first.service.outbox.close()
+    outboxes[0].close()
     second = window()
     assert second.compact
     assert second.width() == 500
-    second.service.outbox.close()
+    outboxes[1].close()
 
 
 def _open_first(qtbot, win, service, query: str = "a") -> None:
     type_query(qtbot, service, by_name(win, "Prospect search", QLineEdit), query)
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         win.search._choose(0)
 
 
@@ -87,7 +90,7 @@ def test_compact_shows_who_their_local_time_and_the_numbers_alt_keys_call(
         and not p["attributes"]["callOptedOut"]
     )
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     _open_first(qtbot, win, service, prospect["attributes"]["emails"][0])
     win.set_compact(True)
     local = by_name(win, "Prospect local time", QLabel)
@@ -107,7 +110,7 @@ def test_compact_wrap_up_grows_the_window_logs_and_shrinks_back(
     qtbot, sandbox, make_window
 ) -> None:
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     _open_first(qtbot, win, service)
     win.set_compact(True)
     win.activateWindow()
@@ -129,7 +132,7 @@ def test_compact_wrap_up_grows_the_window_logs_and_shrinks_back(
     assert disposition.currentIndex() == 2
     qtbot.keyClicks(note, "Left a voicemail")
     assert win.wrapup.notes.toPlainText() == "Left a voicemail"  # the one wrap-up
-    with qtbot.waitSignal(service.callQueued, timeout=10_000) as queued:
+    with qtbot.waitSignal(service.logbook.callQueued, timeout=10_000) as queued:
         qtbot.mouseClick(log_button, Qt.MouseButton.LeftButton)
     attrs = queued.args[0].call.attributes
     assert attrs.note == "Left a voicemail"
@@ -140,14 +143,14 @@ def test_compact_wrap_up_grows_the_window_logs_and_shrinks_back(
 
 def test_compact_grows_for_the_matches_and_shrinks_back(qtbot, sandbox, make_window) -> None:
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     win.set_compact(True)
     small = win.height()
     type_query(qtbot, service, by_name(win, "Prospect search", QLineEdit), "a")
     results = by_name(win, "Search results", QListView)
     assert _fits(win, results)
     assert win.height() > small
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         qtbot.keyClick(by_name(win, "Prospect search", QLineEdit), Qt.Key.Key_Return)
     assert not results.isVisible()
     assert _fits(win, win.card)
@@ -158,7 +161,7 @@ def test_a_note_of_several_lines_is_shown_not_flattened_in_compact_mode(
     qtbot, sandbox, make_window
 ) -> None:
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     _open_first(qtbot, win, service)
     by_name(win, "Dial", QPushButton).click()
     by_name(win, "Hang up", QPushButton).click()
@@ -169,6 +172,6 @@ def test_a_note_of_several_lines_is_shown_not_flattened_in_compact_mode(
     assert note.isReadOnly()
     assert note.text() == "first line ⏎ second line"
     assert "full window" in note.accessibleDescription()
-    with qtbot.waitSignal(service.callQueued, timeout=10_000) as queued:
+    with qtbot.waitSignal(service.logbook.callQueued, timeout=10_000) as queued:
         by_name(win, "Log call", QPushButton).click()
     assert queued.args[0].call.attributes.note == "first line\nsecond line"  # kept as typed

@@ -22,13 +22,13 @@ import keyring
 import pytest
 from keyring.backends.fail import Keyring as NoKeyring
 
+from dialer_app.app import AppConfig, _run, first_window, outbox_path
 from dialer_app.core import files
 from dialer_app.core.auth.profiles import ADMIN_ENV
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.outbox import Outbox
 from dialer_app.core.remote import Request
 from dialer_app.ui.accounts import AccountsDialog
-from dialer_app.ui.app import AppConfig, _run, first_window, outbox_path
 from dialer_app.ui.main_window import MainWindow
 from tests.support.sandbox import SandboxServer
 
@@ -265,7 +265,7 @@ def test_an_outbox_that_is_not_a_database_keeps_its_file_and_the_window_works(
         # logging a call says why it cannot be saved, and keeps the call in the form
         from tests.support.qt import end_a_call
 
-        end_a_call(qtbot, window, window.service)
+        end_a_call(qtbot, window, window)
         window.wrapup.notes.setPlainText("kept")
         window.log_button.click()
         assert "Not saved" in window.log_message.text()

@@ -9,8 +9,8 @@ import sys
 from dialer_app.core.demo import SandboxProcess
 from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
-from dialer_app.services.dialer import DialerService, start_demo_backend
-from dialer_app.services.tasks import TaskRunner
+from dialer_app.services.connection import start_demo_backend
+from dialer_app.services.session import build_services
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
 
@@ -18,19 +18,21 @@ from tests.support.clock import FakeClock
 def test_demo_mode_starts_a_sandbox_and_stops_it_on_close(qtbot, aio, tmp_path) -> None:
     sandbox = SandboxProcess(data_dir=tmp_path / "demo", log_file=tmp_path / "demo.log")
     outbox = Outbox(tmp_path / "outbox.sqlite3")
-    service = DialerService(TaskRunner(), lambda: start_demo_backend(sandbox), outbox)
-    win = MainWindow(service, CallDesk(FakeClock()))
+    services = build_services(lambda: start_demo_backend(sandbox), outbox)
+    win = MainWindow(services, CallDesk(FakeClock()))
     qtbot.addWidget(win)
     win.show()
-    with qtbot.waitSignal(service.referenceLoaded, timeout=30_000):
-        service.start()
+    with qtbot.waitSignal(services.lookup.referenceLoaded, timeout=30_000):
+        services.start()
     assert win.mode_label.text() == "<b>Demo</b>"
     assert "Demo" in win.windowTitle()
-    assert service.user.name in win.who_action.text()  # the ☰ menu says who is signed in
+    assert (
+        services.connection.user.name in win.who_action.text()
+    )  # the ☰ menu says who is signed in
     assert win.wrapup.disposition.count() > 5
     pid = sandbox.pid
     assert pid is not None
-    closing = aio.create_task(service.aclose())
+    closing = aio.create_task(services.aclose())
     qtbot.waitUntil(closing.done, timeout=10_000)
     outbox.close()
     assert sandbox.pid is None

@@ -65,7 +65,7 @@ def test_a_rep_finds_logs_and_completes_the_task_in_every_dialect(
     attrs = prospect["attributes"]
     name = f"{attrs['firstName']} {attrs['lastName']}"
     opened = make_window(server, complete_call_task=True)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     box = by_name(win, "Prospect search", QLineEdit)
 
     type_query(qtbot, service, box, name.lower())
@@ -88,7 +88,7 @@ def test_a_rep_finds_logs_and_completes_the_task_in_every_dialect(
     win.search.results.setCurrentIndex(
         win.search.model.index(_rows(win).index(_row_of(win, name)), 0)
     )
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         win.search._choose(win.search.results.currentIndex().row())
     assert win.prospect.id == prospect["id"]
     win.call.dial.click()
@@ -100,13 +100,13 @@ def test_a_rep_finds_logs_and_completes_the_task_in_every_dialect(
     combo.setCurrentIndex(combo.findData(answered["id"]))  # …but the rep says it was
     sequence = by_name(win, "Sequence action", QComboBox)
     sequence.setCurrentIndex(sequence.findData("Advance"))
-    with qtbot.waitSignal(service.callSent, timeout=10_000) as sent:
+    with qtbot.waitSignal(service.logbook.callSent, timeout=10_000) as sent:
         win.log_button.click()
     entry, call_id = sent.args
 
     def task_done() -> bool:
-        got = service.outbox.get(entry.id)
-        return got is not None and got.task_state == "done"
+        follows = service.logbook.followers(entry.id)
+        return [f.state for f in follows if f.kind == "complete_task"] == ["sent"]
 
     qtbot.waitUntil(task_done, timeout=10_000)
     with server.client() as api:
@@ -133,11 +133,11 @@ def test_the_local_index_answers_a_partial_name_in_every_dialect(
         ]
     someone = next(p for p in own if len(p["attributes"]["lastName"]) >= 4)["attributes"]
     opened = make_window(server)
-    win, service = opened.win, opened.service
-    qtbot.waitUntil(lambda: service.index.meta("synced_at") is not None, timeout=20_000)
+    win, service = opened.win, opened
+    qtbot.waitUntil(lambda: service.lookup.index.meta("synced_at") is not None, timeout=20_000)
     partial = someone["lastName"][:4].lower()
     local: list[Any] = []
-    service.recentFound.connect(lambda query, matches: local.append((query, matches)))
+    service.lookup.recentFound.connect(lambda query, matches: local.append((query, matches)))
     type_query(qtbot, service, by_name(win, "Prospect search", QLineEdit), partial)
     assert local  # shown at once, from disk, before Outreach answered
     assert any(m.prospect.last_name == someone["lastName"] for m in local[-1][1])

@@ -22,14 +22,14 @@ def test_a_live_call_comes_back_ended_at_an_unknown_time_with_its_wrap_up(
     ) as api:
         prospect = api.get("/prospects", params={"page[size]": 1}).json()["data"][0]
     first = make_window(sandbox, clock=clock, drafts=True, outbox_name="app")
-    win, service = first.win, first.service
+    win, service = first.win, first
     type_query(
         qtbot,
         service,
         by_name(win, "Prospect search", QLineEdit),
         prospect["attributes"]["emails"][0],
     )
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         qtbot.keyClick(by_name(win, "Prospect search", QLineEdit), Qt.Key.Key_Return)
     qtbot.mouseClick(by_name(win, "Dial", QPushButton), Qt.MouseButton.LeftButton)
     clock.advance(3)
@@ -40,7 +40,7 @@ def test_a_live_call_comes_back_ended_at_an_unknown_time_with_its_wrap_up(
     call_id = win.desk.current_id
     # The app dies here, mid-call, right after the last keystroke: no clean shutdown, nothing
     # logged, no time for the debounced flush.
-    win._draft_timer.stop()
+    win._draft_flush.cancel()
     close(qtbot, aio, first)
     clock.advance(60)
 

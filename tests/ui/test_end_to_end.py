@@ -13,10 +13,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListView, QPlainTextEdit, QPushButton
 
-from dialer_app.services.dialer import DialerService
 from dialer_app.ui.main_window import MainWindow
 from tests.support.clock import FakeClock
 from tests.support.qt import by_name, type_query
+from tests.ui.conftest import Opened
 
 JSONAPI = {"Accept": "application/vnd.api+json"}
 
@@ -30,9 +30,9 @@ def _api(sandbox: object) -> httpx.Client:
 
 
 @pytest.fixture
-def window(sandbox, make_window) -> tuple[MainWindow, DialerService, FakeClock]:
+def window(sandbox, make_window) -> tuple[MainWindow, Opened, FakeClock]:
     opened = make_window(sandbox)
-    return opened.win, opened.service, opened.clock
+    return opened.win, opened, opened.clock
 
 
 def _combo_select(combo: QComboBox, text: str) -> None:
@@ -63,7 +63,7 @@ def test_rep_logs_an_answered_call_and_the_sandbox_stores_it(qtbot, window, sand
     rows = [results.model().index(r, 0).data() for r in range(results.model().rowCount())]
     row = next(i for i, text in enumerate(rows) if text.startswith(f"{first} {last}"))
     results.setCurrentIndex(results.model().index(row, 0))
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         qtbot.keyClick(results, Qt.Key.Key_Return)
     assert win.desk.card is not None
     assert win.desk.card.id == prospect["id"]
@@ -82,10 +82,10 @@ def test_rep_logs_an_answered_call_and_the_sandbox_stores_it(qtbot, window, sand
     qtbot.keyClicks(by_name(win, "Tags", QLineEdit), "budget, decision-maker")
     qtbot.keyClicks(by_name(win, "Notes", QPlainTextEdit), "Demo booked for Tuesday.")
     _combo_select(by_name(win, "Sequence action", QComboBox), "Advance")
-    with qtbot.waitSignal(service.callSent, timeout=10_000) as sent:
+    with qtbot.waitSignal(service.logbook.callSent, timeout=10_000) as sent:
         qtbot.mouseClick(by_name(win, "Log call", QPushButton), Qt.MouseButton.LeftButton)
         # Safe on disk at once, and the form is already clear for the next call.
-        assert service.outbox.counts().unsent == 1
+        assert service.logbook.counts().unsent == 1
         assert by_name(win, "Notes", QPlainTextEdit).toPlainText() == ""
     call_id = sent.args[1]
 
@@ -132,7 +132,7 @@ def test_bad_input_is_refused_next_to_the_field_and_never_sent(qtbot, window, sa
     assert (
         "matched on email" in by_name(win, "Search results", QListView).model().index(0, 0).data()
     )
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         qtbot.keyClick(search, Qt.Key.Key_Return)
     qtbot.mouseClick(by_name(win, "Dial", QPushButton), Qt.MouseButton.LeftButton)
     clock.advance(20)
@@ -154,4 +154,4 @@ def test_bad_input_is_refused_next_to_the_field_and_never_sent(qtbot, window, sa
     with _api(sandbox) as api:
         after = api.get("/calls", params={"count": "true"}).json()["meta"]["count"]
     assert after == before
-    assert service.outbox.counts().unsent == 0
+    assert service.logbook.counts().unsent == 0

@@ -14,9 +14,9 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMenu
 
+from dialer_app.app import log_connection
 from dialer_app.core import logfile, paths
 from dialer_app.core.outreach.models import User
-from dialer_app.ui.app import log_connection
 from dialer_app.ui.diagnostics import DiagnosticsDialog
 from tests.ui.conftest import Opened
 
@@ -101,13 +101,13 @@ def test_connection_changes_are_logged_at_info(
     make_window: Any, sandbox: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     opened: Opened = make_window(sandbox)
-    service = opened.service
-    log_connection(service)
-    with caplog.at_level(logging.INFO, logger="dialer_app.ui.app"):
-        service.connecting.emit("Connecting…")
-        service.connected.emit(User(7, "rep@example.com", "Rep", "One"), "Demo")
-        service.tokenChanged.emit("Sign in again")
-        service.connectionFailed.emit("the sandbox did not answer")
+    service = opened
+    log_connection(service.connection)
+    with caplog.at_level(logging.INFO, logger="dialer_app.app"):
+        service.connection.connecting.emit("Connecting…")
+        service.connection.connected.emit(User(7, "rep@example.com", "Rep", "One"), "Demo")
+        service.connection.tokenChanged.emit("Sign in again")
+        service.connection.connectionFailed.emit("the sandbox did not answer")
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
         ("INFO", "connection: Connecting…"),
         ("INFO", "connected to Demo as user 7"),

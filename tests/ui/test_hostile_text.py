@@ -127,7 +127,7 @@ def _set_prospect(store: Store, pid: int, **attrs: Any) -> None:
 
 
 def _open(qtbot: Any, win: Any, service: Any, pid: int, name: str = "") -> None:
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         win.search.matchChosen.emit(Match(Prospect(pid, name, ""), "name"))
 
 
@@ -136,7 +136,7 @@ def test_an_img_name_shows_those_characters(
 ) -> None:
     _set_prospect(store, 2, firstName=IMG, lastName="", title="<b>CEO</b>", company="<i>Acme</i>")
     o = make_window(hostile_sandbox)
-    _open(qtbot, o.win, o.service, 2)
+    _open(qtbot, o.win, o, 2)
     assert o.win.card.name.text() == IMG
     assert o.win.card.name.textFormat() == Qt.TextFormat.PlainText
     assert o.win.card.subtitle.text().startswith("<b>CEO</b> · ")
@@ -168,7 +168,7 @@ def test_the_card_shows_what_outreach_holds_literally(
     holds; nothing on the window is drawn as markup."""
     o = hostile_window
     _set_prospect(store, 3, firstName=first, lastName=last, title=title, company=company)
-    _open(qtbot, o.win, o.service, 3, first)
+    _open(qtbot, o.win, o, 3, first)
     raw = f"{first} {last}".strip() or "Prospect 3"
     assert o.win.card.name.text() == one_line(raw)
     if len(raw) < MAX_NAME and not any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in raw):
@@ -204,7 +204,7 @@ def test_the_opt_out_question_names_the_prospect_literally(
         workPhones=["+14155550144"],
     )
     o = make_window(hostile_sandbox)
-    _open(qtbot, o.win, o.service, 4)
+    _open(qtbot, o.win, o, 4)
     asked: list[str] = []
 
     def question(_parent: Any, _title: str, text: str, *_rest: Any) -> Any:
@@ -218,7 +218,7 @@ def test_the_opt_out_question_names_the_prospect_literally(
 
 
 def test_the_outbox_view_shows_names_and_outreachs_errors_literally(
-    qtbot: Any, tmp_path: Path, monkeypatch: Any
+    qtbot: Any, tmp_path: Path, monkeypatch: Any, offline: Any
 ) -> None:
     outbox = Outbox(tmp_path / "outbox.sqlite3")
     call = NewCall(
@@ -230,7 +230,7 @@ def test_the_outbox_view_shows_names_and_outreachs_errors_literally(
     outbox.mark_attention(
         entry.id, f"<b>{IMG}</b>", [FieldError("/data", "note", f'<a href="x">{IMG}</a>')]
     )
-    dialog = OutboxDialog(outbox)
+    dialog = OutboxDialog(offline(outbox).logbook)
     qtbot.addWidget(dialog)
     row = next(r for r in range(dialog.model.rowCount()) if dialog.model.entry_at(r).id == entry.id)
     assert dialog.model.index(row, 1).data() == f"{IMG} yrraH"
@@ -249,11 +249,10 @@ def test_the_outbox_view_shows_names_and_outreachs_errors_literally(
     assert shown(asked[0]).startswith(f"Discard the call with {IMG} yrraH?")
     no_markup_drawn(dialog)
     dialog.close()
-    outbox.close()
 
 
 def test_the_accounts_dialog_and_the_tray_show_names_literally(
-    qtbot: Any, tmp_path: Path, aio: Any
+    qtbot: Any, tmp_path: Path, aio: Any, offline: Any
 ) -> None:
     from dialer_app.core.auth.profiles import Profile
     from dialer_app.core.auth.secrets import KeyringStore
@@ -282,7 +281,7 @@ def test_the_accounts_dialog_and_the_tray_show_names_literally(
 
     holder = QWidget()
     qtbot.addWidget(holder)
-    tray = Tray(holder)
+    tray = Tray(holder, offline(Outbox(tmp_path / "outbox.sqlite3")).logbook)
     for counts in (Counts(), Counts(waiting=3, attention=2), Counts(sending=1)):
         tray.show_counts(counts)
         assert not Qt.mightBeRichText(tray.toolTip())
@@ -302,10 +301,10 @@ def test_the_calls_on_the_desk_name_their_prospects_literally(
     _set_prospect(store, 5, firstName=name, lastName="\u202e)llac ton od(")
     _set_prospect(store, 6, firstName="<b>Other</b>", lastName="")
     raw = isolate(f"{name} \u202e)llac ton od(")
-    _open(qtbot, win, hostile_window.service, 5)
+    _open(qtbot, win, hostile_window, 5)
     win.call.dial.click()
     win.call.hang_up.click()
-    _open(qtbot, win, hostile_window.service, 6)
+    _open(qtbot, win, hostile_window, 6)
     win.call.dial.click()  # a second call, so the list of calls shows
     win.call.hang_up.click()
     win.calls.callChosen.emit(win.desk.calls[0].id)

@@ -20,7 +20,7 @@ def test_the_whole_path_with_keys_alone(qtbot, sandbox, make_window) -> None:
         p for p in people if not p["attributes"]["callOptedOut"] and p["attributes"]["workPhones"]
     )
     opened = make_window(sandbox)
-    win, service, clock = opened.win, opened.service, opened.clock
+    win, service, clock = opened.win, opened, opened.clock
     win.activateWindow()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
 
@@ -28,7 +28,7 @@ def test_the_whole_path_with_keys_alone(qtbot, sandbox, make_window) -> None:
     box = by_name(win, "Prospect search", QLineEdit)
     assert QApplication.focusWidget() is box
     type_query(qtbot, service, box, prospect["attributes"]["emails"][0])
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         _key(qtbot, Qt.Key.Key_Return)
 
     _key(qtbot, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)  # call the first number
@@ -52,7 +52,7 @@ def test_the_whole_path_with_keys_alone(qtbot, sandbox, make_window) -> None:
     qtbot.keyClicks(QApplication.focusWidget(), "follow-up")
     _key(qtbot, Qt.Key.Key_Tab)
     qtbot.keyClicks(QApplication.focusWidget(), "Asked for pricing.")
-    with qtbot.waitSignal(service.callSent, timeout=10_000) as sent:
+    with qtbot.waitSignal(service.logbook.callSent, timeout=10_000) as sent:
         _key(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     entry = sent.args[0]
     attrs = entry.call.attributes

@@ -11,9 +11,9 @@ from tests.support.qt import by_name, type_query
 def test_typing_fast_against_a_slow_server_asks_once_per_answer(qtbot, make_sandbox, make_window):
     server = make_sandbox("--latency-ms", "300")
     opened = make_window(server)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     answered: list[str] = []
-    service.searchFinished.connect(lambda query, _m: answered.append(query))
+    service.lookup.searchFinished.connect(lambda query, _m: answered.append(query))
     box = by_name(win, "Prospect search", QLineEdit)
     type_query(qtbot, service, box, "alexandra")
     assert answered[-1] == "alexandra"
@@ -23,7 +23,7 @@ def test_typing_fast_against_a_slow_server_asks_once_per_answer(qtbot, make_sand
 
 def test_no_match_says_what_to_do(qtbot, sandbox, make_window):
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     type_query(qtbot, service, by_name(win, "Prospect search", QLineEdit), "zzqxj")
     state = win.search.state.text()
     assert "No prospect matches" in state
@@ -34,7 +34,7 @@ def test_several_matches_are_listed_and_none_is_opened_until_the_rep_picks(
     qtbot, sandbox, make_window
 ):
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     box = by_name(win, "Prospect search", QLineEdit)
     type_query(qtbot, service, box, "a")
     assert win.search.model.rowCount() > 1
@@ -42,7 +42,7 @@ def test_several_matches_are_listed_and_none_is_opened_until_the_rep_picks(
     assert "Enter opens the highlighted one" in win.search.state.text()
     assert by_name(win, "Prospect card", QFrame).isVisible()
     first = win.search.model.match_at(0)
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         qtbot.keyClick(box, Qt.Key.Key_Return)  # the rep picks: the highlighted one
     assert win.desk.card is not None
     assert win.desk.card.id == first.prospect.id
@@ -52,10 +52,10 @@ def test_the_matches_model_is_a_well_behaved_qt_model(qtmodeltester, qtbot, sand
     opened = make_window(sandbox)
     win = opened.win
     box = by_name(win, "Prospect search", QLineEdit)
-    type_query(qtbot, opened.service, box, "a")
+    type_query(qtbot, opened, box, "a")
     assert win.search.model.rowCount() > 1
     qtmodeltester.check(win.search.model)
     box.clear()
-    type_query(qtbot, opened.service, box, "zzqxj")
+    type_query(qtbot, opened, box, "zzqxj")
     assert win.search.model.rowCount() == 0
     qtmodeltester.check(win.search.model)  # and empty

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.jsonapi import FieldError
 from dialer_app.core.outbox import Outbox
+from dialer_app.services.logbook import Logbook
 from dialer_app.ui.outbox_view import OutboxDialog
 
 
@@ -38,9 +39,16 @@ def outbox(tmp_path: Path) -> Outbox:
 
 
 @pytest.fixture
-def dialog(qtbot, outbox: Outbox) -> OutboxDialog:
-    dlg = OutboxDialog(outbox)
+def logbook(offline, outbox: Outbox) -> Logbook:
+    """The outbox's owner, never connected: nothing is sent."""
+    return offline(outbox).logbook
+
+
+@pytest.fixture
+def dialog(qtbot, logbook: Logbook) -> OutboxDialog:
+    dlg = OutboxDialog(logbook)
     qtbot.addWidget(dlg)
+    dlg.show()
     return dlg
 
 
@@ -80,16 +88,18 @@ def test_discard_asks_first_and_cancel_keeps_the_call(dialog, outbox, monkeypatc
     assert outbox.counts().unsent == 0
 
 
-def test_resend_puts_a_parked_call_back_in_the_queue(dialog, outbox) -> None:
-    woken = []
-    dialog.on_wake = lambda: woken.append(True)
+def test_resend_puts_a_parked_call_back_in_the_queue(qtbot, dialog, outbox) -> None:
     _select(dialog, "Ana Sent")  # a sent call cannot be resent
     assert not dialog.resend_button.isEnabled()
     _select(dialog, "Bo Parked")
     assert dialog.resend_button.isEnabled()
-    dialog.resend_button.click()
+    with qtbot.waitSignal(dialog.logbook.changed, timeout=1000) as told:
+        dialog.resend_button.click()
+    assert [e.summary for e in told.args[0].entries] == ["Bo Parked"]
     assert _rows(dialog)["Bo Parked"][0] == "Waiting to sync"
-    assert woken == [True]
+    assert outbox.get(told.args[0].entries[0].id).state == "waiting"
+    assert dialog.selected() is not None
+    assert dialog.selected().summary == "Bo Parked"  # the row was updated in place
 
 
 def test_export_writes_every_call_as_csv(dialog, tmp_path: Path) -> None:
@@ -102,33 +112,65 @@ def test_export_writes_every_call_as_csv(dialog, tmp_path: Path) -> None:
     assert rows[1]["state"] == "attention"
 
 
-def test_a_call_s_task_follow_up_is_shown(qtbot, outbox: Outbox) -> None:
+def test_a_call_s_task_completion_is_a_row_of_its_own(qtbot, logbook, outbox: Outbox) -> None:
     def with_task(n: int, task: int) -> NewCall:
         return NewCall(
-            attributes=CallAttributes(vendorCallId=f"vid-{n}"),
+            attributes=CallAttributes(vendorCallId=f"vid-{n}", sequenceAction="Finish"),
             relationships=CallRelationships.link(prospect=n, task=task),
         )
 
-    names = {"Ed Done": 71, "Flo Failed": 72, "Di Pending": 73}
-    for n, (name, task) in enumerate(names.items(), start=10):
-        entry = outbox.enqueue(with_task(n, task), summary=name, complete_task=True)
-        claimed = outbox.claim_batch("t", 20)
-        outbox.mark_sent(entry.id, 500 + n)
-        outbox.unclaim([e.id for e in claimed if e.id != entry.id])
-    done, failed = (outbox.claim_task("t") for _ in range(2))
-    assert done is not None
-    assert failed is not None
-    outbox.mark_task_done(done.id)
-    outbox.mark_task_failed(failed.id, "Not found: no such task")
-    dlg = OutboxDialog(outbox)
+    pending = outbox.enqueue(with_task(10, 71), summary="Di Pending", complete_task=True)
+    (follow,) = outbox.followers(pending.id)
+    dlg = OutboxDialog(logbook)
     qtbot.addWidget(dlg)
-    rows = _rows(dlg)
-    assert rows["Di Pending"] == ("Sent (call 512); completing its task…", "")
-    assert rows["Ed Done"] == ("Sent (call 510); task completed", "")
-    assert rows["Flo Failed"] == (
-        "Sent (call 511); task not completed",
-        "Task 72: Not found: no such task",
+    dlg.show()
+    m = dlg.model
+    by_what = {m.index(r, 2).data(): m.index(r, 3).data() for r in range(m.rowCount())}
+    assert by_what["Mark task 71 complete (finish, no reply)"] == "Waiting for its call"
+    outbox.mark_attention(pending.id, "refused", [])
+    dlg.refresh()
+    by_what = {m.index(r, 2).data(): m.index(r, 3).data() for r in range(m.rowCount())}
+    assert by_what["Mark task 71 complete (finish, no reply)"] == (
+        "Waiting for its call (it needs attention)"
     )
+    outbox.resend(pending.id)
+    outbox.mark_sent(pending.id, 510)
+    outbox.mark_sent(follow.id, 71)
+    dlg.refresh()
+    by_what = {m.index(r, 2).data(): m.index(r, 3).data() for r in range(m.rowCount())}
+    assert by_what["Call"] == "Sent (call 510)"
+    assert by_what["Mark task 71 complete (finish, no reply)"] == "Task completed"
+    assert dlg.summary.text() == (
+        "Today: 4 calls and 1 other write · 3 sent · 1 waiting · 1 need attention"
+    )
+
+
+def test_discarding_a_call_discards_what_waits_for_it(
+    qtbot, dialog, outbox: Outbox, monkeypatch
+) -> None:
+    call = NewCall(
+        attributes=CallAttributes(vendorCallId="vid-task"),
+        relationships=CallRelationships.link(prospect=9, task=90),
+    )
+    entry = outbox.enqueue(call, summary="Flo Follows", complete_task=True)
+    (follow,) = outbox.followers(entry.id)
+    dialog.refresh()
+    row = dialog.model.row_of(entry.id)
+    dialog.table.selectRow(row)
+    asked: list[str] = []
+
+    def question(*args: object) -> QMessageBox.StandardButton:
+        asked.append(str(args[2]))
+        return QMessageBox.StandardButton.Discard
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    with qtbot.waitSignal(dialog.logbook.changed, timeout=1000) as told:
+        dialog.discard_button.click()
+    assert "(1 more) is discarded with it" in asked[0]
+    assert {e.id for e in told.args[0].entries} == {entry.id, follow.id}
+    assert dialog.model.row_of(entry.id) is None
+    assert dialog.model.row_of(follow.id) is None
+    assert outbox.get(follow.id).state == "discarded"
 
 
 def test_a_call_of_unknown_fate_says_outreach_is_being_checked(
@@ -138,7 +180,7 @@ def test_a_call_of_unknown_fate_says_outreach_is_being_checked(
     outbox.mark_checking(  # its POST's answer was lost; Outreach's reads do not show it yet
         entry.id, delay=8, note="Checking whether Outreach got it: not among its calls yet."
     )
-    dialog.refresh()
+    dialog.logbook.retry_now()  # any change the logbook announces reaches the open dialog
     status, details = _rows(dialog)["Di Dropped"]
     assert status == "Checking whether Outreach got it"
     assert "not among its calls yet" in details
@@ -148,10 +190,33 @@ def test_a_damaged_call_is_listed_as_needing_attention_with_why(
     dialog: OutboxDialog, outbox: Outbox
 ) -> None:
     entry = outbox.enqueue(_call(5), summary="Ed Damaged")
-    outbox._db.execute("UPDATE outbox SET body='{broken' WHERE id=?", (entry.id,))
+    outbox._db.execute("UPDATE operations SET body='{broken' WHERE id=?", (entry.id,))
     while outbox.claim_next("t") is not None:  # the sender meets it: parked on the way
         pass
     dialog.refresh()
     status, details = _rows(dialog)["Ed Damaged"]
     assert status == "Needs attention"
     assert "damaged" in details
+
+
+def test_discarding_in_the_dialog_updates_the_window_s_status_bar(
+    qtbot, tmp_path: Path, make_window, sandbox, monkeypatch
+) -> None:
+    """The dialog changes the outbox only through the logbook, so the window re-counts: after a
+    discard the status bar no longer says a call needs attention."""
+    box = Outbox(tmp_path / "parked.sqlite3")
+    parked = box.enqueue(_call(7), summary="Di Parked")
+    box.claim_next("t")
+    box.mark_attention(parked.id, "refused", [FieldError("/data/attributes/note", "note", "bad")])
+    box.close()
+    opened = make_window(sandbox, outbox_name="parked")
+    win = opened.win
+    qtbot.waitUntil(lambda: "1 need attention" in win.outbox_label.text(), timeout=5000)
+    dialog = win.show_outbox()
+    _select(dialog, "Di Parked")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Discard)
+    dialog.discard_button.click()
+    assert "Di Parked" not in _rows(dialog)
+    assert dialog.summary.text().endswith(" 0 need attention")
+    assert win.outbox_label.text() == "All calls synced"
+    assert win.outbox_label.property("attention") is False

@@ -16,9 +16,9 @@ def test_calls_pause_for_the_budget_and_lookups_still_answer(
 ) -> None:
     server = make_sandbox("--prospects", "20", "--rate-limit", "130")  # 100 kept for lookups
     opened = make_window(server)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     for _ in range(40):
-        service.log_call(
+        service.logbook.log_call(
             NewCall(
                 attributes=CallAttributes(vendorCallId=str(uuid.uuid4())),
                 relationships=CallRelationships.link(prospect=2),
@@ -29,7 +29,7 @@ def test_calls_pause_for_the_budget_and_lookups_still_answer(
     # short in the status bar, the whole of it in what a screen reader (and the tooltip) says
     qtbot.waitUntil(lambda: "(paused)" in status.text(), timeout=20_000)
     assert "paused until" in status.accessibleDescription()
-    counts = service.outbox.counts()
+    counts = service.logbook.counts()
     assert 0 < counts.sent < 40
     assert counts.unsent == 40 - counts.sent
     assert "to keep lookups within Outreach's limit" in status.accessibleDescription()

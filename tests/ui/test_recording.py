@@ -9,11 +9,11 @@ from tests.support.qt import by_name, end_a_call
 
 def test_a_recorded_call_carries_the_flag_and_the_link(qtbot, sandbox, make_window) -> None:
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     end_a_call(qtbot, win, service)
     by_name(win, "Record call", QCheckBox).setChecked(True)
     qtbot.keyClicks(by_name(win, "Recording link", QLineEdit), "https://rec.example/1.mp3")
-    with qtbot.waitSignal(service.callSent, timeout=10_000) as sent:
+    with qtbot.waitSignal(service.logbook.callSent, timeout=10_000) as sent:
         win.log_button.click()
     with sandbox.client() as api:
         stored = api.get(f"/calls/{sent.args[1]}").json()["data"]["attributes"]
@@ -26,11 +26,11 @@ def test_a_recording_link_that_is_not_http_is_refused_next_to_it(
     qtbot, sandbox, make_window
 ) -> None:
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     end_a_call(qtbot, win, service)
     qtbot.keyClicks(by_name(win, "Recording link", QLineEdit), "ftp://rec.example/1.mp3")
     queued: list[object] = []
-    service.callQueued.connect(queued.append)
+    service.logbook.callQueued.connect(queued.append)
     win.log_button.click()
     assert queued == []
     error = win.wrapup.errors["recordingUrl"]

@@ -60,17 +60,17 @@ def _activate(qtbot: Any, win: QWidget) -> None:
 
 def test_coming_back_after_ten_minutes_reads_the_lists_again(qtbot, own, make_window) -> None:
     opened = make_window(own)
-    win, service, clock = opened.win, opened.service, opened.clock
+    win, service, clock = opened.win, opened, opened.clock
     combo = by_name(win, "Disposition", QComboBox)
     _add_disposition(own, "Callback Booked", 20)
     clock.advance(9 * 60)
     _activate(qtbot, win)  # not ten minutes yet: nothing is asked
     assert not any("Callback Booked" in n for n in _names(combo))
     clock.advance(61)
-    with qtbot.waitSignal(service.referenceLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.referenceLoaded, timeout=10_000):
         _activate(qtbot, win)
     assert any("Callback Booked" in n for n in _names(combo))
-    with qtbot.assertNotEmitted(service.referenceLoaded, wait=200):
+    with qtbot.assertNotEmitted(service.lookup.referenceLoaded, wait=200):
         _activate(qtbot, win)  # just read: not again on every focus
 
 
@@ -79,7 +79,7 @@ def test_a_call_refused_for_a_deleted_disposition_reads_the_lists_again(
 ) -> None:
     doomed = _add_disposition(own, "Old Outcome", 30)
     opened = make_window(own)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     combo = by_name(win, "Disposition", QComboBox)
     assert combo.findData(doomed) >= 0
     end_a_call(qtbot, win, service)
@@ -88,8 +88,8 @@ def test_a_call_refused_for_a_deleted_disposition_reads_the_lists_again(
     store.delete(CALL_DISPOSITION, doomed)  # an admin removes it meanwhile
     store.close()
     with (
-        qtbot.waitSignal(service.callParked, timeout=15_000),
-        qtbot.waitSignal(service.referenceLoaded, timeout=15_000),
+        qtbot.waitSignal(service.logbook.callParked, timeout=15_000),
+        qtbot.waitSignal(service.lookup.referenceLoaded, timeout=15_000),
     ):
         win._on_log_button_clicked()
     assert combo.findData(doomed) == -1  # gone from the list: the next call cannot pick it
@@ -101,15 +101,15 @@ def test_a_disposition_gone_from_the_org_is_unpicked_and_the_rep_told(
 ) -> None:
     doomed = _add_disposition(own, "Soon Gone", 31)
     opened = make_window(own)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     end_a_call(qtbot, win, service)
     combo = by_name(win, "Disposition", QComboBox)
     combo.setCurrentIndex(combo.findData(doomed))
     store = Store.open(own.data_dir)
     store.delete(CALL_DISPOSITION, doomed)
     store.close()
-    with qtbot.waitSignal(service.referenceLoaded, timeout=10_000):
-        service.refresh_reference()
+    with qtbot.waitSignal(service.lookup.referenceLoaded, timeout=10_000):
+        service.lookup.refresh_reference()
     assert combo.currentData() is None
     assert win.desk.form.get("disposition_id") is None
     assert "no longer in Outreach" in by_name(win, "Messages", QLabel).text()
@@ -121,7 +121,7 @@ def test_any_disposition_is_a_few_letters_away_the_first_nine_a_digit(
     for order, name in enumerate(("Referral Given", "Zebra Follow-up", "Quoted", "Demo Done")):
         _add_disposition(own, name, 40 + order)
     opened = make_window(own)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     end_a_call(qtbot, win, service)
     combo = by_name(win, "Disposition", QComboBox)
     assert combo.count() > 10  # "Choose a disposition" and 12

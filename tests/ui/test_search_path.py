@@ -29,7 +29,9 @@ def _type(qtbot, service, box: QLineEdit, text: str) -> None:
     """Type `text` at the end of the box and wait for the answer to the whole box."""
     whole = (box.text() + text).strip()
     with qtbot.waitSignal(
-        service.searchFinished, timeout=10_000, check_params_cb=lambda query, _m: query == whole
+        service.lookup.searchFinished,
+        timeout=10_000,
+        check_params_cb=lambda query, _m: query == whole,
     ):
         qtbot.keyClicks(box, text)
 
@@ -46,17 +48,17 @@ def test_down_enters_the_list_enter_opens_the_highlighted_match_esc_goes_back(
     qtbot, sandbox, make_window
 ) -> None:
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     box = _focus_box(qtbot, win)
     results = by_name(win, "Search results", QListView)
     type_query(qtbot, service, box, "a")
     assert win.search.model.rowCount() > 2
-    scrolled = win.scroll.verticalScrollBar().value()
+    scrolled = win.body_scroll.verticalScrollBar().value()
 
     _key(qtbot, Qt.Key.Key_Down)  # into the list, on the next match
     assert QApplication.focusWidget() is results
     assert results.currentIndex().row() == 1
-    assert win.scroll.verticalScrollBar().value() == scrolled  # the window did not scroll
+    assert win.body_scroll.verticalScrollBar().value() == scrolled  # the window did not scroll
     _key(qtbot, Qt.Key.Key_Down)
     assert results.currentIndex().row() == 2
     _key(qtbot, Qt.Key.Key_Escape)  # back to the box, the list still there
@@ -75,7 +77,7 @@ def test_down_enters_the_list_enter_opens_the_highlighted_match_esc_goes_back(
     highlighted = win.search.model.match_at(results.currentIndex().row())
     assert results.currentIndex().row() == 1
     assert highlighted is not None
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         _key(qtbot, Qt.Key.Key_Return)
     assert win.desk.card is not None
     assert win.desk.card.id == highlighted.prospect.id
@@ -89,7 +91,7 @@ def test_enter_in_the_box_opens_the_highlighted_match_and_esc_closes_the_list(
     qtbot, sandbox, make_window
 ) -> None:
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     box = _focus_box(qtbot, win)
     type_query(qtbot, service, box, "ar")
     assert win.search.model.rowCount() > 1
@@ -101,7 +103,7 @@ def test_enter_in_the_box_opens_the_highlighted_match_and_esc_closes_the_list(
     assert box.text() == "art"
     first = win.search.model.match_at(0)
     assert first is not None
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         _key(qtbot, Qt.Key.Key_Return)
     assert win.desk.card is not None
     assert win.desk.card.id == first.prospect.id
@@ -114,9 +116,9 @@ def test_enter_before_the_answer_opens_the_only_match_when_it_comes(
         people = api.get("/prospects", params={"page[size]": 50}).json()["data"]
     email = next(p["attributes"]["emails"][0] for p in people if p["attributes"]["emails"])
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     box = _focus_box(qtbot, win)
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         qtbot.keyClicks(box, email)
         _key(qtbot, Qt.Key.Key_Return)  # at once: the answer is not there yet
     assert email in win.card.detail.prospect.emails
@@ -134,17 +136,17 @@ def test_the_matches_and_the_card_fit_the_window_at_its_default_size(
     qtbot, sandbox, make_window
 ) -> None:
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     win.resize(460, 860)  # the default where the screen has room (this one is 800 px high)
     box = _focus_box(qtbot, win)
     type_query(qtbot, service, box, "ar")
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         _key(qtbot, Qt.Key.Key_Return)
     box.selectAll()
     type_query(qtbot, service, box, "a")  # a new search over the card
     assert win.search.model.rowCount() >= 6
     results = win.search.results
-    viewport = win.scroll.viewport()
+    viewport = win.body_scroll.viewport()
     qtbot.waitUntil(lambda: results.isVisible())
     central = win.centralWidget()
     assert _inside(box, central)
@@ -153,7 +155,7 @@ def test_the_matches_and_the_card_fit_the_window_at_its_default_size(
             results.viewport(), central, results.visualRect(win.search.model.index(row, 0))
         )
     assert _inside(win.card, viewport)  # and the whole card below them, without scrolling
-    assert win.scroll.verticalScrollBar().value() == 0
+    assert win.body_scroll.verticalScrollBar().value() == 0
     _key(qtbot, Qt.Key.Key_Down)
     assert _inside(box, central)  # going into the list never scrolls the box away
 
@@ -206,7 +208,7 @@ def test_a_company_match_says_company_and_a_number_match_says_which_number(
         and first.lower() not in names.lower()
     )
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     box = by_name(win, "Prospect search", QLineEdit)
     type_query(qtbot, service, box, company)
     rows = [win.search.model.index(r, 0) for r in range(win.search.model.rowCount())]
@@ -244,7 +246,7 @@ def test_thirty_prospects_on_one_switchboard_say_more_than_twenty(
 ) -> None:
     server, number = switchboard
     opened = make_window(server)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     type_query(qtbot, service, by_name(win, "Prospect search", QLineEdit), number)
     assert win.search.model.rowCount() == 20
     state = by_name(win, "Search status", QLabel).text()
@@ -257,7 +259,7 @@ def test_a_search_during_an_outage_never_shows_earlier_matches_as_answers(
 ) -> None:
     server = make_sandbox("--prospects", "60")
     opened = make_window(server)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     box = _focus_box(qtbot, win)
     type_query(qtbot, service, box, "a")
     assert win.search.model.rowCount() > 1
@@ -288,13 +290,13 @@ def test_a_failed_search_clears_earlier_matches_and_says_so(
 ) -> None:
     server = make_sandbox("--prospects", "60")
     opened = make_window(server)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     box = _focus_box(qtbot, win)
     type_query(qtbot, service, box, "a")
     assert win.search.model.rowCount() > 1
     server.stop()  # not reachable at all
     with qtbot.waitSignal(
-        service.searchFailed, timeout=30_000, check_params_cb=lambda q, _m: q == "azq"
+        service.lookup.searchFailed, timeout=30_000, check_params_cb=lambda q, _m: q == "azq"
     ):
         qtbot.keyClicks(box, "zq")
     assert win.search.model.rowCount() == 0  # nothing of "a" is left under "azq"

@@ -15,7 +15,7 @@ def test_a_sender_that_crashes_is_restarted_and_the_rep_is_told(
 ) -> None:
     server = make_sandbox("--prospects", "10")
     opened = make_window(server)
-    win, service, outbox = opened.win, opened.service, opened.outbox
+    win, service, outbox = opened.win, opened, opened.outbox
     real = outbox.claim_batch
     crashes = [1]
 
@@ -25,8 +25,8 @@ def test_a_sender_that_crashes_is_restarted_and_the_rep_is_told(
         return real(owner, limit)
 
     monkeypatch.setattr(outbox, "claim_batch", claim_batch)
-    with qtbot.waitSignal(service.syncProblem, timeout=10_000) as told:
-        entry = service.log_call(
+    with qtbot.waitSignal(service.logbook.syncProblem, timeout=10_000) as told:
+        entry = service.logbook.log_call(
             NewCall(
                 attributes=CallAttributes(vendorCallId=str(uuid.uuid4())),
                 relationships=CallRelationships.link(prospect=2),
@@ -37,5 +37,5 @@ def test_a_sender_that_crashes_is_restarted_and_the_rep_is_told(
     assert told.args[0].startswith("Sending stopped on an unexpected error (RuntimeError)")
     assert win.log_message.text() == told.args[0]
     qtbot.waitUntil(lambda: outbox.get(entry.id).state == "sent", timeout=15_000)
-    assert service.sync.crashes == 1
-    assert service.sync.problem == ""
+    assert service.logbook.crashes == 1
+    assert service.logbook.problem == ""

@@ -83,7 +83,7 @@ def test_a_new_region_reads_typed_numbers_from_then_on(qtbot, sandbox, make_wind
     region = by_name(dialog, "Default phone region", QComboBox)
     region.setCurrentIndex(region.findData("GB"))
     dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
-    assert opened.service._region == "GB"
+    assert opened.lookup.region == "GB"
     assert win.settings.get(s.REGION) == "GB"
 
 

@@ -83,8 +83,7 @@ def apply(win: Any, step: tuple[str, Any]) -> None:
         win._on_service_connection_failed(value)
     elif kind == "counts":
         counted, saving = value
-        win.service.sync.saving_budget_for = saving
-        win._on_service_outbox_changed(counted)
+        win._show_outbox_counts(counted, saving)
     elif kind == "say":
         win.say(value)
 
@@ -113,7 +112,6 @@ def test_every_status_item_fits_at_the_default_width_whatever_it_says(
         assert sync.accessibleDescription()
 
     check()
-    win.service.sync.saving_budget_for = None
 
 
 def test_the_worst_case_words_fit(qtbot, sandbox, make_window) -> None:
@@ -124,14 +122,12 @@ def test_the_worst_case_words_fit(qtbot, sandbox, make_window) -> None:
     long_org = "Vereinigte Versicherungs- und Rückversicherungsgesellschaft Aktiengesellschaft"
     win._on_service_connected(User(1, "rep@example.com", "Maximiliane", "Oberhuber"), long_org)
     win._on_service_token_changed("Sign in again")
-    win.service.sync.saving_budget_for = 3600.0
-    win._on_service_outbox_changed(Counts(waiting=99_999, sending=9, attention=9_999))
+    win._show_outbox_counts(Counts(waiting=99_999, sending=9, attention=9_999), 3600.0)
     assert_nothing_cut(win.statusBar())
     sync = by_name(win, "Sync status", QLabel)
     assert "paused until" in sync.accessibleDescription()  # said in full where it has room
     assert "paused until" in win.sync_action.text()
     assert long_org in win.mode_label.toolTip()
-    win.service.sync.saving_budget_for = None
 
 
 def test_a_long_softphone_message_goes_to_the_message_area_not_the_status_bar(

@@ -57,10 +57,10 @@ def test_a_picked_suggestion_leaves_the_box_empty_for_the_next_tag(qtbot) -> Non
 
 def test_suggestions_offer_the_reps_recent_tags_first(qtbot, sandbox, make_window) -> None:
     opened = make_window(sandbox)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     end_a_call(qtbot, win, service)
     qtbot.keyClicks(by_name(win, "Tags", QLineEdit), "zebra-crossing")
-    with qtbot.waitSignal(service.tagsLoaded, timeout=5000):
+    with qtbot.waitSignal(service.lookup.tagsLoaded, timeout=5000):
         win.log_button.click()
     assert win.wrapup.tags.suggestions()[0] == "zebra-crossing"
     assert win.wrapup.tags.tags() == []  # the form cleared for the next call
@@ -80,20 +80,20 @@ def test_a_prospect_seen_before_is_found_while_outreach_is_down(
 ) -> None:
     server = make_sandbox()
     opened = make_window(server)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     box = by_name(win, "Prospect search", QLineEdit)
     type_query(qtbot, service, box, "a")
     prospect = win.search.model.match_at(0).prospect
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         win.search._choose(0)
     server.stop()
 
     box.clear()
     last = prospect.last_name
     failed = qtbot.waitSignal(
-        service.searchFailed, timeout=15_000, check_params_cb=lambda q, _m: q == last
+        service.lookup.searchFailed, timeout=15_000, check_params_cb=lambda q, _m: q == last
     )
-    with failed, qtbot.waitSignal(service.recentFound, timeout=1000) as recent:
+    with failed, qtbot.waitSignal(service.lookup.recentFound, timeout=1000) as recent:
         qtbot.keyClicks(box, prospect.last_name)
     assert prospect.id in [m.prospect.id for m in recent.args[1]]
     assert win.search.results.isVisible()

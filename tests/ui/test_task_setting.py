@@ -9,8 +9,8 @@ from typing import Any
 from dialer_app.core import settings as s
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.outbox import Outbox
-from dialer_app.services.dialer import Backend, DialerService
-from dialer_app.services.tasks import TaskRunner
+from dialer_app.services.connection import Backend
+from dialer_app.services.session import build_services
 
 
 def _call() -> NewCall:
@@ -35,25 +35,25 @@ def test_each_logged_call_keeps_the_setting_it_was_logged_under(
     async def backend() -> Backend:
         raise AssertionError("this test never connects")
 
-    service = DialerService(
-        TaskRunner(),
-        backend,
-        outbox,
-        complete_call_task=lambda: settings.get(s.COMPLETE_CALL_TASK),
+    services = build_services(
+        backend, outbox, complete_call_task=lambda: settings.get(s.COMPLETE_CALL_TASK)
     )
+    logbook = services.logbook
     try:
-        before = service.log_call(_call(), "Off")
+        before = logbook.log_call(_call(), "Off")
         settings.set(s.COMPLETE_CALL_TASK, True)
-        after = service.log_call(_call(), "On")
+        after = logbook.log_call(_call(), "On")
         assert before is not None
         assert after is not None
-        assert (before.task_state, before.task_id) == ("", None)
-        assert (after.task_state, after.task_id, after.task_action) == (
-            "pending",
-            7,
-            "finish_no_reply",
+        assert logbook.followers(before.id) == []
+        (follow,) = logbook.followers(after.id)
+        assert (follow.kind, follow.body, follow.state) == (
+            "complete_task",
+            {"task": 7, "completionAction": "finish_no_reply"},
+            "waiting",
         )
+        assert [(link.role, link.id) for link in follow.needs] == [("call", after.id)]
     finally:
-        closing = aio.create_task(service.aclose())
+        closing = aio.create_task(services.aclose())
         qtbot.waitUntil(closing.done, timeout=5000)
         outbox.close()

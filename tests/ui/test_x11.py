@@ -144,9 +144,9 @@ def test_global_shortcuts_work_while_another_app_has_the_keyboard(
     qtbot, sandbox, make_window, display
 ) -> None:
     opened = _open_with_hotkeys(qtbot, sandbox, make_window, display)
-    win, service = opened.win, opened.service
+    win, service = opened.win, opened
     type_query(qtbot, service, by_name(win, "Prospect search", QLineEdit), "a")
-    with qtbot.waitSignal(service.prospectLoaded, timeout=10_000):
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
         win.search._choose(0)
     other = App(display, OTHER_APP, "Mail client")
     try:
@@ -168,7 +168,7 @@ def test_global_shortcuts_work_while_another_app_has_the_keyboard(
         _xdotool(display, "key", "ctrl+alt+shift+h")
         qtbot.waitUntil(lambda: phase(win) == "wrapping", timeout=5000)
         win.wrapup.disposition.setCurrentIndex(1)
-        with qtbot.waitSignal(service.callQueued, timeout=10_000):
+        with qtbot.waitSignal(service.logbook.callQueued, timeout=10_000):
             _xdotool(display, "key", "ctrl+alt+shift+l")
         _xdotool(display, "type", "?")
         assert other.read_until(lambda line: line == "TEXT hi!?")  # it kept the keyboard

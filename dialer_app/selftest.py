@@ -28,16 +28,14 @@ from PySide6.QtWidgets import QApplication
 
 import qasync  # isort: skip - after PySide6, so that it binds PySide6
 
-from ..core import paths
-from ..core.clock import SystemClock
-from ..core.desk import CallDesk
-from ..core.outbox import Outbox
-from ..core.settings import CONFIRM_OUTSIDE_HOURS, Settings
-from ..services.dialer import DialerService
-from ..services.tasks import TaskRunner
-from .app import AppConfig, backend_factory, create_application, outbox_path
-from .main_window import MainWindow
-from .widgets import FieldErrorLabel
+from .app import AppConfig, create_application, make_services, outbox_path
+from .core import paths
+from .core.clock import SystemClock
+from .core.desk import CallDesk
+from .core.outbox import Outbox
+from .core.settings import CONFIRM_OUTSIDE_HOURS, Settings
+from .ui.main_window import MainWindow
+from .ui.widgets import FieldErrorLabel
 
 STEP_TIMEOUT_S = 60.0
 # WORKAROUND: the offscreen platform plugin warns on every top-level show(); it says nothing
@@ -124,20 +122,20 @@ def _run(warnings: list[str]) -> str:
 async def _self_test(warnings: list[str]) -> str:
 
     config = AppConfig()
-    runner = TaskRunner()
-    outbox = Outbox(outbox_path(config))
-    service = DialerService(runner, backend_factory(config), outbox)
     settings = Settings(paths.config_dir() / "settings.json")
+    outbox = Outbox(outbox_path(config))
+    services = make_services(config, outbox, None, settings)
+    connection, lookup, logbook = services.connection, services.lookup, services.logbook
     settings.set(CONFIRM_OUTSIDE_HOURS, False)  # its own sample prospect, at any hour: no question
     window = MainWindow(
-        service,
+        services,
         CallDesk(SystemClock()),
         settings=settings,
         hand_off=lambda _uri: True,  # a self-test never opens the user's softphone
         state_file=paths.config_dir() / "window.ini",
     )
     failures: list[str] = []
-    runner.failed.connect(failures.append)
+    services.on_failure(failures.append)
 
     class _FirstPaint(QObject):
         def __init__(self) -> None:
@@ -164,16 +162,16 @@ async def _self_test(warnings: list[str]) -> str:
         check_qt(step)
 
         step = "starting the demo sandbox"
-        loaded = _on_signal(service.referenceLoaded, fail=service.connectionFailed)
-        service.start()
+        loaded = _on_signal(lookup.referenceLoaded, fail=connection.connectionFailed)
+        services.start()
         dispositions, _purposes = await _within(loaded, step)
-        if service.backend is None or service.backend.sandbox is None:
+        if connection.backend is None or connection.backend.sandbox is None:
             raise SelfTestError(step, "connected, but not to a sandbox of its own")
-        sandbox = service.backend.sandbox
+        sandbox = connection.backend.sandbox
         check_qt(step)
 
         step = "looking up a prospect"
-        client = service.client
+        client = connection.client
         assert client is not None
         doc = await client.read("/prospects", {"page[size]": "1", "fields[prospect]": "emails"})
         emails = doc.resources()[0].attributes.get("emails") if doc.resources() else None
@@ -181,8 +179,8 @@ async def _self_test(warnings: list[str]) -> str:
             raise SelfTestError(step, "the sandbox has no prospect with an email")
         email = str(emails[0])
         found = _on_signal(
-            service.searchFinished,
-            fail=service.searchFailed,
+            lookup.searchFinished,
+            fail=lookup.searchFailed,
             accept=lambda query, matches: query == email and bool(matches),
         )
         box = window.search.box
@@ -192,7 +190,7 @@ async def _self_test(warnings: list[str]) -> str:
                 box, QKeyEvent(QEvent.Type.KeyPress, 0, Qt.KeyboardModifier.NoModifier, char)
             )
         _query, matches = await _within(found, step)
-        loaded_prospect = _on_signal(service.prospectLoaded, fail=service.prospectFailed)
+        loaded_prospect = _on_signal(lookup.prospectLoaded, fail=lookup.prospectFailed)
         QApplication.sendEvent(
             box,
             QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier),
@@ -210,8 +208,8 @@ async def _self_test(warnings: list[str]) -> str:
         combo = window.wrapup.disposition
         if answered is not None:
             combo.setCurrentIndex(combo.findData(answered.id))
-        queued = _on_signal(service.callQueued, fail=service.callFailed)
-        sent = _on_signal(service.callSent, fail=service.callParked)
+        queued = _on_signal(logbook.callQueued, fail=logbook.callFailed)
+        sent = _on_signal(logbook.callSent, fail=logbook.callParked)
         window.log_button.click()
         if not queued.done():
             errors = [e.text() for e in window.findChildren(FieldErrorLabel) if e.isVisible()]
@@ -232,12 +230,12 @@ async def _self_test(warnings: list[str]) -> str:
         window.close()
         await _within(closed, step)
         pid = sandbox.pid
-        await service.aclose()
+        await services.aclose()
         if sandbox.pid is not None:
             raise SelfTestError(step, f"the demo sandbox (pid {pid}) is still running")
         check_qt(step)
     finally:
-        await service.aclose()
+        await services.aclose()
         outbox.close()
         window.deleteLater()
     return f"window shown, demo sandbox started, prospect found, call {call_id} logged and sent"

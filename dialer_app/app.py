@@ -1,9 +1,11 @@
-"""Start-up: the one place the QApplication and the asyncio (qasync) loop are created.
+"""The composition root: the one place the QApplication, the asyncio (qasync) loop, the stores
+and the services are created and wired to the window.
 
 The window is built and painted first, with only Qt and the light parts of `core`; qasync,
 httpx, pydantic, the keychain and the outbox load after that paint, while the rep already sees
 the window ("Connecting…"). Then one session runs per backend (demo, a signed-in org profile, or
-the automation flags); signing in to another org ends the session and opens the next one.
+the automation flags): its outbox, its services (`services.session`) and the window's wiring to
+them; signing in to another org ends the session and opens the next one.
 """
 
 from __future__ import annotations
@@ -21,30 +23,32 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon  # before qasync: it binds PySide6
 
-from .. import APP_ID, APP_NAME, __version__
-from ..core import files, logfile, paths
-from ..core import settings as setting
-from ..core.clock import SystemClock
-from ..core.desk import CallDesk
-from ..core.drafts import DraftStore
-from ..core.remote import Request
-from ..core.settings import Settings
-from .main_window import MainWindow, open_with_os
-from .probe import PROBE_ENV, FirstPaintProbe
-from .resources import app_icon
+from . import APP_ID, APP_NAME, __version__
+from .core import files, logfile, paths
+from .core import settings as setting
+from .core.clock import SystemClock
+from .core.desk import CallDesk
+from .core.drafts import DraftStore
+from .core.remote import Request
+from .core.settings import Settings
+from .ui.main_window import MainWindow, open_with_os
+from .ui.probe import PROBE_ENV, FirstPaintProbe
+from .ui.resources import app_icon
 
 if TYPE_CHECKING:
-    from ..core.auth.profiles import Profile
-    from ..core.auth.tokens import TokenSet
-    from ..core.outbox import Outbox
-    from ..services.accounts import AccountService
-    from ..services.dialer import BackendFactory, DialerService
-    from ..services.hotkeys import GlobalHotkeys
-    from ..services.instance import InstanceServer
-    from ..services.softphone import BaresipBridge
-    from ..services.tasks import TaskRunner
-    from .accounts import AccountsDialog
-    from .tray import Tray
+    from .core.auth.profiles import Profile
+    from .core.auth.tokens import TokenSet
+    from .core.outbox import Outbox
+    from .services.accounts import AccountService
+    from .services.connection import BackendFactory, Connection
+    from .services.hotkeys import GlobalHotkeys
+    from .services.instance import InstanceServer
+    from .services.logbook import Logbook
+    from .services.session import Services
+    from .services.softphone import BaresipBridge
+    from .services.tasks import TaskRunner
+    from .ui.accounts import AccountsDialog
+    from .ui.tray import Tray
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +72,8 @@ def choose_config(config: AppConfig) -> AppConfig:
     """Automation flags win; else the active profile (read without the keychain); else demo."""
     if config.api_base_url and config.access_token:
         return config
-    from ..core.auth.profiles import ProfileStore, admin_profiles_path
-    from ..core.auth.secrets import MemoryStore
+    from .core.auth.profiles import ProfileStore, admin_profiles_path
+    from .core.auth.secrets import MemoryStore
 
     active = ProfileStore(profiles_file(), admin_profiles_path(), MemoryStore()).active()
     if active is None:
@@ -85,8 +89,8 @@ def make_accounts(runner: TaskRunner) -> AccountService:
     from PySide6.QtCore import QUrl
     from PySide6.QtGui import QDesktopServices
 
-    from ..core.auth.profiles import admin_profiles_path
-    from ..services.accounts import AccountService
+    from .core.auth.profiles import admin_profiles_path
+    from .services.accounts import AccountService
 
     return AccountService(
         runner,
@@ -103,8 +107,8 @@ def backend_factory(
     settings: Settings | None = None,
 ) -> BackendFactory:
     """How to reach Outreach: the given API and token, a signed-in profile, or the demo sandbox."""
-    from ..core.demo import SandboxProcess
-    from ..services.dialer import Backend, start_demo_backend
+    from .core.demo import SandboxProcess
+    from .services.connection import Backend, start_demo_backend
 
     if config.api_base_url and config.access_token:
         url, token = config.api_base_url, config.access_token
@@ -114,8 +118,8 @@ def backend_factory(
 
         return given
     if config.profile_id is not None and accounts is not None:
-        from ..core.auth.tokens import OAuthToken
-        from ..core.outreach import errors as e
+        from .core.auth.tokens import OAuthToken
+        from .core.outreach import errors as e
 
         profile_id = config.profile_id
         plain = settings.get(setting.PLAIN_FILE_SECRETS) if settings else False
@@ -196,10 +200,9 @@ def _check_window_state(data: bytes) -> None:
 
 def open_outbox(path: Path) -> tuple[Outbox, str | None]:
     """The outbox at `path` (made private), or — when it cannot be opened — a stand-in that
-    refuses new calls, and the sentence that says so. The file itself is never moved or
-    deleted: it may hold calls not yet sent."""
-    from ..core.outbox import Outbox, OutboxError
-    from .unopened import UnopenedOutbox
+    refuses new calls (`Queue.unopened`), and the sentence that says so. The file itself is
+    never moved or deleted: it may hold calls not yet sent."""
+    from .core.outbox import Outbox, OutboxError
 
     try:
         if path.exists() and not path.is_file():
@@ -213,7 +216,8 @@ def open_outbox(path: Path) -> tuple[Outbox, str | None]:
             "start the app again)."
         )
         log.warning("%s", problem)
-        return UnopenedOutbox(path), problem
+        refusal = "The outbox cannot be opened (the notice at the top of the window says why)."
+        return Outbox.unopened(path, refusal), problem
 
 
 class AccountsWiring:
@@ -226,13 +230,13 @@ class AccountsWiring:
     def __init__(
         self,
         window: MainWindow,
-        service: DialerService,
+        connection: Connection,
         accounts: AccountService,
         settings: Settings,
         switch: Callable[[str], None],
     ) -> None:
         self.window = window
-        self.service = service
+        self.connection = connection
         self.accounts = accounts
         self.settings = settings
         self._switch = switch
@@ -247,7 +251,7 @@ class AccountsWiring:
 
     def show_dialog(self) -> AccountsDialog:
         if self.dialog is None:
-            from .accounts import AccountsDialog
+            from .ui.accounts import AccountsDialog
 
             self.dialog = AccountsDialog(
                 self.accounts,
@@ -258,7 +262,7 @@ class AccountsWiring:
                 lambda on: self.settings.set(setting.PLAIN_FILE_SECRETS, on)
             )
         self.dialog.refresh()
-        oauth = self.service.oauth
+        oauth = self.connection.oauth
         if oauth is not None:
             self.dialog.select(oauth.profile.id)
         if self.dialog.isVisible():
@@ -268,14 +272,14 @@ class AccountsWiring:
         return self.dialog
 
     def _on_accounts_signed_in(self, profile_id: str, tokens: TokenSet) -> None:
-        oauth = self.service.oauth
+        oauth = self.connection.oauth
         if oauth is not None and oauth.profile.id == profile_id:
-            self.service.signed_in(tokens)
+            self.connection.signed_in(tokens)
         else:
             self._switch(profile_id)
 
     def _on_accounts_signed_out(self, profile_id: str) -> None:
-        oauth = self.service.oauth
+        oauth = self.connection.oauth
         if oauth is not None and oauth.profile.id == profile_id:
             oauth.forget()
 
@@ -284,7 +288,7 @@ class _Sessions:
     """What lives across sessions: the accounts, the second-launch socket, the window in use."""
 
     def __init__(self, window: MainWindow, config: AppConfig) -> None:
-        from ..services.tasks import TaskRunner
+        from .services.tasks import TaskRunner
 
         self.window = window
         self.settings = window.settings
@@ -295,8 +299,8 @@ class _Sessions:
     def _listen(self, config: AppConfig) -> InstanceServer | None:
         if not config.instance_name:
             return None
-        from ..core.remote import parse_request
-        from ..services.instance import InstanceServer
+        from .core.remote import parse_request
+        from .services.instance import InstanceServer
 
         region = self.settings.get(setting.REGION)
         instance = InstanceServer(
@@ -353,38 +357,26 @@ async def _session(
     """`window` on one backend; the profile to switch to, or None when the rep quit."""
     import asyncio
 
-    from ..core.recent import RecentProspects
-    from ..services.dialer import DialerService
-    from ..services.tasks import TaskRunner
-
-    runner = TaskRunner()
     stop_notices = files.notices.listen(window.notices.post)  # what was set aside, said once
     outbox, outbox_problem = open_outbox(outbox_path(config))
     region = settings.get(setting.REGION)
-    service = DialerService(
-        runner,
-        backend_factory(config, accounts, settings),
-        outbox,
-        region=region,
-        recent=RecentProspects(outbox.path.with_name("recent.json")),
-        complete_call_task=lambda: settings.get(setting.COMPLETE_CALL_TASK),
-    )
-    baresip = _baresip(runner, settings.get(setting.BARESIP), region)
+    services = make_services(config, outbox, accounts, settings)
+    baresip = _baresip(settings.get(setting.BARESIP), region)
     hand_off = _hand_off(baresip)
     if hand_off is not None:
         window.set_hand_off(hand_off)
-    window.attach(service)
+    window.attach(services)
     if outbox_problem is not None:
         window.notices.post(outbox_problem)
-        _show_outbox_unopened(window, service)
-    log_connection(service)
+        _show_outbox_unopened(window, services.logbook)
+    log_connection(services.connection)
     if baresip is not None:
         baresip.callEvent.connect(window.apply_call_event)
         baresip.callEvent.connect(lambda event: log.info("applied a Baresip event: %s", event.kind))
         baresip.connectionChanged.connect(lambda _up, text: log.info("%s", text))
         baresip.connectionChanged.connect(lambda _up, text: window.say(text))
         baresip.dialFailed.connect(window.say)
-    tray = _tray(window, service)
+    tray = _tray(window, services.logbook)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     if closed_early:  # closed before the loop ran (the start-up probe does that)
@@ -397,11 +389,11 @@ async def _session(
             switch_to.append(profile)
             window.close()
 
-    wiring = AccountsWiring(window, service, accounts, settings, switch)
-    runner.failed.connect(window.say)
+    wiring = AccountsWiring(window, services.connection, accounts, settings, switch)
+    services.on_failure(window.say)
     window.set_hotkeys(_hotkeys())
-    service.referenceLoaded.connect(settle_memory, Qt.ConnectionType.SingleShotConnection)
-    service.start()
+    services.lookup.referenceLoaded.connect(settle_memory, Qt.ConnectionType.SingleShotConnection)
+    services.start()
     if baresip is not None:
         baresip.start()
     apply_request(window, first or Request("show"))
@@ -411,7 +403,9 @@ async def _session(
     if tray is not None:
         tray.hide()
     wiring.disconnect()
-    await service.aclose()
+    if baresip is not None:
+        await baresip.aclose()
+    await services.aclose()
     outbox.close()
     window.deleteLater()
     return switch_to[0] if switch_to else None
@@ -419,14 +413,30 @@ async def _session(
 
 def _hotkeys() -> GlobalHotkeys | None:
     """Global shortcuts where the platform has them (grabbed only once turned on)."""
-    from ..services.hotkeys import GlobalHotkeys, backend_factory
+    from .services.hotkeys import GlobalHotkeys, backend_factory
 
     platform = QGuiApplication.platformName()
     factory = backend_factory(platform)
     return GlobalHotkeys(factory, platform) if factory is not None else None
 
 
-def _show_outbox_unopened(window: MainWindow, service: DialerService) -> None:
+def make_services(
+    config: AppConfig, outbox: Outbox, accounts: AccountService | None, settings: Settings
+) -> Services:
+    """The services of one session on `outbox`, for `config`'s backend."""
+    from .core.recent import RecentProspects
+    from .services.session import build_services
+
+    return build_services(
+        backend_factory(config, accounts, settings),
+        outbox,
+        region=settings.get(setting.REGION),
+        recent=RecentProspects(outbox.path.with_name("recent.json")),
+        complete_call_task=lambda: settings.get(setting.COMPLETE_CALL_TASK),
+    )
+
+
+def _show_outbox_unopened(window: MainWindow, logbook: Logbook) -> None:
     """The sync state says the outbox is not open (never "All calls synced": its file may hold
     calls not yet sent)."""
 
@@ -437,7 +447,7 @@ def _show_outbox_unopened(window: MainWindow, service: DialerService) -> None:
         )
         window.outbox_label.setStyleSheet("color: #b3261e; font-weight: bold;")
 
-    service.outboxChanged.connect(show)  # after the window's own slot: this text stays
+    logbook.changed.connect(show)  # after the window's own slot: this text stays
     show()
 
 
@@ -467,18 +477,19 @@ def apply_request(window: MainWindow, request: Request) -> None:
     log.info("applied a request: %s", request.kind)
 
 
-def _baresip(runner: TaskRunner, address: str, region: str) -> BaresipBridge | None:
+def _baresip(address: str, region: str) -> BaresipBridge | None:
     if not address:
         return None
-    from ..core.softphone.baresip import Endpoint
-    from ..services.softphone import BaresipBridge
+    from .core.softphone.baresip import Endpoint
+    from .services.softphone import BaresipBridge
+    from .services.tasks import TaskRunner
 
     try:
         endpoint = Endpoint.parse(address)
     except ValueError as exc:
         log.warning("the baresip setting is not HOST:PORT (%s); not following Baresip", exc)
         return None
-    return BaresipBridge(runner, endpoint, region=region)
+    return BaresipBridge(TaskRunner(), endpoint, region=region)
 
 
 def _hand_off(baresip: BaresipBridge | None) -> Callable[[str], bool] | None:
@@ -492,19 +503,18 @@ def _hand_off(baresip: BaresipBridge | None) -> Callable[[str], bool] | None:
     return hand_off
 
 
-def _tray(window: MainWindow, service: DialerService) -> Tray | None:
+def _tray(window: MainWindow, logbook: Logbook) -> Tray | None:
     """A tray icon where the desktop has a tray: open, compact, quit, and the sync state."""
     if not QSystemTrayIcon.isSystemTrayAvailable():
         return None
-    from .tray import Tray
+    from .ui.tray import Tray
 
-    tray = Tray(window)
+    tray = Tray(window, logbook)
     tray.open_action.triggered.connect(window.showNormal)
     tray.open_action.triggered.connect(window.raise_)
     tray.compact_action.toggled.connect(window.set_compact)
     window.compact_action.toggled.connect(tray.compact_action.setChecked)
     tray.quit_action.triggered.connect(window.close)
-    service.outboxChanged.connect(tray.show_counts)
     tray.show()
     return tray
 
@@ -606,15 +616,15 @@ def log_qt_messages() -> None:
     qInstallMessageHandler(handler)
 
 
-def log_connection(service: DialerService) -> None:
+def log_connection(connection: Connection) -> None:
     """The connection's changes, at INFO in the log file."""
-    service.connecting.connect(lambda what: log.info("connection: %s", what))
-    service.connected.connect(
+    connection.connecting.connect(lambda what: log.info("connection: %s", what))
+    connection.connected.connect(
         lambda user, label: log.info("connected to %s as user %s", label, user.id)
     )
-    service.connectionFailed.connect(lambda message: log.warning("not connected: %s", message))
-    service.tokenChanged.connect(lambda health: log.info("sign-in: %s", health or "ok"))
-    service.signInRequired.connect(lambda message: log.warning("sign in again: %s", message))
+    connection.connectionFailed.connect(lambda message: log.warning("not connected: %s", message))
+    connection.tokenChanged.connect(lambda health: log.info("sign-in: %s", health or "ok"))
+    connection.signInRequired.connect(lambda message: log.warning("sign in again: %s", message))
 
 
 def run_app(config: AppConfig, first_request: Request | None = None) -> int:

@@ -1,0 +1,277 @@
+"""Logbook: the outbox's one owner — logs calls, sends them, and says what changed.
+
+It is the only code that changes the outbox: logging a call (durable before it returns), the
+sender's results, retry, resend, discard; it also reads it for whoever shows it (the status
+bar, the tray, the Outbox dialog) and exports it. Every change is announced by one signal,
+`changed`, carrying which operations changed and the new counts — at once for what the rep did,
+at most one every `CHANGE_INTERVAL_MS` while the sender drains.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from ..core import files
+from ..core.calls import NewCall
+from ..core.outbox import Counts, Entry, Outbox, OutboxError, Step
+from ..core.outbox.report import export_csv, today
+from ..core.sync import SyncWorker, sender_id
+from ..core.text import neutralise
+from .connection import Connection
+from .tasks import TaskRunner
+from .throttle import Throttle
+
+log = logging.getLogger(__name__)
+CHANGE_INTERVAL_MS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxChange:
+    """What changed in the outbox: those operations as they are now, and the new counts.
+
+    `budget_wait`: seconds writes wait for Outreach's hourly budget to reset, so that lookups
+    keep working (None when they do not wait for it).
+    """
+
+    entries: tuple[Entry, ...]
+    counts: Counts
+    budget_wait: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Description:
+    """An operation as the Outbox view shows it."""
+
+    what: str
+    status: str
+    details: str
+    attention: bool
+
+
+class Logbook(QObject):
+    """Logs calls to the outbox and sends them; the only code that changes the outbox.
+
+    Signals:
+        callQueued(object): a call is safe in the outbox (an `Entry`); sending follows.
+        callSent(object, int): a call (`Entry`) reached Outreach, with the Outreach call id.
+        callParked(object): Outreach refused a call (`Entry`); its field errors say why.
+        callFailed(str): the call could not even be stored; the form is kept.
+        changed(object): an `OutboxChange`: what changed, and the new counts.
+        syncProblem(str): the sender met an unexpected error and restarted, in plain words
+            ('' once it runs cleanly again).
+    """
+
+    callQueued = Signal(object)
+    callSent = Signal(object, int)
+    callParked = Signal(object)
+    callFailed = Signal(str)
+    changed = Signal(object)
+    syncProblem = Signal(str)
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        outbox: Outbox,
+        connection: Connection,
+        *,
+        complete_call_task: Callable[[], bool] = lambda: False,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._outbox = outbox
+        self._connection = connection
+        self._complete_call_task = complete_call_task
+        self._sender = SyncWorker(
+            outbox,
+            lambda: connection.client,
+            owner=sender_id(),
+            on_change=self._on_sender_change,
+            on_sent=self._on_sender_sent,
+            on_parked=self._on_sender_parked,
+            on_problem=self.syncProblem.emit,
+        )
+        self._announce = Throttle(self._emit_change, CHANGE_INTERVAL_MS, parent=self)
+        outbox.touched()  # what changed before: whoever shows the outbox reads it fresh
+        connection.connected.connect(self._on_connection_connected)
+        connection.signedIn.connect(self._sender.resume)
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def log_call(
+        self, call: NewCall, summary: str = "", *, then: tuple[Step, ...] = ()
+    ) -> Entry | None:
+        """Commit the call (and what follows it) to the outbox — on disk when this returns —
+        and wake the sender. None when it could not be stored (`callFailed` says why)."""
+        try:
+            entry = self._outbox.enqueue(
+                call, summary=summary, complete_task=self._complete_call_task(), then=then
+            )
+        except (OutboxError, ValueError) as exc:
+            self.callFailed.emit(str(exc))
+            return None
+        self.callQueued.emit(entry)
+        self._changed_now()  # the rep sees the new call waiting at once
+        self._sender.wake()
+        return entry
+
+    def submit(self, steps: list[Step]) -> list[Entry]:
+        """Commit operations of any kind, in order, in one transaction, and wake the sender.
+        Raises `OutboxError` or ValueError when they cannot be stored."""
+        entries = self._outbox.submit(steps)
+        self._changed_now()
+        self._sender.wake()
+        return entries
+
+    def retry_now(self) -> None:
+        """Everything waiting is due at once (the rep pressed "Retry now")."""
+        self._outbox.retry_now()
+        self._changed_now()
+        self._sender.wake()
+
+    def resend(self, entry_id: int, call: NewCall | None = None) -> None:
+        """Send an operation that needs attention again (a call corrected by the rep)."""
+        self._outbox.resend(entry_id, call)
+        self._changed_now()
+        self._sender.wake()
+
+    def discard(self, entry_id: int) -> list[int]:
+        """Throw an unsent operation away, with what needs it; the ids discarded."""
+        gone = self._outbox.discard(entry_id)
+        self._changed_now()
+        return gone
+
+    def export_csv(self, path: Path) -> int:
+        """Every operation as CSV, written whole (or not at all) at `path`; how many rows."""
+        import io
+
+        text = io.StringIO(newline="")
+        rows = export_csv(self._outbox, text)
+        files.write_atomic(path, text.getvalue())
+        return rows
+
+    def start(self) -> None:
+        """Start sending (once connected, this happens by itself)."""
+        self._runner.run(self._sender.run(), key="sync")
+
+    def wake(self) -> None:
+        self._sender.wake()
+
+    async def aclose(self) -> None:
+        """Stop sending (claims not yet used are given back); a last change is announced."""
+        self._announce.cancel()
+        await self._runner.cancel_all()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        return self._outbox.path
+
+    @property
+    def refusal(self) -> str:
+        """Why nothing can be logged ('' when the outbox is open)."""
+        return self._outbox.refusal
+
+    def counts(self) -> Counts:
+        return self._outbox.counts()
+
+    def today(self) -> Counts:
+        return today(self._outbox)
+
+    def entries(self, *, limit: int = 500) -> list[Entry]:
+        """The newest operations not discarded, newest first."""
+        return self._outbox.entries(states=("waiting", "sending", "sent", "attention"), limit=limit)
+
+    def followers(self, entry_id: int) -> list[Entry]:
+        """What follows an operation (a call's task completion, …)."""
+        return self._outbox.followers(entry_id)
+
+    def is_logged(self, vendor_call_id: str) -> bool:
+        """Whether this call is in the outbox already (a draft reopened after a crash)."""
+        return self._outbox.contains(vendor_call_id)
+
+    @property
+    def budget_wait(self) -> float | None:
+        return self._sender.saving_budget_for
+
+    @property
+    def held(self) -> str | None:
+        """Why sending is held until the rep signs in again (None when it is not)."""
+        return self._sender.held
+
+    @property
+    def problem(self) -> str:
+        """The sender's last unexpected error, in plain words ('' while it runs cleanly)."""
+        return self._sender.problem
+
+    @property
+    def crashes(self) -> int:
+        """Unexpected errors the sender survived since it started."""
+        return self._sender.crashes
+
+    def describe(self, entry: Entry) -> Description:
+        """What the Outbox view says of an operation."""
+        kind = self._outbox.kinds.get(entry.kind)
+        what = kind.describe(entry) if kind is not None else entry.kind
+        return Description(
+            what,
+            _status(entry, kind.done(entry) if kind else "Sent"),
+            _details(entry),
+            entry.state == "attention",
+        )
+
+    # -- the sender → the window ------------------------------------------------------------
+
+    def _on_connection_connected(self, *_: object) -> None:
+        self.start()
+
+    def _on_sender_change(self) -> None:
+        self._announce()
+
+    def _on_sender_sent(self, entry: Entry, outreach_id: int | None) -> None:
+        if entry.kind == "call" and outreach_id is not None:
+            self.callSent.emit(entry, outreach_id)
+
+    def _on_sender_parked(self, entry: Entry) -> None:
+        if entry.kind == "call":
+            self.callParked.emit(entry)
+        self._changed_now()
+
+    def _changed_now(self) -> None:
+        self._announce()
+        self._announce.flush()
+
+    def _emit_change(self) -> None:
+        entries = tuple(self._outbox.get_many(self._outbox.touched()))
+        self.changed.emit(OutboxChange(entries, self._outbox.counts(), self.budget_wait))
+
+
+def _status(entry: Entry, done: str) -> str:
+    if entry.state == "sent":
+        return done
+    if entry.state == "attention":
+        return "Needs attention"
+    if entry.state == "sending":
+        return "Sending…"
+    if entry.state == "discarded":
+        return "Discarded"
+    waiting = entry.waiting_for
+    if waiting:
+        link = waiting[0]
+        stuck = " (it needs attention)" if link.state == "attention" else ""
+        return f"Waiting for its {link.role}{stuck}"
+    # A write whose fate is unknown: Outreach is asked (again, over a window) before any resend.
+    return "Checking whether Outreach got it" if entry.uncertain else "Waiting to sync"
+
+
+def _details(entry: Entry) -> str:
+    """What went wrong, in Outreach's words (bidi controls removed)."""
+    if entry.field_errors:
+        return neutralise("; ".join(str(f) for f in entry.field_errors))
+    return neutralise(entry.last_error)
