@@ -91,3 +91,21 @@ def test_the_account_page_opens_accounts(qtbot, tmp_path) -> None:
     dialog = _dialog(qtbot, tmp_path)
     with qtbot.waitSignal(dialog.accountsRequested):
         by_name(dialog, "Open Accounts", QPushButton).click()
+
+
+def test_on_wayland_the_global_shortcuts_say_they_cannot_work(qtbot, tmp_path) -> None:
+    dialog = SettingsDialog(
+        s.Settings(tmp_path / "settings.json"),
+        try_global_keys=lambda _on, _keys: {},
+        platform="wayland",
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.tabs.setCurrentWidget(dialog.shortcuts)
+    box = by_name(dialog, "Global shortcuts", QCheckBox)
+    note = by_name(dialog, "Global shortcuts availability", QLabel)
+    assert not box.isEnabled()  # never turned on where it cannot work
+    assert note.isVisible()
+    assert "Wayland" in note.text()
+    assert "dialer-app event answered" in note.text()  # what to do instead
+    assert note.accessibleDescription() == note.text()
