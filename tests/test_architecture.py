@@ -10,6 +10,7 @@ The parts: `core` (no Qt), `services` (Qt-aware glue, no widgets), `ui` (widgets
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import pkgutil
 import subprocess
@@ -97,12 +98,21 @@ def layer_files(package: Path, layer: str) -> list[Path]:
     return sorted((package / layer).rglob("*.py"))
 
 
-def imports_of(path: Path, package: Path) -> Iterator[Import]:
+def imports_of(path: Path, package: Path) -> tuple[Import, ...]:
     """Every module `path` imports, made absolute (`from ..ui import x` in `dialer_app/core/a.py`
-    gives `dialer_app.ui` and `dialer_app.ui.x`)."""
+    gives `dialer_app.ui` and `dialer_app.ui.x`); each file is parsed once while unchanged."""
+    return _imports_of(path, package, path.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _imports_of(path: Path, package: Path, source: str) -> tuple[Import, ...]:
+    return tuple(_parse_imports(path, package, source))
+
+
+def _parse_imports(path: Path, package: Path, source: str) -> Iterator[Import]:
     parts = ("dialer_app", *path.relative_to(package).with_suffix("").parts)
     here = parts[:-1]  # the package the module is in (an `__init__` is its package)
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = ast.parse(source)
     type_only_lines = {
         line
         for node in ast.walk(tree)

@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +59,7 @@ class InApp:
     drain_per_s: float = 0.0
     raw_post_per_s: float = 0.0
     max_stall_ms: float = 0.0
+    max_stall_busy_ms: float = 0.0
     rss_after_start_mb: float = 0.0
     rss_after_calls_mb: float = 0.0
     typeahead_ms: list[float] = field(default_factory=list)
@@ -226,16 +231,13 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
             result.drain_per_s = await _drain(
                 outbox, services.connection
             )  # throughput: the drain alone
-            for _ in range(calls):
-                outbox.enqueue(_call(1))
-            probe = _StallProbe()
-            probe.start()
-            drain = asyncio.ensure_future(_drain(outbox, services.connection))
-            while not drain.done():  # stalls: lookups keep running while the outbox drains
-                await _lookups(win, service, answers, api, cases[:6], None)
-            await drain
-            probe.stop()
-            result.max_stall_ms = probe.worst
+            result.max_stall_ms = await _stalls(
+                win, service, answers, api, cases, outbox, services.connection, calls
+            )
+            with _busy_core():  # the same, while another process keeps one core busy
+                result.max_stall_busy_ms = await _stalls(
+                    win, service, answers, api, cases, outbox, services.connection, calls
+                )
             result.rss_after_calls_mb = rss_mb()
             bodies = [json.dumps(_call(1).to_document()).encode() for _ in range(calls)]
             started = time.perf_counter()
@@ -249,6 +251,40 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
         await services.aclose()
         outbox.close()
     return result
+
+
+async def _stalls(
+    win: MainWindow,
+    service: Lookup,
+    answers: _AnswerClock,
+    api: httpx.AsyncClient,
+    cases: list[tuple[str, str, dict[str, Any]]],
+    outbox: Outbox,
+    connection: Connection,
+    calls: int,
+) -> float:
+    """The longest stall of the Qt loop while `calls` calls drain and lookups keep running."""
+    for _ in range(calls):
+        outbox.enqueue(_call(1))
+    probe = _StallProbe()
+    probe.start()
+    drain = asyncio.ensure_future(_drain(outbox, connection))
+    while not drain.done():
+        await _lookups(win, service, answers, api, cases[:6], None)
+    await drain
+    probe.stop()
+    return probe.worst
+
+
+@contextmanager
+def _busy_core() -> Iterator[None]:
+    """A second process spinning on one core for as long as the block runs."""
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
 
 
 async def _drain(outbox: Outbox, connection: Connection) -> float:
@@ -308,6 +344,7 @@ def summarise(r: InApp) -> dict[str, float]:
         "lookup_ratio": statistics.median(r.lookup_ms) / statistics.median(r.raw_ms),
         "sandbox_search_p95_ms": percentile(r.raw_ms, 0.95),
         "max_loop_stall_ms": r.max_stall_ms,
+        "max_loop_stall_busy_ms": r.max_stall_busy_ms,
         "enqueue_p99_ms": percentile(r.enqueue_ms, 0.99),
         "drain_ratio": r.drain_per_s / r.raw_post_per_s,
         "rss_after_start_mb": r.rss_after_start_mb,

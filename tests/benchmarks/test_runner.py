@@ -17,6 +17,8 @@ KEYS = {
     "lookup_ratio",
     "sandbox_search_p95_ms",
     "max_loop_stall_ms",
+    "max_loop_stall_busy_ms",
+    "outbox_view_refresh_ms",
     "enqueue_p99_ms",
     "drain_ratio",
     "rss_after_start_mb",

@@ -216,3 +216,33 @@ def test_an_outbox_from_before_task_follow_ups_opens_with_its_calls(tmp_path: Pa
         assert box.followers(entry.id) == []  # no task to complete after it
     finally:
         box.close()
+
+
+def test_an_outbox_of_this_version_without_the_count_indexes_gets_them_and_keeps_its_calls(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    box = Outbox(path)
+    sent = box.enqueue(_call(1))
+    box.claim_next("t")
+    box.mark_sent(sent.id, 77)
+    box.enqueue(_call(2))
+    box.close()
+    db = sqlite3.connect(path)  # as the first files of this version were written
+    db.executescript(
+        "DROP INDEX operations_tally; DROP INDEX operations_today;"
+        " CREATE INDEX operations_created ON operations (created_at);"
+    )
+    db.close()
+    box = Outbox(path)
+    try:
+        counts = box.counts()
+        assert (counts.sent, counts.waiting, counts.calls) == (1, 1, 2)
+        assert box.today().calls == 2
+        names = {
+            row[0] for row in box._db.execute("SELECT name FROM sqlite_master WHERE type='index'")
+        }
+        assert {"operations_tally", "operations_today"} <= names
+        assert "operations_created" not in names
+    finally:
+        box.close()

@@ -42,7 +42,11 @@ SCHEMA = (
         updated_at TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS operations_due ON operations (state, id)",
-    "CREATE INDEX IF NOT EXISTS operations_created ON operations (created_at)",
+    # The counts (all, and today's) read these indexes alone, not the table with its bodies:
+    # they are asked after every change the view shows.
+    "CREATE INDEX IF NOT EXISTS operations_tally ON operations (kind, state)",
+    "CREATE INDEX IF NOT EXISTS operations_today ON operations (created_at, kind, state)",
+    "DROP INDEX IF EXISTS operations_created",  # the first files of this version had it
     """CREATE TABLE IF NOT EXISTS needs (
         op INTEGER NOT NULL,
         role TEXT NOT NULL,
@@ -100,7 +104,7 @@ def prepare(db: sqlite3.Connection, now: float) -> None:
     migrate it once. Raises `sqlite3.Error` (the file cannot be used: nothing is changed) or
     `NewerVersion`.
     """
-    if _version(db) == VERSION and _has(db, "operations"):
+    if _version(db) == VERSION and _has(db, "operations") and _has(db, "operations_today", "index"):
         return
     db.execute("BEGIN IMMEDIATE")
     try:
@@ -124,9 +128,9 @@ def _version(db: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def _has(db: sqlite3.Connection, table: str) -> bool:
+def _has(db: sqlite3.Connection, name: str, type_: str = "table") -> bool:
     row = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)
+        "SELECT 1 FROM sqlite_master WHERE type=? AND name=?", (type_, name)
     ).fetchone()
     return row is not None
 
