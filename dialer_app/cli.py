@@ -165,7 +165,11 @@ def _hand_over(request: object, api_base_url: str | None, token: str | None) -> 
         print(f"dialer-app: the running window refused: {found.answer}", file=sys.stderr)
         return 1
     assert found.lock is not None
+    logfile.setup()  # the window now: its warnings go to stderr as well as to the file
     if found.problem is not None:
+        log.warning(
+            "not using the usual socket folder: %s; listening in %s", found.problem, found.socket
+        )
         files.notices.add(
             f"The folder this app uses to receive links is not yours ({found.problem}). "
             "Links are received through a private folder instead; tell your administrator."

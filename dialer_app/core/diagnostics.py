@@ -119,6 +119,23 @@ class Scrubber:
             text = text.replace(self._home, "~")
         return text
 
+    def json(self, value: Any) -> str:
+        """`value` as JSON text, every string in it (keys too) scrubbed on its own: the text
+        stays valid JSON whatever a private value spells ("null", a quote, a brace)."""
+
+        def walk(item: Any) -> Any:
+            if isinstance(item, str):
+                return self(item)
+            if isinstance(item, datetime):
+                return self(item.isoformat(timespec="seconds"))
+            if isinstance(item, dict):
+                return {self(str(k)): walk(v) for k, v in item.items()}
+            if isinstance(item, list | tuple):
+                return [walk(v) for v in item]
+            return item
+
+        return json.dumps(walk(value), indent=2, sort_keys=True) + "\n"
+
     def _numbers(self, text: str) -> str:
         """Phone numbers written any way the rep's region writes them, masked but their last two."""
         import phonenumbers
@@ -257,13 +274,12 @@ def _about(qt: dict[str, str], folders: dict[str, Path]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _settings(config_dir: Path) -> str:
+def _settings(config_dir: Path) -> dict[str, Any]:
     values = setting.Settings(config_dir / "settings.json")
-    declared = {s.key: values.get(s) for s in setting.ALL}
-    return json.dumps(declared, indent=2, sort_keys=True) + "\n"
+    return {s.key: values.get(s) for s in setting.ALL}
 
 
-def _profiles(config_dir: Path) -> str:
+def _profiles(config_dir: Path) -> dict[str, Any]:
     from .auth.profiles import ProfileStore, admin_profiles_path
     from .auth.secrets import MemoryStore
 
@@ -281,11 +297,11 @@ def _profiles(config_dir: Path) -> str:
             for p in store.all()
         ]
     except Exception as exc:  # a damaged file is what a helpdesk wants to hear about
-        return json.dumps({"error": f"{type(exc).__name__}: {exc}"}, indent=2) + "\n"
-    return json.dumps({"profiles": profiles}, indent=2) + "\n"
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    return {"profiles": profiles}
 
 
-def _outboxes(data_dir: Path) -> str:
+def _outboxes(data_dir: Path) -> dict[str, Any]:
     from .outbox import Outbox, OutboxError
 
     report: dict[str, Any] = {}
@@ -329,7 +345,7 @@ def _outboxes(data_dir: Path) -> str:
             report[path.name] = {"error": f"{type(exc).__name__}: {exc}"}
         finally:
             outbox.close()
-    return json.dumps(report, indent=2, default=_iso) + "\n"
+    return report
 
 
 def _counts(counts: Any) -> dict[str, int]:
@@ -339,12 +355,6 @@ def _counts(counts: Any) -> dict[str, int]:
         "sent": counts.sent,
         "attention": counts.attention,
     }
-
-
-def _iso(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    raise TypeError(type(value).__name__)
 
 
 def tail(files: list[Path], lines: int) -> str:
@@ -385,9 +395,6 @@ def collect(
         about += "".join(f"could not read: {p}\n" for p in problems)
     raw = [
         Item("about.txt", "versions, OS, Qt platform, folders", about),
-        Item("settings.json", "settings (no secrets)", _settings(config_dir)),
-        Item("profiles.json", "org profiles: names and API addresses", _profiles(config_dir)),
-        Item("outbox.json", "calls waiting and sent, the last errors", _outboxes(data_dir)),
         Item(
             f"logs/{logfile.LOG_NAME}",
             f"the last {log_lines} lines of the app's log",
@@ -399,4 +406,18 @@ def collect(
             tail([log_dir / "demo-sandbox.log"], log_lines),
         ),
     ]
-    return Bundle([Item(i.name, i.description, scrub(i.text)) for i in raw])
+    structured = [  # scrubbed value by value, so each stays valid JSON
+        Item("settings.json", "settings (no secrets)", scrub.json(_settings(config_dir))),
+        Item(
+            "profiles.json",
+            "org profiles: names and API addresses",
+            scrub.json(_profiles(config_dir)),
+        ),
+        Item(
+            "outbox.json",
+            "calls waiting and sent, the last errors",
+            scrub.json(_outboxes(data_dir)),
+        ),
+    ]
+    scrubbed = [Item(i.name, i.description, scrub(i.text)) for i in raw]
+    return Bundle([scrubbed[0], *structured, *scrubbed[1:]])

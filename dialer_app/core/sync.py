@@ -415,6 +415,11 @@ class SyncWorker:
         delay = decision.delay
         if posted and uncertain:
             delay = max(delay, self._checks[0])  # the first look comes after the first step
+        elif uncertain:  # a look that failed: the next one keeps to the window's steps
+            since = self._outbox.since_posted(entry)
+            later = next((c for c in self._checks if c > since + EARLY), None)
+            if later is not None:
+                delay = max(delay, later - since)
         self._outbox.mark_retry(entry.id, delay=delay, error=err.message, uncertain=uncertain)
         self._quiet(delay)
         log.info(

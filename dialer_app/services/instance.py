@@ -95,11 +95,7 @@ def hand_over(
             socket, problem = socket_path(data_dir)
             return HandOver(lock=lock, socket=socket, problem=problem)
         if acquired:
-            socket, problem = socket_path(data_dir)
-            if problem is not None:
-                log.warning(
-                    "not using the usual socket folder: %s; listening in %s", problem, socket
-                )
+            socket, problem = socket_path(data_dir)  # a problem is the caller's to tell
             lock.publish(socket)
             return HandOver(lock=lock, socket=socket, problem=problem)
         target = published_socket(data_dir)

@@ -23,6 +23,7 @@ from dialer_app.core.outreach.retry import read_policy
 from dialer_app.core.sync import Backoff, SyncWorker
 from dialer_app.sandbox.cli import build_parser
 from dialer_app.sandbox.readlag import ReadLag
+from tests.support.dialects import Dialected
 from tests.support.sandbox import poll_until
 
 PROSPECT = 3
@@ -171,4 +172,24 @@ def test_one_look_at_once_is_not_enough_under_read_lag(make_sandbox: Any, tmp_pa
         server.admin("read-lag", "PUT", {"seconds": 0})
         assert _stored(server, {entry.vendor_call_id}) == [entry.vendor_call_id] * 2
     finally:
+        outbox.close()
+
+
+def test_a_dropped_answer_is_stored_once_in_every_dialect(
+    dialect: Dialected, tmp_path: Path
+) -> None:
+    """The answer to the first POST is lost after Outreach stored the call; whatever the org's
+    dialect (read lag included), the sender finds it and never stores it twice."""
+    server = dialect.server
+    server.admin("faults", "PUT", {"drop_after_commit": 1})
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    try:
+        entries = [outbox.enqueue(_call(n)) for n in range(2)]
+        _drain(server, outbox, (0.25, 0.5, 2.0, 4.0), lambda: outbox.counts().sent == 2)
+        assert outbox.get(entries[0].id).attempts >= 1
+        server.admin("read-lag", "PUT", {"seconds": 0})
+        stored = _stored(server, {e.vendor_call_id for e in entries})
+        assert sorted(stored) == sorted(e.vendor_call_id for e in entries)  # once each
+    finally:
+        server.admin("reset-faults", "POST")
         outbox.close()

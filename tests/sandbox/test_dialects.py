@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.sandbox.conftest import Validate
-from tests.support.dialects import QUESTIONS, put_dialect
+from tests.support.dialects import SERVED, put_dialect
 from tests.support.sandbox import JSONAPI, SandboxServer
 
 SCHEMAS = {
@@ -39,7 +39,7 @@ ONE_EXAMPLE = settings(
 def server(dialect_server: SandboxServer) -> Iterator[SandboxServer]:
     """The module's sandbox, back to the default dialect after each test."""
     yield dialect_server
-    put_dialect(dialect_server, {q.name: q.answers[0] for q in QUESTIONS})
+    put_dialect(dialect_server, {q.name: q.answers[0] for q in SERVED})
 
 
 def _get(api: httpx.Client, path: str, validate: Validate, **params: Any) -> httpx.Response:
@@ -72,7 +72,7 @@ def _ids(response: httpx.Response) -> list[int]:
 
 
 def test_the_dialect_is_read_and_changed_at_run_time(server: SandboxServer) -> None:
-    defaults = {q.name: q.answers[0] for q in QUESTIONS}
+    defaults = {q.name: q.answers[0] for q in SERVED}
     assert server.admin("dialect") == defaults
     changed = server.admin("dialect", method="PUT", json={"phone_match": "normalised"})
     assert changed == {**defaults, "phone_match": "normalised"}

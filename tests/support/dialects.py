@@ -48,13 +48,20 @@ class Question:
         (self.apply or _set_dialect(self.name))(server, value)
 
 
+def _set_read_lag(server: SandboxServer, seconds: object) -> None:
+    server.admin("read-lag", method="PUT", json={"seconds": seconds})
+
+
 QUESTIONS: tuple[Question, ...] = (
     Question("unknown_filters", ("search", "reject", "ignore")),
     Question("name_filters", ("folded", "exact")),
     Question("disposition_outcomes", ("answered", "completed")),
     Question("calls_complete_tasks", (False, True)),
     Question("phone_match", ("exact", "normalised")),
+    # seconds before a POSTed call shows in reads (the fact sheet: data may appear late)
+    Question("read_lag", (0, 3), apply=_set_read_lag),
 )
+SERVED = tuple(q for q in QUESTIONS if q.apply is None)  # the ones `/_admin/dialect` holds
 
 
 def pairwise(questions: tuple[Question, ...]) -> list[dict[str, object]]:

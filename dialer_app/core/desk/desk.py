@@ -294,8 +294,8 @@ class CallDesk:
                     FieldError(
                         "/data/relationships/prospect",
                         "prospect",
-                        f"Who was the call with {call.who} with? Open the prospect and assign "
-                        "the call, or discard it.",
+                        f"The call with {call.who} is not with a prospect yet: open the "
+                        "prospect and assign the call to them, or discard it.",
                     )
                 ]
             )
