@@ -143,4 +143,6 @@ def test_an_error_next_to_a_field_is_announced_at_once(
     win.call.hang_up.click()
     win.log_button.click()  # no prospect: refused, and said
     errors = [text for text, flag in said if flag]  # said at once, before anything else
-    assert any("Who was the call with" in text for text in errors), said
+    shown = win.wrapup.general_error.text()
+    assert "assign the call" in shown  # the refusal, next to the form
+    assert shown in errors, said  # and said at once, word for word
