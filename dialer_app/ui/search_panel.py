@@ -101,13 +101,19 @@ class SearchPanel(QWidget):
         self._waiting.stop()
         more = len(matches) > MAX_SHOWN
         shown = matches[:MAX_SHOWN]
+        # Outreach's answer to the query the rows already answer (those kept on this computer
+        # came first): a match the rep moved to stays highlighted, wherever it now is; else
+        # the first of the new answer is.
+        moved = self.results.hasFocus() or self.results.currentIndex().row() > 0
+        kept = self._highlighted_id() if self._answered == query and moved else None
         self._answered = query
         self.model.set_matches(shown, query)
         self.results.setVisible(bool(shown))
         self._fit_results()
         self.shapeChanged.emit()
         if shown:
-            self.results.setCurrentIndex(self.model.index(0, 0))
+            row = next((r for r, m in enumerate(shown) if m.prospect.id == kept), 0)
+            self.results.setCurrentIndex(self.model.index(row, 0))
         if not query:
             self._say("")
         elif not shown and _numberish(query):
@@ -158,6 +164,11 @@ class SearchPanel(QWidget):
             return
         self._clear_rows()
         self._say(f"Lookup failed: {neutralise(message)} Keep typing to try again.", aloud=True)
+
+    def _highlighted_id(self) -> int | None:
+        index = self.results.currentIndex()
+        match = self.model.match_at(index.row()) if index.isValid() else None
+        return match.prospect.id if match is not None else None
 
     @property
     def fresh(self) -> bool:

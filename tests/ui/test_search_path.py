@@ -357,3 +357,31 @@ def test_the_matches_and_the_card_fit_a_laptop_screen_at_100_and_200_percent(
     if scale == "1":
         assert facts["whole_card"]
     assert facts["status_cut"] == []
+
+
+def test_outreachs_answer_keeps_the_match_the_rep_moved_to(qtbot) -> None:
+    """The local matches come first; ↓ moves to one; Outreach's merged answer to the same
+    query must not move the highlight back to the first row under the rep's finger."""
+    from dialer_app.ui.search_panel import SearchPanel
+
+    panel = SearchPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+
+    def people(*ids: int) -> list[Match]:
+        return [Match(Prospect(i, f"Ana{i}", "Silva"), "name") for i in ids]
+
+    qtbot.keyClicks(panel.box, "An")
+    panel.show_results("An", people(4, 5))
+    qtbot.keyClick(panel.box, Qt.Key.Key_Down)
+    qtbot.keyClick(panel.results, Qt.Key.Key_Escape)  # back to the box
+    qtbot.keyClicks(panel.box, "a")  # a new query: its first match, as always
+    panel.show_results("Ana", people(1, 2, 3))  # kept on this computer, at once
+    assert panel.results.currentIndex().row() == 0
+    qtbot.keyClick(panel.box, Qt.Key.Key_Down)  # into the list: the next match
+    assert panel.model.match_at(panel.results.currentIndex().row()).prospect.id == 2
+    panel.show_results("Ana", people(7, 1, 2, 3))  # Outreach's answer, merged and ranked
+    assert panel.model.match_at(panel.results.currentIndex().row()).prospect.id == 2
+    with qtbot.waitSignal(panel.matchChosen) as chosen:
+        qtbot.keyClick(panel.results, Qt.Key.Key_Return)
+    assert chosen.args[0].prospect.id == 2  # Enter opens the one highlighted
