@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon  # before qasync: it binds PySide6
 
 from . import APP_ID, APP_NAME, __version__
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from .core.outbox import Outbox
     from .services.accounts import AccountService
     from .services.connection import BackendFactory, Connection
+    from .services.hotkeys import GlobalHotkeys
     from .services.instance import InstanceServer
     from .services.logbook import Logbook
     from .services.session import Services
@@ -376,8 +378,8 @@ async def _session(
         baresip.callEvent.connect(window.apply_call_event)
         baresip.callEvent.connect(lambda event: log.info("applied a Baresip event: %s", event.kind))
         baresip.connectionChanged.connect(lambda _up, text: log.info("%s", text))
-        baresip.connectionChanged.connect(lambda _up, text: window.statusBar().showMessage(text))
-        baresip.dialFailed.connect(window.log_message.setText)
+        baresip.connectionChanged.connect(lambda _up, text: window.say(text))
+        baresip.dialFailed.connect(window.say)
     tray = _tray(window, services.logbook)
     if tray is not None:
         queue.todayChanged.connect(tray.show_today)
@@ -395,7 +397,8 @@ async def _session(
             window.close()
 
     wiring = AccountsWiring(window, services.connection, accounts, settings, switch)
-    services.on_failure(window.statusBar().showMessage)
+    services.on_failure(window.say)
+    window.set_hotkeys(_hotkeys())
     services.lookup.referenceLoaded.connect(settle_memory, Qt.ConnectionType.SingleShotConnection)
     services.start()
     if baresip is not None:
@@ -403,6 +406,7 @@ async def _session(
     apply_request(window, first or Request("show"))
     await closed.wait()
     stop_notices()
+    window.set_hotkeys(None)  # the keys go back to the other apps
     if tray is not None:
         tray.hide()
     wiring.disconnect()
@@ -413,6 +417,15 @@ async def _session(
     outbox.close()
     window.deleteLater()
     return switch_to[0] if switch_to else None
+
+
+def _hotkeys() -> GlobalHotkeys | None:
+    """Global shortcuts where the platform has them (grabbed only once turned on)."""
+    from .services.hotkeys import GlobalHotkeys, backend_factory
+
+    platform = QGuiApplication.platformName()
+    factory = backend_factory(platform)
+    return GlobalHotkeys(factory, platform) if factory is not None else None
 
 
 def make_services(
@@ -437,6 +450,9 @@ def _show_outbox_unopened(window: MainWindow, logbook: Logbook) -> None:
 
     def show(*_: object) -> None:
         window.outbox_label.setText("Outbox not open")
+        window.outbox_label.setToolTip(
+            "The outbox file could not be opened: calls stay in the form until it can be"
+        )
         window.outbox_label.setStyleSheet("color: #b3261e; font-weight: bold;")
 
     logbook.changed.connect(show)  # after the window's own slot: this text stays

@@ -33,7 +33,7 @@ from .core import paths
 from .core.clock import SystemClock
 from .core.desk import CallDesk
 from .core.outbox import Outbox
-from .core.settings import Settings
+from .core.settings import CONFIRM_OUTSIDE_HOURS, Settings
 from .ui.main_window import MainWindow
 from .ui.widgets import FieldErrorLabel
 
@@ -126,6 +126,7 @@ async def _self_test(warnings: list[str]) -> str:
     outbox = Outbox(outbox_path(config))
     services = make_services(config, outbox, None, settings)
     connection, lookup, logbook = services.connection, services.lookup, services.logbook
+    settings.set(CONFIRM_OUTSIDE_HOURS, False)  # its own sample prospect, at any hour: no question
     window = MainWindow(
         services,
         CallDesk(SystemClock()),

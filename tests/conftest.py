@@ -17,8 +17,12 @@ pytest_plugins = ["tests.support.sandbox", "tests.support.dialects"]
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Keep every test away from the real user's data, config and logs."""
+    """Keep every test away from the real user's data, config and logs. Calling outside the
+    prospect's hours asks first by default; the suite runs at any hour, so the apps it starts
+    here do not ask (the tests of that question turn it on)."""
     home = tmp_path_factory.mktemp("dialer-home")
+    (home / "config").mkdir(mode=0o700)
+    (home / "config" / "settings.json").write_text('{"confirm_outside_hours": false}\n')
     old = os.environ.get("DIALER_HOME")
     os.environ["DIALER_HOME"] = str(home)
     yield home

@@ -25,9 +25,13 @@ _PREFIXED = re.compile(r"\bsbx_(?:at|rt|code)_[A-Za-z0-9_-]+")
 _INTERNATIONAL = re.compile(r"(?:\+|%2B)\d[\d\s().-]{5,}\d")
 _BARE = re.compile(r"(?<![\w%/.-])\d{7,}(?![\w/-]|\.\d)")
 # A run of digit groups: separators are spaces, dots, dashes, parentheses (also URL-encoded);
-# not glued to a word, a decimal, a time, a path, an escape or an address; at most 40 long.
+# not glued to a word, a decimal, a time, a path, an escape, an address or a UUID's next group
+# (30433819-7096-d20f-…); at most 40 long.
 _SEP = r"(?:[ ().\-]|%20|%28|%29)"
-_NATIONAL = re.compile(rf"(?<![\w.:/%+\-@])(?:\(|%28)?\d(?:\d|{_SEP}){{0,40}}\d(?![\w:]|[.\-]\d)")
+_UUID_GROUP = r"-[0-9a-fA-F]{4}-"  # what follows a UUID's first (or second) group
+_NATIONAL = re.compile(
+    rf"(?<![\w.:/%+\-@])(?:\(|%28)?\d(?:\d|{_SEP}){{0,40}}\d(?![\w:]|[.\-]\d|{_UUID_GROUP})"
+)
 _DATE = re.compile(r"\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2\d{4}")
 _DIGITS = re.compile(r"\d+")
 _EMAIL = re.compile(r"(?i)(?<![\w.+-])[\w.+-]+(@|%40)([\w-]+(?:\.[\w-]+)*\.[a-z]{2,})\b")

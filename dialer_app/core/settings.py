@@ -50,6 +50,16 @@ COMPLETE_CALL_TASK = Setting(
 DAILY_CALL_GOAL = Setting(
     "daily_call_goal", 0, "Daily call goal (shown with today's count; 0: no goal)"
 )
+CONFIRM_OUTSIDE_HOURS = Setting(
+    "confirm_outside_hours",
+    True,
+    "Ask before calling outside the prospect's calling hours",
+)
+GLOBAL_SHORTCUTS = Setting(
+    "global_shortcuts",
+    False,
+    "Global shortcuts: Dial, Answered, Hang up and Log work while another app has focus",
+)
 ALL: tuple[Setting[Any], ...] = (
     DIAL_SCHEME,
     REGION,
@@ -59,7 +69,12 @@ ALL: tuple[Setting[Any], ...] = (
     PLAIN_FILE_SECRETS,
     COMPLETE_CALL_TASK,
     DAILY_CALL_GOAL,
+    CONFIRM_OUTSIDE_HOURS,
+    GLOBAL_SHORTCUTS,
 )
+SHORTCUTS_KEY = "shortcuts"
+"""The rep's own keys: an object of shortcut id → key sequence ("" for none); ids not in it keep
+their defaults (the table is `ui.shortcuts`)."""
 
 
 class Settings:
@@ -98,6 +113,18 @@ class Settings:
         if setting.choices and value not in setting.choices:
             raise ValueError(f"{setting.key} must be one of {setting.choices}")
         self._values[setting.key] = value
+        return self._save()
+
+    def shortcuts(self) -> dict[str, str]:
+        """The keys the rep changed, by shortcut id (anything but text is left out)."""
+        value = self._values.get(SHORTCUTS_KEY)
+        if not isinstance(value, dict):
+            return {}
+        return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+
+    def set_shortcuts(self, keys: dict[str, str]) -> bool:
+        """Keep these keys (only those differing from the defaults need be given) and save."""
+        self._values[SHORTCUTS_KEY] = dict(sorted(keys.items()))
         return self._save()
 
     def _save(self) -> bool:

@@ -31,6 +31,7 @@ from .throttle import Throttle
 
 log = logging.getLogger(__name__)
 INDEX_INTERVAL_S = 300.0  # the local index is brought up to date this often
+SEARCH_LIMIT = 21  # one more than the window shows, so that it can say "more than 20"
 
 
 class Lookup(QObject):
@@ -131,7 +132,7 @@ class Lookup(QObject):
         query = classify(text, self._region)
         found = self.index.search(query) if self.index is not None else []
         seen = checked(query, (m.prospect for m in self.recent.search(text, self._region)))
-        matches = rank(query, [*found, *seen])
+        matches = rank(query, [*found, *seen], SEARCH_LIMIT)
         self._local = (text, matches)
         return matches
 
@@ -193,6 +194,18 @@ class Lookup(QObject):
             on_error=lambda exc: self.prospectFailed.emit(message(exc)),
         )
 
+    def refresh_reference(self) -> None:
+        """Read the org's dispositions and purposes again, in the background (the window
+        asks after a while away, and when Outreach refused a call naming one that is gone);
+        referenceLoaded follows. A failure keeps the lists already shown."""
+        if self.reference is None:
+            return
+        self._runner.run(
+            self._load_reference(self.reference, refresh=True),
+            key="reference",
+            on_error=lambda exc: log.warning("could not read dispositions and purposes: %s", exc),
+        )
+
     def tag_suggestions(self) -> list[str]:
         """Tags to suggest: the rep's recent ones first, then the org's most used."""
         return [*self.recent.tags, *self.org_tags]
@@ -234,12 +247,16 @@ class Lookup(QObject):
             on_error=self._on_reference_failed,
         )
 
-    async def _load_reference(self, reference: ReferenceCache) -> None:
-        loaded = await reference.get()
-        self.disposition_names = {d.id: d.name for d in loaded.dispositions}
+    async def _load_reference(self, reference: ReferenceCache, *, refresh: bool = False) -> None:
+        loaded = await reference.get(refresh=refresh)
+        # Names of dispositions gone from the org stay known: calls logged with them say so.
+        self.disposition_names = {
+            **self.disposition_names,
+            **{d.id: d.name for d in loaded.dispositions},
+        }
         self.referenceLoaded.emit(loaded.dispositions, loaded.purposes)
         client = self._connection.client
-        if client is not None:
+        if client is not None and not refresh:
             self._runner.run(
                 org_call_tags(client),
                 key="tags",
@@ -272,7 +289,7 @@ class Lookup(QObject):
             self._answered = query
             self.recent.remember(m.prospect for m in matches)
             parsed = classify(query, self._region)
-            merged = rank(parsed, [*matches, *self.local_matches(query)])
+            merged = rank(parsed, [*matches, *self.local_matches(query)], SEARCH_LIMIT)
             self.searchFinished.emit(query, merged)
             if parsed.kind == "partial phone" and not merged:
                 self.searchFailed.emit(query, parsed.problem)
@@ -298,6 +315,7 @@ class Lookup(QObject):
         return await search.search(
             query,
             region=self._region,
+            limit=SEARCH_LIMIT,
             superseded=(lambda: self._wanted != query) if typed else None,
         )
 

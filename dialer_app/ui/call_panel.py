@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
 from ..core.desk import CallDesk, DeskCall, Phase
 from ..core.session import format_elapsed
 from . import shortcuts as keys
 from .text import isolate, plain
-from .widgets import FieldErrorLabel
+from .widgets import FieldErrorLabel, ValueLabel
 
 TICK_MS = 250
 
@@ -22,12 +21,13 @@ def _local(t: datetime | None, *, unknown: str = "—") -> str:
 
 
 class CallPanel(QWidget):
-    """Renders the desk's phone call (`CallDesk.phone_call`) and forwards the three keys.
+    """Renders the desk's phone call (`CallDesk.phone_call`) and forwards the three buttons
+    (the window binds their keys).
 
     Signals:
-        dialRequested(): Dial was pressed (F5).
-        answerRequested(): Answered was pressed (F6).
-        hangUpRequested(): Hang up was pressed (F7).
+        dialRequested(): Dial was pressed.
+        answerRequested(): Answered was pressed.
+        hangUpRequested(): Hang up was pressed.
     """
 
     dialRequested = Signal()
@@ -40,29 +40,26 @@ class CallPanel(QWidget):
         self.dial = self._button("Dial", keys.DIAL, self.dialRequested.emit)
         self.answered = self._button("Answered", keys.ANSWERED, self.answerRequested.emit)
         self.hang_up = self._button("Hang up", keys.HANG_UP, self.hangUpRequested.emit)
-        self.elapsed = QLabel("0:00", self)
-        self.elapsed.setAccessibleName("Elapsed time")
+        self.elapsed = ValueLabel("Elapsed time", self, object_name="call-elapsed")
+        self.elapsed.setText("0:00")
         font = self.elapsed.font()
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         self.elapsed.setFont(font)
-        self.who = QLabel(self)
-        self.who.setObjectName("call-who")
-        self.who.setAccessibleName("Call with")
+        self.who = ValueLabel("Call with", self, object_name="call-who")
         self.who.setWordWrap(True)
         self.times = QLabel(self)
         self.times.setObjectName("call-times")
         self.times.setWordWrap(True)
-        self.status = QLabel("Ready", self)
-        self.status.setObjectName("call-status")
-        self.status.setAccessibleName("Call status")
+        self.status = ValueLabel("Call status", self, announce=True, object_name="call-status")
+        self.status.setText("Ready")
         self.status.setWordWrap(True)
-        self.target = QLabel(self)
-        self.target.setObjectName("dial-target")
-        self.target.setAccessibleName("Dial target")
+        self.target = ValueLabel("Dial target", self, object_name="dial-target")
         self.target.setWordWrap(True)
         self.error = FieldErrorLabel("Call times", self)
-        plain(self.who, self.times, self.status, self.target)
+        plain(self.times)
+        self._compact = False
+        self._dial_key = keys.DIAL.label
 
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -84,10 +81,27 @@ class CallPanel(QWidget):
     def _button(self, text: str, shortcut: keys.Shortcut, slot: object) -> QPushButton:
         button = QPushButton(text, self)
         button.setAccessibleName(text)
-        button.setShortcut(QKeySequence(shortcut.keys[0]))
         button.setToolTip(f"{text} ({shortcut.label})")
         button.clicked.connect(slot)
         return button
+
+    def set_keys(self, keymap: keys.KeyMap) -> None:
+        """Say each button's key (the window binds them)."""
+        for button, shortcut in (
+            (self.dial, keys.DIAL),
+            (self.answered, keys.ANSWERED),
+            (self.hang_up, keys.HANG_UP),
+        ):
+            label = keymap.label(shortcut)
+            button.setToolTip(f"{button.text()} ({label})")
+            button.setAccessibleDescription(label)
+        self._dial_key = keymap.label(keys.DIAL)
+        self.refresh()
+
+    def set_compact(self, compact: bool) -> None:
+        """Compact mode: the buttons, the elapsed time and where the call stands."""
+        self._compact = compact
+        self.refresh()
 
     def show_error(self, message: str) -> None:
         self.error.show_error(message)
@@ -112,11 +126,11 @@ class CallPanel(QWidget):
             self.status.setText(call.status())
             self.who.setText(_who(call))
             self.times.setText(_times(call))
-        self.who.setVisible(call is not None)
-        self.times.setVisible(call is not None)
-        target = _target(desk)
+        self.who.setVisible(call is not None and not self._compact)
+        self.times.setVisible(call is not None and not self._compact)
+        target = _target(desk, self._dial_key)
         self.target.setText(target)
-        self.target.setVisible(bool(target))
+        self.target.setVisible(bool(target) and not self._compact)
         if active:
             self._tick.start()
         else:
@@ -152,11 +166,10 @@ def _times(call: DeskCall) -> str:
     return f"{first} {_local(t.dialed_at)} · answered {_local(t.answered_at)} · ended {ended}"
 
 
-def _target(desk: CallDesk) -> str:
-    """Who Dial (F5) would call, said plainly: never an older prospect without saying so."""
+def _target(desk: CallDesk, key: str) -> str:
+    """Who Dial (`key`) would call, said plainly: never an older prospect without saying so."""
     if desk.active_calls:
         return ""
-    key = keys.DIAL.label
     if desk.card is None:
         return f"{key} times a call with no prospect: pick a match first to call someone."
     if not desk.card_armed:

@@ -18,6 +18,7 @@ from ..core.hygiene import by_key, offered
 from ..core.outreach.models import PhoneNumber
 from ..core.phone import pretty
 from .text import neutralise, one_line, plain
+from .widgets import ValueLabel
 
 if TYPE_CHECKING:
     from ..core.outreach.detail import ProspectDetail
@@ -71,13 +72,9 @@ class ProspectCard(QFrame):
         self.name.setWordWrap(True)
         self.subtitle = QLabel(self)
         self.subtitle.setWordWrap(True)
-        self.local_time = QLabel(self)
-        self.local_time.setObjectName("card-local-time")
-        self.local_time.setAccessibleName("Prospect local time")
+        self.local_time = ValueLabel("Prospect local time", self, object_name="card-local-time")
         self.local_time.setWordWrap(True)
-        self.warning = QLabel(self)
-        self.warning.setObjectName("card-warning")
-        self.warning.setAccessibleName("Opt-out warning")
+        self.warning = ValueLabel("Opt-out warning", self, object_name="card-warning")
         self.warning.setStyleSheet(WARN)
         self.warning.setWordWrap(True)
         self.numbers = QWidget(self)
@@ -86,20 +83,13 @@ class ProspectCard(QFrame):
         self._numbers_layout.setSpacing(2)
         self.phones = QLabel(self)  # "no numbers" and loading messages
         self.phones.setObjectName("card-phones")
-        self.sequence = QLabel(self)
-        self.sequence.setObjectName("card-sequence")
-        self.sequence.setAccessibleName("Sequence")
+        self.sequence = ValueLabel("Active sequence", self, object_name="card-sequence")
         self.sequence.setWordWrap(True)
-        self.task = QLabel(self)
-        self.task.setObjectName("card-task")
-        self.task.setAccessibleName("Open call task")
+        self.task = ValueLabel("Open call task", self, object_name="card-task")
         self.task.setWordWrap(True)
-        self.calls = QLabel(self)
-        self.calls.setObjectName("card-calls")
-        self.calls.setAccessibleName("Last calls")
+        self.calls = ValueLabel("Last calls", self, object_name="card-calls")
         self.calls.setWordWrap(True)
-        plain(self.name, self.subtitle, self.local_time, self.warning, self.phones)
-        plain(self.sequence, self.task, self.calls)
+        plain(self.name, self.subtitle, self.phones)
         self.number_buttons: list[QPushButton] = []
         self._logged: list[LoggedLine] = []
         self._done_tasks: set[int] = set()
@@ -190,24 +180,19 @@ class ProspectCard(QFrame):
         self.calls.setText("Last calls:\n" + "\n".join(lines) if lines else "No calls logged yet.")
 
     def set_compact(self, compact: bool) -> None:
-        """In compact mode the card is one line: the name (and an opt-out warning)."""
+        """In compact mode the card is who, their local time and the numbers Alt+1…9 call
+        (with an opt-out warning): title, sequence, task and last calls wait for the full
+        window."""
         self._compact = compact
         self._apply_compact()
 
     def _apply_compact(self) -> None:
-        details = (
-            self.subtitle,
-            self.local_time,
-            self.numbers,
-            self.sequence,
-            self.task,
-            self.calls,
-        )
-        for w in details:
-            if self._compact:
-                w.hide()
-            elif w is not self.numbers or self.number_buttons:
-                w.setVisible(self.detail is not None or w is self.subtitle)
+        loaded = self.detail is not None
+        for w in (self.sequence, self.task, self.calls):
+            w.setVisible(loaded and not self._compact)
+        self.subtitle.setVisible(not self._compact or not loaded)
+        self.local_time.setVisible(loaded)
+        self.numbers.setVisible(bool(self.number_buttons))
 
     def show_loading(self, name: str) -> None:
         self.detail = None
@@ -253,6 +238,8 @@ class ProspectCard(QFrame):
                 button.setToolTip("Marked as a bad number (wrong or dead): calling it asks first")
             elif item.key is not None:
                 button.setToolTip(f"Call this number (Alt+{item.key})")
+                button.setAccessibleDescription(f"Alt+{item.key}")
+                button.setText(f"{text}   Alt+{item.key}")
             button.clicked.connect(partial(self._on_number_clicked, number))
             self._numbers_layout.addWidget(button)
             self.number_buttons.append(button)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSizePolicy, QWidget
 
 from ..core.desk import CallDesk, DeskCall
 from . import shortcuts as keys
-from .text import plain
+from .widgets import ValueLabel
 
 
 def call_line(call: DeskCall) -> str:
@@ -17,7 +17,7 @@ def call_line(call: DeskCall) -> str:
 
 
 class CallsBar(QWidget):
-    """ "1 call to wrap up", and every open call to switch the wrap-up to (Ctrl+PgDown, Ctrl+PgUp).
+    """ "1 call to wrap up", and every open call to switch the wrap-up to (by key too).
 
     Signals:
         callChosen(str): the rep picked this call (its id) for the wrap-up.
@@ -27,17 +27,12 @@ class CallsBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.summary = QLabel(self)
-        self.summary.setObjectName("calls-summary")
-        self.summary.setAccessibleName("Calls waiting")
+        self.summary = ValueLabel("Calls waiting", self, announce=True, object_name="calls-summary")
         self.summary.setWordWrap(True)
-        plain(self.summary)
         self.calls = QComboBox(self)
         self.calls.setAccessibleName("Calls")
-        self.calls.setToolTip(
-            f"The call in the wrap-up; switch with {keys.NEXT_CALL.label} and "
-            f"{keys.PREVIOUS_CALL.label}"
-        )
+        self.summary.setBuddy(self.calls)  # a screen reader names the list by it
+        self.set_keys(keys.KeyMap())
         self.calls.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
@@ -49,6 +44,14 @@ class CallsBar(QWidget):
         row.addWidget(self.calls, 1)
         self.calls.activated.connect(self._on_calls_activated)
         self.hide()
+
+    def set_keys(self, keymap: keys.KeyMap) -> None:
+        hint = (
+            f"The call in the wrap-up; switch with {keymap.label(keys.NEXT_CALL)} and "
+            f"{keymap.label(keys.PREVIOUS_CALL)}"
+        )
+        self.calls.setToolTip(hint)
+        self.calls.setAccessibleDescription(hint)
 
     def show_desk(self, desk: CallDesk) -> None:
         """The desk's open calls, the one in the wrap-up selected; shown with two or more."""

@@ -14,12 +14,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QKeySequence,
+    QResizeEvent,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -48,6 +56,7 @@ from ..core.desk import (
     clean_form,
 )
 from ..core.drafts import DraftStore
+from ..core.hours import local_time
 from ..core.outreach.models import Disposition, Match, PhoneNumber, Prospect, Purpose, User
 from ..core.phone import pretty
 from ..core.softphone.events import CallEvent
@@ -55,17 +64,20 @@ from ..core.terms import CallValidationError, FieldError
 from ..core.uri import UriError, parse_uri
 from ..services.throttle import Throttle
 from . import shortcuts as keys
+from . import widgets
 from .call_panel import CallPanel
 from .callback import CallbackDialog, CallbackRow
 from .card import LoggedLine, ProspectCard
+from .compact import CompactWrapUp
 from .desk_view import CallsBar
 from .notices import NoticeBar
 from .prospect_actions import ProspectActions
 from .queue_panel import QueuePanel
 from .resources import app_icon
 from .search_panel import SearchPanel
-from .text import ask, isolate, neutralise, one_line, plain, set_tooltip
+from .text import ask, isolate, neutralise, one_line, set_tooltip
 from .toast import Toast
+from .widgets import ValueLabel
 from .wrapup_form import WrapUpForm
 
 if TYPE_CHECKING:  # the window is built and painted before these load (see `ui.app`)
@@ -73,6 +85,7 @@ if TYPE_CHECKING:  # the window is built and painted before these load (see `ui.
     from ..core.outreach.detail import ProspectDetail
     from ..core.today import DayTally
     from ..services.connection import Connection
+    from ..services.hotkeys import GlobalHotkeys
     from ..services.logbook import Logbook, OutboxChange
     from ..services.lookup import Lookup
     from ..services.queue import CallQueue
@@ -85,6 +98,8 @@ log = logging.getLogger(__name__)
 
 DRAFT_DEBOUNCE_MS = 300
 UNDO_TICK_MS = 500
+REFERENCE_MAX_AGE_S = 600.0  # the org's lists are read again on focus after this long
+FULL_SIZE = QSize(460, 860)
 TIME_FIELDS = {"dialedAt", "answeredAt", "completedAt", "returnedAt", "direction"}
 
 
@@ -108,6 +123,18 @@ def links_of(detail: ProspectDetail) -> Links:
 
 def who_of(prospect: Prospect) -> Who:
     return Who(prospect.id, prospect.name)
+
+
+def default_size(widget: QWidget) -> QSize:
+    """460 × 860, or less where the screen has less room (a laptop at 200 %)."""
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return QSize(FULL_SIZE)
+    room = screen.availableGeometry()
+    frame = 40  # the title bar and borders the window manager adds
+    return QSize(
+        min(FULL_SIZE.width(), room.width()), min(FULL_SIZE.height(), room.height() - frame)
+    )
 
 
 class MainWindow(QMainWindow):
@@ -134,7 +161,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self._state = QSettings(str(state_file), QSettings.Format.IniFormat) if state_file else None
         self.compact = False
-        self._full_size = QSize(460, 860)
+        self._full_size = default_size(self)
         # Set by attach(): the window holds the three services, never a store of theirs.
         self.connection: Connection = None  # type: ignore[assignment]
         self.lookup: Lookup = None  # type: ignore[assignment]
@@ -142,6 +169,8 @@ class MainWindow(QMainWindow):
         self.desk = desk
         self.drafts = drafts
         self.settings = settings or s.Settings()
+        self.keymap = keys.KeyMap(self.settings.shortcuts())
+        self.hotkeys: GlobalHotkeys | None = None
         self._hand_off = hand_off or open_with_os
         self._restoring = False
         self.setWindowTitle(APP_NAME)
@@ -156,15 +185,17 @@ class MainWindow(QMainWindow):
         self._form_call: str | None = "?"  # the call whose form the widgets show
         self._saved_revision = desk.revision
         self._restored = False  # nothing is saved before the saved desk came back
+        self._reference_at: float | None = None  # when the org's lists came (monotonic)
+        self._who = ""  # who is signed in, where: for tooltips and the menu
+        self._org = ""  # the org's name, cut in the status bar to the room left
+        self._token_health = ""
         self.toast: Toast | None = None
 
         self.search = SearchPanel(self)
         self.card = ProspectCard(self.settings, desk.clock.now, self)
         self.call = CallPanel(desk, self)
         self.calls = CallsBar(self)
-        self.wrap_title = QLabel(self)
-        self.wrap_title.setObjectName("wrap-title")
-        self.wrap_title.setAccessibleName("Wrap-up call")
+        self.wrap_title = ValueLabel("Wrap-up call", self, object_name="wrap-title")
         self.wrap_title.setWordWrap(True)
         self.wrapup = WrapUpForm(self)
         self.queue: CallQueue | None = None  # the call tasks: set by attach_queue()
@@ -175,33 +206,30 @@ class MainWindow(QMainWindow):
         self.log_next_button.setToolTip(f"{keys.LOG_AND_NEXT.action} ({keys.LOG_AND_NEXT.label})")
         self.log_button = QPushButton("Log call", self)
         self.log_button.setAccessibleName("Log call")
-        self.log_button.setToolTip(f"Log call ({keys.LOG.label})")
         self.log_button.setDefault(True)
         self.discard_button = QPushButton("Discard", self)
         self.discard_button.setAccessibleName("Discard call")
-        self.discard_button.setToolTip(
-            f"Throw this call away without logging it ({keys.DISCARD.label}); "
-            f"undo with {keys.UNDO_DISCARD.label} for a few seconds"
-        )
         self.assign_button = QPushButton(self)
         self.assign_button.setAccessibleName("Assign call")
         self.assign_button.hide()
-        self.undo_label = QLabel(self)
-        self.undo_label.setObjectName("undo-message")
-        self.undo_label.setAccessibleName("Discarded call")
+        self.undo_label = ValueLabel("Discarded call", self, object_name="undo-message")
         self.undo_label.setWordWrap(True)
         self.undo_button = QPushButton("Undo", self)
         self.undo_button.setAccessibleName("Undo discard")
-        self.undo_button.setToolTip(f"Bring the call back ({keys.UNDO_DISCARD.label})")
-        self.log_message = QLabel(self)
-        self.log_message.setObjectName("log-message")
+        # What the app has to say (a call saved, sent, refused, a softphone event): one place
+        # in both modes, read out by screen readers as it changes.
+        self.log_message = ValueLabel(
+            "Messages", self, announce=True, object_name="log-message", autohide=True
+        )
         self.log_message.setWordWrap(True)
-        plain(self.wrap_title, self.undo_label)
+        self.compact_wrap = CompactWrapUp(self.wrapup, self)
+        self.compact_wrap.hide()
 
         call_box = QGroupBox("Call", self)
         call_layout = QVBoxLayout(call_box)
         call_layout.addWidget(self.call)
         call_layout.addWidget(self.calls)
+        call_layout.addWidget(self.compact_wrap)
         wrap_box = QGroupBox("Wrap-up", self)
         wrap_layout = QVBoxLayout(wrap_box)
         wrap_layout.addWidget(self.wrap_title)
@@ -219,47 +247,53 @@ class MainWindow(QMainWindow):
         undo_row.addWidget(self.undo_label, 1)
         undo_row.addWidget(self.undo_button)
         self.undo_bar.hide()
-        wrap_layout.addWidget(self.undo_bar)
-        wrap_layout.addWidget(self.log_message)
 
         self.prospect_actions = ProspectActions(self)  # unknown callers, bad numbers, opt-outs
         wrap_layout.insertWidget(
             wrap_layout.indexOf(self.assign_button), self.prospect_actions.hygiene_bar
         )
+        # Pinned above: what the app could not read, and the search with its matches; below:
+        # the undo bar and the messages. Between them the call tasks, the card, the call and
+        # the wrap-up scroll: the search box and its matches never scroll out of sight.
         self.notices = NoticeBar(self)  # what the app could not read or open, said once
         body = QWidget(self)
         layout = QVBoxLayout(body)
-        layout.addWidget(self.notices)
-        layout.addWidget(self.search)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.queue_panel)
         layout.addWidget(self.card)
         layout.addWidget(self.prospect_actions.unknown_bar)
         layout.addWidget(call_box)
         layout.addWidget(wrap_box)
         layout.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(body)
-        self.setCentralWidget(scroll)
+        self.body_scroll = QScrollArea(self)
+        self.body_scroll.setObjectName("window-body")
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body_scroll.setWidget(body)
+        self._body = body
+        central = QWidget(self)
+        outer = QVBoxLayout(central)
+        outer.addWidget(self.notices)
+        outer.addWidget(self.search)
+        outer.addWidget(self.body_scroll, 1)
+        outer.addWidget(self.undo_bar)
+        outer.addWidget(self.log_message)
+        self.setCentralWidget(central)
 
-        self.mode_label = QLabel(self)
-        self.mode_label.setObjectName("mode")
-        self.connection_label = QLabel("Connecting…", self)
-        self.connection_label.setObjectName("connection")
-        self.outbox_label = QLabel(self)
-        self.outbox_label.setObjectName("outbox")
-        self.outbox_label.setAccessibleName("Sync status")
-        plain(self.log_message, self.connection_label, self.outbox_label)
+        # The status bar says where the app stands in a few words that always fit; who is
+        # signed in, the token and the sync details are in tooltips and the ☰ menu.
+        self.mode_label = ValueLabel("Connected to", self, object_name="mode")
+        self.connection_label = ValueLabel(
+            "Connection", self, announce=True, object_name="connection"
+        )
+        self.connection_label.setText("Connecting…")
+        self.outbox_label = ValueLabel("Sync status", self, object_name="outbox")
+        self._sync_kind = ""  # what a screen reader was last told of the sync
         self.statusBar().addWidget(self.mode_label)
-        self.statusBar().addWidget(self.connection_label, 1)
+        self.statusBar().addWidget(self.connection_label)
         self.outbox_dialog: OutboxDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
-        self.token_label = QLabel(self)
-        self.token_label.setObjectName("token")
-        self.token_label.setAccessibleName("Sign-in status")
-        plain(self.token_label)
-        self.token_label.hide()
         self.account_button = QToolButton(self)
         self.account_button.setText("Sign in…")
         self.account_button.setAccessibleName("Accounts")
@@ -268,16 +302,19 @@ class MainWindow(QMainWindow):
         self.account_button.clicked.connect(self.accountsRequested.emit)
         # The rest sits in one menu: a 460 px status bar has room for the state, not for buttons.
         menu = QMenu(self)
-        self.outbox_action = menu.addAction(f"Outbox…\t{keys.OUTBOX.label}", self.show_outbox)
+        self.who_action = menu.addAction("Connecting…")
+        self.who_action.setEnabled(False)
+        self.sync_action = menu.addAction("")
+        self.sync_action.setEnabled(False)
+        menu.addSeparator()
+        self.outbox_action = menu.addAction("Outbox…", self.show_outbox)
         self.outbox_action.setToolTip("Every logged call and what happened to it")
-        self.compact_action = menu.addAction(f"Compact mode\t{keys.COMPACT.label}")
+        self.compact_action = menu.addAction("Compact mode")
         self.compact_action.setCheckable(True)
         self.compact_action.toggled.connect(self.set_compact)
         menu.addSeparator()
         self.accounts_action = menu.addAction("Accounts…", self.accountsRequested.emit)
-        self.settings_action = menu.addAction(
-            f"Settings…\t{keys.SETTINGS.label}", self.show_settings
-        )
+        self.settings_action = menu.addAction("Settings…", self.show_settings)
         help_menu = menu.addMenu("Help")
         self.diagnostics_action = help_menu.addAction("Copy diagnostics…", self.show_diagnostics)
         self.diagnostics_action.setToolTip(
@@ -289,51 +326,26 @@ class MainWindow(QMainWindow):
         self.menu_button = QToolButton(self)
         self.menu_button.setText("☰")
         self.menu_button.setAccessibleName("Menu")
-        self.menu_button.setToolTip(
-            f"Outbox ({keys.OUTBOX.label}), compact mode ({keys.COMPACT.label}), "
-            f"settings ({keys.SETTINGS.label}), help and diagnostics"
-        )
         self.menu_button.setAutoRaise(True)
         self.menu_button.setMenu(menu)
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.statusBar().addWidget(self.token_label)
-        self.queue_label = QLabel(self)  # "7 due": the call tasks left today
-        self.queue_label.setObjectName("queue-count")
-        self.queue_label.setAccessibleName("Call tasks due")
-        self.today_label = QLabel(self)  # "Today 12/60": calls so far (of the goal)
-        self.today_label.setObjectName("today")
-        self.today_label.setAccessibleName("Today's calls")
-        plain(self.queue_label, self.today_label)
+        # "7 due": the call tasks left today; "Today 12/60": calls so far (of the goal)
+        self.queue_label = ValueLabel("Call tasks due", self, object_name="queue-count")
+        self.today_label = ValueLabel("Today's calls", self, object_name="today")
         self.statusBar().addPermanentWidget(self.queue_label)
         self.statusBar().addPermanentWidget(self.today_label)
         self.statusBar().addPermanentWidget(self.account_button)
         self.statusBar().addPermanentWidget(self.outbox_label)
         self.statusBar().addPermanentWidget(self.menu_button)
+        self.statusBar().setSizeGripEnabled(False)  # its room goes to the words
 
-        for shortcut, slot in (
-            (keys.LOG, self._on_log_button_clicked),
-            (keys.FIND, self._on_find_key),
-            (keys.NEXT_CALL, self._on_next_call_key),
-            (keys.PREVIOUS_CALL, self._on_previous_call_key),
-            (keys.NEXT_TASK, self._on_next_task_key),
-            (keys.LOG_AND_NEXT, self._on_log_and_next_key),
-            (keys.SKIP_TASK, self._on_skip_task_key),
-            (keys.SNOOZE_TASK, self._on_snooze_task_key),
-            (keys.RESCHEDULE_TASK, self._on_reschedule_task_key),
-            (keys.CALL_BACK, self._on_call_back_key),
-            (keys.DISCARD, self._on_discard_button_clicked),
-            (keys.UNDO_DISCARD, self._on_undo_button_clicked),
-            (keys.REASSIGN, self._on_assign_button_clicked),
-            (keys.OUTBOX, self.show_outbox),
-            (keys.COMPACT, self.toggle_compact),
-            (keys.SETTINGS, self.show_settings),
-        ):
-            for sequence in shortcut.keys:
-                QShortcut(QKeySequence(sequence), self).activated.connect(slot)
+        self._key_bindings: list[QShortcut] = []
         self._wrap_box = wrap_box
-        self._restore_state()
+        self._call_box = call_box
+        self.apply_keys()
 
         self.search.matchChosen.connect(self._on_search_match_chosen)
+        self.search.shapeChanged.connect(self._fit_compact)
         self.search.box.textEdited.connect(self._on_search_text_edited)
         self.card.dialRequested.connect(self._on_card_dial_requested)
         self.call.dialRequested.connect(self._on_call_dial_requested)
@@ -351,16 +363,152 @@ class MainWindow(QMainWindow):
         self.discard_button.clicked.connect(self._on_discard_button_clicked)
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
         self.assign_button.clicked.connect(self._on_assign_button_clicked)
+        self.compact_wrap.logRequested.connect(self._on_log_button_clicked)
+        self.compact_wrap.fullRequested.connect(self.toggle_compact)
         self._draft_flush = Throttle(self.save_draft, DRAFT_DEBOUNCE_MS, leading=False, parent=self)
         self._undo_timer = QTimer(self)
         self._undo_timer.setInterval(UNDO_TICK_MS)
         self._undo_timer.timeout.connect(self._on_undo_timer_timeout)
         self.wrapup.connect_changed(self._on_wrapup_changed)
         self.callback_row.connect_changed(self._on_wrapup_changed)
+        self._restore_state()
         self.search.box.setFocus()
         self.render()
         if services is not None:
             self.attach(services)
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def apply_keys(self) -> None:
+        """Bind the shortcuts as the settings say, and say them in every tooltip."""
+        self.keymap = keys.KeyMap(self.settings.shortcuts())
+        for old in self._key_bindings:
+            old.setEnabled(False)
+            old.deleteLater()
+        self._key_bindings = []
+        actions: dict[str, Callable[[], object]] = {
+            keys.FIND.id: self._on_find_key,
+            keys.DIAL.id: self.call.dial.animateClick,
+            keys.ANSWERED.id: self.call.answered.animateClick,
+            keys.HANG_UP.id: self.call.hang_up.animateClick,
+            keys.LOG.id: self._on_log_button_clicked,
+            keys.NEXT_CALL.id: self._on_next_call_key,
+            keys.PREVIOUS_CALL.id: self._on_previous_call_key,
+            keys.NEXT_TASK.id: self._on_next_task_key,
+            keys.LOG_AND_NEXT.id: self._on_log_and_next_key,
+            keys.SKIP_TASK.id: self._on_skip_task_key,
+            keys.SNOOZE_TASK.id: self._on_snooze_task_key,
+            keys.RESCHEDULE_TASK.id: self._on_reschedule_task_key,
+            keys.CALL_BACK.id: self._on_call_back_key,
+            keys.CREATE_PROSPECT.id: self.prospect_actions.create_prospect,
+            keys.ADD_NUMBER.id: self.prospect_actions.add_number,
+            keys.REFER.id: self.prospect_actions.refer,
+            keys.BAD_NUMBER.id: self.prospect_actions.bad_number,
+            keys.OPT_OUT.id: self.prospect_actions.opt_out,
+            keys.DISCARD.id: self._on_discard_button_clicked,
+            keys.UNDO_DISCARD.id: self._on_undo_button_clicked,
+            keys.REASSIGN.id: self._on_assign_button_clicked,
+            keys.OUTBOX.id: self.show_outbox,
+            keys.COMPACT.id: self.toggle_compact,
+            keys.SETTINGS.id: self.show_settings,
+        }
+        for shortcut in keys.ALL:
+            slot = actions.get(shortcut.id)
+            if slot is None:
+                continue
+            for sequence in self.keymap.keys(shortcut):
+                binding = QShortcut(QKeySequence(sequence), self)
+                binding.activated.connect(slot)
+                self._key_bindings.append(binding)
+        label = self.keymap.label
+        self.call.set_keys(self.keymap)
+        self.calls.set_keys(self.keymap)
+        self.compact_wrap.set_keys(self.keymap)
+        for widget, text, shortcut in (
+            (self.log_button, "Log call", keys.LOG),
+            (
+                self.discard_button,
+                "Throw this call away without logging it",
+                keys.DISCARD,
+            ),
+            (self.undo_button, "Bring the call back", keys.UNDO_DISCARD),
+        ):
+            widget.setToolTip(f"{text} ({label(shortcut)})")
+            widget.setAccessibleDescription(label(shortcut))
+        self.outbox_action.setText(f"Outbox…\t{label(keys.OUTBOX)}")
+        self.compact_action.setText(f"Compact mode\t{label(keys.COMPACT)}")
+        self.settings_action.setText(f"Settings…\t{label(keys.SETTINGS)}")
+        self.menu_button.setToolTip(
+            f"Outbox ({label(keys.OUTBOX)}), compact mode ({label(keys.COMPACT)}), "
+            f"settings ({label(keys.SETTINGS)}), help and diagnostics"
+        )
+
+    def set_hotkeys(self, hotkeys: GlobalHotkeys | None) -> None:
+        """The global shortcuts this platform offers (None where it has none)."""
+        if self.hotkeys is not None:
+            self.hotkeys.triggered.disconnect(self._on_hotkeys_triggered)
+            self.hotkeys.close()
+        self.hotkeys = hotkeys
+        if hotkeys is not None:
+            hotkeys.triggered.connect(self._on_hotkeys_triggered)
+        self.apply_global_keys()
+
+    def global_keys(self, keymap: keys.KeyMap | None = None) -> dict[str, str]:
+        """Action → key of each global shortcut as the settings say (none while they are off)."""
+        keymap = keymap or self.keymap
+        if not self.settings.get(s.GLOBAL_SHORTCUTS):
+            return {}
+        return {sc.twin: keymap.text(sc) for sc in keys.GLOBAL if keymap.text(sc)}
+
+    def apply_global_keys(self) -> dict[str, str]:
+        """Grab the global shortcuts as the settings say; what could not be had, said."""
+        if self.hotkeys is None:
+            return {}
+        problems = self.hotkeys.apply(self.global_keys())
+        if problems:
+            self.say("Global shortcuts not set: " + " ".join(problems.values()))
+        return problems
+
+    def _on_hotkeys_triggered(self, action: str) -> None:
+        """A global shortcut, pressed in another app: the same as the window's button."""
+        log.info("global shortcut: %s", action)
+        if action == "dial":
+            self._on_call_dial_requested()
+        elif action == "answered":
+            self._on_call_answer_requested()
+        elif action == "hang_up":
+            self._on_call_hang_up_requested()
+        elif action == "log":
+            self._on_log_button_clicked()
+        if self.call.error.text() or self.wrapup.general_error.text():
+            self.bring_to_front(activate=False)  # something to read: in sight, focus left alone
+
+    def say(self, text: str) -> None:
+        """Tell the rep something (read out by screen readers): the message area."""
+        self.log_message.setText(text)
+        if self.compact:
+            self._fit_compact()
+
+    # -- size -------------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_status()
+        # The matches take at most 45 % of the window: the card stays in sight below them.
+        self.search.set_room(int(self.height() * 0.45))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self._refresh_reference_if_old()
+
+    def _refresh_reference_if_old(self) -> None:
+        """Back to the window after a while: the org's lists may have changed meanwhile."""
+        if self.lookup is None or self._reference_at is None:
+            return
+        if self.desk.clock.monotonic() - self._reference_at >= REFERENCE_MAX_AGE_S:
+            self._reference_at = self.desk.clock.monotonic()  # asked once, not on every focus
+            self.lookup.refresh_reference()
 
     def set_hand_off(self, hand_off: Callable[[str], bool]) -> None:
         """How click-to-dial reaches the softphone (the OS by default)."""
@@ -407,55 +555,109 @@ class MainWindow(QMainWindow):
     # -- service → window -------------------------------------------------------------------
 
     def _on_service_connecting(self, what: str) -> None:
-        self.connection_label.setText(neutralise(what))
+        self.connection_label.setStyleSheet("")
+        self.connection_label.setText("Connecting…")
+        self.connection_label.show()
+        self.mode_label.hide()  # one of the two: where the app is connected, or how it stands
+        set_tooltip(self.connection_label, neutralise(what))
+        self.who_action.setText(neutralise(what).replace("&", "&&"))
+        self._fit_status()
 
     def _on_service_connected(self, user: User, label: str) -> None:
         demo = label == "Demo"
-        # Bold markup only around the app's own word; an org's name is shown as plain text.
-        rich, plain_text = Qt.TextFormat.RichText, Qt.TextFormat.PlainText
-        self.mode_label.setTextFormat(rich if demo else plain_text)
-        self.mode_label.setText("<b>Demo</b>" if demo else one_line(label))
-        self.mode_label.setToolTip(
-            "Demo mode: a local Outreach sandbox with sample data; nothing reaches a real org."
-            if demo
-            else ""
-        )
         self._connected = True
         self._next_load()
         self._next_lookup()
-        self.connection_label.setText(one_line(user.name))
-        set_tooltip(
-            self.connection_label,
-            f"Connected to {isolate(label)} as {isolate(user.name)} ({one_line(user.email)})",
+        self.connection_label.setText("")
+        self.connection_label.hide()
+        self.mode_label.show()
+        # Bold markup only around the app's own word; an org's name is shown as plain text,
+        # cut to a width that leaves the rest of the status bar its room.
+        rich, plain_text = Qt.TextFormat.RichText, Qt.TextFormat.PlainText
+        self.mode_label.setTextFormat(rich if demo else plain_text)
+        org = one_line(label)
+        self._org = "" if demo else org
+        self.mode_label.setText("<b>Demo</b>" if demo else org)
+        self._who = f"{isolate(user.name)} ({one_line(user.email)}) in {isolate(label)}"
+        where = (
+            "Demo mode: a local Outreach sandbox with sample data; nothing reaches a real org. "
+            if demo
+            else ""
         )
-        self.setWindowTitle(f"{APP_NAME} — {one_line(label)}")
+        set_tooltip(self.mode_label, f"{where}Signed in as {self._who}.")
+        self.mode_label.setAccessibleDescription(
+            f"{'Demo' if demo else org}. Signed in as {self._who}"
+        )
+        self.setWindowTitle(f"{APP_NAME} — {org}")
         self.account_button.setText("Sign in…" if demo else "Account")
+        self._show_who()
+        self._fit_status()
+
+    def _show_who(self) -> None:
+        """Who is signed in where, and how the sign-in stands: the menu's first line and the
+        account button's tooltip."""
+        health = self._token_health
+        who = f"Signed in as {self._who}" if self._who else "Not signed in"
+        line = f"{who} — {health}" if health else who
+        self.who_action.setText(line.replace("&", "&&"))  # a menu takes & for a mnemonic
+        tip = "Sign in to your Outreach org; profiles; sign out."
+        set_tooltip(self.account_button, f"{tip} {health}." if health else tip)
+        self.account_button.setAccessibleDescription(health)
+        self._fit_status()
 
     def _on_service_token_changed(self, health: str) -> None:
-        self.token_label.setText(health)
-        self.token_label.setVisible(bool(health))
+        self._token_health = health
         again = health == "Sign in again"
-        self.token_label.setStyleSheet("color: #b3261e; font-weight: bold;" if again else "")
         self.account_button.setText("Sign in again" if again else "Account")
+        self.account_button.setStyleSheet("color: #b3261e; font-weight: bold;" if again else "")
+        self._show_who()
 
     def _on_service_sign_in_required(self, message: str) -> None:
         self._on_service_token_changed("Sign in again")
-        set_tooltip(
-            self.token_label, f"{message} Calls wait in the outbox until you sign in (Accounts)."
-        )
+        text = f"{neutralise(message)} Calls wait in the outbox until you sign in (Accounts)."
+        set_tooltip(self.account_button, text)
+        self.account_button.setAccessibleDescription(text)
+        self.say(text)
 
     def _on_service_connection_failed(self, message: str) -> None:
-        self.connection_label.setText(f"Not connected: {neutralise(message)}")
+        self.connection_label.setStyleSheet("color: #b3261e; font-weight: bold;")
+        self.connection_label.setText("Offline")
+        self.connection_label.show()
+        self.mode_label.hide()
+        text = f"Not connected: {neutralise(message)}"
+        set_tooltip(self.connection_label, text)
+        self.connection_label.setAccessibleDescription(text)
+        self.who_action.setText(text.replace("&", "&&"))
+        self.say(text)
+        self._fit_status()
 
     def _on_service_reference_loaded(
         self, dispositions: list[Disposition], purposes: list[Purpose]
     ) -> None:
+        """The org's dispositions and purposes (again): what was picked stays picked, unless
+        Outreach no longer has it — then the rep is told to pick again."""
+        self._reference_at = self.desk.clock.monotonic()
+        form = self.desk.form
         self._restoring = True
         try:
             self.wrapup.set_reference(dispositions, purposes)
-            self.wrapup.restore(self.desk.form)  # ids picked before the lists came
+            self.wrapup.restore(form)  # ids picked before the lists came
         finally:
             self._restoring = False
+        gone = [
+            what
+            for what, key, known in (
+                ("disposition", "disposition_id", {d.id for d in dispositions}),
+                ("purpose", "purpose_id", {p.id for p in purposes}),
+            )
+            if form.get(key) is not None and form.get(key) not in known
+        ]
+        if gone:
+            self._push_form()
+            self.say(
+                f"The {' and the '.join(gone)} picked for this call "
+                f"{'are' if len(gone) > 1 else 'is'} no longer in Outreach: pick again."
+            )
 
     def _on_service_prospect_loaded(self, detail: ProspectDetail) -> None:
         if self.queue is not None:  # the call task the rep opened for them is the one linked
@@ -500,7 +702,7 @@ class MainWindow(QMainWindow):
             if self.toast is not None and self.toast.isVisible():
                 self.toast.set_text(f"Incoming call: {who} ({pretty(number)})")
             if number == self._link_number:
-                self.log_message.setText(f"{pretty(number)}: click the number (or Alt+1…) to call.")
+                self.say(f"{pretty(number)}: click the number (or Alt+1…) to call.")
         if number == self._link_number:
             self._link_number = ""
         self._next_lookup()
@@ -532,65 +734,138 @@ class MainWindow(QMainWindow):
             )
 
     def _on_service_call_queued(self, entry: Entry) -> None:
-        self.log_message.setText(f"Call with {_who(entry.summary)} saved; syncing…")
+        self.say(f"Call with {_who(entry.summary)} saved; syncing…")
         self._draft_flush.cancel()
         self._apply(self.desk.queued(entry.vendor_call_id))
         if self.desk.current is None:
-            if self.compact:
-                self._show_full_layout(False)
             self.search.box.setFocus()
         else:
-            self.wrapup.disposition.setFocus()
+            self._wrap_up_focus()
 
     def _on_service_call_sent(self, entry: Entry, outreach_id: int) -> None:
         self.desk.sent(entry.vendor_call_id, outreach_id)
-        self.log_message.setText(
-            f"Call with {_who(entry.summary)} logged in Outreach (call {outreach_id})."
-        )
+        self.say(f"Call with {_who(entry.summary)} logged in Outreach (call {outreach_id}).")
         self._render_card()
 
     def _on_service_call_parked(self, entry: Entry) -> None:
         self.desk.refused(entry.vendor_call_id)
         details = neutralise("; ".join(str(f) for f in entry.field_errors) or entry.last_error)
-        self.log_message.setText(
+        self.say(
             f"Outreach refused the call with {_who(entry.summary)}: {details}."
             " It is kept in the outbox for you to fix and resend."
         )
         self._render_card()
+        named = " ".join(f"{f.pointer} {f.field} {f.message}" for f in entry.field_errors)
+        if self.lookup is not None and any(
+            word in named for word in ("callDisposition", "callPurpose")
+        ):
+            self.lookup.refresh_reference()  # a disposition or purpose gone from the org
 
     def _on_service_sync_problem(self, message: str) -> None:
         if message:
-            self.log_message.setText(message)
+            self.say(message)
 
     def _on_logbook_changed(self, change: OutboxChange) -> None:
         self._show_outbox_counts(change.counts, change.budget_wait)
 
     def _show_outbox_counts(self, counts: Counts, saving: float | None) -> None:
-        parts = [f"{counts.unsent} waiting to sync" if counts.unsent else "All calls synced"]
-        if counts.unsent and saving is not None:
-            until = datetime.now().astimezone() + timedelta(seconds=saving)
-            parts.append(f"paused until {until:%H:%M} to keep lookups within Outreach's limit")
+        """A few words in the status bar; the whole state in its tooltip and the ☰ menu."""
+        paused = bool(counts.unsent and saving is not None)
+        short: list[str] = []
+        long: list[str] = []
         if counts.attention:
-            parts.append(f"{counts.attention} need attention")
-        self.outbox_label.setText(" · ".join(parts))
+            short.append(f"{_count(counts.attention)} need attention")
+        if counts.unsent:
+            short.append(f"{_count(counts.unsent)} to sync" + (" (paused)" if paused else ""))
+            long.append(f"{counts.unsent} call{'s' if counts.unsent != 1 else ''} waiting to sync")
+        if paused and saving is not None:
+            until = datetime.now().astimezone() + timedelta(seconds=saving)
+            long.append(f"paused until {until:%H:%M} to keep lookups within Outreach's limit")
+        if counts.attention:
+            long.append(f"{counts.attention} need attention: open the outbox")
+        if counts.attention and counts.unsent:  # the rest is in the tooltip and the menu
+            short = [f"{_count(counts.attention)} to fix", f"{_count(counts.unsent)} to sync"]
+        self.outbox_label.setText(" · ".join(short) if short else "All calls synced")
+        # Said aloud when its kind changes (all synced, waiting, paused, needing attention),
+        # not at each call sent: a drain of 500 calls is not 500 announcements.
+        kind = (
+            "attention"
+            if counts.attention
+            else "paused"
+            if paused
+            else ("waiting" if counts.unsent else "synced")
+        )
+        if kind != self._sync_kind:
+            if self._sync_kind and self.isVisible():
+                widgets.announce(self.outbox_label, self.outbox_label.text())
+            self._sync_kind = kind
+        detail = "; ".join(long) if long else "All calls synced"
+        set_tooltip(self.outbox_label, f"{detail} ({self.keymap.label(keys.OUTBOX)}: the outbox)")
+        self.outbox_label.setAccessibleDescription(detail)
+        self.sync_action.setText(detail[:1].upper() + detail[1:])
         attention = bool(counts.attention)
         if self.outbox_label.property("attention") != attention:  # restyling is not free
             self.outbox_label.setProperty("attention", attention)
             self.outbox_label.setStyleSheet(
                 "color: #b3261e; font-weight: bold;" if attention else ""
             )
+        self._fit_status()
+
+    def _fit_status(self) -> None:
+        """The org's name takes what room the other items leave in the status bar (cut with
+        …; whole in its tooltip): nothing else is ever cut."""
+        if not self._org:
+            return
+        bar = self.statusBar()
+        others = [
+            w
+            for w in (
+                self.connection_label,
+                self.account_button,
+                self.outbox_label,
+                self.menu_button,
+            )
+            if not w.isHidden()
+        ]
+        layout = bar.layout()
+        spacing = (layout.spacing() if layout is not None else 6) + 6
+        used = sum(w.sizeHint().width() + spacing for w in others) + 2 * spacing
+        room = max(bar.width() - used, 40)
+        shown = self.mode_label.fontMetrics().elidedText(
+            self._org, Qt.TextElideMode.ElideRight, room
+        )
+        self.mode_label.setText(shown)
+        self.mode_label.setAccessibleDescription(f"{self._org}. Signed in as {self._who}")
 
     def show_settings(self) -> SettingsDialog:
         if self.settings_dialog is None:
             from .settings_dialog import SettingsDialog  # only when asked: it lists every region
 
-            self.settings_dialog = SettingsDialog(self.settings, self)
+            self.settings_dialog = SettingsDialog(
+                self.settings,
+                self,
+                try_global_keys=self._try_global_keys,
+                platform=self.hotkeys.platform
+                if self.hotkeys is not None
+                else QGuiApplication.platformName(),
+            )
             self.settings_dialog.applied.connect(self._on_settings_applied)
             self.settings_dialog.accountsRequested.connect(self.accountsRequested.emit)
         self.settings_dialog.load()
         self.settings_dialog.show()
         self.settings_dialog.raise_()
         return self.settings_dialog
+
+    def _try_global_keys(self, on: bool, chosen: dict[str, str]) -> dict[str, str] | None:
+        """Grab these global shortcuts now (the settings dialog asks before saving): what
+        could not be had, by shortcut id; None where this platform has none."""
+        if self.hotkeys is None:
+            return None if on else {}
+        keymap = keys.KeyMap(chosen)
+        wanted = {sc.twin: keymap.text(sc) for sc in keys.GLOBAL if keymap.text(sc)} if on else {}
+        problems = self.hotkeys.apply(wanted)
+        ids = {sc.twin: sc.id for sc in keys.GLOBAL}
+        return {ids[action]: text for action, text in problems.items()}
 
     def show_diagnostics(self) -> DiagnosticsDialog:
         if self.diagnostics_dialog is None:
@@ -614,6 +889,9 @@ class MainWindow(QMainWindow):
         self.card.refresh_local_time()
         if self.queue is not None:
             self.queue.settings_changed()
+        self.apply_keys()
+        self.apply_global_keys()
+        self.render()
 
     def show_outbox(self) -> OutboxDialog:
         if self.outbox_dialog is None:
@@ -626,7 +904,7 @@ class MainWindow(QMainWindow):
         return self.outbox_dialog
 
     def _on_service_call_failed(self, message: str) -> None:
-        self.log_message.setText(
+        self.say(
             f"Not saved: {neutralise(message)} The call is kept here; press Log call to try again."
         )
 
@@ -647,7 +925,8 @@ class MainWindow(QMainWindow):
         self._apply(self.desk.open_prospect(who_of(match.prospect)))
 
     def _on_card_dial_requested(self, number: PhoneNumber) -> None:
-        prospect = self.card.detail.prospect if self.card.detail is not None else None
+        detail = self.card.detail
+        prospect = detail.prospect if detail is not None else None
         if prospect is None or self.desk.card is None or prospect.id != self.desk.card.id:
             return
         if self.desk.active_calls:
@@ -655,35 +934,55 @@ class MainWindow(QMainWindow):
             return
         if not self.prospect_actions.confirm_dial(number):
             return
-        if not self._confirm_opted_out(prospect):
+        assert detail is not None
+        if not self._may_call(detail):
             return
         phone = Phone(number.id, number.number, number.extension)
         self._apply(self.desk.dial(phone, scheme=self.settings.get(s.DIAL_SCHEME)))
 
-    def _confirm_opted_out(self, prospect: Prospect) -> bool:
-        """Calling a prospect who opted out of calls asks first."""
-        if not prospect.call_opted_out:
+    def _on_call_dial_requested(self) -> None:
+        target, shown = self.desk.dial_target, self.card.detail
+        detail = (
+            shown  # the card's, with what the rep marked on it
+            if shown is not None and target is not None and shown.prospect.id == target.id
+            else self._details.get(target.id)
+            if target is not None
+            else None
+        )
+        if detail is not None and not self.desk.active_calls and not self._may_call(detail):
+            return
+        self._apply(self.desk.dial())
+
+    def _may_call(self, detail: ProspectDetail) -> bool:
+        """Ask first before calling someone who opted out of calls, or outside their calling
+        hours (unless the rep turned that question off); True to go ahead."""
+        prospect = detail.prospect
+        name = isolate(prospect.name)
+        self.card.refresh_local_time()  # the card says the same as the question
+        reasons = []
+        if prospect.call_opted_out:
+            reasons.append(f"{name} has opted out of calls.")
+        start, end = self.settings.get(s.CALL_HOURS_START), self.settings.get(s.CALL_HOURS_END)
+        lt = local_time(prospect.time_zone, self.desk.clock.now(), start, end)
+        late = lt is not None and not lt.within_hours
+        if late and lt is not None and self.settings.get(s.CONFIRM_OUTSIDE_HOURS):
+            reasons.append(
+                f"It is {lt.at:%A %H:%M} for {name} ({neutralise(lt.zone)}): outside calling "
+                f"hours ({start}:00–{end}:00 on weekdays, their time)."
+            )
+        if not reasons:
             return True
         answer = ask(
             self,
-            "Opted out of calls",
-            f"{isolate(prospect.name)} has opted out of calls. Call anyway?",
+            "Opted out of calls" if prospect.call_opted_out else "Outside calling hours",
+            " ".join([*reasons, "Call anyway?"]),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
-        return answer == QMessageBox.StandardButton.Yes
-
-    def _on_call_dial_requested(self) -> None:
-        target, shown = self.desk.dial_target, self.card.detail
-        if (
-            target is not None
-            and not self.desk.active_calls
-            and shown is not None
-            and shown.prospect.id == target.id
-            and not self._confirm_opted_out(shown.prospect)
-        ):
-            return
-        self._apply(self.desk.dial())
+        if answer != QMessageBox.StandardButton.Yes:
+            self.say(f"Not called: {name}.")
+            return False
+        return True
 
     def _on_call_answer_requested(self) -> None:
         self._apply(self.desk.answer())
@@ -910,7 +1209,7 @@ class MainWindow(QMainWindow):
     def _apply_to_wrap_up(self, reply: Reply) -> None:
         """A key on the call in the wrap-up: what it did (or why not) is said there."""
         if reply.say:
-            self.log_message.setText(reply.say)
+            self.say(reply.say)
             reply.say = ""
         self._apply(reply, errors_to=self.wrapup.general_error)
 
@@ -924,6 +1223,7 @@ class MainWindow(QMainWindow):
     def log_current(self) -> bool:
         """Log the call in the wrap-up: True once the outbox has it (else the form says why)."""
         self.wrapup.clear_errors()
+        self.compact_wrap.clear_errors()
         self.call.error.clear_error()
         self._push_form()
         current = self.desk.current
@@ -978,6 +1278,9 @@ class MainWindow(QMainWindow):
         if time_errors:
             self.call.show_error(" ".join(e.message for e in time_errors))
         self.wrapup.show_errors([e for e in errors if e.field not in TIME_FIELDS])
+        if self.compact:
+            self.compact_wrap.show_errors([e for e in errors if e.field not in TIME_FIELDS])
+            self._fit_compact()
 
     # -- from outside: links and softphone events -------------------------------------------
 
@@ -987,8 +1290,7 @@ class MainWindow(QMainWindow):
         try:
             target = parse_uri(text, region=self.settings.get(s.REGION))
         except UriError as exc:
-            self.log_message.setText(f"Not opened: {neutralise(str(exc))}")
-            self.statusBar().showMessage(f"Not opened: {neutralise(str(exc))}", 10_000)
+            self.say(f"Not opened: {neutralise(str(exc))}")
             return False
         self.bring_to_front(activate=True)
         self._link_number = target.number
@@ -1026,7 +1328,7 @@ class MainWindow(QMainWindow):
             if errors_to is not None:
                 errors_to.clear_error()  # type: ignore[attr-defined]
         if reply.say:
-            self.statusBar().showMessage(reply.say, 15_000)
+            self.say(reply.say)
         wrap_up = False
         for effect in reply.effects:
             if isinstance(effect, LookUp):
@@ -1046,14 +1348,12 @@ class MainWindow(QMainWindow):
         self._next_load()
         self._next_lookup()
         if wrap_up:
-            if self.compact:
-                self._show_full_layout(True)  # wrapping up needs the whole form
-            self.wrapup.disposition.setFocus()
+            self._wrap_up_focus()
 
     def _hand_off_link(self, uri: str) -> None:
         if not self._hand_off(uri):
             scheme, _, rest = uri.partition(":")
-            self.log_message.setText(
+            self.say(
                 f"No app on this computer opens {scheme}: links; dial {rest} in your "
                 "softphone. The timer is running."
             )
@@ -1082,6 +1382,7 @@ class MainWindow(QMainWindow):
         else:
             state = current.status() if current.over else "in progress"
             self.wrap_title.setText(f"Call with {current.who} — {state}")
+        self.compact_wrap.title.setText(self.wrap_title.text())
         if desk.current_id != self._form_call:
             self._show_form()
         self._show_sequence()
@@ -1094,7 +1395,7 @@ class MainWindow(QMainWindow):
         self.assign_button.setVisible(differs)
         if differs and card is not None and current is not None:
             self.assign_button.setText(
-                f"Assign this call to {isolate(card.name)} ({keys.REASSIGN.label})"
+                f"Assign this call to {isolate(card.name)} ({self.keymap.label(keys.REASSIGN)})"
             )
             set_tooltip(
                 self.assign_button,
@@ -1108,6 +1409,7 @@ class MainWindow(QMainWindow):
         else:
             self._undo_timer.stop()
         self._render_card()
+        self._render_mode()
         if desk.revision != self._saved_revision:
             self.save_draft()
 
@@ -1116,12 +1418,15 @@ class MainWindow(QMainWindow):
         left = self.desk.undo_left()
         gone = self.desk.last_discarded
         showing = left > 0 and gone is not None
+        appearing = showing and not self.undo_bar.isVisible()
         self.undo_bar.setVisible(showing)
         if showing and gone is not None:
             self.undo_label.setText(
-                f"Call with {gone.who} discarded. Undo ({keys.UNDO_DISCARD.label}) "
+                f"Call with {gone.who} discarded. Undo ({self.keymap.label(keys.UNDO_DISCARD)}) "
                 f"for {math.ceil(left):.0f} s."
             )
+        if appearing:
+            widgets.announce(self.undo_label, self.undo_label.text())
         return showing
 
     def _show_form(self) -> None:
@@ -1204,33 +1509,107 @@ class MainWindow(QMainWindow):
         self.compact_action.setChecked(not self.compact)
 
     def set_compact(self, on: bool) -> None:
-        """A small always-on-top window: search, who, and the call; the wrap-up opens on hang-up."""
+        """A small always-on-top window: the search, who (their local time and the numbers
+        Alt+1…9 call) and the call; its own short wrap-up comes when a call ends. It grows only
+        as much as what it shows needs, and shrinks back."""
         if on == self.compact:
             return
         if on:
             self._full_size = self.size()
         self.compact = on
         self.compact_action.setChecked(on)
-        visible = self.isVisible()
-        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, on)
-        self._show_full_layout(not on)
-        if visible:
-            self.show()  # changing window flags hides the window
-        if on:
-            body = self.centralWidget()
-            content = body.widget() if isinstance(body, QScrollArea) else body
-            if content is not None:
-                content.adjustSize()
-                frame = body.frameWidth() if isinstance(body, QScrollArea) else 0
-                extra = self.statusBar().sizeHint().height() + frame * 2 + 4
-                self.resize(self.width(), content.sizeHint().height() + extra)
-        else:
+        self._set_on_top(on)
+        self._render_mode()
+        if not on:
             self.resize(self._full_size)
+        self._wrap_up_focus(only_if_lost=True)
 
-    def _show_full_layout(self, full: bool) -> None:
-        self._wrap_box.setVisible(full)
-        self.card.set_compact(not full)
-        self.queue_panel.set_compact(not full)
+    def _set_on_top(self, on: bool) -> None:
+        """Always on top, or not, without hiding the window (`setWindowFlag` would hide it and
+        take the keyboard from the rep): the window system is told directly."""
+        flags = self.windowFlags()
+        flags = (
+            flags | Qt.WindowType.WindowStaysOnTopHint
+            if on
+            else flags & ~Qt.WindowType.WindowStaysOnTopHint
+        )
+        handle = self.windowHandle()
+        if handle is None:  # not shown yet: the flag is read when it is
+            self.setWindowFlags(flags)
+            return
+        self.overrideWindowFlags(flags)
+        handle.setFlags(flags)
+
+    def _render_mode(self) -> None:
+        """Full or compact: which parts show; in compact mode, the window's height follows."""
+        compact = self.compact
+        current = self.desk.current
+        wrapping = current is not None and current.over
+        self._wrap_box.setVisible(not compact)
+        self.compact_wrap.setVisible(compact and wrapping)
+        # Whose call is in the wrap-up: the call panel says it, unless another call is on the
+        # phone meanwhile.
+        self.compact_wrap.title.setVisible(self.desk.phone_call is not current)
+        self.card.set_compact(compact)
+        self.call.set_compact(compact)
+        self.queue_panel.set_compact(compact)
+        self.body_scroll.setVerticalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+            if compact
+            else Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        )
+        if compact:
+            self._fit_compact()
+
+    def _fit_compact(self) -> None:
+        """Compact mode: exactly as tall as what it shows (growing for a wrap-up or matches,
+        shrinking back after)."""
+        if not self.compact:
+            return
+        # What was just shown or hidden is laid out first: the heights below are then true.
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        central = self.centralWidget()
+        outer = central.layout() if central is not None else None
+        body = self._body.layout()
+        if outer is None or body is None:
+            return
+        width = max(self.width() - 2 * outer.contentsMargins().left(), 100)
+        needed = 0
+        shown = 0
+        for i in range(outer.count()):
+            item = outer.itemAt(i)
+            widget = item.widget() if item is not None else None
+            if widget is None or widget.isHidden():
+                continue
+            shown += 1
+            if widget is self.body_scroll:
+                needed += (
+                    body.totalHeightForWidth(width)
+                    if body.hasHeightForWidth()
+                    else (body.totalSizeHint().height())
+                )
+            elif widget.hasHeightForWidth():
+                needed += widget.heightForWidth(width)
+            else:
+                needed += widget.sizeHint().height()
+        margins = outer.contentsMargins()
+        needed += margins.top() + margins.bottom() + outer.spacing() * max(shown - 1, 0)
+        needed += self.statusBar().sizeHint().height()
+        if self.height() != needed:
+            self.setMinimumHeight(0)
+            self.resize(self.width(), needed)
+
+    def _wrap_up_focus(self, *, only_if_lost: bool = False) -> None:
+        """The disposition of the call in the wrap-up gets the keys: the full form's, or in
+        compact mode the compact wrap-up's."""
+        current = self.desk.current
+        if current is None or not current.over:
+            return
+        box = self.compact_wrap.disposition if self.compact else self.wrapup.disposition
+        focus = QApplication.focusWidget()
+        if only_if_lost and focus is not None and focus.isVisible():
+            return
+        box.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _restore_state(self) -> None:
         if self._state is None:
@@ -1243,12 +1622,16 @@ class MainWindow(QMainWindow):
             self.resize(self._full_size)
         if str(self._state.value("compact", "false")).lower() == "true":
             self.set_compact(True)
+            full = self._state.value("full_size")
+            if isinstance(full, QSize) and full.isValid():
+                self._full_size = full  # leaving compact mode goes back to this size
 
     def _save_state(self) -> None:
         if self._state is None:
             return
         self._state.setValue("geometry", self.saveGeometry())
         self._state.setValue("compact", self.compact)
+        self._state.setValue("full_size", self._full_size if self.compact else self.size())
         self._state.sync()
 
     # -- drafts -----------------------------------------------------------------------------
@@ -1290,7 +1673,7 @@ class MainWindow(QMainWindow):
             self.drafts.save(self.desk.to_data(), durable=durable)
         except OSError as exc:
             why = neutralise(str(exc))
-            self.log_message.setText(f"The calls in progress could not be saved: {why}")
+            self.say(f"The calls in progress could not be saved: {why}")
 
     def restore_draft(self) -> None:
         """Put back the calls that were in progress when the app last stopped."""
@@ -1306,7 +1689,7 @@ class MainWindow(QMainWindow):
             self._form_call = "?"
             count = len(desk.open_calls)
             if count:
-                self.log_message.setText(
+                self.say(
                     f"Reopened {count} call{'s' if count != 1 else ''} that "
                     f"{'were' if count != 1 else 'was'} in progress when the app stopped."
                 )
@@ -1316,6 +1699,11 @@ class MainWindow(QMainWindow):
         self._save_state()
         self.closed.emit()
         super().closeEvent(event)
+
+
+def _count(n: int) -> str:
+    """A count for the status bar: a few characters at most."""
+    return str(n) if n < 1000 else "999+"
 
 
 def _who(summary: str) -> str:

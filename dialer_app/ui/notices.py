@@ -4,9 +4,10 @@ words, until the rep dismisses it."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
-from .text import neutralise, plain
+from .text import neutralise
+from .widgets import ValueLabel
 
 
 class NoticeBar(QWidget):
@@ -22,11 +23,8 @@ class NoticeBar(QWidget):
         super().__init__(parent)
         self.posted.connect(self.add)
         self.setObjectName("notices")
-        self.label = QLabel(self)
-        self.label.setObjectName("notice-text")
-        self.label.setAccessibleName("Notice")
+        self.label = ValueLabel("Notice", self, announce=True, object_name="notice-text")
         self.label.setWordWrap(True)
-        plain(self.label)
         self.dismiss = QToolButton(self)
         self.dismiss.setText("×")
         self.dismiss.setAccessibleName("Dismiss notice")
@@ -56,8 +54,8 @@ class NoticeBar(QWidget):
             return
         self.texts.append(text)
         bullet = "• " if len(self.texts) > 1 else ""
+        self.show()  # first: the new text is announced only while shown
         self.label.setText("\n".join(f"{bullet}{t}" for t in self.texts))
-        self.show()
 
     def clear(self) -> None:
         self.texts = []

@@ -14,7 +14,6 @@ import uuid
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QMessageBox
 
 from ..core import settings as s
@@ -125,15 +124,7 @@ class ProspectActions(QObject):
         self._about: dict[str, tuple[str, int]] = {}  # mark operation → (what, prospect id)
         self._creating: set[str] = set()
         self._adding_numbers: set[str] = set()
-        for shortcut, slot in (
-            (keys.CREATE_PROSPECT, self.create_prospect),
-            (keys.ADD_NUMBER, self.add_number),
-            (keys.REFER, self.refer),
-            (keys.BAD_NUMBER, self.bad_number),
-            (keys.OPT_OUT, self.opt_out),
-        ):
-            for sequence in shortcut.keys:
-                QShortcut(QKeySequence(sequence), window).activated.connect(slot)
+        # Their keys are the window's (`MainWindow.apply_keys`): editable like the others.
         self.unknown_bar.createRequested.connect(self.create_prospect)
         self.unknown_bar.addNumberRequested.connect(self.add_number)
         self.hygiene_bar.referRequested.connect(self.refer)

@@ -1,16 +1,27 @@
 """The lookup: type a name, company, email or number; matches appear as you type, each saying
-why it matched (name, company, which email, which number)."""
+why it matched (name, company, which email, which number).
+
+Keys: ↓ in the box goes into the list of matches (↑ on its first row comes back), Enter opens
+the highlighted match (pressed before the answer came, it opens the only match, or goes into
+the list), Esc goes back: from the list to the box, from the box with the list open to the card.
+Matches of an earlier query are never shown as if they answered this one: they are greyed out
+at once (and cannot be opened), then taken away while Outreach keeps the rep waiting.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QLineEdit, QListView, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QLineEdit, QListView, QToolButton, QVBoxLayout, QWidget
 
 from ..core.outreach.models import Match
-from .models import MatchListModel
-from .text import neutralise, plain
+from . import widgets
+from .models import MAX_SHOWN, MatchDelegate, MatchListModel
+from .text import neutralise
+from .widgets import ValueLabel
 
 VISIBLE_ROWS = 6
+WAITING_MS = 1_500  # earlier matches greyed out this long, then taken away
 _NUMBER_CHARS = frozenset("+-().  /#*0123456789")
 
 
@@ -27,29 +38,38 @@ class SearchPanel(QWidget):
     Signals:
         queryChanged(str): the text to look up, on every edit (the service paces requests).
         matchChosen(object): the `Match` the rep picked (Enter or click).
+        shapeChanged(): the list or the status line appeared, went or changed height.
     """
 
     queryChanged = Signal(str)
     matchChosen = Signal(object)
+    shapeChanged = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.box = QLineEdit(self)
         self.box.setPlaceholderText("Find a prospect: name, company, email or phone")
         self.box.setAccessibleName("Prospect search")
+        self.box.setAccessibleDescription(
+            "Type a name, email or number; Down arrow goes to the matches, Enter opens one"
+        )
         self.box.setClearButtonEnabled(True)
+        for button in self.box.findChildren(QToolButton):  # the clear button Qt adds
+            button.setAccessibleName("Clear search")
+            button.setToolTip("Clear search")
         self.model = MatchListModel(self)
         self.results = QListView(self)
         self.results.setAccessibleName("Search results")
         self.results.setModel(self.model)
+        self.results.setItemDelegate(MatchDelegate(self.results))
         self.results.setUniformItemSizes(True)  # every row is two lines: no per-row layout
-        self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setVerticalScrollMode(QListView.ScrollMode.ScrollPerItem)
         self.results.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.results.setTabKeyNavigation(False)
         self.results.hide()
-        self.state = QLabel(self)
-        self.state.setObjectName("search-state")
+        self.state = ValueLabel("Search status", self, object_name="search-state")
         self.state.setWordWrap(True)
-        plain(self.state)
         self.state.hide()
 
         layout = QVBoxLayout(self)
@@ -60,78 +80,230 @@ class SearchPanel(QWidget):
 
         self.box.textEdited.connect(self._on_box_text_edited)
         self.box.returnPressed.connect(self._on_box_return_pressed)
-        self.results.activated.connect(self._on_results_activated)
-        self.results.clicked.connect(self._on_results_activated)
+        self.box.installEventFilter(self)
+        self.results.installEventFilter(self)
+        self.results.clicked.connect(self._on_results_clicked)
         self._open = True
+        self._answered = ""  # the query the rows answer ("" while none do)
+        self._enter_pending = False  # Enter pressed before the answer came
+        self._room = 10_000  # the most height the list may take (the window sets it)
+        self._waiting = QTimer(self)
+        self._waiting.setSingleShot(True)
+        self._waiting.setInterval(WAITING_MS)
+        self._waiting.timeout.connect(self._on_waiting_timeout)
+
+    # -- answers ----------------------------------------------------------------------------
 
     def show_results(self, query: str, matches: list[Match]) -> None:
+        """Matches for `query` (Outreach's, or those kept on this computer meanwhile)."""
         if query != self.box.text().strip() or not self._open:
             return  # an answer to an older query, or the rep already picked a match
-        self.model.set_matches(matches)
-        self.results.setVisible(bool(matches))
+        self._waiting.stop()
+        more = len(matches) > MAX_SHOWN
+        shown = matches[:MAX_SHOWN]
+        # Outreach's answer to the query the rows already answer (those kept on this computer
+        # came first): a match the rep moved to stays highlighted, wherever it now is; else
+        # the first of the new answer is.
+        moved = self.results.hasFocus() or self.results.currentIndex().row() > 0
+        kept = self._highlighted_id() if self._answered == query and moved else None
+        self._answered = query
+        self.model.set_matches(shown, query)
+        self.results.setVisible(bool(shown))
         self._fit_results()
+        self.shapeChanged.emit()
+        if shown:
+            row = next((r for r, m in enumerate(shown) if m.prospect.id == kept), 0)
+            self.results.setCurrentIndex(self.model.index(row, 0))
         if not query:
             self._say("")
-        elif not matches and _numberish(query):
-            self._say(f"No prospect has the number “{query}”. Check it, or try a name or email.")
-        elif not matches:
+        elif not shown and _numberish(query):
+            self._say(
+                f"No prospect has the number “{neutralise(query)}”. Check it, or try a name "
+                "or email.",
+                aloud=True,
+            )
+        elif not shown:
             self._say(
                 f"No prospect matches “{neutralise(query)}”."
-                " Check the spelling, or try an email or number."
+                " Check the spelling, or try an email or number.",
+                aloud=True,
             )
-        elif len(matches) == 1:
-            self._say("1 match — press Enter to open it.")
+        elif more:
+            self._say(
+                f"More than {MAX_SHOWN} matches; the first {MAX_SHOWN} are shown. Type more "
+                "of the name, or the email, to narrow them. Enter opens the highlighted one.",
+                aloud=True,
+            )
+        elif len(shown) == 1:
+            self._say("1 match — press Enter to open it.", aloud=True)
         else:
-            self._say(f"{len(matches)} matches — pick one with ↓ and Enter.")
-        if matches:
-            self.results.setCurrentIndex(self.model.index(0, 0))
+            self._say(
+                f"{len(shown)} matches — Enter opens the highlighted one; ↓ picks another.",
+                aloud=True,
+            )
+        if self._enter_pending and shown:
+            self._enter_pending = False
+            if len(shown) == 1:
+                self._choose(0)
+                return
+            self._enter_list(0)
         if self.results.isVisible():  # paint the answer now, not after the next loop pass
             self.results.viewport().repaint()
 
     def show_error(self, query: str, message: str) -> None:
         if query != self.box.text().strip():
             return
-        if self.model.rowCount() and self.results.isVisible():
+        self._waiting.stop()
+        self._enter_pending = False
+        fresh = self.model.rowCount() and self._answered == query
+        if fresh and self.results.isVisible():
             self._say(
-                f"Lookup failed: {neutralise(message)} Showing the matches kept on this computer."
+                f"Lookup failed: {neutralise(message)} Showing the matches kept on this computer.",
+                aloud=True,
             )
-        else:
-            self._say(f"Lookup failed: {neutralise(message)} Keep typing to try again.")
+            return
+        self._clear_rows()
+        self._say(f"Lookup failed: {neutralise(message)} Keep typing to try again.", aloud=True)
 
-    def _say(self, text: str) -> None:
-        self.state.setText(text)
+    def _highlighted_id(self) -> int | None:
+        index = self.results.currentIndex()
+        match = self.model.match_at(index.row()) if index.isValid() else None
+        return match.prospect.id if match is not None else None
+
+    @property
+    def fresh(self) -> bool:
+        """Whether the rows shown answer what is in the box now."""
+        return self._answered == self.box.text().strip() and not self.model.stale
+
+    def set_room(self, height: int) -> None:
+        """The most height the list may take: the rest of the window is the card's."""
+        self._room = max(height, 0)
+        self._fit_results()
+
+    def _say(self, text: str, *, aloud: bool = False) -> None:
+        """The line under the box; `aloud`: a screen reader says it too (an answer, not the
+        "Searching…" of every keystroke)."""
+        changed = text != self.state.text()
         self.state.setVisible(bool(text))
+        self.state.setText(text)
+        if aloud and changed and text:
+            widgets.announce(self.state, text)
+        self.shapeChanged.emit()
 
-    # -- slots ------------------------------------------------------------------------------
+    def _clear_rows(self) -> None:
+        self.model.set_matches([], "")
+        self._answered = ""
+        self.results.hide()
+        self.shapeChanged.emit()
 
     def _fit_results(self) -> None:
         rows = min(self.model.rowCount(), VISIBLE_ROWS)
-        if rows:
-            height = rows * self.results.sizeHintForRow(0) + 2 * self.results.frameWidth() + 2
-            if height != self.results.height():
-                self.results.setFixedHeight(height)
+        if not rows:
+            return
+        row = max(self.results.sizeHintForRow(0), 1)
+        frame = 2 * self.results.frameWidth()
+        fitting = max((self._room - frame) // row, 2)
+        height = min(rows, fitting) * row + frame
+        if height != self.results.height() or self.results.minimumHeight() != height:
+            self.results.setFixedHeight(height)
+            self.shapeChanged.emit()
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return super().eventFilter(watched, event)
+        key = event.key()
+        plain_key = event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        )
+        if watched is self.box and plain_key:
+            if key == Qt.Key.Key_Down and self._list_ready():
+                current = self.results.currentIndex().row()
+                self._enter_list(min(max(current, 0) + 1, self.model.rowCount() - 1))
+                return True
+            if key == Qt.Key.Key_Escape and self.results.isVisible():
+                self.close_results()
+                return True
+        elif watched is self.results and plain_key:
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._choose(self.results.currentIndex().row())
+                return True
+            if key == Qt.Key.Key_Escape or (
+                key == Qt.Key.Key_Up and self.results.currentIndex().row() <= 0
+            ):
+                self.box.setFocus(Qt.FocusReason.OtherFocusReason)
+                return True
+        return super().eventFilter(watched, event)
+
+    def close_results(self) -> None:
+        """Esc: the list goes away (the card shows again); typing brings it back."""
+        self._open = False
+        self._enter_pending = False
+        self.results.hide()
+        self._say("")
+
+    def _list_ready(self) -> bool:
+        return self.results.isVisible() and self.model.rowCount() > 0 and self.fresh
+
+    def _enter_list(self, row: int) -> None:
+        self.results.setFocus(Qt.FocusReason.TabFocusReason)
+        self.results.setCurrentIndex(self.model.index(row, 0))
+
+    # -- slots ------------------------------------------------------------------------------
 
     def _on_box_text_edited(self, text: str) -> None:
         self._open = True
-        self.results.setVisible(self.model.rowCount() > 0 and bool(text.strip()))
-        if text.strip():
-            self._say("Searching…")
-        self.queryChanged.emit(text.strip())
+        self._enter_pending = False
+        query = text.strip()
+        if not query:
+            self._waiting.stop()
+            self._clear_rows()
+            self._say("")
+        elif query != self._answered and self.model.rowCount():
+            self.model.set_stale(True)  # never shown as if they answered the new text
+            self.results.setCurrentIndex(QModelIndex())
+            self._waiting.start()
+            self._say(f"Searching for “{neutralise(query)}”…")
+        else:
+            self._say(f"Searching for “{neutralise(query)}”…")
+            self._waiting.start()
+        self.queryChanged.emit(query)
+
+    def _on_waiting_timeout(self) -> None:
+        """Outreach is slow to answer: take earlier matches away and say so."""
+        query = self.box.text().strip()
+        if not query or self.fresh:
+            return
+        self._clear_rows()
+        self._say(
+            f"Waiting for Outreach to answer “{neutralise(query)}”… Keep typing, or check "
+            "your connection.",
+            aloud=True,
+        )
 
     def _on_box_return_pressed(self) -> None:
-        if self.model.rowCount() == 1:
-            self._choose(0)
-        elif self.model.rowCount() > 1:
-            self.results.setFocus(Qt.FocusReason.TabFocusReason)
+        if not self.box.text().strip():
+            return
+        if not self.fresh:
+            self._enter_pending = True  # opened (or listed) as soon as the answer comes
+            return
+        if self.model.rowCount():
+            self._choose(max(self.results.currentIndex().row(), 0))
 
-    def _on_results_activated(self, index: object) -> None:
-        row = getattr(index, "row", lambda: -1)()
-        self._choose(row)
+    def _on_results_clicked(self, index: QModelIndex) -> None:
+        self._choose(index.row())
 
     def _choose(self, row: int) -> None:
+        if self.model.stale:
+            return
         match = self.model.match_at(row)
         if match is not None:
             self._open = False
+            self._enter_pending = False
             self.results.hide()
             self._say("")
+            self.box.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.box.selectAll()  # what the rep types next is a new search
             self.matchChosen.emit(match)

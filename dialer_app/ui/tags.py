@@ -111,7 +111,10 @@ class TagsEdit(QWidget):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self.input.setCompleter(completer)
+        # The completer serves the box without being the box's own (`setCompleter`): the box's
+        # own would write the pick back into it after it became a chip ("budgetno-answer").
+        completer.setWidget(self.input)
+        self.completer = completer
         self.setFocusProxy(self.input)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._flow = FlowLayout(self)
@@ -215,12 +218,25 @@ class TagsEdit(QWidget):
             self.input.setText(head)
             self.commit()
             self.input.setText(rest.lstrip())
+        self._suggest(self.input.text().strip())
         self.changed.emit()
 
+    def _suggest(self, typed: str) -> None:
+        """The suggestions holding what is typed, under the box (none for an empty box)."""
+        popup = self.completer.popup()
+        if typed:
+            self.completer.setCompletionPrefix(typed)
+        if typed and self.completer.completionCount() > 0:
+            self.completer.complete()
+        elif popup is not None and popup.isVisible():
+            popup.hide()
+
     def _on_input_return_pressed(self) -> None:
-        popup = self.input.completer().popup()
+        popup = self.completer.popup()
         if popup is not None and popup.isVisible():
-            return  # the completer's own activation commits the pick
+            if popup.currentIndex().isValid():
+                return  # a suggestion is highlighted: the completer's activation commits it
+            popup.hide()
         self.commit()
 
     def _on_completer_activated(self, text: str) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QElapsedTimer, QMimeData, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -57,13 +58,78 @@ class NotesEdit(QPlainTextEdit):
         self.pasteCut.emit(len(kept))
 
 
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+TYPING_PAUSE_MS = 1_000  # a pause this long starts a new name
+
+
+class DispositionBox(QComboBox):
+    """The disposition list: a digit 1–9 picks the numbered disposition; typing letters picks
+    the first disposition whose name starts with them (else contains them), so dispositions
+    beyond the ninth are a few letters away. A pause, Esc or leaving the list starts afresh."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._typed = ""
+        self._since = QElapsedTimer()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self._typed = ""
+        super().focusOutEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self._typed = ""
+        text = event.text()
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if (
+            not text
+            or not text.isprintable()
+            or mods
+            not in (
+                Qt.KeyboardModifier.NoModifier,
+                Qt.KeyboardModifier.ShiftModifier,
+            )
+        ):
+            super().keyPressEvent(event)
+            return
+        if not self._since.isValid() or self._since.elapsed() > TYPING_PAUSE_MS:
+            self._typed = ""
+        self._since.start()
+        if not self._typed and text in "123456789":
+            if int(text) < self.count():
+                self.setCurrentIndex(int(text))
+            event.accept()
+            return
+        if text.isspace() and not self._typed:
+            super().keyPressEvent(event)  # space opens the list
+            return
+        self._typed += text
+        row = self.find_name(self._typed)
+        if row >= 0:
+            self.setCurrentIndex(row)
+        event.accept()
+
+    def find_name(self, typed: str) -> int:
+        """The row of the first disposition whose name starts with `typed`, else contains it."""
+        wanted = typed.casefold()
+        names = [str(self.itemData(i, NAME_ROLE) or "").casefold() for i in range(self.count())]
+        for test in (str.startswith, str.__contains__):
+            for row, name in enumerate(names):
+                if name and test(name, wanted):
+                    return row
+        return -1
+
+
 class WrapUpForm(QWidget):
     """Collects a `WrapUp`; shows each field's error right under the field."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.disposition = QComboBox(self)
+        self.disposition = DispositionBox(self)
         self.disposition.setAccessibleName("Disposition")
+        self.disposition.setAccessibleDescription(
+            "1 to 9 pick the numbered dispositions; type a name for any of them"
+        )
         self.purpose = QComboBox(self)
         self.purpose.setAccessibleName("Call purpose")
         self.tags = TagsEdit(self)
@@ -152,6 +218,7 @@ class WrapUpForm(QWidget):
         for i, d in enumerate(dispositions, start=1):
             prefix = f"{i}  " if i <= 9 else ""
             self.disposition.addItem(f"{prefix}{one_line(d.name)}", d.id)
+            self.disposition.setItemData(self.disposition.count() - 1, one_line(d.name), NAME_ROLE)
         self.purpose.clear()
         self.purpose.addItem("No purpose", None)
         for p in purposes:

@@ -281,6 +281,8 @@ def _check_bundle(root: Path, seed: Seed) -> None:
         "plain_file_secrets",
         "complete_call_task",
         "daily_call_goal",
+        "confirm_outside_hours",
+        "global_shortcuts",
     }
     (profile,) = json.loads(texts["profiles.json"])["profiles"]
     assert profile == {

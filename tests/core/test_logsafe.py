@@ -175,3 +175,12 @@ def test_timestamps_versions_addresses_ports_ids_and_durations_are_kept(
         f"vendorCallId={uuid} (call {ident % 100_000})"
     )
     assert redact(line) == line
+
+
+def test_a_uuid_whose_first_groups_are_all_digits_is_kept() -> None:
+    for line in (
+        "vendorCallId=30433819-7096-d20f-5b9f-ff555504a5dd",
+        "vendorCallId=30433819-7096-4a0f-8b9f-ff555504a5dd",
+    ):
+        assert redact(line) == line
+    assert redact("call 0301 234567-x") != "call 0301 234567-x"  # a number before "-x" is not

@@ -137,6 +137,7 @@ async def main(args: argparse.Namespace) -> int:
     services = build_services(backend, outbox)
     settings = s.Settings()
     settings.set(s.DIAL_SCHEME, "none")
+    settings.set(s.CONFIRM_OUTSIDE_HOURS, False)  # it runs at any hour, for anyone
     draft_path = home / "outbox.draft.json"
     win = MainWindow(services, CallDesk(SystemClock()), DraftStore(draft_path), settings)
     win.show()

@@ -10,8 +10,12 @@ W = TypeVar("W", bound=QWidget)
 
 
 def by_name(root: QWidget, name: str, kind: type[W] = QWidget) -> W:  # type: ignore[assignment]
-    """The one widget under `root` whose accessible name is `name`."""
+    """The one widget under `root` whose accessible name is `name` — of several (compact mode
+    has its own Disposition, Notes and Log call), the one that shows, as a screen reader
+    finds it."""
     found = [w for w in root.findChildren(kind) if w.accessibleName() == name]
+    if len(found) > 1:
+        found = [w for w in found if w.isVisibleTo(root)]
     assert len(found) == 1, f"expected one widget named {name!r}, found {len(found)}"
     return found[0]
 

@@ -4,7 +4,8 @@ Run under a virtual X server so the window is drawn by a real platform plugin:
 
     xvfb-run -s "-screen 0 1280x1024x24" .venv/bin/python -m tests.support.screenshots
 
-Writes PNGs to resources/screenshots/.
+Writes PNGs to resources/screenshots/ (or `SCREENSHOTS_DIR`). At 200 % (to look at, not for
+the README): `QT_SCALE_FACTOR=2`, a 1920×1080 screen and another `SCREENSHOTS_DIR`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import qasync
 from PySide6.QtCore import Qt
@@ -79,6 +81,14 @@ def _dark_palette() -> QPalette:
     return p
 
 
+async def _search(win: MainWindow, text: str) -> None:
+    box = by_name(win, "Prospect search", QLineEdit)
+    box.setFocus()
+    box.selectAll()
+    QTest.keyClicks(box, text)
+    await _until(lambda: win.search.fresh and win.search.model.rowCount() > 0)
+
+
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sandbox = SandboxProcess(
@@ -87,6 +97,7 @@ async def main() -> None:
         outbox = Outbox(Path(tmp) / "outbox.sqlite3")
         settings = s.Settings()
         settings.set(s.DAILY_CALL_GOAL, 60)
+        settings.set(s.CONFIRM_OUTSIDE_HOURS, False)  # the shots are taken at a fixed hour
         services = build_services(lambda: start_demo_backend(sandbox), outbox)
         clock = FakeClock(EPOCH)
         win = MainWindow(services, CallDesk(clock), settings=settings)
@@ -115,26 +126,30 @@ async def main() -> None:
             ident = tasks.resources()[0].to_one("prospect")
             assert ident is not None
             target = (await api.read(f"/prospects/{ident.id}")).resources()[0]
-            first = target.attributes["firstName"]
+            attrs = target.attributes
+            # A Wednesday morning where the prospect is: inside calling hours.
+            zone = ZoneInfo(attrs.get("timeZone") or "UTC")
+            clock.wall = datetime(2026, 3, 4, 10, 30, tzinfo=zone).astimezone(UTC)
+            name = f"{attrs['firstName']} {attrs['lastName']}"
 
-            search = by_name(win, "Prospect search", QLineEdit)
-            QTest.keyClicks(search, first[:2])
-            await _until(lambda: win.search.model.rowCount() > 1)
-            await _shoot(win, "search")
-
-            QTest.keyClicks(search, first[2:] + " " + target.attributes["lastName"])
-
-            def row_of_target() -> int:
-                for row in range(win.search.model.rowCount()):
-                    match = win.search.model.match_at(row)
-                    if match is not None and match.prospect.id == ident.id:
-                        return row
-                return -1
-
-            await _until(lambda: row_of_target() >= 0)
-            win.search.results.setCurrentIndex(win.search.model.index(row_of_target(), 0))
+            await _search(win, name)
+            row = next(
+                r
+                for r in range(win.search.model.rowCount())
+                if (m := win.search.model.match_at(r)) is not None and m.prospect.id == ident.id
+            )
+            win.search.results.setCurrentIndex(win.search.model.index(row, 0))
             QTest.keyClick(win.search.results, Qt.Key.Key_Return)
             await _until(lambda: win.card.detail is not None)
+
+            await _search(win, attrs["firstName"][:2])  # the matches above the card
+            QTest.keyClick(win.search.box, Qt.Key.Key_Down)
+            await _shoot(win, "search")
+            QTest.keyClick(win.search.results, Qt.Key.Key_Escape)
+            QTest.keyClick(win.search.box, Qt.Key.Key_Escape)
+            win.search.box.selectAll()
+            QTest.keyClick(win.search.box, Qt.Key.Key_Backspace)  # the card's prospect again
+
             by_name(win, "Dial", QPushButton).click()
             clock.advance(6)
             by_name(win, "Answered", QPushButton).click()
@@ -165,8 +180,13 @@ async def main() -> None:
             by_name(win, "Dial", QPushButton).click()
             clock.advance(42)
             await _shoot(win, "compact")
-            win.set_compact(False)
             by_name(win, "Hang up", QPushButton).click()
+            QTest.keyClick(win.compact_wrap.disposition, Qt.Key.Key_6)  # Left Voicemail
+            QTest.keyClicks(win.compact_wrap.note, "Left a voicemail; trying again Friday.")
+            await _shoot(win, "compact-wrapup")
+            by_name(win, "Log call", QPushButton).click()
+            await _until(lambda: win.desk.current is None)
+            win.set_compact(False)
 
             QApplication.setStyle("Fusion")
             QApplication.setPalette(_dark_palette())  # what a desktop in dark mode hands to Qt

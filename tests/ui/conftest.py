@@ -61,16 +61,31 @@ def sandbox_backend(server: Any) -> Callable[[], Any]:
     return backend
 
 
+@pytest.fixture(autouse=True)
+def _no_unexpected_question(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A question box no test answers would wait forever: it fails the test instead (a test
+    that expects one patches `QMessageBox.question` itself)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def refuse(_parent: object, title: str, text: str, *_rest: object) -> object:
+        raise AssertionError(f"unexpected question {title!r}: {text}")
+
+    monkeypatch.setattr(QMessageBox, "question", refuse)
+
+
 @pytest.fixture
 def make_window(
     qtbot: Any, aio: Any, tmp_path: Any, request: pytest.FixtureRequest
 ) -> Iterator[Callable[..., Opened]]:
     """`make_window(server, clock=…, scheme=…, drafts=True, outbox_name=…, hand_off=…,
-    complete_call_task=…)` → a connected window (`hand_off` replaces the recorder of what was
-    handed to the softphone).
+    complete_call_task=…, hours_prompt=False, settings=…)` → a connected window (`hand_off`
+    replaces the recorder of what was handed to the softphone).
 
-    Windows sharing `outbox_name` share their outbox and draft files (a restarted app). At the
-    end every window is closed and deleted, and a top-level widget the test left behind fails it.
+    Windows sharing `outbox_name` share their outbox and draft files (a restarted app). The
+    calling-hours question is off unless `hours_prompt`: the tests run at any hour, and the
+    prospects live in every time zone.
+    At the end every window is closed and deleted, and a top-level widget the test left
+    behind fails it.
     """
     made: list[Opened] = []
     before = set(QApplication.topLevelWidgets())
@@ -84,11 +99,13 @@ def make_window(
         outbox_name: str | None = None,
         hand_off: Callable[[str], bool] | None = None,
         complete_call_task: bool = False,
+        hours_prompt: bool = False,
         settings: s.Settings | None = None,
     ) -> Opened:
         name = outbox_name or f"outbox-{len(made)}"
         settings = settings or s.Settings()
         settings.set(s.DIAL_SCHEME, scheme)
+        settings.set(s.CONFIRM_OUTSIDE_HOURS, hours_prompt)
         outbox = Outbox(tmp_path / f"{name}.sqlite3")
         services = build_services(
             sandbox_backend(server), outbox, complete_call_task=lambda: complete_call_task

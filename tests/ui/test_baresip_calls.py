@@ -166,7 +166,7 @@ def test_a_rejected_call_is_logged_not_answered(qtbot, call_rig, who, sandbox):
     qtbot.waitUntil(lambda: phase(win) == "wrapping", timeout=10_000)
     assert seen[-1].kind == "ended"
     assert "486" in seen[-1].reason
-    assert "486" in win.statusBar().currentMessage()
+    assert "486" in win.log_message.text()
     call = _log_and_read(qtbot, opened, sandbox)
     assert call["outcome"] == "Not Answered"
 

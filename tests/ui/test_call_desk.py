@@ -319,8 +319,8 @@ def test_answered_with_no_call_running_starts_a_call_and_says_so(
     win, clock = opened.win, opened.clock
     win.apply_call_event(make_event("answered", people[2].number, call_id="x-1"))
     assert _status(win) == "Connected"
-    assert "had not seen start" in win.statusBar().currentMessage()
-    assert "inbound" in win.statusBar().currentMessage()
+    assert "had not seen start" in by_name(win, "Messages", QLabel).text()
+    assert "inbound" in by_name(win, "Messages", QLabel).text()
     clock.advance(12)
     win.apply_call_event(make_event("ended", people[2].number, call_id="x-1"))
     qtbot.waitUntil(lambda: people[2].name in by_name(win, "Wrap-up call", QLabel).text())

@@ -127,7 +127,7 @@ def test_sequence_action_is_offered_only_to_prospects_in_a_sequence(opened, sand
     in_sequence = next(p for p in everyone if p["id"] in busy)
     win, _ = opened(idle)
     assert not by_name(win, "Sequence action", QComboBox).isEnabled()
-    assert "Not in an active sequence" in by_name(win, "Sequence", QLabel).text()
+    assert "Not in an active sequence" in by_name(win, "Active sequence", QLabel).text()
     win2, _ = opened(in_sequence)
     assert by_name(win2, "Sequence action", QComboBox).isEnabled()
 

@@ -40,7 +40,7 @@ QUEUED = 3
 FILES: dict[str, tuple[str, str, str]] = {
     "settings.json": (
         "config/settings.json",
-        json.dumps({"plain_file_secrets": True, "region": "GB"}),
+        json.dumps({"plain_file_secrets": True, "region": "GB", "confirm_outside_hours": False}),
         "Your settings",
     ),
     "recent.json": (

@@ -30,16 +30,22 @@ def test_no_match_says_what_to_do(qtbot, sandbox, make_window):
     assert "try an email or number" in state
 
 
-def test_several_matches_are_listed_and_never_opened_for_the_rep(qtbot, sandbox, make_window):
+def test_several_matches_are_listed_and_none_is_opened_until_the_rep_picks(
+    qtbot, sandbox, make_window
+):
     opened = make_window(sandbox)
     win, service = opened.win, opened
     box = by_name(win, "Prospect search", QLineEdit)
     type_query(qtbot, service, box, "a")
     assert win.search.model.rowCount() > 1
-    qtbot.keyClick(box, Qt.Key.Key_Return)  # Enter with several matches only moves to the list
-    assert win.desk.card is None
-    assert "pick one" in win.search.state.text()
+    assert win.desk.card is None  # listed, not opened
+    assert "Enter opens the highlighted one" in win.search.state.text()
     assert by_name(win, "Prospect card", QFrame).isVisible()
+    first = win.search.model.match_at(0)
+    with qtbot.waitSignal(service.lookup.prospectLoaded, timeout=10_000):
+        qtbot.keyClick(box, Qt.Key.Key_Return)  # the rep picks: the highlighted one
+    assert win.desk.card is not None
+    assert win.desk.card.id == first.prospect.id
 
 
 def test_the_matches_model_is_a_well_behaved_qt_model(qtmodeltester, qtbot, sandbox, make_window):

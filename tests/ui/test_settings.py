@@ -7,9 +7,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialogButtonBox,
+    QKeySequenceEdit,
+    QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
-    QTableWidget,
 )
 
 from dialer_app.core import settings as s
@@ -35,6 +37,9 @@ def test_saved_values_survive_a_restart(qtbot, tmp_path) -> None:
     by_name(dialog, "Calling hours start", QSpinBox).setValue(9)
     by_name(dialog, "Calling hours end", QSpinBox).setValue(17)
     by_name(dialog, "Complete call tasks", QCheckBox).setChecked(True)
+    ask = by_name(dialog, "Ask outside calling hours", QCheckBox)
+    assert ask.isChecked()  # on unless turned off
+    ask.setChecked(False)
     with qtbot.waitSignal(dialog.applied):
         dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
     again = s.Settings(tmp_path / "settings.json")
@@ -42,6 +47,7 @@ def test_saved_values_survive_a_restart(qtbot, tmp_path) -> None:
     assert again.get(s.REGION) == "GB"
     assert (again.get(s.CALL_HOURS_START), again.get(s.CALL_HOURS_END)) == (9, 17)
     assert again.get(s.COMPLETE_CALL_TASK) is True
+    assert again.get(s.CONFIRM_OUTSIDE_HOURS) is False
 
 
 def test_hours_that_end_before_they_start_are_refused_next_to_the_field(qtbot, tmp_path) -> None:
@@ -57,10 +63,14 @@ def test_hours_that_end_before_they_start_are_refused_next_to_the_field(qtbot, t
 
 def test_every_shortcut_is_listed(qtbot, tmp_path) -> None:
     dialog = _dialog(qtbot, tmp_path)
-    table = by_name(dialog, "Keyboard shortcuts", QTableWidget)
-    listed = {table.item(r, 0).text() for r in range(table.rowCount())}
-    assert listed == {sc.label for sc in shortcuts.ALL}
-    assert "Ctrl+Return or Ctrl+Enter" in listed
+    page = by_name(dialog, "Keyboard shortcuts", QScrollArea)
+    fixed = by_name(page, "Fixed keys", QLabel).text()
+    for shortcut in shortcuts.ALL:
+        if shortcut.editable:
+            edit = by_name(page, f"{shortcut.title} key", QKeySequenceEdit)
+            assert edit.keySequence().toString() == shortcut.keys[0]
+        else:
+            assert f"{shortcut.label}: {shortcut.action}" in fixed
 
 
 def test_a_new_region_reads_typed_numbers_from_then_on(qtbot, sandbox, make_window) -> None:
@@ -81,3 +91,21 @@ def test_the_account_page_opens_accounts(qtbot, tmp_path) -> None:
     dialog = _dialog(qtbot, tmp_path)
     with qtbot.waitSignal(dialog.accountsRequested):
         by_name(dialog, "Open Accounts", QPushButton).click()
+
+
+def test_on_wayland_the_global_shortcuts_say_they_cannot_work(qtbot, tmp_path) -> None:
+    dialog = SettingsDialog(
+        s.Settings(tmp_path / "settings.json"),
+        try_global_keys=lambda _on, _keys: {},
+        platform="wayland",
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.tabs.setCurrentWidget(dialog.shortcuts)
+    box = by_name(dialog, "Global shortcuts", QCheckBox)
+    note = by_name(dialog, "Global shortcuts availability", QLabel)
+    assert not box.isEnabled()  # never turned on where it cannot work
+    assert note.isVisible()
+    assert "Wayland" in note.text()
+    assert "dialer-app event answered" in note.text()  # what to do instead
+    assert note.accessibleDescription() == note.text()
