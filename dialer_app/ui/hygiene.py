@@ -39,12 +39,13 @@ class HygieneBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("hygiene")
-        self.refer_button = QPushButton(f"Wrong person — log to… ({keys.REFER.label})", self)
+        # The keys are in the tooltips and what a screen reader hears (`set_keys`): the three
+        # buttons' words alone fit the window's width.
+        self._keys = {"refer": keys.REFER.label, "bad": keys.BAD_NUMBER.label}
+        self._keys["opt_out"] = keys.OPT_OUT.label
+        self._shown: tuple[DeskCall | None, Standing] = (None, Standing())
+        self.refer_button = QPushButton("Wrong person — log to…", self)
         self.refer_button.setAccessibleName("Wrong person, log to")
-        self.refer_button.setToolTip(
-            "The call was with someone else (a referral, a colleague who picked up): log it to"
-            " them, found or created; the times stay"
-        )
         self.bad_button = QPushButton(self)
         self.bad_button.setAccessibleName("Bad number")
         self.opt_out_button = QPushButton(self)
@@ -68,14 +69,28 @@ class HygieneBar(QWidget):
         self.opt_out_button.clicked.connect(self.optOutRequested.emit)
         self.show_call(None, Standing())
 
+    def set_keys(self, keymap: keys.KeyMap) -> None:
+        """The keys as the rep set them, in the tooltips."""
+        self._keys = {
+            "refer": keymap.label(keys.REFER),
+            "bad": keymap.label(keys.BAD_NUMBER),
+            "opt_out": keymap.label(keys.OPT_OUT),
+        }
+        self.show_call(*self._shown)
+
     def show_call(self, call: DeskCall | None, standing: Standing) -> None:
         """The buttons for the call in the wrap-up (all off without one)."""
+        self._shown = (call, standing)
         self.refer_button.setEnabled(call is not None)
+        self.refer_button.setToolTip(
+            "The call was with someone else (a referral, a colleague who picked up): log it to"
+            f" them, found or created; the times stay ({self._keys['refer']})"
+        )
+        self.refer_button.setAccessibleDescription(self._keys["refer"])
         number = standing.number
         bad = number is not None and number.is_bad
-        self.bad_button.setText(
-            f"{'Not a bad number' if bad else 'Bad number'} ({keys.BAD_NUMBER.label})"
-        )
+        self.bad_button.setText("Not a bad number" if bad else "Bad number")
+        self.bad_button.setAccessibleDescription(self._keys["bad"])
         self.bad_button.setEnabled(call is not None and number is not None)
         self.bad_button.setToolTip(
             "Mark the number this call went to as wrong or dead in Outreach: the card stops"
@@ -85,10 +100,10 @@ class HygieneBar(QWidget):
             if bad
             else "Only a number on the prospect's card can be marked bad"
         )
+        self.bad_button.setToolTip(f"{self.bad_button.toolTip()} ({self._keys['bad']})")
         opted = standing.opted_out is True
-        self.opt_out_button.setText(
-            f"{'May be called again' if opted else 'Asked not to be called'} ({keys.OPT_OUT.label})"
-        )
+        self.opt_out_button.setText("May be called again" if opted else "Asked not to be called")
+        self.opt_out_button.setAccessibleDescription(self._keys["opt_out"])
         self.opt_out_button.setEnabled(
             call is not None and call.prospect is not None and standing.opted_out is not None
         )
@@ -98,6 +113,7 @@ class HygieneBar(QWidget):
             else "Record in Outreach that this prospect asked not to be called: dialling them"
             " asks first"
         )
+        self.opt_out_button.setToolTip(f"{self.opt_out_button.toolTip()} ({self._keys['opt_out']})")
         said = []
         if bad:
             said.append("This number is marked bad.")

@@ -330,8 +330,10 @@ class MainWindow(QMainWindow):
         self.menu_button.setMenu(menu)
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         # "7 due": the call tasks left today; "Today 12/60": calls so far (of the goal)
-        self.queue_label = ValueLabel("Call tasks due", self, object_name="queue-count")
-        self.today_label = ValueLabel("Today's calls", self, object_name="today")
+        self.queue_label = ValueLabel(
+            "Call tasks due", self, object_name="queue-count", autohide=True
+        )
+        self.today_label = ValueLabel("Today's calls", self, object_name="today", autohide=True)
         self.statusBar().addPermanentWidget(self.queue_label)
         self.statusBar().addPermanentWidget(self.today_label)
         self.statusBar().addPermanentWidget(self.account_button)
@@ -346,6 +348,7 @@ class MainWindow(QMainWindow):
 
         self.search.matchChosen.connect(self._on_search_match_chosen)
         self.search.shapeChanged.connect(self._fit_compact)
+        self.search.shapeChanged.connect(self._fold_queue)
         self.search.box.textEdited.connect(self._on_search_text_edited)
         self.card.dialRequested.connect(self._on_card_dial_requested)
         self.call.dialRequested.connect(self._on_call_dial_requested)
@@ -424,6 +427,7 @@ class MainWindow(QMainWindow):
         self.call.set_keys(self.keymap)
         self.calls.set_keys(self.keymap)
         self.compact_wrap.set_keys(self.keymap)
+        self.prospect_actions.hygiene_bar.set_keys(self.keymap)
         for widget, text, shortcut in (
             (self.log_button, "Log call", keys.LOG),
             (
@@ -821,6 +825,8 @@ class MainWindow(QMainWindow):
             w
             for w in (
                 self.connection_label,
+                self.queue_label,
+                self.today_label,
                 self.account_button,
                 self.outbox_label,
                 self.menu_button,
@@ -1015,6 +1021,7 @@ class MainWindow(QMainWindow):
         queue = self.queue
         if queue is None or not queue.loaded:
             self.queue_label.setText("")
+            self._fit_status()
             return
         count = queue.count()
         self.queue_label.setText(f"{count} due")
@@ -1024,11 +1031,13 @@ class MainWindow(QMainWindow):
             f"{count} call task{'s' if count != 1 else ''} due today or overdue, "
             f"{queue.callable_count()} callable now"
             + (f". {source}" if source else "")
-            + f". Next task: {keys.NEXT_TASK.label}",
+            + f". Next task: {self.keymap.label(keys.NEXT_TASK)}",
         )
+        self._fit_status()
 
     def _on_queue_today_changed(self, today: DayTally) -> None:
-        self.today_label.setText(today.short)
+        self.today_label.setText(today.short if today.calls or today.goal else "")  # no "Today 0"
+        self._fit_status()
         set_tooltip(self.today_label, today.sentence)
 
     def _on_queue_told(self, text: str) -> None:
@@ -1403,7 +1412,7 @@ class MainWindow(QMainWindow):
             )
         self.discard_button.setEnabled(current is not None and not current.active)
         self.prospect_actions.render()
-        self.queue_panel.set_folded(bool(desk.open_calls))  # the call gets the room
+        self._fold_queue()
         if self._render_undo():
             self._undo_timer.start()
         else:
@@ -1523,6 +1532,12 @@ class MainWindow(QMainWindow):
         if not on:
             self.resize(self._full_size)
         self._wrap_up_focus(only_if_lost=True)
+
+    def _fold_queue(self) -> None:
+        """The call tasks fold to one line while a call is on or in the wrap-up, and step aside
+        while matches are listed: the call, the matches and the card get the room."""
+        self.queue_panel.set_folded(bool(self.desk.open_calls))
+        self.queue_panel.setVisible(self.search.results.isHidden())
 
     def _set_on_top(self, on: bool) -> None:
         """Always on top, or not, without hiding the window (`setWindowFlag` would hide it and

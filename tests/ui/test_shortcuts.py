@@ -43,13 +43,14 @@ def _concrete(keymap: keys.KeyMap) -> dict[str, list[str]]:
     return taken
 
 
-def test_the_default_keys_are_each_one_shortcut_s_and_leave_the_queue_s_free(qtbot) -> None:
+def test_the_default_keys_are_each_one_shortcut_s_and_the_queue_s_as_documented(qtbot) -> None:
     keymap = keys.KeyMap()
     for key, ids in _concrete(keymap).items():
         ids = [i for i in ids if not keys.BY_ID[i].twin]
         assert len(ids) <= 1, (key, ids)
-    for key in ("F8", "Ctrl+Shift+Return", "Ctrl+Shift+Enter"):  # Next task, Log and next
-        assert key not in _concrete(keymap)
+    concrete = _concrete(keymap)
+    assert concrete["F8"] == ["next_task"]
+    assert concrete["Ctrl+Shift+Return"] == concrete["Ctrl+Shift+Enter"] == ["log_and_next"]
     for sc in keys.ALL:
         if sc.editable:
             assert keymap.problem(sc, keymap.text(sc)) == "", sc.id
@@ -95,14 +96,14 @@ def test_a_changed_key_works_at_once_and_the_old_one_no_longer(qtbot, sandbox, m
     win = opened.win
     dialog = _dialog(qtbot, win)
     edit = by_name(dialog, "Dial key", QKeySequenceEdit)
-    edit.setKeySequence(QKeySequence("F9"))
+    edit.setKeySequence(QKeySequence("F12"))
     assert not by_name(dialog, "Dial key error", QLabel).isVisible()
     dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
-    assert win.settings.shortcuts() == {"dial": "F9"}
-    assert "F9" in by_name(win, "Dial", QPushButton).toolTip()
+    assert win.settings.shortcuts() == {"dial": "F12"}
+    assert "F12" in by_name(win, "Dial", QPushButton).toolTip()
     qtbot.keyClick(win, Qt.Key.Key_F5)
     assert phase(win) == "idle"
-    qtbot.keyClick(win, Qt.Key.Key_F9)
+    qtbot.keyClick(win, Qt.Key.Key_F12)
     qtbot.waitUntil(lambda: phase(win) == "ringing")
 
 
@@ -115,8 +116,8 @@ def test_a_key_in_use_is_refused_next_to_its_field(qtbot, sandbox, make_window) 
     save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
     for key, says in (
         ("Ctrl+O", "already does “Open the outbox”"),
-        ("F8", "kept for “Next task”"),
-        ("Ctrl+Shift+Return", "kept for “Log and next”"),
+        ("F8", "already does “Call tasks: open the next task's prospect"),
+        ("Ctrl+Shift+Return", "already does “Log & next"),
         ("Ctrl+C", "text fields"),
         ("D", "typed into the fields"),
         ("Alt+D", "Wrap-up: to Disposition"),
