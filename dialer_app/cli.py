@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import APP_NAME, __version__
 
@@ -146,7 +147,7 @@ def _hand_over(request: object, api_base_url: str | None, token: str | None) -> 
     import logging
 
     from .core import files, logfile, paths
-    from .core.remote import Request
+    from .core.remote import Request, usual_socket_dir
     from .services.instance import hand_over
 
     assert isinstance(request, Request)
@@ -187,8 +188,8 @@ def _hand_over(request: object, api_base_url: str | None, token: str | None) -> 
                 first_request=request,
             )
     finally:
-        if found.problem is not None:  # the private folder made for this run only
-            with contextlib.suppress(OSError):
+        if not sys.platform.startswith("win") and Path(found.socket).parent != usual_socket_dir():
+            with contextlib.suppress(OSError):  # the private folder made for this run only
                 os.rmdir(os.path.dirname(found.socket))
 
 

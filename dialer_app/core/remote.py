@@ -192,11 +192,16 @@ def runtime_base() -> Path:
     return Path(tempfile.gettempdir())
 
 
+def usual_socket_dir() -> Path:
+    """The folder the window's socket goes in when nothing is wrong (see `socket_dir`)."""
+    return runtime_base() / f"dialer-companion-{os.getuid()}"
+
+
 def socket_dir() -> tuple[Path, str | None]:
     """A folder for the window's socket that only this user can enter, and, when the usual one
     (`dialer-companion-<uid>` in `runtime_base()`) could not be used, why not: then a fresh
     folder with an unguessable name is made instead."""
-    preferred = runtime_base() / f"dialer-companion-{os.getuid()}"
+    preferred = usual_socket_dir()
     with contextlib.suppress(OSError):
         preferred.mkdir(mode=files.PRIVATE_DIR)
     with contextlib.suppress(OSError):
@@ -217,8 +222,8 @@ def socket_path(data_dir: Path) -> tuple[str, str | None]:
     folder, problem = socket_dir()
     file = f"{name.rsplit('-', 1)[-1]}.sock"
     if len(str(folder / file).encode()) > MAX_SOCKET_PATH:  # a long $TMPDIR: Unix sockets
-        problem = problem or f"{folder} is too long a path for a socket"  # take ~100 bytes
-        folder = Path(tempfile.mkdtemp(prefix="dialer-companion-", dir="/tmp"))
+        folder = Path(tempfile.mkdtemp(prefix="dialer-companion-", dir="/tmp"))  # take ~100
+        # bytes: a private folder of this run's own, nothing wrong to tell anyone about
     return str(folder / file), problem
 
 

@@ -87,7 +87,6 @@ def _linked_once(server: Any) -> None:
     assert phone["relationships"]["prospect"]["data"]["id"] == prospect["id"]
     assert call["relationships"]["phoneNumber"]["data"]["id"] == phone["id"]
     assert call["attributes"]["direction"] == "inbound"
-    assert call["attributes"]["note"] == "Procurement now."
 
 
 def test_a_missed_call_from_nobody_becomes_a_prospect_through_an_outage(
