@@ -1614,6 +1614,11 @@ class MainWindow(QMainWindow):
             self.setMinimumHeight(0)
             self.resize(self.width(), needed)
 
+    def focus_wrap_up(self) -> None:
+        """The window, and in it the wrap-up, get the keys (after a dialog of its own closed)."""
+        self.activateWindow()
+        self._wrap_up_focus()
+
     def _wrap_up_focus(self, *, only_if_lost: bool = False) -> None:
         """The disposition of the call in the wrap-up gets the keys: the full form's, or in
         compact mode the compact wrap-up's."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from ..core import settings as s
@@ -348,6 +348,8 @@ class ProspectActions(QObject):
         )
 
     def _on_pick_dialog_picked(self, match: Match) -> None:
+        # Once the picker has closed, the keys go back to the wrap-up (Ctrl+Enter logs).
+        QTimer.singleShot(0, self._win.focus_wrap_up)
         desk = self._win.desk
         call = desk.get(self._for_call)
         if call is None or call.final:

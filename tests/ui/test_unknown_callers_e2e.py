@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
-    QPushButton,
 )
 
 from dialer_app.core.desk import Who
@@ -181,12 +180,18 @@ def test_the_number_added_to_a_prospect_found_by_search_links_the_call(
         timeout=10_000,
     )
     phone = added.args[1]
-    win.activateWindow()
+    # The picker gone, the keys are the wrap-up's again: Alt+N, the note, Ctrl+Enter.
+    qtbot.waitUntil(
+        lambda: (
+            QApplication.focusWidget() is not None and QApplication.focusWidget().window() is win
+        )
+    )
+    _key(qtbot, win, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
     notes = by_name(win, "Notes", QPlainTextEdit)
-    notes.setFocus()
+    qtbot.waitUntil(notes.hasFocus)
     qtbot.keyClicks(notes, "Procurement now.")
     with qtbot.waitSignal(logbook.callSent, timeout=10_000) as sent:
-        by_name(win, "Log call", QPushButton).click()
+        _key(qtbot, win, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     with server.client() as api:
         stored = api.get(f"/phoneNumbers/{phone.id}").json()["data"]
         call = api.get(f"/calls/{sent.args[1]}").json()["data"]
