@@ -128,8 +128,8 @@ def test_a_socket_path_too_long_for_the_system_goes_to_a_short_private_folder(
     deep.chmod(0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(deep))
     path, problem = socket_path(tmp_path / "data")
-    assert problem is not None
-    assert "too long" in problem
+    assert problem is None  # nothing wrong to tell the rep: a folder of the run's own
+    assert Path(path).parent != remote.usual_socket_dir()  # removed when the window closes
     assert len(path.encode()) <= remote.MAX_SOCKET_PATH
     assert stat.S_IMODE(Path(path).parent.stat().st_mode) == 0o700
     os.rmdir(Path(path).parent)
