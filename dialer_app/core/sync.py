@@ -49,6 +49,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .outbox import Entry, Kind, Queue
 from .outbox.kinds import Given
@@ -358,7 +359,9 @@ class SyncWorker:
         self._in_flight = None
         self._crashes_of.pop(entry.id, None)
 
-    async def _look(self, client: OutreachClient, kind: Kind, entry: Entry, given: Given) -> bool:
+    async def _look(
+        self, client: OutreachClient, kind: Kind[Any], entry: Entry, given: Given
+    ) -> bool:
         """Look for it in Outreach. True when that settled it for now: found (now sent), or
         not found while the window after an uncertain write is still open (looked for again
         later)."""

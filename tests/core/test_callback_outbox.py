@@ -4,7 +4,6 @@ lost (the task has no vendor id: it is found again by the reference line in its 
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,9 +17,7 @@ from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.outbox import Outbox
 from dialer_app.core.outbox.followups import CallbackKind, callback_step
 from dialer_app.core.outreach.bodies import NewTask, ref_of, without_ref
-from dialer_app.core.outreach.client import OutreachClient, StaticToken
-from dialer_app.core.outreach.retry import read_policy
-from dialer_app.core.sync import Backoff, SyncWorker
+from tests.support.drain import drain
 from tests.support.openapi import request_schema, validator
 
 PROSPECT = 3
@@ -38,32 +35,14 @@ def _drain(server: Any, outbox: Outbox, done: Any, checks: tuple[float, ...]) ->
     """Run the app's sender against the sandbox until `done()`; whether the callback was ever
     seen uncertain (looked for before any resend), one value per change."""
     seen: list[bool] = []
-
-    async def go() -> None:
-        client = OutreachClient(
-            server.base_url, StaticToken(server.token), retry=read_policy(1), timeout=5
-        )
-        changed = asyncio.Event()
-        worker = SyncWorker(
-            outbox,
-            lambda: client,
-            owner="callback-test",
-            backoff=Backoff(0.05, 0.5, 0.01),
-            on_change=changed.set,
-            checks=checks,
-        )
-        task = asyncio.create_task(worker.run())
-        try:
-            while not done():
-                await asyncio.wait_for(changed.wait(), timeout=30)
-                changed.clear()
-                seen.extend(e.uncertain for e in outbox.entries(kinds=("callback",)))
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            await client.aclose()
-
-    asyncio.run(go())
+    drain(
+        server,
+        outbox,
+        done,
+        checks=checks,
+        each_change=lambda: seen.extend(e.uncertain for e in outbox.entries(kinds=("callback",))),
+        owner="callback-test",
+    )
     return seen
 
 

@@ -7,7 +7,6 @@ a single look (the window `(0,)`, as the app did before) the same call is stored
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -18,12 +17,10 @@ import pytest
 
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.outbox import Outbox
-from dialer_app.core.outreach.client import OutreachClient, StaticToken
-from dialer_app.core.outreach.retry import read_policy
-from dialer_app.core.sync import Backoff, SyncWorker
 from dialer_app.sandbox.cli import build_parser
 from dialer_app.sandbox.readlag import ReadLag
 from tests.support.dialects import Dialected
+from tests.support.drain import drain
 from tests.support.sandbox import poll_until
 
 PROSPECT = 3
@@ -115,30 +112,7 @@ def test_a_lag_forgets_calls_once_they_show() -> None:
 def _drain(
     server: Any, outbox: Outbox, checks: tuple[float, ...], done: Callable[[], bool]
 ) -> None:
-    async def go() -> None:
-        client = OutreachClient(
-            server.base_url, StaticToken(server.token), retry=read_policy(1), timeout=5
-        )
-        changed = asyncio.Event()
-        worker = SyncWorker(
-            outbox,
-            lambda: client,
-            owner="lag-test",
-            backoff=Backoff(0.05, 0.5, 0.01),
-            on_change=changed.set,
-            checks=checks,
-        )
-        task = asyncio.create_task(worker.run())
-        try:
-            while not done():
-                await asyncio.wait_for(changed.wait(), timeout=30)
-                changed.clear()
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            await client.aclose()
-
-    asyncio.run(go())
+    drain(server, outbox, done, checks=checks, owner="lag-test")
 
 
 @pytest.mark.slow

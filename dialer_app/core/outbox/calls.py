@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 ROLES = frozenset({"prospect", "phoneNumber", "task", "opportunity", "sequenceState"})
 
 
-class CallKind(Kind):
+class CallKind(Kind[NewCall]):
     name = "call"
     label = "Call"
     roles = ROLES

@@ -37,7 +37,7 @@ COMPLETION_ACTIONS = {
 ACTION_WORDS = {"finish_no_reply": "finish, no reply", "finish_replied": "finish, replied"}
 
 
-class CompleteTaskKind(Kind):
+class CompleteTaskKind(Kind[tuple[int, str]]):
     name = "complete_task"
     label = "Task completion"
     roles = frozenset({"call"})
@@ -51,24 +51,18 @@ class CompleteTaskKind(Kind):
             raise ValueError("the completion action is not text")
         return task, action
 
-    def _task(self, entry: Entry) -> tuple[int, str]:
-        payload = entry.payload
-        if isinstance(payload, tuple):
-            return payload
-        return self.check(entry.body)
-
     async def send(self, client: OutreachClient, entry: Entry, given: Given) -> Delivered:
-        task, action = self._task(entry)
+        task, action = self.read(entry)
         await client.mark_task_complete(task, action)
         return Delivered(task)
 
     async def look(self, client: OutreachClient, entry: Entry, given: Given) -> Delivered | None:
-        task, _action = self._task(entry)
+        task, _action = self.read(entry)
         return Delivered(task) if await client.task_state(task) == "complete" else None
 
     def describe(self, entry: Entry) -> str:
         try:
-            task, action = self._task(entry)
+            task, action = self.read(entry)
         except ValueError:
             return "Mark the call's task complete"
         how = ACTION_WORDS.get(action, "")
@@ -78,7 +72,7 @@ class CompleteTaskKind(Kind):
         return "Task completed"
 
 
-class CallbackKind(Kind):
+class CallbackKind(Kind[NewTask]):
     """A callback the rep asked for at wrap-up. Body: `prospect` (id), `dueAt` (ISO, aware),
     `note` (the rep's words), `owner` (the rep's user id, or null: the token's user), `zone`
     (the prospect's time zone, for the Outbox view only)."""
@@ -98,9 +92,7 @@ class CallbackKind(Kind):
         )
 
     def _task(self, entry: Entry) -> NewTask:
-        payload = entry.payload
-        task = payload if isinstance(payload, NewTask) else self.check(entry.body)
-        return task.model_copy(update={"ref": entry.ref})
+        return self.read(entry).model_copy(update={"ref": entry.ref})
 
     async def send(self, client: OutreachClient, entry: Entry, given: Given) -> Delivered:
         created = await create_call_task(client, self._task(entry))

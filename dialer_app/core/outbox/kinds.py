@@ -23,7 +23,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 if TYPE_CHECKING:
     from ..outreach.client import OutreachClient
@@ -40,9 +40,10 @@ class Delivered:
 
 
 Given = Mapping[str, "Entry"]
+P = TypeVar("P")  # what a kind's `check` reads from a body
 
 
-class Kind(abc.ABC):
+class Kind(abc.ABC, Generic[P]):
     """How one kind of operation is checked, sent, looked for and shown."""
 
     name: ClassVar[str]
@@ -51,9 +52,16 @@ class Kind(abc.ABC):
     idempotent: ClassVar[bool] = False  # sending twice does no harm: no look-up window
     look_first: ClassVar[bool] = False  # look for it before every send, not only after doubt
 
-    def check(self, body: JsonObject) -> object:
+    def check(self, body: JsonObject) -> P:
         """The saved body, read; raise (any exception) when it cannot be sent."""
-        return body
+        return cast(P, body)
+
+    def read(self, entry: Entry) -> P:
+        """What `check` reads of the entry's body: kept on the entry since the queue read it
+        (a body is read once), else read now."""
+        if entry.payload is not None:
+            return cast(P, entry.payload)
+        return self.check(entry.body)
 
     @abc.abstractmethod
     async def send(self, client: OutreachClient, entry: Entry, given: Given) -> Delivered:
@@ -72,13 +80,13 @@ class Kind(abc.ABC):
         return "Sent" if entry.outreach_id is None else f"Sent ({entry.outreach_id})"
 
 
-def built_in() -> dict[str, Kind]:
+def built_in() -> dict[str, Kind[Any]]:
     """The kinds this version of the app sends, by name."""
     from .calls import CallKind
     from .followups import CallbackKind, CompleteTaskKind
     from .prospects import AddNumberKind, CallOptOutKind, CreateProspectKind, PhoneStatusKind
 
-    kinds: list[Kind] = [
+    kinds: list[Kind[Any]] = [
         CallKind(),
         CompleteTaskKind(),
         CallbackKind(),

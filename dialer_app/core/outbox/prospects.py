@@ -48,7 +48,7 @@ def _name(prospect: NewProspect) -> str:
     return f"{prospect.firstName or ''} {prospect.lastName or ''}".strip()
 
 
-class CreateProspectKind(Kind):
+class CreateProspectKind(Kind[NewProspect]):
     name = "create_prospect"
     label = "New prospect"
 
@@ -61,16 +61,12 @@ class CreateProspectKind(Kind):
             raise ValueError("a new prospect needs its reference")
         return prospect
 
-    def _prospect(self, entry: Entry) -> NewProspect:
-        payload = entry.payload
-        return payload if isinstance(payload, NewProspect) else self.check(entry.body)
-
     async def send(self, client: OutreachClient, entry: Entry, given: Given) -> Delivered:
-        created = await writes.create_prospect(client, self._prospect(entry))
+        created = await writes.create_prospect(client, self.read(entry))
         return Delivered(created.id)
 
     async def look(self, client: OutreachClient, entry: Entry, given: Given) -> Delivered | None:
-        prospect = self._prospect(entry)
+        prospect = self.read(entry)
         number = _text(entry.body, "number") or None
         found = await writes.find_own_prospect(
             client,
@@ -83,7 +79,7 @@ class CreateProspectKind(Kind):
 
     def describe(self, entry: Entry) -> str:
         try:
-            return f"Create prospect {_name(self._prospect(entry))}"
+            return f"Create prospect {_name(self.read(entry))}"
         except ValueError:
             return "Create a prospect"
 
@@ -109,7 +105,7 @@ class NumberToAdd:
         )
 
 
-class AddNumberKind(Kind):
+class AddNumberKind(Kind[NumberToAdd]):
     name = "add_phone_number"
     label = "New number"
     roles = frozenset({"prospect"})
@@ -127,26 +123,22 @@ class AddNumberKind(Kind):
         found.body(found.prospect or 1)  # the number and its type, checked as they will be sent
         return found
 
-    def _number(self, entry: Entry) -> NumberToAdd:
-        payload = entry.payload
-        return payload if isinstance(payload, NumberToAdd) else self.check(entry.body)
-
     def _prospect(self, entry: Entry, given: Given) -> int:
         created = given.get("prospect")
         if created is not None and created.outreach_id is not None:
             return created.outreach_id
-        number = self._number(entry)
+        number = self.read(entry)
         if number.prospect is None:
             raise ValueError("the number has no prospect to go to")
         return number.prospect
 
     async def send(self, client: OutreachClient, entry: Entry, given: Given) -> Delivered:
-        number = self._number(entry)
+        number = self.read(entry)
         added = await writes.add_phone_number(client, number.body(self._prospect(entry, given)))
         return Delivered(added.id)
 
     async def look(self, client: OutreachClient, entry: Entry, given: Given) -> Delivered | None:
-        number = self._number(entry)
+        number = self.read(entry)
         found = await writes.find_phone_number(
             client, self._prospect(entry, given), number.number, number.extension
         )
@@ -154,7 +146,7 @@ class AddNumberKind(Kind):
 
     def describe(self, entry: Entry) -> str:
         try:
-            number = self._number(entry)
+            number = self.read(entry)
         except ValueError:
             return "Add a number to a prospect"
         return f"Add {pretty_with_extension(number.number, number.extension)} to a prospect"
@@ -163,7 +155,7 @@ class AddNumberKind(Kind):
         return f"Added (number {entry.outreach_id})"
 
 
-class PhoneStatusKind(Kind):
+class PhoneStatusKind(Kind[tuple[int, str | None]]):
     name = "phone_status"
     label = "Number status"
     idempotent = True
@@ -174,12 +166,8 @@ class PhoneStatusKind(Kind):
             raise ValueError("a number is marked bad, or not")
         return _id(body.get("phoneNumber"), "phone number"), status
 
-    def _status(self, entry: Entry) -> tuple[int, str | None]:
-        payload = entry.payload
-        return payload if isinstance(payload, tuple) else self.check(entry.body)
-
     async def send(self, client: OutreachClient, entry: Entry, given: Given) -> Delivered:
-        phone, status = self._status(entry)
+        phone, status = self.read(entry)
         changed = await writes.set_phone_number_status(client, phone, status)
         return Delivered(changed.id)
 
@@ -188,7 +176,7 @@ class PhoneStatusKind(Kind):
 
     def describe(self, entry: Entry) -> str:
         try:
-            _phone, status = self._status(entry)
+            _phone, status = self.read(entry)
         except ValueError:
             return "Mark a number"
         label = _text(entry.body, "label") if isinstance(entry.body.get("label"), str) else ""
@@ -199,7 +187,7 @@ class PhoneStatusKind(Kind):
         return "Marked"
 
 
-class CallOptOutKind(Kind):
+class CallOptOutKind(Kind[tuple[int, bool]]):
     name = "call_opt_out"
     label = "Call opt-out"
     idempotent = True
@@ -210,12 +198,8 @@ class CallOptOutKind(Kind):
             raise ValueError("optedOut is not true or false")
         return _id(body.get("prospect"), "prospect"), opted
 
-    def _opt(self, entry: Entry) -> tuple[int, bool]:
-        payload = entry.payload
-        return payload if isinstance(payload, tuple) else self.check(entry.body)
-
     async def send(self, client: OutreachClient, entry: Entry, given: Given) -> Delivered:
-        prospect, opted = self._opt(entry)
+        prospect, opted = self.read(entry)
         changed = await writes.set_call_opt_out(client, prospect, opted)
         return Delivered(changed.id)
 
@@ -224,7 +208,7 @@ class CallOptOutKind(Kind):
 
     def describe(self, entry: Entry) -> str:
         try:
-            _prospect, opted = self._opt(entry)
+            _prospect, opted = self.read(entry)
         except ValueError:
             return "Call opt-out"
         return "Asked not to be called" if opted else "May be called again"

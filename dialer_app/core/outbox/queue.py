@@ -201,7 +201,7 @@ class Queue:
         self,
         path: Path,
         *,
-        kinds: Mapping[str, Kind] | None = None,
+        kinds: Mapping[str, Kind[Any]] | None = None,
         clock: Callable[[], float] = time.time,
         lease: float = LEASE_SECONDS,
         monotonic: Callable[[], float] | None = None,
@@ -214,7 +214,7 @@ class Queue:
             from .kinds import built_in
 
             kinds = built_in()
-        self.kinds: Mapping[str, Kind] = kinds
+        self.kinds: Mapping[str, Kind[Any]] = kinds
         self.path = path
         self.refusal = ""  # why nothing can be added ('' for a queue that opened)
         self._clock = clock
