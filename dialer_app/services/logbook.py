@@ -30,9 +30,9 @@ from ..core.outbox.prospects import (
 from ..core.outbox.report import export_csv, today
 from ..core.outreach.models import PhoneNumber, Prospect
 from ..core.phone import pretty_with_extension
-from ..core.sync import SyncWorker, sender_id
 from ..core.text import neutralise
 from .connection import Connection
+from .sender import Sender
 
 if TYPE_CHECKING:
     from ..core.prospect_form import ProspectPlan
@@ -111,15 +111,14 @@ class Logbook(QObject):
         self._outbox = outbox
         self._connection = connection
         self._complete_call_task = complete_call_task
-        self._sender = SyncWorker(
-            outbox,
-            lambda: connection.client,
-            owner=sender_id(),
-            on_change=self._on_sender_change,
-            on_sent=self._on_sender_sent,
-            on_parked=self._on_sender_parked,
-            on_problem=self.syncProblem.emit,
-        )
+        self._sender = Sender(outbox, parent=self)
+        self._sender_touched: set[int] = set()  # what the sender changed, not yet announced
+        self._closed = False
+        self._sender.touched.connect(self._on_sender_touched)
+        self._sender.changed.connect(self._on_sender_change)
+        self._sender.sent.connect(self._on_sender_sent)
+        self._sender.parked.connect(self._on_sender_parked)
+        self._sender.problem.connect(self.syncProblem.emit)
         self._announce = Throttle(self._emit_change, CHANGE_INTERVAL_MS, parent=self)
         outbox.touched()  # what changed before: whoever shows the outbox reads it fresh
         connection.connected.connect(self._on_connection_connected)
@@ -265,14 +264,19 @@ class Logbook(QObject):
         return rows
 
     def start(self) -> None:
-        """Start sending (once connected, this happens by itself)."""
-        self._runner.run(self._sender.run(), key="sync")
+        """Start sending on the sender's own thread (once connected, this happens by itself;
+        again after a new connection)."""
+        client = self._connection.client
+        if client is not None:
+            self._sender.start(client.base_url, client.token_source)
 
     def wake(self) -> None:
         self._sender.wake()
 
     async def aclose(self) -> None:
         """Stop sending (claims not yet used are given back); a last change is announced."""
+        await self._sender.aclose()
+        self._closed = True  # what the sender said last, still on its way, is not announced
         self._announce.cancel()
         await self._runner.cancel_all()
 
@@ -317,7 +321,7 @@ class Logbook(QObject):
     @property
     def problem(self) -> str:
         """The sender's last unexpected error, in plain words ('' while it runs cleanly)."""
-        return self._sender.problem
+        return self._sender.problem_text
 
     @property
     def crashes(self) -> int:
@@ -340,8 +344,12 @@ class Logbook(QObject):
     def _on_connection_connected(self, *_: object) -> None:
         self.start()
 
+    def _on_sender_touched(self, ids: set[int]) -> None:
+        self._sender_touched |= ids
+
     def _on_sender_change(self) -> None:
-        self._announce()
+        if not self._closed:
+            self._announce()
 
     def _on_sender_sent(self, entry: Entry, outreach_id: int | None) -> None:
         if entry.kind == "call" and outreach_id is not None:
@@ -366,11 +374,14 @@ class Logbook(QObject):
             self.writeRefused.emit(entry.ref, why)
 
     def _changed_now(self) -> None:
+        if self._closed:
+            return
         self._announce()
         self._announce.flush()
 
     def _emit_change(self) -> None:
-        entries = tuple(self._outbox.get_many(self._outbox.touched()))
+        ids, self._sender_touched = self._outbox.touched() | self._sender_touched, set()
+        entries = tuple(self._outbox.get_many(ids))
         self.changed.emit(OutboxChange(entries, self._outbox.counts(), self.budget_wait))
 
 

@@ -27,8 +27,8 @@ from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
 from dialer_app.core.outreach.client import PHONE_FIELDS, PROSPECT_FIELDS
 from dialer_app.core.phone import pretty
-from dialer_app.core.sync import Backoff, SyncWorker, sender_id
-from dialer_app.services.connection import Backend, Connection
+from dialer_app.services.connection import Backend
+from dialer_app.services.logbook import Logbook, OutboxChange
 from dialer_app.services.lookup import Lookup
 from dialer_app.services.session import build_services
 from dialer_app.ui.main_window import MainWindow
@@ -228,15 +228,14 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
                 started = time.perf_counter()
                 outbox.enqueue(_call(1))
                 result.enqueue_ms.append((time.perf_counter() - started) * 1000)
-            result.drain_per_s = await _drain(
-                outbox, services.connection
-            )  # throughput: the drain alone
+            # throughput: the drain alone
+            result.drain_per_s = await _drain(outbox, services.logbook)
             result.max_stall_ms = await _stalls(
-                win, service, answers, api, cases, outbox, services.connection, calls
+                win, service, answers, api, cases, outbox, services.logbook, calls
             )
             with _busy_core():  # the same, while another process keeps one core busy
                 result.max_stall_busy_ms = await _stalls(
-                    win, service, answers, api, cases, outbox, services.connection, calls
+                    win, service, answers, api, cases, outbox, services.logbook, calls
                 )
             result.rss_after_calls_mb = rss_mb()
             bodies = [json.dumps(_call(1).to_document()).encode() for _ in range(calls)]
@@ -260,7 +259,7 @@ async def _stalls(
     api: httpx.AsyncClient,
     cases: list[tuple[str, str, dict[str, Any]]],
     outbox: Outbox,
-    connection: Connection,
+    logbook: Logbook,
     calls: int,
 ) -> float:
     """The longest stall of the Qt loop while `calls` calls drain and lookups keep running."""
@@ -268,7 +267,7 @@ async def _stalls(
         outbox.enqueue(_call(1))
     probe = _StallProbe()
     probe.start()
-    drain = asyncio.ensure_future(_drain(outbox, connection))
+    drain = asyncio.ensure_future(_drain(outbox, logbook))
     while not drain.done():
         await _lookups(win, service, answers, api, cases[:6], None)
     await drain
@@ -287,13 +286,25 @@ def _busy_core() -> Iterator[None]:
         spinner.wait()
 
 
-async def _drain(outbox: Outbox, connection: Connection) -> float:
-    worker = SyncWorker(outbox, lambda: connection.client, owner=sender_id(), backoff=Backoff())
-    started = time.perf_counter()
-    sent = 0
-    while await worker.send_next():
-        sent += 1
-    return sent / (time.perf_counter() - started)
+async def _drain(outbox: Outbox, logbook: Logbook) -> float:
+    """Calls per second the app's own sender (its thread) delivers of what waits in `outbox`:
+    from the wake to the change that says nothing is left to send."""
+    before = outbox.counts()
+    done = asyncio.get_running_loop().create_future()
+
+    def on_change(change: OutboxChange) -> None:
+        if change.counts.unsent == 0 and not done.done():
+            done.set_result(change.counts.sent)
+
+    logbook.changed.connect(on_change)
+    try:
+        started = time.perf_counter()
+        logbook.wake()
+        sent = await asyncio.wait_for(done, 600)
+        elapsed = time.perf_counter() - started
+    finally:
+        logbook.changed.disconnect(on_change)
+    return (sent - before.sent) / elapsed
 
 
 async def _lookups(

@@ -248,6 +248,18 @@ class Queue:
         queue.refusal = refusal
         return queue
 
+    def sibling(self) -> Self:
+        """Another connection to the same file, with the same kinds and clocks, for another
+        thread (a connection serves the thread that opened it): open it there."""
+        return type(self)(
+            self.path,
+            kinds=self.kinds,
+            clock=self._clock,
+            lease=self._lease,
+            monotonic=self._monotonic,
+            ceiling=self._ceiling,
+        )
+
     def close(self) -> None:
         self._db.close()
 

@@ -9,12 +9,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
+import asyncio
+from collections.abc import AsyncGenerator, Coroutine, Generator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
+T = TypeVar("T")
 Origin = tuple[str, str, int]
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -52,6 +54,31 @@ class StaticToken:
 
     async def refresh_after_rejection(self, rejected: str) -> bool:
         return False
+
+
+@dataclass(frozen=True, slots=True)
+class OnLoop:
+    """A token source of another loop (the window's), asked there: a client on a worker
+    thread's loop shares the window's sign-in — one refresh at a time, one place that saves
+    it — without touching its locks or its HTTP client from the wrong loop."""
+
+    source: TokenSource
+    loop: asyncio.AbstractEventLoop
+
+    async def access_token(self) -> str:
+        return await self._there(self.source.access_token())
+
+    async def refresh_after_rejection(self, rejected: str) -> bool:
+        return await self._there(self.source.refresh_after_rejection(rejected))
+
+    async def _there(self, coro: Coroutine[Any, Any, T]) -> T:
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+
+
+def on_loop(source: TokenSource, loop: asyncio.AbstractEventLoop) -> TokenSource:
+    """`source` for a client on another loop than `loop`: a fixed token as it is (it holds no
+    loop's state), any other through `OnLoop`."""
+    return source if isinstance(source, StaticToken) else OnLoop(source, loop)
 
 
 class BearerAuth(httpx.Auth):

@@ -1,0 +1,163 @@
+"""Sender: the outbox drained to Outreach on a thread of its own, never on the window's.
+
+The window's thread only draws and answers the rep. The sender — its HTTP client, its
+`SyncWorker`, and the SQLite commits it makes as operations go out — runs on a `LoopThread`
+with its own asyncio loop, its own connection to the outbox file (the outbox is built for
+several senders: claims, leases, waits checked against what is stored) and its own
+`OutreachClient`. It shares the window's sign-in: the token is asked of the window's token
+source, on the window's loop (`auth.on_loop`), so one refresh at a time is made and saved.
+
+What the sender says comes back to the window's thread as queued signals: which operations it
+changed (`touched`), then what happened (`sent`, `parked`, `changed`, `problem`). Logging a
+call stays on the window's thread and durable before it returns; `wake()` then tells the
+sender.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ..core.loop_thread import LoopThread
+from ..core.outbox import Entry, Queue
+from ..core.outreach import OutreachClient
+from ..core.outreach.auth import TokenSource, on_loop
+from ..core.sync import SyncWorker, sender_id
+
+log = logging.getLogger(__name__)
+
+
+class Sender(QObject):
+    """Sends the outbox from a worker thread; tells the window's thread by signals.
+
+    Signals (received on the window's thread):
+        touched(object): the ids (a set) of operations the sender changed, before the signal
+            saying what happened.
+        changed(): the outbox changed (something went out, waits, was claimed).
+        sent(object, object): an `Entry` reached Outreach, with Outreach's id (or None).
+        parked(object): Outreach refused an `Entry` (as it stands now).
+        problem(str): the sender met an unexpected error and restarted ('' once it runs
+            cleanly again).
+    """
+
+    touched = Signal(object)
+    changed = Signal()
+    sent = Signal(object, object)
+    parked = Signal(object)
+    problem = Signal(str)
+
+    def __init__(self, outbox: Queue, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._outbox = outbox
+        self._thread = LoopThread("outbox-sender")
+        self._worker: SyncWorker | None = None
+        self._running: asyncio.Task[Any] | None = None  # the run, on the thread's loop
+        self._starts = 0
+
+    # -- commands (window's thread) -----------------------------------------------------------
+
+    def start(self, base_url: str, token: TokenSource) -> None:
+        """Send to `base_url` with the window's `token` source (again, after a new sign-in or
+        a new backend: the run before ends first). Nothing when the outbox could not open."""
+        if self._outbox.refusal:
+            return  # nothing can be in it, and its file must not be touched
+        source = on_loop(token, asyncio.get_running_loop())
+        self._thread.start()
+        self._thread.submit(self._restart(base_url, source))
+
+    def wake(self) -> None:
+        """Something changed (a call was logged, the rep pressed retry): look again now."""
+        self._thread.call(self._on_thread, "wake")
+
+    def resume(self) -> None:
+        """The rep signed in again: release a held queue."""
+        self._thread.call(self._on_thread, "resume")
+
+    async def aclose(self) -> None:
+        """Stop sending: the run ends (claims not yet used are given back), the thread too."""
+        await self._thread.aclose()
+        self._worker = None
+
+    # -- state (read from the window's thread) -----------------------------------------------
+
+    @property
+    def held(self) -> str | None:
+        worker = self._worker
+        return worker.held if worker is not None else None
+
+    @property
+    def problem_text(self) -> str:
+        worker = self._worker
+        return worker.problem if worker is not None else ""
+
+    @property
+    def crashes(self) -> int:
+        worker = self._worker
+        return worker.crashes if worker is not None else 0
+
+    @property
+    def saving_budget_for(self) -> float | None:
+        worker = self._worker
+        return worker.saving_budget_for if worker is not None else None
+
+    # -- the thread ----------------------------------------------------------------------------
+
+    def _on_thread(self, command: str) -> None:
+        worker = self._worker
+        if worker is not None:
+            getattr(worker, command)()
+
+    async def _restart(self, base_url: str, source: TokenSource) -> None:
+        self._starts += 1
+        mine = self._starts
+        before, self._running = self._running, asyncio.current_task()
+        if before is not None and not before.done():
+            before.cancel()  # it gives its claims back before the next run claims
+            await asyncio.gather(before, return_exceptions=True)
+        if mine == self._starts:  # else a later start runs instead
+            await self._run(base_url, source)
+
+    async def _run(self, base_url: str, source: TokenSource) -> None:
+        queue = self._outbox.sibling()
+        client = OutreachClient(base_url, source)
+
+        def told(*_: Any) -> None:
+            ids = queue.touched()
+            if ids:
+                self.touched.emit(ids)
+
+        def on_change() -> None:
+            told()
+            self.changed.emit()
+
+        def on_sent(entry: Entry, outreach_id: int | None) -> None:
+            told()
+            self.sent.emit(entry, outreach_id)
+
+        def on_parked(entry: Entry) -> None:
+            told()
+            self.parked.emit(entry)
+
+        worker = SyncWorker(
+            queue,
+            lambda: client,
+            owner=sender_id(),
+            on_change=on_change,
+            on_sent=on_sent,
+            on_parked=on_parked,
+            on_problem=self.problem.emit,
+        )
+        self._worker = worker
+        try:
+            await worker.run()
+        finally:
+            if self._worker is worker:
+                self._worker = None
+            told()
+            try:
+                await client.aclose()
+            finally:
+                queue.close()

@@ -1,0 +1,114 @@
+"""LoopThread: a loop of its own on a worker thread — results come back, stopping ends what
+runs there (its `finally` blocks too), and it is the platform's loop whatever the policy."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+import qasync
+
+from dialer_app.core.loop_thread import LoopThread
+
+
+@pytest.fixture
+def worker() -> Any:
+    thread = LoopThread("test-worker")
+    thread.start()
+    yield thread
+    thread.stop()
+
+
+def test_work_runs_on_the_thread_and_its_result_comes_back(worker: LoopThread) -> None:
+    async def where() -> str:
+        await asyncio.sleep(0)
+        return threading.current_thread().name
+
+    assert worker.submit(where()).result(5) == "test-worker"
+
+    async def from_another_loop() -> str:
+        return await worker.run(where())
+
+    assert asyncio.run(from_another_loop()) == "test-worker"
+
+
+def test_an_error_there_is_raised_here(worker: LoopThread) -> None:
+    async def fails() -> None:
+        raise ValueError("from the worker")
+
+    async def main() -> None:
+        await worker.run(fails())
+
+    with pytest.raises(ValueError, match="from the worker"):
+        asyncio.run(main())
+
+
+def test_call_runs_a_function_there(worker: LoopThread) -> None:
+    ran = threading.Event()
+    names: list[str] = []
+
+    def note() -> None:
+        names.append(threading.current_thread().name)
+        ran.set()
+
+    worker.call(note)
+    assert ran.wait(5)
+    assert names == ["test-worker"]
+
+
+def test_stop_ends_what_runs_there_and_what_it_started() -> None:
+    worker = LoopThread("test-stop")
+    worker.start()
+    started, ended = threading.Event(), []
+
+    async def child() -> None:
+        try:
+            await anyio.sleep_forever()
+        finally:
+            ended.append("child")
+
+    async def forever() -> None:
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(child)
+                group.start_soon(child)  # started and cancelled by its group, never by stop
+                started.set()
+                await anyio.sleep_forever()
+        finally:
+            ended.append("root")
+
+    worker.submit(forever())
+    assert started.wait(5)
+    worker.stop()
+    assert sorted(ended) == ["child", "child", "root"]
+    assert not worker.running
+    assert not any(t.name == "test-stop" for t in threading.enumerate())
+    worker.call(lambda: None)  # after the end: nothing, no error
+
+
+def test_the_thread_runs_the_platform_loop_under_qasync(make_sandbox: Any, qapp: Any) -> None:
+    """qasync's policy makes Qt loops, which belong to Qt's thread: the worker's is its own."""
+    server = make_sandbox("--prospects", "5")
+
+    async def main() -> int:
+        worker = LoopThread("test-under-qasync")
+        worker.start()
+        try:
+
+            async def fetch() -> int:
+                async with httpx.AsyncClient() as http:
+                    got = await http.get(
+                        f"{server.base_url}/prospects",
+                        headers={"Authorization": f"Bearer {server.token}"},
+                    )
+                return got.status_code
+
+            return await worker.run(fetch())
+        finally:
+            await worker.aclose()
+
+    assert qasync.run(main()) == 200

@@ -1,0 +1,70 @@
+"""The sender works on a thread of its own: a write stuck on the disk or the network leaves the
+window answering the rep, the call still goes once it can, and the thread ends with the app."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
+from tests.ui.conftest import close
+
+
+def _call() -> NewCall:
+    return NewCall(
+        attributes=CallAttributes(vendorCallId=str(uuid.uuid4())),
+        relationships=CallRelationships.link(prospect=2),
+    )
+
+
+def test_a_sender_stuck_in_a_disk_write_leaves_the_window_answering(
+    qtbot: Any, make_sandbox: Any, make_window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = make_sandbox("--prospects", "10")
+    opened = make_window(server)
+    win, outbox = opened.win, opened.outbox
+    stuck, release = threading.Event(), threading.Event()
+    writers: list[str] = []
+    real = type(outbox).mark_sent
+
+    def mark_sent(queue: Any, entry_id: int, outreach_id: int | None) -> None:
+        writers.append(threading.current_thread().name)
+        if threading.current_thread() is not threading.main_thread():
+            stuck.set()  # as a slow fsync would: this thread waits, not the window's
+            release.wait(30)
+        real(queue, entry_id, outreach_id)
+
+    monkeypatch.setattr(type(outbox), "mark_sent", mark_sent)
+    entry = opened.services.logbook.log_call(_call(), "Stuck Test")
+    assert entry is not None  # safe on disk when `log_call` returned, on the window's thread
+    qtbot.waitUntil(stuck.is_set, timeout=10_000)
+    try:
+        ticks: list[int] = []
+        QTimer.singleShot(0, lambda: ticks.append(1))
+        qtbot.waitUntil(lambda: bool(ticks), timeout=2_000)  # the window's loop turns
+        qtbot.keyClicks(win.search.box, "Ab")
+        assert win.search.box.text() == "Ab"  # and the rep's keys land
+        assert outbox.get(entry.id).state == "sending"
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: outbox.get(entry.id).state == "sent", timeout=10_000)
+    assert writers == ["outbox-sender"]
+    qtbot.waitUntil(lambda: "logged in Outreach" in win.log_message.text(), timeout=5_000)
+
+
+def test_the_sender_thread_ends_with_the_services(
+    qtbot: Any, aio: Any, make_sandbox: Any, make_window: Any
+) -> None:
+    server = make_sandbox("--prospects", "10")
+    opened = make_window(server)
+    entry = opened.services.logbook.log_call(_call(), "Ends Test")
+    assert entry is not None
+    outbox = opened.outbox
+    qtbot.waitUntil(lambda: outbox.get(entry.id).state == "sent", timeout=10_000)
+    assert any(t.name == "outbox-sender" for t in threading.enumerate())
+    close(qtbot, aio, opened)
+    assert not any(t.name == "outbox-sender" for t in threading.enumerate())
