@@ -747,9 +747,11 @@ class MainWindow(QMainWindow):
             self._wrap_up_focus()
 
     def _on_service_call_sent(self, entry: Entry, outreach_id: int) -> None:
+        revision = self.desk.revision
         self.desk.sent(entry.vendor_call_id, outreach_id)
         self.say(f"Call with {_who(entry.summary)} logged in Outreach (call {outreach_id}).")
-        self._render_card()
+        if self.desk.revision != revision:  # a call of the desk's: its card says "sent"
+            self._render_card()
 
     def _on_service_call_parked(self, entry: Entry) -> None:
         self.desk.refused(entry.vendor_call_id)
