@@ -112,9 +112,7 @@ class Logbook(QObject):
         self._connection = connection
         self._complete_call_task = complete_call_task
         self._sender = Sender(outbox, parent=self)
-        self._sender_touched: set[int] = set()  # what the sender changed, not yet announced
         self._closed = False
-        self._sender.touched.connect(self._on_sender_touched)
         self._sender.changed.connect(self._on_sender_change)
         self._sender.sent.connect(self._on_sender_sent)
         self._sender.parked.connect(self._on_sender_parked)
@@ -344,9 +342,6 @@ class Logbook(QObject):
     def _on_connection_connected(self, *_: object) -> None:
         self.start()
 
-    def _on_sender_touched(self, ids: set[int]) -> None:
-        self._sender_touched |= ids
-
     def _on_sender_change(self) -> None:
         if not self._closed:
             self._announce()
@@ -380,7 +375,7 @@ class Logbook(QObject):
         self._announce.flush()
 
     def _emit_change(self) -> None:
-        ids, self._sender_touched = self._outbox.touched() | self._sender_touched, set()
+        ids = self._outbox.touched() | self._sender.touched()
         entries = tuple(self._outbox.get_many(ids))
         self.changed.emit(OutboxChange(entries, self._outbox.counts(), self.budget_wait))
 

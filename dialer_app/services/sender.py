@@ -7,8 +7,9 @@ several senders: claims, leases, waits checked against what is stored) and its o
 `OutreachClient`. It shares the window's sign-in: the token is asked of the window's token
 source, on the window's loop (`auth.on_loop`), so one refresh at a time is made and saved.
 
-What the sender says comes back to the window's thread as queued signals: which operations it
-changed (`touched`), then what happened (`sent`, `parked`, `changed`, `problem`). Logging a
+What the sender says comes back to the window's thread as queued signals (`sent`, `parked`,
+`changed`, `problem`); which operations it changed the window asks when it reads them
+(`touched()`). Logging a
 call stays on the window's thread and durable before it returns; `wake()` then tells the
 sender.
 """
@@ -17,12 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from ..core.loop_thread import LoopThread
-from ..core.outbox import Entry, Queue
+from ..core.outbox import Queue
 from ..core.outreach import OutreachClient
 from ..core.outreach.auth import TokenSource, on_loop
 from ..core.sync import SyncWorker, sender_id
@@ -34,8 +36,6 @@ class Sender(QObject):
     """Sends the outbox from a worker thread; tells the window's thread by signals.
 
     Signals (received on the window's thread):
-        touched(object): the ids (a set) of operations the sender changed, before the signal
-            saying what happened.
         changed(): the outbox changed (something went out, waits, was claimed).
         sent(object, object): an `Entry` reached Outreach, with Outreach's id (or None).
         parked(object): Outreach refused an `Entry` (as it stands now).
@@ -43,7 +43,6 @@ class Sender(QObject):
             cleanly again).
     """
 
-    touched = Signal(object)
     changed = Signal()
     sent = Signal(object, object)
     parked = Signal(object)
@@ -55,6 +54,9 @@ class Sender(QObject):
         self._thread = LoopThread("outbox-sender")
         self._worker: SyncWorker | None = None
         self._running: asyncio.Task[Any] | None = None  # the run, on the thread's loop
+        self._queue: Queue | None = None  # the sender's connection to the outbox
+        self._ended: set[int] = set()  # touched by a run that ended, not yet read
+        self._lock = threading.Lock()
         self._starts = 0
 
     # -- commands (window's thread) -----------------------------------------------------------
@@ -82,6 +84,14 @@ class Sender(QObject):
         self._worker = None
 
     # -- state (read from the window's thread) -----------------------------------------------
+
+    def touched(self) -> set[int]:
+        """The ids of the operations the sender changed since the last time this was asked."""
+        with self._lock:
+            ids, self._ended = self._ended, set()
+            if self._queue is not None:
+                ids |= self._queue.touched()
+        return ids
 
     @property
     def held(self) -> str | None:
@@ -123,41 +133,27 @@ class Sender(QObject):
     async def _run(self, base_url: str, source: TokenSource) -> None:
         queue = self._outbox.sibling()
         client = OutreachClient(base_url, source)
-
-        def told(*_: Any) -> None:
-            ids = queue.touched()
-            if ids:
-                self.touched.emit(ids)
-
-        def on_change() -> None:
-            told()
-            self.changed.emit()
-
-        def on_sent(entry: Entry, outreach_id: int | None) -> None:
-            told()
-            self.sent.emit(entry, outreach_id)
-
-        def on_parked(entry: Entry) -> None:
-            told()
-            self.parked.emit(entry)
-
         worker = SyncWorker(
             queue,
             lambda: client,
             owner=sender_id(),
-            on_change=on_change,
-            on_sent=on_sent,
-            on_parked=on_parked,
+            on_change=self.changed.emit,
+            on_sent=self.sent.emit,
+            on_parked=self.parked.emit,
             on_problem=self.problem.emit,
         )
-        self._worker = worker
+        with self._lock:
+            self._worker, self._queue = worker, queue
         try:
             await worker.run()
         finally:
             if self._worker is worker:
                 self._worker = None
-            told()
             try:
                 await client.aclose()
             finally:
+                with self._lock:  # what it changed last stays to be read
+                    self._ended |= queue.touched()
+                    if self._queue is queue:
+                        self._queue = None
                 queue.close()
