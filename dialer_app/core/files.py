@@ -112,6 +112,21 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def sync_file(path: Path) -> None:
+    """Flush what `path` holds now (written without `durable`), and its folder, to the disk:
+    the fsync of a quick write, made later — on a thread that may wait for the disk. Nothing
+    when the file is gone meanwhile. Raises OSError."""
+    try:
+        fd = os.open(path, os.O_RDWR)  # Windows flushes only a handle open for writing
+    except FileNotFoundError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    fsync_dir(path.parent)
+
+
 def write_atomic(
     path: Path, data: bytes | str, *, durable: bool = True, mode: int = PRIVATE_FILE
 ) -> None:

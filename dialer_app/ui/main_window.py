@@ -81,6 +81,8 @@ from .widgets import ValueLabel
 from .wrapup_form import WrapUpForm
 
 if TYPE_CHECKING:  # the window is built and painted before these load (see `ui.app`)
+    import concurrent.futures
+
     from ..core.outbox import Counts, Entry, Step
     from ..core.outreach.detail import ProspectDetail
     from ..core.today import DayTally
@@ -368,7 +370,9 @@ class MainWindow(QMainWindow):
         self.assign_button.clicked.connect(self._on_assign_button_clicked)
         self.compact_wrap.logRequested.connect(self._on_log_button_clicked)
         self.compact_wrap.fullRequested.connect(self.toggle_compact)
-        self._draft_flush = Throttle(self.save_draft, DRAFT_DEBOUNCE_MS, leading=False, parent=self)
+        self._draft_flush = Throttle(
+            self._flush_draft, DRAFT_DEBOUNCE_MS, leading=False, parent=self
+        )
         self._undo_timer = QTimer(self)
         self._undo_timer.setInterval(UNDO_TICK_MS)
         self._undo_timer.timeout.connect(self._on_undo_timer_timeout)
@@ -1684,6 +1688,15 @@ class MainWindow(QMainWindow):
         self.save_draft(durable=False)
         self._draft_flush()
 
+    def _flush_draft(self) -> None:
+        """The flush that survives a power cut, of the draft each keystroke already wrote: on
+        the drafts' own thread, so that the rep's typing never waits for the disk."""
+        if self.drafts is None or not self._restored:
+            return
+        if self._saved_revision != self.desk.revision:
+            self.save_draft(durable=False)
+        self.drafts.flush_later().add_done_callback(_log_flush_failure)
+
     def save_draft(self, durable: bool = True) -> None:
         """Save the desk: every call, its times, its prospect, its wrap-up; the card."""
         self._saved_revision = self.desk.revision
@@ -1726,6 +1739,13 @@ class MainWindow(QMainWindow):
 def _count(n: int) -> str:
     """A count for the status bar: a few characters at most."""
     return str(n) if n < 1000 else "999+"
+
+
+def _log_flush_failure(done: concurrent.futures.Future[None]) -> None:
+    """A flush of the draft that failed (its thread): the next save tries again; logged."""
+    exc = done.exception()
+    if exc is not None:
+        log.warning("the draft could not be flushed to the disk: %s", exc)
 
 
 def _who(summary: str) -> str:

@@ -71,6 +71,29 @@ def test_durable_writes_reach_the_disk_and_quick_ones_skip_it(
     assert json.loads((tmp_path / "a.json").read_text()) == {"x": 2}
 
 
+def test_a_quick_write_is_flushed_later_as_it_stands_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[bytes | str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
+        synced.append("dir" if is_dir else os.pread(fd, 100, 0))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    target = tmp_path / "draft.json"
+    files.write_json(target, {"x": 1}, durable=False)
+    files.write_json(target, {"x": 2}, durable=False)
+    assert synced == []
+    files.sync_file(target)
+    assert synced == [b'{"x":2}', "dir"]  # what the file holds now, and the rename in it
+    synced.clear()
+    files.sync_file(tmp_path / "gone.json")  # removed meanwhile: nothing to flush
+    assert synced == []
+
+
 @pytest.mark.parametrize("failing", ["write", "fsync", "replace"])
 def test_a_failed_write_keeps_the_old_file_and_removes_its_temp_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str

@@ -1,5 +1,6 @@
-"""The sender works on a thread of its own: a write stuck on the disk or the network leaves the
-window answering the rep, the call still goes once it can, and the thread ends with the app."""
+"""The window's thread never waits for the disk or the network: the sender works on a thread of
+its own (a write stuck there leaves the window answering, the call goes once it can, the thread
+ends with the app), and the draft's flush to the disk is made off the window's thread."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ import uuid
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QPushButton
 
+from dialer_app.core import files
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
+from dialer_app.core.drafts import DraftStore
+from tests.support.qt import by_name, type_query
 from tests.ui.conftest import close
 
 
@@ -68,3 +73,43 @@ def test_the_sender_thread_ends_with_the_services(
     assert any(t.name == "outbox-sender" for t in threading.enumerate())
     close(qtbot, aio, opened)
     assert not any(t.name == "outbox-sender" for t in threading.enumerate())
+
+
+def test_the_drafts_flush_waits_on_its_own_thread_while_the_rep_types(
+    qtbot: Any, make_sandbox: Any, make_window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = make_sandbox("--prospects", "10")
+    opened = make_window(server, drafts=True, outbox_name="typing")
+    win = opened.win
+    stuck, release = threading.Event(), threading.Event()
+    flushers: list[str] = []
+    real = files.sync_file
+
+    def sync_file(path: Any) -> None:
+        flushers.append(threading.current_thread().name)
+        stuck.set()  # a disk that takes its time over an fsync
+        release.wait(30)
+        real(path)
+
+    monkeypatch.setattr(files, "sync_file", sync_file)
+    box = by_name(win, "Prospect search", QLineEdit)
+    type_query(qtbot, opened, box, "a")
+    with qtbot.waitSignal(opened.lookup.prospectLoaded, timeout=10_000):
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.mouseClick(by_name(win, "Dial", QPushButton), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(by_name(win, "Hang up", QPushButton), Qt.MouseButton.LeftButton)
+    by_name(win, "Disposition", QComboBox).setCurrentIndex(1)
+    notes = by_name(win, "Notes", QPlainTextEdit)
+    qtbot.keyClicks(notes, "Call back")
+    qtbot.waitUntil(stuck.is_set, timeout=5_000)  # the debounced flush began, and waits
+    try:
+        qtbot.keyClicks(notes, " on Monday")  # the rep's keys land meanwhile
+        assert notes.toPlainText() == "Call back on Monday"
+    finally:
+        release.set()
+    assert flushers
+    assert all(name.startswith("draft-flush") for name in flushers)
+    # Every keystroke reached the file already; the flush made it survive a power cut.
+    saved = DraftStore(opened.win.drafts.path).load()
+    assert saved is not None
+    assert "Call back on Monday" in str(saved)
