@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core import files
+from ..core import files, memory
 from ..core.calls import NewCall
 from ..core.outbox import Counts, Entry, Outbox, Step
 from ..core.outbox import OutboxError as OutboxError  # what a write raises when not stored
@@ -113,6 +113,7 @@ class Logbook(QObject):
         self._complete_call_task = complete_call_task
         self._sender = Sender(outbox, parent=self)
         self._closed = False
+        self._sent_since_trim = 0
         self._sender.changed.connect(self._on_sender_change)
         self._sender.sent.connect(self._on_sender_sent)
         self._sender.parked.connect(self._on_sender_parked)
@@ -347,6 +348,7 @@ class Logbook(QObject):
             self._announce()
 
     def _on_sender_sent(self, entry: Entry, outreach_id: int | None) -> None:
+        self._sent_since_trim += 1
         if entry.kind == "call" and outreach_id is not None:
             self.callSent.emit(entry, outreach_id)
         elif entry.kind == "create_prospect" and outreach_id is not None:
@@ -377,7 +379,11 @@ class Logbook(QObject):
     def _emit_change(self) -> None:
         ids = self._outbox.touched() | self._sender.touched()
         entries = tuple(self._outbox.get_many(ids))
-        self.changed.emit(OutboxChange(entries, self._outbox.counts(), self.budget_wait))
+        counts = self._outbox.counts()
+        self.changed.emit(OutboxChange(entries, counts, self.budget_wait))
+        if self._sent_since_trim and not counts.unsent:
+            self._sent_since_trim = 0  # a burst is over: what it took goes back to the system
+            memory.trim()
 
 
 PROSPECT_WRITES = frozenset({"create_prospect", "add_phone_number", "phone_status", "call_opt_out"})
