@@ -98,6 +98,7 @@ if TYPE_CHECKING:  # the window is built and painted before these load (see `ui.
 
 log = logging.getLogger(__name__)
 
+BACKLOG_SAY_MS = 250  # calls of a drained backlog: said at most this often
 DRAFT_DEBOUNCE_MS = 300
 UNDO_TICK_MS = 500
 REFERENCE_MAX_AGE_S = 600.0  # the org's lists are read again on focus after this long
@@ -370,6 +371,8 @@ class MainWindow(QMainWindow):
         self.assign_button.clicked.connect(self._on_assign_button_clicked)
         self.compact_wrap.logRequested.connect(self._on_log_button_clicked)
         self.compact_wrap.fullRequested.connect(self.toggle_compact)
+        self._backlog_sent: list[tuple[str, int]] = []  # calls sent not yet said
+        self._say_backlog = Throttle(self._on_say_backlog, BACKLOG_SAY_MS, parent=self)
         self._draft_flush = Throttle(
             self._flush_draft, DRAFT_DEBOUNCE_MS, leading=False, parent=self
         )
@@ -753,9 +756,27 @@ class MainWindow(QMainWindow):
     def _on_service_call_sent(self, entry: Entry, outreach_id: int) -> None:
         revision = self.desk.revision
         self.desk.sent(entry.vendor_call_id, outreach_id)
-        self.say(f"Call with {_who(entry.summary)} logged in Outreach (call {outreach_id}).")
-        if self.desk.revision != revision:  # a call of the desk's: its card says "sent"
+        if self.desk.revision != revision:  # a call of the desk's: said, and its card says so
+            self.say(f"Call with {_who(entry.summary)} logged in Outreach (call {outreach_id}).")
             self._render_card()
+            return
+        # One from the backlog (logged earlier, while offline): a drain of hundreds is said a
+        # few times a second, not once a call.
+        self._backlog_sent.append((entry.summary, outreach_id))
+        self._say_backlog()
+
+    def _on_say_backlog(self) -> None:
+        sent, self._backlog_sent = self._backlog_sent, []
+        if not sent:
+            return
+        who, outreach_id = sent[-1]
+        if len(sent) == 1:
+            self.say(f"Call with {_who(who)} logged in Outreach (call {outreach_id}).")
+        else:
+            self.say(
+                f"{len(sent)} calls logged in Outreach (the last with {_who(who)}, call"
+                f" {outreach_id})."
+            )
 
     def _on_service_call_parked(self, entry: Entry) -> None:
         self.desk.refused(entry.vendor_call_id)

@@ -1,7 +1,9 @@
-"""A drained backlog gives the memory it took back to the system, once the burst is over."""
+"""A drained backlog: said a few times a second, every call counted, not once a call; and the
+memory it took goes back to the system once the burst is over."""
 
 from __future__ import annotations
 
+import re
 import sys
 import uuid
 from typing import Any
@@ -40,3 +42,31 @@ def test_a_drained_backlog_is_followed_by_one_trim(
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
 def test_trim_asks_the_c_library() -> None:
     assert memory.trim() is True
+
+
+def test_a_drained_backlog_is_said_in_a_few_lines_that_count_every_call(
+    qtbot: Any, make_sandbox: Any, make_window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = make_sandbox("--prospects", "10")
+    opened = make_window(server)
+    win = opened.win
+    said: list[str] = []
+    real_say = win.say
+    monkeypatch.setattr(win, "say", lambda text: (said.append(text), real_say(text)))
+    backlog = 40
+    for _ in range(backlog):
+        opened.outbox.enqueue(_call())
+    opened.services.logbook.wake()
+    qtbot.waitUntil(lambda: opened.outbox.counts().sent == backlog, timeout=30_000)
+
+    def counted() -> int:
+        total = 0
+        for text in said:
+            many = re.match(r"(\d+) calls logged in Outreach", text)
+            total += int(many.group(1)) if many else int("logged in Outreach" in text)
+        return total
+
+    qtbot.waitUntil(lambda: counted() == backlog, timeout=5_000)
+    assert len(said) < backlog / 2  # not once a call
+    last = opened.outbox.get(max(e.id for e in opened.outbox.entries(limit=backlog)))
+    assert f"call {last.outreach_id})" in said[-1]  # the last line names the last call sent
