@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .core.auth.profiles import Profile
     from .core.auth.tokens import TokenSet
     from .core.outbox import Outbox
+    from .core.remote import InstanceLock
     from .services.accounts import AccountService
     from .services.connection import BackendFactory, Connection
     from .services.hotkeys import GlobalHotkeys
@@ -60,7 +61,7 @@ _signal_wakeup: list[object] = []
 class AppConfig:
     api_base_url: str | None = None
     access_token: str | None = None
-    instance_name: str | None = None  # the local socket a second launch forwards to
+    instance: InstanceLock | None = None  # the data folder's: the window serves its socket
     profile_id: str | None = None
 
 
@@ -77,10 +78,10 @@ def choose_config(config: AppConfig) -> AppConfig:
 
     active = ProfileStore(profiles_file(), admin_profiles_path(), MemoryStore()).active()
     if active is None:
-        return AppConfig(instance_name=config.instance_name)
+        return AppConfig(instance=config.instance)
     return AppConfig(
         api_base_url=active.api_base_url,
-        instance_name=config.instance_name,
+        instance=config.instance,
         profile_id=active.id,
     )
 
@@ -297,23 +298,15 @@ class _Sessions:
         self.instance = self._listen(config)
 
     def _listen(self, config: AppConfig) -> InstanceServer | None:
-        if not config.instance_name:
+        """Where later launches hand their links and events to this window (see `serve`)."""
+        if config.instance is None:
             return None
         from .core.remote import parse_request
-        from .services.instance import InstanceServer
+        from .services.instance import serve
 
         region = self.settings.get(setting.REGION)
-        instance = InstanceServer(
-            config.instance_name, lambda argv: parse_request(argv, region=region)
-        )
+        instance = serve(config.instance, lambda argv: parse_request(argv, region=region))
         instance.requested.connect(lambda request: apply_request(self.window, request))
-        if instance.listen():
-            log.info("listening for links and events as %s", config.instance_name)
-        else:
-            files.notices.add(
-                "Links and softphone events cannot reach this window: it cannot listen on "
-                f"{config.instance_name}. Restart the app; if this stays, tell your helpdesk."
-            )
         return instance
 
     async def close(self) -> None:
@@ -336,7 +329,7 @@ async def _run(
                 return 0
             config = AppConfig(
                 api_base_url=switch_to.api_base_url,
-                instance_name=config.instance_name,
+                instance=config.instance,
                 profile_id=switch_to.id,
             )
             sessions.window = new_window(config, sessions.settings)

@@ -12,7 +12,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from . import APP_NAME, __version__
 
@@ -143,11 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _hand_over(request: object, api_base_url: str | None, token: str | None) -> int:
     """Forward to the running window, or become it (holding the data folder's lock)."""
-    import contextlib
     import logging
 
-    from .core import files, logfile, paths
-    from .core.remote import Request, usual_socket_dir
+    from .core import logfile, paths
+    from .core.remote import Request
     from .services.instance import hand_over
 
     assert isinstance(request, Request)
@@ -167,30 +165,13 @@ def _hand_over(request: object, api_base_url: str | None, token: str | None) -> 
         return 1
     assert found.lock is not None
     logfile.setup()  # the window now: its warnings go to stderr as well as to the file
-    if found.problem is not None:
-        log.warning(
-            "not using the usual socket folder: %s; listening in %s", found.problem, found.socket
-        )
-        files.notices.add(
-            f"The folder this app uses to receive links is not yours ({found.problem}). "
-            "Links are received through a private folder instead; tell your administrator."
-        )
     if not sys.platform.startswith("win"):
         os.umask(0o077)  # whatever the window creates is the user's own
     from .app import AppConfig, run_app
 
-    try:
-        with found.lock:
-            return run_app(
-                AppConfig(
-                    api_base_url=api_base_url, access_token=token, instance_name=found.socket
-                ),
-                first_request=request,
-            )
-    finally:
-        if not sys.platform.startswith("win") and Path(found.socket).parent != usual_socket_dir():
-            with contextlib.suppress(OSError):  # the private folder made for this run only
-                os.rmdir(os.path.dirname(found.socket))
+    with found.lock:  # the window listens for the next launches once painted (`app._Sessions`)
+        config = AppConfig(api_base_url=api_base_url, access_token=token, instance=found.lock)
+        return run_app(config, first_request=request)
 
 
 def _register() -> int:
