@@ -12,8 +12,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from . import APP_NAME, __version__
+
+if TYPE_CHECKING:
+    from .core.settings import Settings
 
 TOKEN_ENV = "DIALER_ACCESS_TOKEN"
 
@@ -82,15 +86,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cli_doctor import main as doctor_main
 
         return doctor_main(args_list[1:])
-    from .core import paths
-    from .core import settings as setting
     from .core.remote import Request, RequestError, event_parser, parse_request
 
-    def settings() -> setting.Settings:
-        return setting.Settings(paths.config_dir() / "settings.json")
+    def settings() -> Settings:  # read for a link, an event or --baresip only
+        from .core import paths
+        from .core.settings import Settings
+
+        return Settings(paths.config_dir() / "settings.json")
 
     if args_list and args_list[0] == "event":
-        region = settings().get(setting.REGION)
+        from .core.settings import REGION
+
+        region = settings().get(REGION)
         if any(a in ("-h", "--help") for a in args_list[1:]):
             event_parser().print_help()
             return 0
@@ -115,21 +122,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return write_from_cli(args.diagnostics)
     request = Request("show")
     if args.link is not None:
-        region = settings().get(setting.REGION)
+        from .core.settings import REGION
+
+        region = settings().get(REGION)
         try:
             request = parse_request([args.link], region=region)
         except RequestError as exc:
             print(f"dialer-app: not opened: {exc}", file=sys.stderr)
             return 2
     if args.baresip is not None:
-        if args.baresip:
-            from .core.softphone.baresip import Endpoint
+        from .core.settings import BARESIP
+        from .core.softphone.baresip import Endpoint
 
+        if args.baresip:
             try:
                 Endpoint.parse(args.baresip)
             except ValueError as exc:
                 parser.error(f"--baresip: {exc}")
-        settings().set(setting.BARESIP, args.baresip)
+        settings().set(BARESIP, args.baresip)
     token = None
     if args.api_base_url:
         token = os.environ.get(TOKEN_ENV, "").strip()
