@@ -537,8 +537,10 @@ def _tray(window: MainWindow, logbook: Logbook) -> Tray | None:
     return tray
 
 
-def create_application() -> QApplication:
-    """The QApplication, named and iconed; the app quits when `_run` returns, not on close."""
+def create_application(*, icon: bool = True) -> QApplication:
+    """The QApplication, named (and iconed, unless `icon` is False: `run_app` gives it its icon
+    after the first paint, which Qt's icon class and svg plugin would otherwise delay); the
+    app quits when `_run` returns, not on close."""
     logfile.setup()  # the log file a helpdesk reads, redacted; warnings on stderr
     log.info("%s", startup_line())  # before Qt loads its platform: a failure there follows it
     app = QApplication.instance() or QApplication(sys.argv)
@@ -548,7 +550,8 @@ def create_application() -> QApplication:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)
-    app.setWindowIcon(app_icon())
+    if icon:
+        app.setWindowIcon(app_icon())
     return app
 
 
@@ -661,7 +664,7 @@ def run_app(config: AppConfig, first_request: Request | None = None) -> int:
     from PySide6.QtCore import QEventLoop
 
     log_qt_messages()
-    app = create_application()
+    app = create_application(icon=False)
     window = MainWindow(None, None, state_file=window_state_file())
     closed_early: list[bool] = []
     window.closed.connect(lambda: closed_early.append(True))
@@ -671,6 +674,7 @@ def run_app(config: AppConfig, first_request: Request | None = None) -> int:
     # The first paint. What the rep types meanwhile waits for the whole window (the keys
     # reach it in order once it is built, a moment later).
     app.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    app.setWindowIcon(app_icon())  # the window's and its dialogs'
     config = finish_first_window(window, config)
     _close_on_signals(app)
 

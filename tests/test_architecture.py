@@ -267,6 +267,7 @@ QT_CLASSES_NOT_BEFORE_FIRST_PAINT = {
     ("PySide6.QtWidgets", "QStyle"): "the style's enums (the matches' painter uses them)",
     ("PySide6.QtWidgets", "QMessageBox"): "questions come later",
     ("PySide6.QtWidgets", "QListView"): "the list of matches is added after the paint",
+    ("PySide6.QtGui", "QIcon"): "the icon (its class, ~150 theme names, the svg plugin) follows",
 }
 
 

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
 from .. import APP_NAME
 from ..core.phone import pretty
 from ..core.text import isolate, neutralise, one_line
-from .resources import app_icon
 from .search_panel import SearchPanel
 from .text import ask, set_tooltip
 
@@ -125,7 +124,6 @@ class MainWindow(QMainWindow):
         box, the size and place it had — until `build(desk, …)` adds the rest: the app paints
         that frame before the rest of the window (and everything else) has loaded."""
         super().__init__()
-        self.setWindowIcon(app_icon())
         self._state = QSettings(str(state_file), QSettings.Format.IniFormat) if state_file else None
         self.compact = False
         self._full_size = default_size(self)
@@ -159,9 +157,9 @@ class MainWindow(QMainWindow):
         settings: s.Settings | None = None,
         hand_off: Callable[[str], bool] | None = None,
     ) -> None:
-        """The rest of the window around the frame's search box (once): the card, the call,
-        the wrap-up, the call tasks, the status bar, the menu and the keys; then compact mode
-        as it was left."""
+        """The rest of the window around the frame's search box (once): its icon, the card,
+        the call, the wrap-up, the call tasks, the status bar, the menu and the keys; then
+        compact mode as it was left."""
         from PySide6.QtCore import Qt, QTimer
         from PySide6.QtWidgets import (
             QFrame,
@@ -184,10 +182,12 @@ class MainWindow(QMainWindow):
         from .notices import NoticeBar
         from .prospect_actions import ProspectActions
         from .queue_panel import QueuePanel
+        from .resources import app_icon
         from .widgets import ValueLabel
         from .wrapup_form import WrapUpForm
 
         assert not self.built, "the window is built once"
+        self.setWindowIcon(app_icon())
         self.desk = desk
         self.drafts = drafts
         self.settings = settings or s.Settings()
