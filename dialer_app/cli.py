@@ -88,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return doctor_main(args_list[1:])
     from .core.remote import Request, RequestError, event_parser, parse_request
 
+    if not args_list:  # the usual launch: nothing to parse (argparse's set-up alone costs ~4 ms)
+        return _hand_over(Request("show"), None, None)
+
     def settings() -> Settings:  # read for a link, an event or --baresip only
         from .core import paths
         from .core.settings import Settings

@@ -258,6 +258,7 @@ NOT_BEFORE_FIRST_PAINT = {
     "hashlib": "the single-instance socket is named after the paint",
     "platformdirs": "DIALER_HOME names every folder (as in the benchmark)",
     "datetime": "nothing is timed or moved aside before the paint",
+    "platform": "the start-up line takes the system's release and machine from os.uname",
     "zoneinfo": "the prospects' time zones come with the card",
     "PySide6.QtNetwork": "the single-instance socket listens after the paint",
 }
