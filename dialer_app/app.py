@@ -16,9 +16,8 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication  # before qasync: it binds PySide6
@@ -55,8 +54,11 @@ PLAIN_FILE_SECRETS = "secrets-NOT-SECURE.json"
 _signal_wakeup: list[object] = []
 
 
-@dataclass(frozen=True)
-class AppConfig:
+class AppConfig(NamedTuple):
+    """Which backend a window runs on, and the single-instance lock it serves (a named tuple,
+    like the other records a start makes before its first paint: a dataclass writes and
+    compiles its methods when its module loads)."""
+
     api_base_url: str | None = None
     access_token: str | None = None
     instance: InstanceLock | None = None  # the data folder's: the window serves its socket

@@ -259,6 +259,7 @@ NOT_BEFORE_FIRST_PAINT = {
     "platformdirs": "DIALER_HOME names every folder (as in the benchmark)",
     "datetime": "nothing is timed or moved aside before the paint",
     "platform": "the start-up line takes the system's release and machine from os.uname",
+    "dataclasses": "the records made first are named tuples: a dataclass compiles its methods",
     "zoneinfo": "the prospects' time zones come with the card",
     "PySide6.QtNetwork": "the single-instance socket listens after the paint",
 }

@@ -26,9 +26,8 @@ import stat
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 if TYPE_CHECKING:  # the window's start (paths, its lock, its log) reads no JSON and moves nothing
     from datetime import datetime
@@ -249,8 +248,7 @@ def set_aside(path: Path, *, now: datetime | None = None) -> Path | None:
     return target
 
 
-@dataclass(frozen=True, slots=True)
-class SetAside:
+class SetAside(NamedTuple):
     """A file the app could not read, where it went, and what the app does without it."""
 
     path: Path

@@ -25,9 +25,8 @@ import stat
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from . import files
 
@@ -44,8 +43,7 @@ class RequestError(ValueError):
     """Not a request the app accepts; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(NamedTuple):
     """`show` the window, `open` a phone link, or apply a call `event`."""
 
     kind: Literal["show", "open", "event"]

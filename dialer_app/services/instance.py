@@ -17,9 +17,8 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -69,8 +68,7 @@ def forward(
     return answer.decode(errors="replace").strip() or "error: the running window did not answer"
 
 
-@dataclass
-class HandOver:
+class HandOver(NamedTuple):
     """What a launch found: `lock` (this launch becomes the window; `serve` it once painted),
     or the running window's `answer`, or a `refusal` saying why nothing was handed over."""
 
