@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QTimer, Signal
-from PySide6.QtWidgets import QLineEdit, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 from ..core.text import neutralise
 
@@ -63,9 +63,6 @@ class SearchPanel(QWidget):
             "Type a name, email or number; Down arrow goes to the matches, Enter opens one"
         )
         self.box.setClearButtonEnabled(True)
-        for button in self.box.findChildren(QToolButton):  # the clear button Qt adds
-            button.setAccessibleName("Clear search")
-            button.setToolTip("Clear search")
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.addWidget(self.box)
@@ -82,13 +79,17 @@ class SearchPanel(QWidget):
             self.add_results()
 
     def add_results(self) -> None:
-        """The list of matches and the status line under the box; then the box answers keys."""
+        """The list of matches and the status line under the box, and the name of its clear
+        button (shown once there is text to clear); then the box answers keys."""
         from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QListView
+        from PySide6.QtWidgets import QListView, QToolButton
 
         from .models import MatchDelegate, MatchListModel
         from .widgets import ValueLabel
 
+        for button in self.box.findChildren(QToolButton):  # the clear button Qt adds
+            button.setAccessibleName("Clear search")
+            button.setToolTip("Clear search")
         self.model = MatchListModel(self)
         self.results = QListView(self)
         self.results.setAccessibleName("Search results")
