@@ -673,11 +673,13 @@ def run_app(config: AppConfig, first_request: Request | None = None) -> int:
     if os.environ.get(PROBE_ENV):
         FirstPaintProbe(window)
     window.show()
-    # The first paint. What the rep types meanwhile waits for the whole window (the keys
-    # reach it in order once it is built, a moment later).
-    app.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    # The frame's paint, then the whole window's, before anything else loads. What the rep
+    # types meanwhile waits, in order, for the window attached to its services.
+    paint = QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents
+    app.processEvents(paint)
     app.setWindowIcon(app_icon())  # the window's and its dialogs'
     config = finish_first_window(window, config)
+    app.processEvents(paint)
     _close_on_signals(app)
 
     import qasync
