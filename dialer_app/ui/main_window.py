@@ -141,7 +141,9 @@ class MainWindow(QMainWindow):
         self.setObjectName("main-window")
         self.search = SearchPanel(self, box_only=True)
         frame = QWidget(self)  # laid out as the whole window will be; build() replaces it
-        QVBoxLayout(frame).addWidget(self.search)
+        layout = QVBoxLayout(frame)
+        layout.addWidget(self.search)
+        layout.addStretch(1)  # the box at the top, where it stays
         self.setCentralWidget(frame)
         self._restore_geometry()
         self.search.box.setFocus()

@@ -1,7 +1,7 @@
 """The window a start paints first is its frame — titled, the search box in sight with the keys in
 it, where the window was left — and once built it is the very window built at once: the same
 widgets in the same order (Tab goes the same way), with the same names, places, keys and menu,
-in full or compact mode as it was left."""
+in full or compact mode as it was left; the box it showed first stays where it was."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEventLoop
+from PySide6.QtCore import QEventLoop, QPoint
 from PySide6.QtGui import QAction, QShortcut
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -109,6 +109,8 @@ def test_built_after_its_first_paint_it_is_the_window_built_at_once(
     window = MainWindow(None, None, state_file=state)
     qtbot.addWidget(window)
     _painted(qtbot, window)
+    box = window.search.box
+    painted_at = (box.mapTo(window, QPoint(0, 0)).toTuple(), box.size().toTuple())
     window.build(CallDesk(clock), settings=s.Settings())
     QApplication.processEvents()
     assert window.built
@@ -116,3 +118,5 @@ def test_built_after_its_first_paint_it_is_the_window_built_at_once(
     got = structure(window)
     for part, value in expected.items():
         assert got[part] == value, part
+    # the box the rep saw first did not move as the rest came in around it
+    assert (box.mapTo(window, QPoint(0, 0)).toTuple(), box.size().toTuple()) == painted_at
