@@ -1,44 +1,42 @@
 """The composition root: the one place the QApplication, the asyncio (qasync) loop, the stores
 and the services are created and wired to the window.
 
-The window is built and painted first, with only Qt and the light parts of `core`; qasync,
-httpx, pydantic, the keychain and the outbox load after that paint, while the rep already sees
-the window ("Connecting…"). Then one session runs per backend (demo, a signed-in org profile, or
-the automation flags): its outbox, its services (`services.session`) and the window's wiring to
-them; signing in to another org ends the session and opens the next one.
+The window's frame — its title and search box, where it was left — is painted first, with
+only Qt's widget classes it shows and the light parts of `core`. Then the rest of the window is
+built (its call desk, card, call, wrap-up, status bar and keys), and qasync, httpx, pydantic,
+the keychain and the outbox load, while the rep already sees the window ("Connecting…"). Then
+one session runs per backend (demo, a signed-in org profile, or the automation flags): its
+outbox, its services (`services.session`) and the window's wiring to them; signing in to
+another org ends the session and opens the next one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon  # before qasync: it binds PySide6
+from PySide6.QtWidgets import QApplication  # before qasync: it binds PySide6
 
 from . import APP_ID, APP_NAME, __version__
 from .core import files, logfile, paths
-from .core import settings as setting
-from .core.clock import SystemClock
-from .core.desk import CallDesk
-from .core.drafts import DraftStore
-from .core.remote import Request
-from .core.settings import Settings
 from .ui.main_window import MainWindow, open_with_os
 from .ui.probe import PROBE_ENV, FirstPaintProbe
 from .ui.resources import app_icon
 
+# What the window's frame needs is imported above, and nothing more: the first paint comes
+# before Qt's namespace of enums, the call desk, the window's parts, qasync and the network
+# stack load (tests/test_architecture.py holds that line).
 if TYPE_CHECKING:
     from .core.auth.profiles import Profile
     from .core.auth.tokens import TokenSet
     from .core.outbox import Outbox
+    from .core.remote import InstanceLock, Request
+    from .core.settings import Settings
     from .services.accounts import AccountService
     from .services.connection import BackendFactory, Connection
     from .services.hotkeys import GlobalHotkeys
@@ -56,11 +54,14 @@ PLAIN_FILE_SECRETS = "secrets-NOT-SECURE.json"
 _signal_wakeup: list[object] = []
 
 
-@dataclass(frozen=True)
-class AppConfig:
+class AppConfig(NamedTuple):
+    """Which backend a window runs on, and the single-instance lock it serves (a named tuple,
+    like the other records a start makes before its first paint: a dataclass writes and
+    compiles its methods when its module loads)."""
+
     api_base_url: str | None = None
     access_token: str | None = None
-    instance_name: str | None = None  # the local socket a second launch forwards to
+    instance: InstanceLock | None = None  # the data folder's: the window serves its socket
     profile_id: str | None = None
 
 
@@ -77,10 +78,10 @@ def choose_config(config: AppConfig) -> AppConfig:
 
     active = ProfileStore(profiles_file(), admin_profiles_path(), MemoryStore()).active()
     if active is None:
-        return AppConfig(instance_name=config.instance_name)
+        return AppConfig(instance=config.instance)
     return AppConfig(
         api_base_url=active.api_base_url,
-        instance_name=config.instance_name,
+        instance=config.instance,
         profile_id=active.id,
     )
 
@@ -120,9 +121,10 @@ def backend_factory(
     if config.profile_id is not None and accounts is not None:
         from .core.auth.tokens import OAuthToken
         from .core.outreach import errors as e
+        from .core.settings import PLAIN_FILE_SECRETS as PLAIN
 
         profile_id = config.profile_id
-        plain = settings.get(setting.PLAIN_FILE_SECRETS) if settings else False
+        plain = settings.get(PLAIN) if settings else False
 
         async def signed_in() -> Backend:
             store = accounts.open(allow_plain_file=plain)  # the keychain: after the window shows
@@ -144,6 +146,8 @@ def backend_factory(
 def outbox_path(config: AppConfig) -> Path:
     """One outbox per place calls go: demo calls can never leak into a real org."""
     if config.api_base_url:
+        import hashlib
+
         digest = hashlib.sha256(config.api_base_url.rstrip("/").encode()).hexdigest()[:12]
         return paths.data_dir() / f"outbox-{digest}.sqlite3"
     return paths.data_dir() / "outbox-demo.sqlite3"
@@ -151,13 +155,20 @@ def outbox_path(config: AppConfig) -> Path:
 
 def new_window(config: AppConfig, settings: Settings) -> MainWindow:
     """A window for `config`'s backend, not yet attached to a service."""
-    return MainWindow(
-        None,
-        CallDesk(SystemClock()),
-        DraftStore(outbox_path(config).with_suffix(".draft.json")),
-        settings,
-        state_file=window_state_file(),
-    )
+    window = MainWindow(None, None, state_file=window_state_file())
+    build_window(window, config, settings)
+    return window
+
+
+def build_window(window: MainWindow, config: AppConfig, settings: Settings) -> None:
+    """The rest of a window's frame, for `config`'s backend: its call desk (and the calls in
+    progress saved for that backend), on `settings`."""
+    from .core.clock import SystemClock
+    from .core.desk import CallDesk
+    from .core.drafts import DraftStore
+
+    drafts = DraftStore(outbox_path(config).with_suffix(".draft.json"))
+    window.build(CallDesk(SystemClock()), drafts, settings)
 
 
 def window_state_file() -> Path:
@@ -251,16 +262,15 @@ class AccountsWiring:
 
     def show_dialog(self) -> AccountsDialog:
         if self.dialog is None:
+            from .core.settings import PLAIN_FILE_SECRETS as PLAIN
             from .ui.accounts import AccountsDialog
 
             self.dialog = AccountsDialog(
                 self.accounts,
-                plain_file_allowed=lambda: self.settings.get(setting.PLAIN_FILE_SECRETS),
+                plain_file_allowed=lambda: self.settings.get(PLAIN),
                 parent=self.window,
             )
-            self.dialog.plainFileOptIn.connect(
-                lambda on: self.settings.set(setting.PLAIN_FILE_SECRETS, on)
-            )
+            self.dialog.plainFileOptIn.connect(lambda on: self.settings.set(PLAIN, on))
         self.dialog.refresh()
         oauth = self.connection.oauth
         if oauth is not None:
@@ -297,23 +307,16 @@ class _Sessions:
         self.instance = self._listen(config)
 
     def _listen(self, config: AppConfig) -> InstanceServer | None:
-        if not config.instance_name:
+        """Where later launches hand their links and events to this window (see `serve`)."""
+        if config.instance is None:
             return None
         from .core.remote import parse_request
-        from .services.instance import InstanceServer
+        from .core.settings import REGION
+        from .services.instance import serve
 
-        region = self.settings.get(setting.REGION)
-        instance = InstanceServer(
-            config.instance_name, lambda argv: parse_request(argv, region=region)
-        )
+        region = self.settings.get(REGION)
+        instance = serve(config.instance, lambda argv: parse_request(argv, region=region))
         instance.requested.connect(lambda request: apply_request(self.window, request))
-        if instance.listen():
-            log.info("listening for links and events as %s", config.instance_name)
-        else:
-            files.notices.add(
-                "Links and softphone events cannot reach this window: it cannot listen on "
-                f"{config.instance_name}. Restart the app; if this stays, tell your helpdesk."
-            )
         return instance
 
     async def close(self) -> None:
@@ -326,6 +329,8 @@ async def _run(
     window: MainWindow, config: AppConfig, first: Request, closed_early: list[bool]
 ) -> int:
     """Everything after the first paint: one session per backend until the rep quits."""
+    from .core.remote import Request
+
     sessions = _Sessions(window, config)
     try:
         while True:
@@ -336,7 +341,7 @@ async def _run(
                 return 0
             config = AppConfig(
                 api_base_url=switch_to.api_base_url,
-                instance_name=config.instance_name,
+                instance=config.instance,
                 profile_id=switch_to.id,
             )
             sessions.window = new_window(config, sessions.settings)
@@ -357,6 +362,10 @@ async def _session(
     """`window` on one backend; the profile to switch to, or None when the rep quit."""
     import asyncio
 
+    from PySide6.QtCore import Qt
+
+    from .core import settings as setting
+    from .core.remote import Request
     from .services.queue import queue_for
 
     stop_notices = files.notices.listen(window.notices.post)  # what was set aside, said once
@@ -432,6 +441,7 @@ def make_services(
     config: AppConfig, outbox: Outbox, accounts: AccountService | None, settings: Settings
 ) -> Services:
     """The services of one session on `outbox`, for `config`'s backend."""
+    from .core import settings as setting
     from .core.recent import RecentProspects
     from .services.session import build_services
 
@@ -513,6 +523,8 @@ def _hand_off(baresip: BaresipBridge | None) -> Callable[[str], bool] | None:
 
 def _tray(window: MainWindow, logbook: Logbook) -> Tray | None:
     """A tray icon where the desktop has a tray: open, compact, quit, and the sync state."""
+    from PySide6.QtWidgets import QSystemTrayIcon
+
     if not QSystemTrayIcon.isSystemTrayAvailable():
         return None
     from .ui.tray import Tray
@@ -527,8 +539,10 @@ def _tray(window: MainWindow, logbook: Logbook) -> Tray | None:
     return tray
 
 
-def create_application() -> QApplication:
-    """The QApplication, named and iconed; the app quits when `_run` returns, not on close."""
+def create_application(*, icon: bool = True) -> QApplication:
+    """The QApplication, named (and iconed, unless `icon` is False: `run_app` gives it its icon
+    after the first paint, which Qt's icon class and svg plugin would otherwise delay); the
+    app quits when `_run` returns, not on close."""
     logfile.setup()  # the log file a helpdesk reads, redacted; warnings on stderr
     log.info("%s", startup_line())  # before Qt loads its platform: a failure there follows it
     app = QApplication.instance() or QApplication(sys.argv)
@@ -538,7 +552,8 @@ def create_application() -> QApplication:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)
-    app.setWindowIcon(app_icon())
+    if icon:
+        app.setWindowIcon(app_icon())
     return app
 
 
@@ -586,8 +601,18 @@ def first_window(config: AppConfig) -> tuple[MainWindow, AppConfig]:
     Whatever local file cannot be read on the way is set aside and waits in `files.notices`
     for the window's notice bar.
     """
+    window = MainWindow(None, None, state_file=window_state_file())
+    return window, finish_first_window(window, config)
+
+
+def finish_first_window(window: MainWindow, config: AppConfig) -> AppConfig:
+    """Build the first window's frame for the backend `config` chooses (see `choose_config`),
+    on the settings file; that backend's config."""
+    from .core.settings import Settings
+
     config = choose_config(config)
-    return new_window(config, Settings(paths.config_dir() / "settings.json")), config
+    build_window(window, config, Settings(paths.config_dir() / "settings.json"))
+    return config
 
 
 def startup_line() -> str:
@@ -636,19 +661,30 @@ def log_connection(connection: Connection) -> None:
 
 
 def run_app(config: AppConfig, first_request: Request | None = None) -> int:
-    """Paint the window, then load the rest behind it and run until the rep quits."""
+    """Paint the window's frame — its search box, where the window was — then build the rest
+    of it, load everything else behind it and run until the rep quits."""
+    from PySide6.QtCore import QEventLoop
+
     log_qt_messages()
-    app = create_application()
-    window, config = first_window(config)
+    app = create_application(icon=False)
+    window = MainWindow(None, None, state_file=window_state_file())
     closed_early: list[bool] = []
     window.closed.connect(lambda: closed_early.append(True))
     if os.environ.get(PROBE_ENV):
         FirstPaintProbe(window)
     window.show()
-    app.processEvents()  # the first paint, before the heavy imports below
+    # The frame's paint, then the whole window's, before anything else loads. What the rep
+    # types meanwhile waits, in order, for the window attached to its services.
+    paint = QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents
+    app.processEvents(paint)
+    app.setWindowIcon(app_icon())  # the window's and its dialogs'
+    config = finish_first_window(window, config)
+    app.processEvents(paint)
     _close_on_signals(app)
 
     import qasync
+
+    from .core.remote import Request
 
     first = first_request or Request("show")
     return int(qasync.run(_run(window, config, first, closed_early)))

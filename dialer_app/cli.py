@@ -12,9 +12,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import APP_NAME, __version__
+
+if TYPE_CHECKING:
+    from .core.settings import Settings
 
 TOKEN_ENV = "DIALER_ACCESS_TOKEN"
 
@@ -83,15 +86,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cli_doctor import main as doctor_main
 
         return doctor_main(args_list[1:])
-    from .core import paths
-    from .core import settings as setting
     from .core.remote import Request, RequestError, event_parser, parse_request
 
-    def settings() -> setting.Settings:
-        return setting.Settings(paths.config_dir() / "settings.json")
+    if not args_list:  # the usual launch: nothing to parse (argparse's set-up alone costs ~4 ms)
+        return _hand_over(Request("show"), None, None)
+
+    def settings() -> Settings:  # read for a link, an event or --baresip only
+        from .core import paths
+        from .core.settings import Settings
+
+        return Settings(paths.config_dir() / "settings.json")
 
     if args_list and args_list[0] == "event":
-        region = settings().get(setting.REGION)
+        from .core.settings import REGION
+
+        region = settings().get(REGION)
         if any(a in ("-h", "--help") for a in args_list[1:]):
             event_parser().print_help()
             return 0
@@ -116,21 +125,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return write_from_cli(args.diagnostics)
     request = Request("show")
     if args.link is not None:
-        region = settings().get(setting.REGION)
+        from .core.settings import REGION
+
+        region = settings().get(REGION)
         try:
             request = parse_request([args.link], region=region)
         except RequestError as exc:
             print(f"dialer-app: not opened: {exc}", file=sys.stderr)
             return 2
     if args.baresip is not None:
-        if args.baresip:
-            from .core.softphone.baresip import Endpoint
+        from .core.settings import BARESIP
+        from .core.softphone.baresip import Endpoint
 
+        if args.baresip:
             try:
                 Endpoint.parse(args.baresip)
             except ValueError as exc:
                 parser.error(f"--baresip: {exc}")
-        settings().set(setting.BARESIP, args.baresip)
+        settings().set(BARESIP, args.baresip)
     token = None
     if args.api_base_url:
         token = os.environ.get(TOKEN_ENV, "").strip()
@@ -143,11 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _hand_over(request: object, api_base_url: str | None, token: str | None) -> int:
     """Forward to the running window, or become it (holding the data folder's lock)."""
-    import contextlib
     import logging
 
-    from .core import files, logfile, paths
-    from .core.remote import Request, usual_socket_dir
+    from .core import logfile, paths
+    from .core.remote import Request
     from .services.instance import hand_over
 
     assert isinstance(request, Request)
@@ -167,30 +178,13 @@ def _hand_over(request: object, api_base_url: str | None, token: str | None) -> 
         return 1
     assert found.lock is not None
     logfile.setup()  # the window now: its warnings go to stderr as well as to the file
-    if found.problem is not None:
-        log.warning(
-            "not using the usual socket folder: %s; listening in %s", found.problem, found.socket
-        )
-        files.notices.add(
-            f"The folder this app uses to receive links is not yours ({found.problem}). "
-            "Links are received through a private folder instead; tell your administrator."
-        )
     if not sys.platform.startswith("win"):
         os.umask(0o077)  # whatever the window creates is the user's own
     from .app import AppConfig, run_app
 
-    try:
-        with found.lock:
-            return run_app(
-                AppConfig(
-                    api_base_url=api_base_url, access_token=token, instance_name=found.socket
-                ),
-                first_request=request,
-            )
-    finally:
-        if not sys.platform.startswith("win") and Path(found.socket).parent != usual_socket_dir():
-            with contextlib.suppress(OSError):  # the private folder made for this run only
-                os.rmdir(os.path.dirname(found.socket))
+    with found.lock:  # the window listens for the next launches once painted (`app._Sessions`)
+        config = AppConfig(api_base_url=api_base_url, access_token=token, instance=found.lock)
+        return run_app(config, first_request=request)
 
 
 def _register() -> int:

@@ -20,17 +20,17 @@ code adds a sentence; the window, when it listens, shows each one once.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import stat
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+if TYPE_CHECKING:  # the window's start (paths, its lock, its log) reads no JSON and moves nothing
+    from datetime import datetime
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +159,8 @@ def write_json(
     sort_keys: bool = False,
 ) -> None:
     """`write_atomic` of `doc` as UTF-8 JSON."""
+    import json
+
     separators = (",", ":") if indent is None else None
     text = json.dumps(doc, indent=indent, sort_keys=sort_keys, separators=separators)
     write_atomic(path, text, durable=durable)
@@ -223,6 +225,8 @@ def read_head(path: Path, size: int) -> bytes | None:
 
 def read_json(path: Path, *, limit: int = MAX_READ) -> Any:
     """The JSON document in `path`; None when there is no such file; else `Unreadable`."""
+    import json
+
     data = read_bytes(path, limit=limit)
     if data is None:
         return None
@@ -243,6 +247,8 @@ def read_json(path: Path, *, limit: int = MAX_READ) -> Any:
 def set_aside(path: Path, *, now: datetime | None = None) -> Path | None:
     """Rename `path` (file, folder or anything else) to `<name>.unreadable-<timestamp>` in the
     same folder; the new path, or None when it could not be moved."""
+    from datetime import datetime
+
     stamp = (now or datetime.now()).strftime("%Y%m%dT%H%M%S")
     target = path.with_name(f"{path.name}{SET_ASIDE_MARK}{stamp}")
     n = 1
@@ -257,8 +263,7 @@ def set_aside(path: Path, *, now: datetime | None = None) -> Path | None:
     return target
 
 
-@dataclass(frozen=True, slots=True)
-class SetAside:
+class SetAside(NamedTuple):
     """A file the app could not read, where it went, and what the app does without it."""
 
     path: Path

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-import platformdirs
+from typing import Literal
 
 from .files import private_dir, private_file
 
@@ -20,30 +19,32 @@ def _home() -> Path | None:
     return Path(home) if home else None
 
 
+def _platform(kind: Literal["data", "config", "log"]) -> Path:
+    """The user's folder of `kind` as the OS lays them out."""
+    import platformdirs  # only without DIALER_HOME
+
+    if kind == "data":
+        return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False))
+    if kind == "config":
+        return Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False))
+    return Path(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False))
+
+
 def data_dir() -> Path:
     """Durable data: the demo sandbox's database, the outbox, drafts."""
     home = _home()
-    path = (
-        home / "data" if home else Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False))
-    )
-    return private_dir(path)
+    return private_dir(home / "data" if home else _platform("data"))
 
 
 def config_dir() -> Path:
     """Settings and org profiles."""
     home = _home()
-    path = (
-        home / "config"
-        if home
-        else Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False))
-    )
-    return private_dir(path)
+    return private_dir(home / "config" if home else _platform("config"))
 
 
 def log_dir() -> Path:
     home = _home()
-    path = home / "logs" if home else Path(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False))
-    return private_dir(path)
+    return private_dir(home / "logs" if home else _platform("log"))
 
 
 def database(path: Path) -> Path:

@@ -20,21 +20,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import getpass
-import hashlib
-import json
 import os
 import stat
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from . import files
-from .softphone.events import EVENT_KINDS, CallEvent, EventError, make_event
-from .uri import MAX_URI, UriError, is_phone_uri, parse_uri
+
+# A launch with no window running takes the lock and nothing else from here before the window
+# is painted: what parses a request (events, links, JSON) and names a socket loads on use.
+if TYPE_CHECKING:
+    from .softphone.events import CallEvent
 
 MAX_MESSAGE = 8 * 1024
 MAX_ARGS = 16
@@ -44,8 +43,7 @@ class RequestError(ValueError):
     """Not a request the app accepts; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(NamedTuple):
     """`show` the window, `open` a phone link, or apply a call `event`."""
 
     kind: Literal["show", "open", "event"]
@@ -74,6 +72,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def event_parser() -> argparse.ArgumentParser:
+    from .softphone.events import EVENT_KINDS
+
     parser = _Parser(
         prog="dialer-app event",
         description="Tell the running window what the softphone is doing with a call.",
@@ -87,6 +87,9 @@ def event_parser() -> argparse.ArgumentParser:
 
 def parse_request(argv: Sequence[str], *, region: str = "US") -> Request:
     """The request these arguments make; RequestError with the reason if they make none."""
+    from .softphone.events import EventError, make_event
+    from .uri import MAX_URI, UriError, is_phone_uri, parse_uri
+
     args = list(argv)
     if len(args) > MAX_ARGS or any(not isinstance(a, str) or len(a) > MAX_URI for a in args):
         raise RequestError("Too many or too long arguments.")
@@ -113,6 +116,8 @@ def parse_request(argv: Sequence[str], *, region: str = "US") -> Request:
 
 
 def encode_message(argv: Sequence[str]) -> bytes:
+    import json
+
     data = json.dumps({"argv": list(argv)}).encode() + b"\n"
     if len(data) > MAX_MESSAGE:
         raise RequestError("The request is too long.")
@@ -121,6 +126,8 @@ def encode_message(argv: Sequence[str]) -> bytes:
 
 def decode_message(data: bytes) -> list[str]:
     """The argv in one received line; RequestError if it is not one."""
+    import json
+
     if len(data) > MAX_MESSAGE:
         raise RequestError("The request is too long.")
     try:
@@ -136,6 +143,9 @@ def decode_message(data: bytes) -> list[str]:
 def instance_name(data_dir: Path, user: str | None = None) -> str:
     """The name of the running window's socket for `data_dir`: one per user and per data folder
     (a full path on Linux and macOS, see `socket_path`; a pipe name on Windows)."""
+    import getpass
+    import hashlib
+
     who = user if user is not None else getpass.getuser()
     digest = hashlib.sha256(f"{who}\0{data_dir.resolve()}".encode()).hexdigest()[:16]
     safe_user = "".join(ch for ch in who if ch.isalnum())[:16] or "user"
@@ -283,6 +293,8 @@ class InstanceLock:
         """Tell later launches where this window listens."""
         if self._fd is None:
             raise RuntimeError("publish() needs the lock")
+        import json
+
         data = json.dumps({"pid": os.getpid(), "socket": socket}).encode()
         os.ftruncate(self._fd, 0)
         os.lseek(self._fd, 0, os.SEEK_SET)
@@ -322,6 +334,8 @@ else:
 def published_socket(data_dir: Path) -> str | None:
     """The socket the window holding `data_dir`'s lock published; None when there is none yet
     (or the lock file is not this user's own)."""
+    import json
+
     path = data_dir / LOCK_FILE
     if ownership_problem(path, kind="file") is not None:
         return None

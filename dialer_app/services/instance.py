@@ -4,19 +4,23 @@ The server accepts only the user's own connections (`UserAccessOption`, in a fol
 user can enter: `core.remote.socket_dir`), reads one capped line per connection (dropping a
 connection that sends none in time), answers `ok` or `error: <reason>`, and emits what was
 asked. `hand_over` is the launching side: it takes the data folder's lock and becomes the window,
-or forwards to the window that holds it; it blocks briefly and needs no QApplication.
+or forwards to the window that holds it; it blocks briefly and needs no QApplication. A launch
+that becomes the window only takes the lock: once the window is painted, `serve` names its
+socket, listens and publishes it for the launches that come next (they wait until it does).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from ..core.files import notices
 from ..core.remote import (
@@ -29,7 +33,11 @@ from ..core.remote import (
     published_socket,
     socket_path,
     socket_problem,
+    usual_socket_dir,
 )
+
+if TYPE_CHECKING:  # QtNetwork loads where a socket is used: the usual launch needs none
+    from PySide6.QtNetwork import QLocalSocket
 
 log = logging.getLogger(__name__)
 FORWARD_TIMEOUT_MS = 3000
@@ -45,6 +53,8 @@ def forward(
     answer_timeout_ms: int = ANSWER_TIMEOUT_MS,
 ) -> str | None:
     """Hand `argv` to the window listening on `name`: its answer, or None if none is running."""
+    from PySide6.QtNetwork import QLocalSocket
+
     sock = QLocalSocket()
     sock.connectToServer(name)
     if not sock.waitForConnected(timeout_ms):
@@ -58,14 +68,11 @@ def forward(
     return answer.decode(errors="replace").strip() or "error: the running window did not answer"
 
 
-@dataclass
-class HandOver:
-    """What a launch found: `lock` held (this launch becomes the window, listening on `socket`),
+class HandOver(NamedTuple):
+    """What a launch found: `lock` (this launch becomes the window; `serve` it once painted),
     or the running window's `answer`, or a `refusal` saying why nothing was handed over."""
 
     lock: InstanceLock | None = None
-    socket: str = ""
-    problem: str | None = None  # the usual socket folder was unusable (another user's…)
     answer: str | None = None
     refusal: str | None = None
 
@@ -92,12 +99,9 @@ def hand_over(
                 f"This window cannot lock its data folder ({exc.strerror or exc}): "
                 "a second window could open on it. Check the folder's permissions."
             )
-            socket, problem = socket_path(data_dir)
-            return HandOver(lock=lock, socket=socket, problem=problem)
+            return HandOver(lock=lock)  # not held: the window listens, publishing nothing
         if acquired:
-            socket, problem = socket_path(data_dir)  # a problem is the caller's to tell
-            lock.publish(socket)
-            return HandOver(lock=lock, socket=socket, problem=problem)
+            return HandOver(lock=lock)
         target = published_socket(data_dir)
         if target:
             refusal = socket_problem(target)
@@ -113,6 +117,38 @@ def hand_over(
         time.sleep(RETRY_S)  # the window holding the lock is still starting
 
 
+def serve(lock: InstanceLock, parse: Callable[[list[str]], Request]) -> InstanceServer:
+    """The window's end for the data folder `lock` guards: its socket named (`socket_path`),
+    listening, and published in the lock file (when held) for the launches that come next.
+
+    A usual socket folder that cannot be used (another user's…) is logged and told to the rep:
+    the socket then lives in a private folder of this run, removed by `close()`. A socket that
+    cannot listen is told too; the server is returned either way (`listening` says which).
+    """
+    data_dir = lock.path.parent
+    name, problem = socket_path(data_dir)
+    if problem is not None:
+        log.warning("not using the usual socket folder: %s; listening in %s", problem, name)
+        notices.add(
+            f"The folder this app uses to receive links is not yours ({problem}). "
+            "Links are received through a private folder instead; tell your administrator."
+        )
+    server = InstanceServer(name, parse)
+    folder = Path(name).parent
+    if not sys.platform.startswith("win") and folder != usual_socket_dir():
+        server.own_folder = folder  # made for this run only (see `socket_path`)
+    if server.listen():
+        if lock.held:
+            lock.publish(name)
+        log.info("listening for links and events as %s", name)
+    else:
+        notices.add(
+            "Links and softphone events cannot reach this window: it cannot listen on "
+            f"{name}. Restart the app; if this stays, tell your helpdesk."
+        )
+    return server
+
+
 class InstanceServer(QObject):
     """The running window's end of the local socket.
 
@@ -125,6 +161,8 @@ class InstanceServer(QObject):
     def __init__(
         self, name: str, parse: Callable[[list[str]], Request], parent: QObject | None = None
     ) -> None:
+        from PySide6.QtNetwork import QLocalServer
+
         super().__init__(parent)
         self.name = name
         self._parse = parse
@@ -132,12 +170,15 @@ class InstanceServer(QObject):
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._on_server_new_connection)
         self._buffers: dict[QLocalSocket, bytes] = {}
+        self.own_folder: Path | None = None  # the socket's folder, removed on close()
 
     def listen(self) -> bool:
         """Start listening. The caller holds the data folder's lock, so whatever is left at
         the socket's path is a crashed window's and is removed first."""
         if self._server.listen(self.name):
             return True
+        from PySide6.QtNetwork import QLocalServer
+
         QLocalServer.removeServer(self.name)
         if self._server.listen(self.name):
             return True
@@ -149,8 +190,12 @@ class InstanceServer(QObject):
         return self._server.isListening()
 
     def close(self) -> None:
-        """Stop listening and remove the socket file."""
+        """Stop listening and remove the socket file (and its folder, when it was a private
+        folder made for this run only)."""
         self._server.close()
+        if self.own_folder is not None:
+            with contextlib.suppress(OSError):
+                os.rmdir(self.own_folder)
 
     def _on_server_new_connection(self) -> None:
         while (sock := self._server.nextPendingConnection()) is not None:

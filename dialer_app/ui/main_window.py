@@ -10,81 +10,35 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import (
-    QCloseEvent,
-    QDesktopServices,
-    QGuiApplication,
-    QKeySequence,
-    QResizeEvent,
-    QShortcut,
-)
-from PySide6.QtWidgets import (
-    QApplication,
-    QFrame,
-    QGroupBox,
-    QHBoxLayout,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QPushButton,
-    QScrollArea,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
 
 from .. import APP_NAME
-from ..core import settings as s
-from ..core.callbacks import Callback
-from ..core.callbacks import describe as describe_callback
-from ..core.desk import (
-    CallDesk,
-    HandOff,
-    Links,
-    Load,
-    LookUp,
-    Phone,
-    Pop,
-    Reply,
-    StartWrapUp,
-    Who,
-    clean_form,
-)
-from ..core.drafts import DraftStore
-from ..core.hours import local_time
-from ..core.outreach.models import Disposition, Match, PhoneNumber, Prospect, Purpose, User
 from ..core.phone import pretty
-from ..core.softphone.events import CallEvent
-from ..core.terms import CallValidationError, FieldError
-from ..core.uri import UriError, parse_uri
-from ..services.throttle import Throttle
-from . import shortcuts as keys
-from . import widgets
-from .call_panel import CallPanel
-from .callback import CallbackDialog, CallbackRow
-from .card import LoggedLine, ProspectCard
-from .compact import CompactWrapUp
-from .desk_view import CallsBar
-from .notices import NoticeBar
-from .prospect_actions import ProspectActions
-from .queue_panel import QueuePanel
-from .resources import app_icon
+from ..core.text import isolate, neutralise, one_line
 from .search_panel import SearchPanel
-from .text import ask, isolate, neutralise, one_line, set_tooltip
-from .toast import Toast
-from .widgets import ValueLabel
-from .wrapup_form import WrapUpForm
+from .text import ask, set_tooltip
 
-if TYPE_CHECKING:  # the window is built and painted before these load (see `ui.app`)
+# The frame (the search box, the window's size and place) is built and painted with the
+# imports above alone; `MainWindow.build` loads the parts (card, call, wrap-up, call tasks,
+# status bar and menu) after that paint, and the methods for them load what they use.
+if TYPE_CHECKING:
     import concurrent.futures
 
+    from PySide6.QtGui import QCloseEvent, QResizeEvent, QShortcut
+
+    from ..core import settings as s
+    from ..core.desk import CallDesk, Links, Reply, Who
+    from ..core.drafts import DraftStore
     from ..core.outbox import Counts, Entry, Step
     from ..core.outreach.detail import ProspectDetail
+    from ..core.outreach.models import Disposition, Match, PhoneNumber, Prospect, Purpose, User
+    from ..core.softphone.events import CallEvent
+    from ..core.terms import FieldError
     from ..core.today import DayTally
     from ..services.connection import Connection
     from ..services.hotkeys import GlobalHotkeys
@@ -92,9 +46,11 @@ if TYPE_CHECKING:  # the window is built and painted before these load (see `ui.
     from ..services.lookup import Lookup
     from ..services.queue import CallQueue
     from ..services.session import Services
+    from . import shortcuts as keys
     from .diagnostics import DiagnosticsDialog
     from .outbox_view import OutboxDialog
     from .settings_dialog import SettingsDialog
+    from .toast import Toast
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +64,16 @@ TIME_FIELDS = {"dialedAt", "answeredAt", "completedAt", "returnedAt", "direction
 
 def open_with_os(uri: str) -> bool:
     """Hand a tel:/callto:/sip: link to whatever the OS has registered for it."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
     return QDesktopServices.openUrl(QUrl(uri))
 
 
 def links_of(detail: ProspectDetail) -> Links:
     """What a call with this prospect belongs to: the open call task, else the sequence."""
+    from ..core.desk import Links
+
     task, seq = detail.task, detail.sequence
     return Links(
         task_id=task.id if task else None,
@@ -125,6 +86,8 @@ def links_of(detail: ProspectDetail) -> Links:
 
 
 def who_of(prospect: Prospect) -> Who:
+    from ..core.desk import Who
+
     return Who(prospect.id, prospect.name)
 
 
@@ -154,14 +117,16 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         services: Services | None,
-        desk: CallDesk,
+        desk: CallDesk | None,
         drafts: DraftStore | None = None,
         settings: s.Settings | None = None,
         hand_off: Callable[[str], bool] | None = None,
         state_file: Path | None = None,
     ) -> None:
+        """The whole window on `desk`. With `desk` None, only its frame — the title, the search
+        box, the size and place it had — until `build(desk, …)` adds the rest: the app paints
+        that frame before the rest of the window (and everything else) has loaded."""
         super().__init__()
-        self.setWindowIcon(app_icon())
         self._state = QSettings(str(state_file), QSettings.Format.IniFormat) if state_file else None
         self.compact = False
         self._full_size = default_size(self)
@@ -169,15 +134,71 @@ class MainWindow(QMainWindow):
         self.connection: Connection = None  # type: ignore[assignment]
         self.lookup: Lookup = None  # type: ignore[assignment]
         self.logbook: Logbook = None  # type: ignore[assignment]
+        self.hotkeys: GlobalHotkeys | None = None
+        self.queue: CallQueue | None = None  # the call tasks: set by attach_queue()
+        self.toast: Toast | None = None
+        self.built = False
+        self._org = ""  # the org's name, cut in the status bar to the room left
+        self._reference_at: float | None = None  # when the org's lists came (monotonic)
+        self.setWindowTitle(APP_NAME)
+        self.setObjectName("main-window")
+        self.search = SearchPanel(self, box_only=True)
+        frame = QWidget(self)  # laid out as the whole window will be; build() replaces it
+        layout = QVBoxLayout(frame)
+        layout.addWidget(self.search)
+        layout.addStretch(1)  # the box at the top, where it stays
+        self.setCentralWidget(frame)
+        self._restore_geometry()
+        self.search.box.setFocus()
+        if desk is not None:
+            self.build(desk, drafts, settings, hand_off)
+        if services is not None:
+            self.attach(services)
+
+    def build(
+        self,
+        desk: CallDesk,
+        drafts: DraftStore | None = None,
+        settings: s.Settings | None = None,
+        hand_off: Callable[[str], bool] | None = None,
+    ) -> None:
+        """The rest of the window around the frame's search box (once): its icon, the card,
+        the call, the wrap-up, the call tasks, the status bar, the menu and the keys; then
+        compact mode as it was left."""
+        from PySide6.QtCore import Qt, QTimer
+        from PySide6.QtWidgets import (
+            QFrame,
+            QGroupBox,
+            QHBoxLayout,
+            QMenu,
+            QPushButton,
+            QScrollArea,
+            QToolButton,
+        )
+
+        from ..core import settings as s
+        from ..services.throttle import Throttle
+        from . import shortcuts as keys
+        from .call_panel import CallPanel
+        from .callback import CallbackRow
+        from .card import ProspectCard
+        from .compact import CompactWrapUp
+        from .desk_view import CallsBar
+        from .notices import NoticeBar
+        from .prospect_actions import ProspectActions
+        from .queue_panel import QueuePanel
+        from .resources import app_icon
+        from .widgets import ValueLabel
+        from .wrapup_form import WrapUpForm
+
+        assert not self.built, "the window is built once"
+        self.setWindowIcon(app_icon())
         self.desk = desk
         self.drafts = drafts
         self.settings = settings or s.Settings()
         self.keymap = keys.KeyMap(self.settings.shortcuts())
-        self.hotkeys: GlobalHotkeys | None = None
         self._hand_off = hand_off or open_with_os
         self._restoring = False
-        self.setWindowTitle(APP_NAME)
-        self.setObjectName("main-window")
         self._connected = False
         self._details: dict[int, ProspectDetail] = {}  # the cards read so far, by prospect
         self._loads: list[int] = []  # cards to read, one at a time
@@ -188,20 +209,16 @@ class MainWindow(QMainWindow):
         self._form_call: str | None = "?"  # the call whose form the widgets show
         self._saved_revision = desk.revision
         self._restored = False  # nothing is saved before the saved desk came back
-        self._reference_at: float | None = None  # when the org's lists came (monotonic)
         self._who = ""  # who is signed in, where: for tooltips and the menu
-        self._org = ""  # the org's name, cut in the status bar to the room left
         self._token_health = ""
-        self.toast: Toast | None = None
 
-        self.search = SearchPanel(self)
+        self.search.add_results()
         self.card = ProspectCard(self.settings, desk.clock.now, self)
         self.call = CallPanel(desk, self)
         self.calls = CallsBar(self)
         self.wrap_title = ValueLabel("Wrap-up call", self, object_name="wrap-title")
         self.wrap_title.setWordWrap(True)
         self.wrapup = WrapUpForm(self)
-        self.queue: CallQueue | None = None  # the call tasks: set by attach_queue()
         self.queue_panel = QueuePanel(self)
         self.callback_row = CallbackRow(self)
         self.log_next_button = QPushButton("Log && next", self)
@@ -282,6 +299,9 @@ class MainWindow(QMainWindow):
         outer.addWidget(self.body_scroll, 1)
         outer.addWidget(self.undo_bar)
         outer.addWidget(self.log_message)
+        frame = self.takeCentralWidget()  # the frame's container, empty now
+        if frame is not None:
+            frame.setParent(None)  # deleted with its last reference
         self.setCentralWidget(central)
 
         # The status bar says where the app stands in a few words that always fit; who is
@@ -381,16 +401,19 @@ class MainWindow(QMainWindow):
         self._undo_timer.timeout.connect(self._on_undo_timer_timeout)
         self.wrapup.connect_changed(self._on_wrapup_changed)
         self.callback_row.connect_changed(self._on_wrapup_changed)
-        self._restore_state()
+        self.built = True
+        self._restore_compact()
         self.search.box.setFocus()
         self.render()
-        if services is not None:
-            self.attach(services)
 
     # -- keys -------------------------------------------------------------------------------
 
     def apply_keys(self) -> None:
         """Bind the shortcuts as the settings say, and say them in every tooltip."""
+        from PySide6.QtGui import QKeySequence, QShortcut
+
+        from . import shortcuts as keys
+
         self.keymap = keys.KeyMap(self.settings.shortcuts())
         for old in self._key_bindings:
             old.setEnabled(False)
@@ -466,6 +489,9 @@ class MainWindow(QMainWindow):
 
     def global_keys(self, keymap: keys.KeyMap | None = None) -> dict[str, str]:
         """Action → key of each global shortcut as the settings say (none while they are off)."""
+        from ..core import settings as s
+        from . import shortcuts as keys
+
         keymap = keymap or self.keymap
         if not self.settings.get(s.GLOBAL_SHORTCUTS):
             return {}
@@ -532,6 +558,7 @@ class MainWindow(QMainWindow):
         window before the network stack has even loaded. The calls saved when the app last
         stopped come back here (the outbox says which of them were logged already).
         """
+        assert self.built, "build() the window before attaching its services"
         connection = self.connection = services.connection
         lookup = self.lookup = services.lookup
         logbook = self.logbook = services.logbook
@@ -575,6 +602,8 @@ class MainWindow(QMainWindow):
         self._fit_status()
 
     def _on_service_connected(self, user: User, label: str) -> None:
+        from PySide6.QtCore import Qt
+
         demo = label == "Demo"
         self._connected = True
         self._next_load()
@@ -671,6 +700,8 @@ class MainWindow(QMainWindow):
             )
 
     def _on_service_prospect_loaded(self, detail: ProspectDetail) -> None:
+        from ..core.desk import Phone
+
         if self.queue is not None:  # the call task the rep opened for them is the one linked
             detail = self.queue.with_task(detail)
         pid = detail.prospect.id
@@ -696,6 +727,8 @@ class MainWindow(QMainWindow):
         self._next_load()
 
     def _on_service_number_found(self, number: str, matches: list[Match]) -> None:
+        from ..core.desk import Load
+
         if number == self._looking_up:
             self._looking_up = None
         reply = self.desk.number_found(number, [who_of(m.prospect) for m in matches])
@@ -735,6 +768,8 @@ class MainWindow(QMainWindow):
     def _say_search_state(self, query: str, found: bool) -> None:
         """A search that found nobody leaves the card's prospect on screen: say that Dial will
         not call them."""
+        from . import shortcuts as keys
+
         card = self.desk.card
         if query != self.search.box.text().strip() or not query or card is None or found:
             return
@@ -801,6 +836,11 @@ class MainWindow(QMainWindow):
 
     def _show_outbox_counts(self, counts: Counts, saving: float | None) -> None:
         """A few words in the status bar; the whole state in its tooltip and the ☰ menu."""
+        from datetime import datetime, timedelta
+
+        from . import shortcuts as keys
+        from . import widgets
+
         paused = bool(counts.unsent and saving is not None)
         short: list[str] = []
         long: list[str] = []
@@ -847,6 +887,8 @@ class MainWindow(QMainWindow):
         …; whole in its tooltip): nothing else is ever cut."""
         if not self._org:
             return
+        from PySide6.QtCore import Qt
+
         bar = self.statusBar()
         others = [
             w
@@ -892,6 +934,8 @@ class MainWindow(QMainWindow):
     def _try_global_keys(self, on: bool, chosen: dict[str, str]) -> dict[str, str] | None:
         """Grab these global shortcuts now (the settings dialog asks before saving): what
         could not be had, by shortcut id; None where this platform has none."""
+        from . import shortcuts as keys
+
         if self.hotkeys is None:
             return None if on else {}
         keymap = keys.KeyMap(chosen)
@@ -912,11 +956,16 @@ class MainWindow(QMainWindow):
 
     def open_log_folder(self) -> bool:
         """The log folder in the desktop's file manager."""
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
         from ..core import paths
 
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir())))
 
     def _on_settings_applied(self) -> None:
+        from ..core import settings as s
+
         if self.lookup is not None:
             self.lookup.set_region(self.settings.get(s.REGION))
         self.card.refresh_local_time()
@@ -945,6 +994,8 @@ class MainWindow(QMainWindow):
 
     def _on_find_key(self) -> None:
         """Ctrl+F: the whole query selected, so what the rep types next replaces it."""
+        from PySide6.QtCore import Qt
+
         self.search.box.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.box.selectAll()
 
@@ -958,6 +1009,9 @@ class MainWindow(QMainWindow):
         self._apply(self.desk.open_prospect(who_of(match.prospect)))
 
     def _on_card_dial_requested(self, number: PhoneNumber) -> None:
+        from ..core import settings as s
+        from ..core.desk import Phone
+
         detail = self.card.detail
         prospect = detail.prospect if detail is not None else None
         if prospect is None or self.desk.card is None or prospect.id != self.desk.card.id:
@@ -989,6 +1043,11 @@ class MainWindow(QMainWindow):
     def _may_call(self, detail: ProspectDetail) -> bool:
         """Ask first before calling someone who opted out of calls, or outside their calling
         hours (unless the rep turned that question off); True to go ahead."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from ..core import settings as s
+        from ..core.hours import local_time
+
         prospect = detail.prospect
         name = isolate(prospect.name)
         self.card.refresh_local_time()  # the card says the same as the question
@@ -1045,6 +1104,8 @@ class MainWindow(QMainWindow):
         self._on_queue_today_changed(queue.today)
 
     def _on_queue_changed(self) -> None:
+        from . import shortcuts as keys
+
         queue = self.queue
         if queue is None or not queue.loaded:
             self.queue_label.setText("")
@@ -1093,6 +1154,8 @@ class MainWindow(QMainWindow):
         self._open_task(task_id)
 
     def _open_task(self, task_id: int) -> None:
+        from ..core.desk import Who
+
         busy = self.desk.active_calls
         if busy:
             self.call.show_error(
@@ -1138,6 +1201,8 @@ class MainWindow(QMainWindow):
         self._on_next_task_key()
 
     def _on_reschedule_task_key(self) -> None:
+        from .callback import CallbackDialog
+
         if self._task_key_refused():
             return
         assert self.queue is not None
@@ -1155,6 +1220,8 @@ class MainWindow(QMainWindow):
 
     def _task_key_refused(self) -> bool:
         """Skip, snooze and reschedule act on the call task open on the card."""
+        from . import shortcuts as keys
+
         if self.queue is None or self.queue.current() is None:
             self.statusBar().showMessage(
                 f"No call task is open: {keys.NEXT_TASK.label} opens the next one.", 10_000
@@ -1164,6 +1231,9 @@ class MainWindow(QMainWindow):
 
     def _on_call_back_key(self) -> None:
         """Call back: when to call the prospect of the call in the wrap-up again."""
+        from ..core.callbacks import Callback
+        from .callback import CallbackDialog
+
         current = self.desk.current
         if current is None:
             self.wrapup.general_error.show_error(
@@ -1228,6 +1298,8 @@ class MainWindow(QMainWindow):
 
     def reload_card(self, prospect_id: int) -> None:
         """Read the prospect's card again (it shows what Outreach has)."""
+        from ..core.desk import Load, Reply
+
         self._apply(Reply(effects=[Load(prospect_id)]))
 
     def find_prospects(
@@ -1258,6 +1330,10 @@ class MainWindow(QMainWindow):
 
     def log_current(self) -> bool:
         """Log the call in the wrap-up: True once the outbox has it (else the form says why)."""
+        from ..core.callbacks import Callback
+        from ..core.callbacks import describe as describe_callback
+        from ..core.terms import CallValidationError
+
         self.wrapup.clear_errors()
         self.compact_wrap.clear_errors()
         self.call.error.clear_error()
@@ -1323,6 +1399,9 @@ class MainWindow(QMainWindow):
     def open_uri(self, text: str) -> bool:
         """A tel:/callto:/sip: link the OS handed us: look the number up, ready to dial. A call
         in progress keeps its prospect; the card shows the number's."""
+        from ..core import settings as s
+        from ..core.uri import UriError, parse_uri
+
         try:
             target = parse_uri(text, region=self.settings.get(s.REGION))
         except UriError as exc:
@@ -1335,6 +1414,8 @@ class MainWindow(QMainWindow):
 
     def bring_to_front(self, *, activate: bool) -> None:
         """Show and raise the window; take keyboard focus only when `activate` (the rep asked)."""
+        from PySide6.QtCore import Qt
+
         # The attribute stays as set: the platform reads it when the window is mapped, later.
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, not activate)
         if self.isMinimized():
@@ -1356,6 +1437,8 @@ class MainWindow(QMainWindow):
     # -- doing what the desk says, showing what it holds ------------------------------------
 
     def _apply(self, reply: Reply, *, errors_to: object = None) -> None:
+        from ..core.desk import HandOff, Load, LookUp, Pop, StartWrapUp
+
         if reply.error:
             target = errors_to if errors_to is not None else self.call.error
             target.show_error(reply.error)  # type: ignore[attr-defined]
@@ -1409,6 +1492,8 @@ class MainWindow(QMainWindow):
 
     def render(self) -> None:  # type: ignore[override]  # QWidget.render (into a device): unused
         """Show the desk as it is: the phone, the calls, the wrap-up, the card."""
+        from . import shortcuts as keys
+
         desk = self.desk
         self.call.refresh()
         self.calls.show_desk(desk)
@@ -1451,6 +1536,9 @@ class MainWindow(QMainWindow):
 
     def _render_undo(self) -> bool:
         """The undo bar while a discard can be undone, with the seconds left; False when not."""
+        from . import shortcuts as keys
+        from . import widgets
+
         left = self.desk.undo_left()
         gone = self.desk.last_discarded
         showing = left > 0 and gone is not None
@@ -1468,6 +1556,8 @@ class MainWindow(QMainWindow):
     def _show_form(self) -> None:
         """The wrap-up form now belongs to another call: show that call's (unless it is what
         the form holds already: a call that took what was typed before it, the cursor stays)."""
+        from ..core.desk import clean_form
+
         self._form_call = self.desk.current_id
         if clean_form(self._form_state()) == self.desk.form:
             return
@@ -1493,6 +1583,8 @@ class MainWindow(QMainWindow):
             self._push_form()
 
     def _render_card(self) -> None:
+        from .card import LoggedLine
+
         desk = self.desk
         card = desk.card
         if card is None and self.prospect_actions.show_pending_card():
@@ -1532,6 +1624,8 @@ class MainWindow(QMainWindow):
 
     def _screen_pop(self, number: str) -> None:
         """An incoming call: show who it is without taking the keyboard from the rep."""
+        from .toast import Toast
+
         label = pretty(number) if number else "an unknown number"
         if self.compact:
             if self.toast is None:
@@ -1569,6 +1663,8 @@ class MainWindow(QMainWindow):
     def _set_on_top(self, on: bool) -> None:
         """Always on top, or not, without hiding the window (`setWindowFlag` would hide it and
         take the keyboard from the rep): the window system is told directly."""
+        from PySide6.QtCore import Qt
+
         flags = self.windowFlags()
         flags = (
             flags | Qt.WindowType.WindowStaysOnTopHint
@@ -1584,6 +1680,8 @@ class MainWindow(QMainWindow):
 
     def _render_mode(self) -> None:
         """Full or compact: which parts show; in compact mode, the window's height follows."""
+        from PySide6.QtCore import Qt
+
         compact = self.compact
         current = self.desk.current
         wrapping = current is not None and current.over
@@ -1649,6 +1747,8 @@ class MainWindow(QMainWindow):
     def _wrap_up_focus(self, *, only_if_lost: bool = False) -> None:
         """The disposition of the call in the wrap-up gets the keys: the full form's, or in
         compact mode the compact wrap-up's."""
+        from PySide6.QtCore import Qt
+
         current = self.desk.current
         if current is None or not current.over:
             return
@@ -1658,15 +1758,18 @@ class MainWindow(QMainWindow):
             return
         box.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _restore_state(self) -> None:
-        if self._state is None:
-            self.resize(self._full_size)
-            return
-        geometry = self._state.value("geometry")
+    def _restore_geometry(self) -> None:
+        """The size and place the window had (the frame's, before its first paint)."""
+        geometry = self._state.value("geometry") if self._state is not None else None
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
             self.resize(self._full_size)
+
+    def _restore_compact(self) -> None:
+        """Compact mode, if the window was left in it (once built)."""
+        if self._state is None:
+            return
         if str(self._state.value("compact", "false")).lower() == "true":
             self.set_compact(True)
             full = self._state.value("full_size")

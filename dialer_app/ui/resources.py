@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QIcon
+if TYPE_CHECKING:  # Qt sets up its icon class (and the svg plugin) when the first icon loads
+    from PySide6.QtGui import QIcon
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -25,4 +27,6 @@ def resource(*parts: str) -> Path:
 
 
 def app_icon() -> QIcon:
+    from PySide6.QtGui import QIcon
+
     return QIcon(str(resource("icons", "dialer-companion.svg")))

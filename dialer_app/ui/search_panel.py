@@ -10,15 +10,19 @@ at once (and cannot be opened), then taken away while Outreach keeps the rep wai
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLineEdit, QListView, QToolButton, QVBoxLayout, QWidget
+from typing import TYPE_CHECKING
 
-from ..core.outreach.models import Match
-from . import widgets
-from .models import MAX_SHOWN, MatchDelegate, MatchListModel
-from .text import neutralise
-from .widgets import ValueLabel
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QTimer, Signal
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+from ..core.text import neutralise
+
+if TYPE_CHECKING:  # the box is painted before these load (see `add_results`)
+    from PySide6.QtWidgets import QListView
+
+    from ..core.outreach.models import Match
+    from .models import MatchListModel
+    from .widgets import ValueLabel
 
 VISIBLE_ROWS = 6
 WAITING_MS = 1_500  # earlier matches greyed out this long, then taken away
@@ -44,8 +48,13 @@ class SearchPanel(QWidget):
     queryChanged = Signal(str)
     matchChosen = Signal(object)
     shapeChanged = Signal()
+    model: MatchListModel  # these three from add_results()
+    results: QListView
+    state: ValueLabel
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, box_only: bool = False) -> None:
+        """The box, then the status line and the list of matches under it; with `box_only`,
+        the box alone until `add_results()` (the window paints it first)."""
         super().__init__(parent)
         self.box = QLineEdit(self)
         self.box.setPlaceholderText("Find a prospect: name, company, email or phone")
@@ -54,6 +63,30 @@ class SearchPanel(QWidget):
             "Type a name, email or number; Down arrow goes to the matches, Enter opens one"
         )
         self.box.setClearButtonEnabled(True)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addWidget(self.box)
+        self._open = True
+        self._answered = ""  # the query the rows answer ("" while none do)
+        self._enter_pending = False  # Enter pressed before the answer came
+        self._room = 10_000  # the most height the list may take (the window sets it)
+        self._waiting = QTimer(self)
+        self._waiting.setSingleShot(True)
+        self._waiting.setInterval(WAITING_MS)
+        self._waiting.timeout.connect(self._on_waiting_timeout)
+        self._listing = False  # until add_results()
+        if not box_only:
+            self.add_results()
+
+    def add_results(self) -> None:
+        """The list of matches and the status line under the box, and the name of its clear
+        button (shown once there is text to clear); then the box answers keys."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QListView, QToolButton
+
+        from .models import MatchDelegate, MatchListModel
+        from .widgets import ValueLabel
+
         for button in self.box.findChildren(QToolButton):  # the clear button Qt adds
             button.setAccessibleName("Clear search")
             button.setToolTip("Clear search")
@@ -71,26 +104,15 @@ class SearchPanel(QWidget):
         self.state = ValueLabel("Search status", self, object_name="search-state")
         self.state.setWordWrap(True)
         self.state.hide()
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.box)
-        layout.addWidget(self.state)
-        layout.addWidget(self.results)
+        self._layout.addWidget(self.state)
+        self._layout.addWidget(self.results)
 
         self.box.textEdited.connect(self._on_box_text_edited)
         self.box.returnPressed.connect(self._on_box_return_pressed)
         self.box.installEventFilter(self)
         self.results.installEventFilter(self)
         self.results.clicked.connect(self._on_results_clicked)
-        self._open = True
-        self._answered = ""  # the query the rows answer ("" while none do)
-        self._enter_pending = False  # Enter pressed before the answer came
-        self._room = 10_000  # the most height the list may take (the window sets it)
-        self._waiting = QTimer(self)
-        self._waiting.setSingleShot(True)
-        self._waiting.setInterval(WAITING_MS)
-        self._waiting.timeout.connect(self._on_waiting_timeout)
+        self._listing = True
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -98,6 +120,8 @@ class SearchPanel(QWidget):
         """Matches for `query` (Outreach's, or those kept on this computer meanwhile)."""
         if query != self.box.text().strip() or not self._open:
             return  # an answer to an older query, or the rep already picked a match
+        from .models import MAX_SHOWN
+
         self._waiting.stop()
         more = len(matches) > MAX_SHOWN
         shown = matches[:MAX_SHOWN]
@@ -187,7 +211,9 @@ class SearchPanel(QWidget):
         self.state.setVisible(bool(text))
         self.state.setText(text)
         if aloud and changed and text:
-            widgets.announce(self.state, text)
+            from .widgets import announce
+
+            announce(self.state, text)
         self.shapeChanged.emit()
 
     def _clear_rows(self) -> None:
@@ -197,6 +223,8 @@ class SearchPanel(QWidget):
         self.shapeChanged.emit()
 
     def _fit_results(self) -> None:
+        if not self._listing:
+            return
         rows = min(self.model.rowCount(), VISIBLE_ROWS)
         if not rows:
             return
@@ -211,7 +239,12 @@ class SearchPanel(QWidget):
     # -- keys -------------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+        if event.type() != QEvent.Type.KeyPress:
+            return super().eventFilter(watched, event)
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QKeyEvent
+
+        if not isinstance(event, QKeyEvent):
             return super().eventFilter(watched, event)
         key = event.key()
         plain_key = event.modifiers() in (
@@ -248,6 +281,8 @@ class SearchPanel(QWidget):
         return self.results.isVisible() and self.model.rowCount() > 0 and self.fresh
 
     def _enter_list(self, row: int) -> None:
+        from PySide6.QtCore import Qt
+
         self.results.setFocus(Qt.FocusReason.TabFocusReason)
         self.results.setCurrentIndex(self.model.index(row, 0))
 
@@ -304,6 +339,8 @@ class SearchPanel(QWidget):
             self._enter_pending = False
             self.results.hide()
             self._say("")
+            from PySide6.QtCore import Qt
+
             self.box.setFocus(Qt.FocusReason.OtherFocusReason)
             self.box.selectAll()  # what the rep types next is a new search
             self.matchChosen.emit(match)

@@ -11,18 +11,20 @@ removed on the way (`core.text`).
 
 from __future__ import annotations
 
-import html
-
-from PySide6.QtGui import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from typing import TYPE_CHECKING
 
 from ..core.text import isolate, neutralise, one_line
+
+if TYPE_CHECKING:  # loaded when first used: the window's frame imports this module
+    from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 __all__ = ["ask", "isolate", "literal", "neutralise", "one_line", "plain", "set_tooltip"]
 
 
 def plain(*labels: QLabel) -> None:
     """Make each label show its text literally, whatever it holds."""
+    from PySide6.QtCore import Qt
+
     for label in labels:
         label.setTextFormat(Qt.TextFormat.PlainText)
 
@@ -30,10 +32,14 @@ def plain(*labels: QLabel) -> None:
 def literal(text: str) -> str:
     """`text` (bidi controls removed) as Qt's automatic format shows it literally: unchanged
     unless Qt would take it for markup, else escaped into a paragraph that keeps its spaces."""
+    from html import escape
+
+    from PySide6.QtGui import Qt
+
     text = neutralise(text).replace("\r\n", "\n")
     if not Qt.mightBeRichText(text):
         return text
-    return f'<p style="white-space:pre-wrap">{html.escape(text, quote=False)}</p>'
+    return f'<p style="white-space:pre-wrap">{escape(text, quote=False)}</p>'
 
 
 def set_tooltip(widget: QWidget, text: str) -> None:
@@ -48,4 +54,6 @@ def ask(
     default: QMessageBox.StandardButton,
 ) -> QMessageBox.StandardButton:
     """`QMessageBox.question`, its text shown literally."""
+    from PySide6.QtWidgets import QMessageBox
+
     return QMessageBox.question(parent, title, literal(text), buttons, default)
