@@ -1,10 +1,14 @@
-"""The developer's fast loop: `pytest -m "not slow"` runs on every core and measures no coverage.
+"""The developer's fast loop: `pytest -m "not slow"` runs on every core, measures no coverage
+and runs a fifth of each property test's examples.
 
 Loaded before the command line is read (`-p tests.support.fast_loop` in the pytest options of
 pyproject.toml). When the run selects exactly `-m "not slow"` and says nothing itself about
 workers (`-n`) or coverage, it adds `-n auto` (pytest-xdist: one worker per core, each with its
 own sandboxes and qasync loop) and `--no-cov`: the coverage tracer slows every test by up to a
 half, and the client's coverage figure means something only for the whole suite, which keeps it.
+Each hypothesis test then runs `fast_examples(n)` of the `n` examples it runs in the whole suite
+(its own `@settings` count, or hypothesis' default): every property is still tried on every
+change, and the whole suite keeps every example count.
 Any other run (the whole suite, `.ci/run`, `-k`, …) and any run where `CI` is set (the release
 workflow's jobs) is left exactly as asked.
 """
@@ -16,10 +20,15 @@ from collections.abc import Generator
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 FAST = "not slow"
 # Options that say how to run: when the command line gives one, the run is left as asked.
 SAID = ("-n", "--numprocesses", "--dist", "--cov", "--no-cov")
+# The fast loop runs a fifth of a property test's examples, never fewer than FLOOR of them.
+SHARE = 5
+FLOOR = 10
+IS_FAST_LOOP = pytest.StashKey[bool]()
 
 
 def wants_fast_loop(own_args: list[str], markexpr: str) -> bool:
@@ -40,11 +49,51 @@ def pytest_load_initial_conftests(
         and early_config.pluginmanager.has_plugin("xdist")
         and wants_fast_loop(_own_args(early_config, args), markexpr)
     ):
+        early_config.stash[IS_FAST_LOOP] = True
         known.no_cov = True  # read by pytest-cov as it starts, right after this
         args.append("--no-cov")
         if "PYTEST_XDIST_WORKER" not in os.environ:  # a worker runs the tests it is given
             args += ["-n", "auto"]
     return (yield)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.stash.get(IS_FAST_LOOP, False):
+        fewer_examples(items)
+
+
+def fast_examples(full: int) -> int:
+    """How many of a property test's `full` examples the fast loop runs."""
+    return min(full, max(FLOOR, full // SHARE))
+
+
+def fewer_examples(items: list[Any]) -> None:
+    """Give each hypothesis test among `items` its fast-loop example count.
+
+    A test's own `@settings(max_examples=…)` wins over any settings profile, so the count is
+    changed where hypothesis reads it when the test runs: the settings `@given` keeps on the
+    test function, and the `settings` of a state machine's `TestCase`. Each test function or
+    class is changed once, however many parametrised items share it.
+    """
+    done: set[int] = set()
+    for item in items:
+        test = getattr(item, "obj", None)
+        owner = getattr(item, "cls", None)
+        if getattr(test, "_hypothesis_state_machine_class", None) is not None and owner:
+            if id(owner) not in done:
+                done.add(id(owner))
+                owner.settings = _fewer(owner.settings)
+        elif getattr(test, "is_hypothesis_test", False):
+            function = getattr(test, "__func__", test)
+            if id(function) not in done:
+                done.add(id(function))
+                function._hypothesis_internal_use_settings = _fewer(
+                    function._hypothesis_internal_use_settings
+                )
+
+
+def _fewer(full: settings) -> settings:
+    return settings(full, max_examples=fast_examples(full.max_examples))
 
 
 def _own_args(config: pytest.Config, args: list[str]) -> list[str]:
