@@ -64,7 +64,7 @@ def test_a_property_test_runs_its_fast_count_however_many_items_share_it() -> No
 
     fewer_examples([SimpleNamespace(obj=prop, cls=None)] * 4)  # four parametrised items
     prop()
-    assert len(seen) == fast_examples(300) < 300
+    assert fast_examples(300) <= len(seen) < 300  # an example hypothesis drops may run too
 
 
 def test_a_state_machine_runs_its_fast_count_and_one_left_alone_its_full_count() -> None:
@@ -87,4 +87,4 @@ def test_a_state_machine_runs_its_fast_count_and_one_left_alone_its_full_count()
     fewer_examples([SimpleNamespace(obj=fast.TestCase().runTest, cls=fast.TestCase)])
     fast.TestCase().runTest()
     full.TestCase().runTest()
-    assert (fast.runs, full.runs) == (fast_examples(100), 100)
+    assert fast_examples(100) <= fast.runs < 100 <= full.runs
