@@ -3,6 +3,7 @@ In the fast loop each property test runs a share of the examples it runs in the 
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 from hypothesis import given, settings
@@ -13,6 +14,7 @@ from tests.support.fast_loop import (
     FLOOR,
     SAID,
     SHARE,
+    bytecode_folder,
     fast_examples,
     fewer_examples,
     wants_fast_loop,
@@ -88,3 +90,18 @@ def test_a_state_machine_runs_its_fast_count_and_one_left_alone_its_full_count()
     fast.TestCase().runTest()
     full.TestCase().runTest()
     assert fast_examples(100) <= fast.runs < 100 <= full.runs
+
+
+NAMES = st.sampled_from(["", "1", "x"])
+
+
+@given(dont_write=NAMES, prefix=st.sampled_from(["", "/elsewhere/pycache"]))
+def test_bytecode_goes_outside_the_source_tree_only_where_it_is_not_written(
+    dont_write: str, prefix: str
+) -> None:
+    environ = {"PYTHONDONTWRITEBYTECODE": dont_write, "PYTHONPYCACHEPREFIX": prefix}
+    folder = bytecode_folder(environ, Path("/project/.pytest_cache/bytecode"))
+    if not dont_write:  # written already, where the user wants it: nothing changes
+        assert folder is None
+    else:
+        assert folder == (prefix or "/project/.pytest_cache/bytecode")

@@ -9,6 +9,10 @@ half, and the client's coverage figure means something only for the whole suite,
 Each hypothesis test then runs `fast_examples(n)` of the `n` examples it runs in the whole suite
 (its own `@settings` count, or hypothesis' default): every property is still tried on every
 change, and the whole suite keeps every example count.
+Where the environment says not to write compiled bytecode (`PYTHONDONTWRITEBYTECODE`), every
+process would compile the app, the tests and what they import again at each start — each
+worker, each sandbox, each app started by a test: the fast loop writes it instead, outside the
+source tree, under pytest's cache folder (`bytecode_folder`).
 Any other run (the whole suite, `.ci/run`, `-k`, …) and any run where `CI` is set (the release
 workflow's jobs) is left exactly as asked.
 """
@@ -16,7 +20,9 @@ workflow's jobs) is left exactly as asked.
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
+import sys
+from collections.abc import Generator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,11 +56,30 @@ def pytest_load_initial_conftests(
         and wants_fast_loop(_own_args(early_config, args), markexpr)
     ):
         early_config.stash[IS_FAST_LOOP] = True
+        _keep_bytecode(_cache_dir(early_config) / "bytecode")
         known.no_cov = True  # read by pytest-cov as it starts, right after this
         args.append("--no-cov")
         if "PYTEST_XDIST_WORKER" not in os.environ:  # a worker runs the tests it is given
             args += ["-n", "auto"]
     return (yield)
+
+
+def bytecode_folder(environ: Mapping[str, str], ours: Path) -> str | None:
+    """Where the fast loop's processes write the bytecode they compile, to read it back next
+    time: `ours`, or the PYTHONPYCACHEPREFIX the user chose; None where bytecode is written
+    already (nothing to change)."""
+    if not environ.get("PYTHONDONTWRITEBYTECODE"):
+        return None
+    return environ.get("PYTHONPYCACHEPREFIX") or str(ours)
+
+
+def _keep_bytecode(ours: Path) -> None:
+    """This process and those it starts (workers, sandboxes, apps) keep their bytecode."""
+    folder = bytecode_folder(os.environ, ours)
+    if folder is not None:
+        del os.environ["PYTHONDONTWRITEBYTECODE"]
+        os.environ["PYTHONPYCACHEPREFIX"] = sys.pycache_prefix = folder
+        sys.dont_write_bytecode = False
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -94,6 +119,14 @@ def fewer_examples(items: list[Any]) -> None:
 
 def _fewer(full: settings) -> settings:
     return settings(full, max_examples=fast_examples(full.max_examples))
+
+
+def _cache_dir(config: pytest.Config) -> Path:
+    try:
+        name = str(config.getini("cache_dir"))
+    except ValueError:  # -p no:cacheprovider
+        name = ".pytest_cache"
+    return config.rootpath / name
 
 
 def _own_args(config: pytest.Config, args: list[str]) -> list[str]:
