@@ -8,6 +8,7 @@ desktop, kept for another action, or already another shortcut's).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -297,6 +298,15 @@ class KeyMap:
     def __init__(self, chosen: Mapping[str, str] | None = None) -> None:
         self.chosen = {k: v for k, v in (chosen or {}).items() if k in BY_ID and BY_ID[k].editable}
 
+    @functools.cached_property
+    def _in_use(self) -> dict[str, set[str]]:
+        """The keys each shortcut takes, one by one as Qt writes them (read once per map: the
+        settings dialog checks every field against every other on each change)."""
+        return {
+            sc.id: _expanded(self.keys(sc)) | {canonical(k) for k in self.keys(sc) if "…" not in k}
+            for sc in ALL
+        }
+
     def keys(self, shortcut: Shortcut) -> tuple[str, ...]:
         """The keys that trigger `shortcut` now (a Return key brings its keypad Enter twin)."""
         if shortcut.id not in self.chosen:
@@ -337,8 +347,6 @@ class KeyMap:
         for other in ALL:
             if other is shortcut or shortcut.twin == other.id or other.twin == shortcut.id:
                 continue
-            if key in _expanded(self.keys(other)) | (
-                {canonical(k) for k in self.keys(other) if "…" not in k}
-            ):
+            if key in self._in_use[other.id]:
                 return f"{key} already does “{other.action}”."
         return ""

@@ -12,6 +12,7 @@ import gzip
 import json
 import logging
 import resource
+import ssl
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -527,6 +528,33 @@ def test_the_network_goes_through_the_proxy_the_environment_names(
     monkeypatch.delenv("NO_PROXY")
     monkeypatch.setattr("urllib.request.getproxies", broken)
     assert _pool(network_transport(url)) == "AsyncConnectionPool"  # direct, as a browser would
+
+
+def test_new_clients_share_tls_settings_that_still_verify_every_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The CA certificates are read once, not again for each new client or sign-in."""
+    from dialer_app.core.outreach import guard
+
+    reads: list[object] = []
+    real = ssl.create_default_context
+
+    def counted(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        reads.append(args or kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    guard.tls_context.cache_clear()
+    url = httpx.URL("https://api.example.test/api/v2")
+    contexts = {id(_tls_of(guard.network_transport(url))) for _ in range(3)}
+    assert len(reads) == 1
+    assert contexts == {id(guard.tls_context())}
+    assert guard.tls_context().verify_mode == ssl.CERT_REQUIRED
+    assert guard.tls_context().check_hostname
+
+
+def _tls_of(transport: httpx.AsyncBaseTransport) -> ssl.SSLContext:
+    return transport._pool._ssl_context  # type: ignore[attr-defined,no-any-return]
 
 
 def test_find_call_reads_only_the_vendor_call_id_of_recent_calls() -> None:

@@ -105,9 +105,16 @@ def test_the_bootstrap_installs_every_group_but_what_a_new_user_has(tmp_path: Pa
     assert len(installs) == 1
     asked = [a for a in installs[0][2:] if not a.startswith("-")]
     assert sorted(asked) == sorted(p for g in BOOTSTRAPPED for p in GROUPS[g])
-    assert ["uv", "sync", "--quiet", "--frozen", "--inexact", "--python", ".venv/bin/python"] in (
-        calls
-    )
+    assert [
+        "uv",
+        "sync",
+        "--quiet",
+        "--frozen",
+        "--inexact",
+        "--compile-bytecode",
+        "--python",
+        ".venv/bin/python",
+    ] in calls
 
 
 def test_the_project_qt_finds_every_library_it_links_in_a_listed_package() -> None:

@@ -14,6 +14,7 @@ from tests.support.sandbox import (
     CLIENT_SECRET,
     REDIRECT_URI,
     SandboxServer,
+    http_client,
     poll_until,
     serve_for,
 )
@@ -36,7 +37,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def web(server: SandboxServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.origin, timeout=10) as client:
+    with http_client(base_url=server.origin, timeout=10) as client:
         yield client
 
 
@@ -63,7 +64,7 @@ def _oauth_error(response: httpx.Response, status: int, error: str) -> dict[str,
 
 
 def _api(server: SandboxServer, token: str, path: str) -> httpx.Response:
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
+    with http_client(base_url=server.base_url, timeout=10) as client:
         return client.get(path, headers={"Authorization": f"Bearer {token}"})
 
 
@@ -241,7 +242,7 @@ def test_a_missing_scope_gets_403_and_all_grants_everything(server: SandboxServe
     writer = server.sign_in("calls.read")["access_token"]
     body = {"data": {"type": "call", "attributes": {"note": "x"}}}
     headers = {"Authorization": f"Bearer {writer}", "Content-Type": "application/vnd.api+json"}
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
+    with http_client(base_url=server.base_url, timeout=10) as client:
         assert client.post("/calls", json=body, headers=headers).status_code == 403
         everything = server.sign_in("calls.all")["access_token"]
         headers["Authorization"] = f"Bearer {everything}"
@@ -285,7 +286,7 @@ def test_static_tokens_keep_every_scope(server: SandboxServer) -> None:
 def test_one_mint_per_user_per_interval(make_sandbox: MakeSandbox) -> None:
     server = make_sandbox("--prospects", "5")  # the default interval: 60 s
     tokens = server.sign_in()
-    with httpx.Client(base_url=server.origin, timeout=10) as web:
+    with http_client(base_url=server.origin, timeout=10) as web:
         limited = _refresh(web, tokens["refresh_token"])
         body = _oauth_error(limited, 429, "rate_limited")
         assert body["error_description"]
@@ -294,13 +295,13 @@ def test_one_mint_per_user_per_interval(make_sandbox: MakeSandbox) -> None:
         _oauth_error(_exchange(web, code), 429, "rate_limited")
     server.restart()  # sessions and the mint time survive a restart
     assert _api(server, tokens["access_token"], "/prospects/1").status_code == 200
-    with httpx.Client(base_url=server.origin, timeout=10) as web:
+    with http_client(base_url=server.origin, timeout=10) as web:
         _oauth_error(_refresh(web, tokens["refresh_token"]), 429, "rate_limited")
 
 
 def test_access_tokens_expire_after_the_ttl(make_sandbox: MakeSandbox) -> None:
     server = make_sandbox("--prospects", "5", "--token-ttl", "1", "--auto-approve")
-    with httpx.Client(base_url=server.origin, timeout=10) as web:
+    with http_client(base_url=server.origin, timeout=10) as web:
         answer = web.get("/oauth/authorize", params=AUTHORIZE)
         assert answer.status_code == 302  # --auto-approve: no consent page
         code = httpx.URL(answer.headers["location"]).params["code"]

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from dialer_app.core.auth.tokens import APP_SCOPES as REQUESTED
-from tests.support.sandbox import APP_SCOPES, SandboxServer, serve_for
+from tests.support.sandbox import APP_SCOPES, SandboxServer, http_client, serve_for
 from tests.support.writes import HEADERS, document, link
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +73,7 @@ def _task(server: SandboxServer) -> int:
 
 
 def _send(server: SandboxServer, token: str, method: str, path: str, body: Any) -> httpx.Response:
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
+    with http_client(base_url=server.base_url, timeout=10) as client:
         return client.request(
             method,
             path.format(task=_task(server)),

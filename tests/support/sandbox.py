@@ -9,6 +9,10 @@
 Each server exposes `base_url` (`http://127.0.0.1:PORT/api/v2`), `token`, `data_dir`, `pid`,
 `log_path` and `client()` (an `httpx.Client` with the token and JSON:API headers; close it).
 
+Test clients are made with `http_client(...)` (an `httpx.Client` with the TLS context every test
+client shares: httpx reads the system's CA certificates again for each new client, tens of
+milliseconds that the plain-HTTP sandbox never needs).
+
 Every server is started with an admin token (`admin_token`; pass `admin_token=""` for none), so
 tests can change faults at run time: `server.faults(error_rate=0.5)` (PUT /_admin/faults,
 returns the settings), `server.reset_faults()`, `server.admin("calls/count")` (GET) or
@@ -17,9 +21,11 @@ returns the settings), `server.reset_faults()`, `server.admin("calls/count")` (G
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import selectors
+import ssl
 import subprocess
 import sys
 import time
@@ -41,6 +47,16 @@ APP_SCOPES = (
 )
 JSONAPI = "application/vnd.api+json"
 START_TIMEOUT = 60.0
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    return httpx.create_ssl_context()
+
+
+def http_client(**kwargs: Any) -> httpx.Client:
+    """`httpx.Client(**kwargs)` with the TLS context every test client shares."""
+    return httpx.Client(verify=_tls(), **kwargs)
 
 
 def poll_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -173,12 +189,12 @@ class SandboxServer:
         headers = {"Accept": JSONAPI}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        return httpx.Client(base_url=self.base_url, headers=headers, timeout=10, **kwargs)  # type: ignore[arg-type]
+        return http_client(base_url=self.base_url, headers=headers, timeout=10, **kwargs)
 
     def admin(self, path: str, method: str = "GET", json: object = None) -> Any:
         """Call `/_admin/<path>` with the admin token; the JSON answer (raises unless 2xx)."""
         headers = {"Authorization": f"Bearer {self.admin_token}"}
-        with httpx.Client(base_url=f"{self.origin}/_admin/", timeout=10) as client:
+        with http_client(base_url=f"{self.origin}/_admin/", timeout=10) as client:
             response = client.request(method, path.lstrip("/"), headers=headers, json=json)
         response.raise_for_status()
         return response.json()
@@ -193,7 +209,7 @@ class SandboxServer:
             "state": "s",
             "decision": "approve",
         }
-        with httpx.Client(base_url=self.origin, timeout=10) as client:
+        with http_client(base_url=self.origin, timeout=10) as client:
             response = client.post("/oauth/authorize", data=form)
         assert response.status_code == 302, response.text
         return httpx.URL(response.headers["location"]).params["code"]
@@ -207,7 +223,7 @@ class SandboxServer:
             "redirect_uri": REDIRECT_URI,
             "code": self.oauth_code(scope),
         }
-        with httpx.Client(base_url=self.origin, timeout=10) as client:
+        with http_client(base_url=self.origin, timeout=10) as client:
             response = client.post("/oauth/token", data=form)
         assert response.status_code == 200, response.text
         return dict(response.json())
