@@ -385,6 +385,44 @@ def test_an_email_is_asked_exactly_once_complete_and_typing_settles(
     assert [m.reason for m in found] == ["email zoe@nordlys.example"]
 
 
+def test_a_search_says_it_waits_before_waiting_for_anything(org: InProcessOrg) -> None:
+    """`waiting` (the window shows its local matches then) comes before a search finds out
+    what the org's filters do or waits for typing to settle, and never for text that asks
+    Outreach nothing. (The in-process org reports no network waits of its own.)"""
+    org.speak(unknown_filters="reject")  # no prefix search: an address waits for typing to settle
+    events: list[tuple[str, int]] = []
+
+    def waiting() -> None:
+        events.append(("waiting", len(org.requests)))
+
+    async def work(client: Any) -> None:
+        async def settle() -> None:
+            events.append(("settling", len(org.requests)))
+
+        search = ProspectSearch(client, settle=settle)  # nothing found out about the org yet
+        org.requests.clear()
+        await search.search("Zo", waiting=waiting)
+        events.append(("answered", len(org.requests)))
+        await search.search("zoe@nordlys.example", superseded=lambda: False, waiting=waiting)
+        events.append(("answered", len(org.requests)))
+        await search.search("+1 (", waiting=waiting)  # a number still being typed: not asked
+        events.append(("answered", len(org.requests)))
+
+    org.run(work)
+    assert [kind for kind, _ in events] == [
+        "waiting",  # before finding out what filter[q] does
+        "waiting",  # before finding out the name filters (filter[q] is refused)
+        "answered",
+        "waiting",  # before waiting for typing to settle on a whole address
+        "settling",
+        "answered",
+        "answered",  # nothing asked, nothing waited for
+    ]
+    assert events[0] == ("waiting", 0)
+    assert events[3][1] == events[4][1] == events[2][1]  # nothing asked before settling
+    assert events[6][1] == events[5][1]
+
+
 def test_names_that_match_case_exactly_are_asked_as_typed_and_capitalised() -> None:
     assert name_filters("zoë", exact_case=True) == [
         {"filter[firstName]": "zoë"},

@@ -337,8 +337,14 @@ class CapabilityFile:
             raise
 
 
-async def _prospects(client: OutreachClient, params: Mapping[str, str | int]) -> Document:
-    return await client.read("/prospects", {"fields[prospect]": PROSPECT_FIELDS, **params})
+async def _prospects(
+    client: OutreachClient,
+    params: Mapping[str, str | int],
+    waiting: Callable[[], None] | None = None,
+) -> Document:
+    return await client.read(
+        "/prospects", {"fields[prospect]": PROSPECT_FIELDS, **params}, waiting=waiting
+    )
 
 
 async def _applied(client: OutreachClient, name: str) -> FilterState | None:
@@ -455,9 +461,19 @@ class ProspectSearch:
             return True
         return state == "unknown" and self._now() - checked_at >= RECHECK_AFTER
 
-    async def capabilities_now(self, *, names: bool = False) -> Capabilities:
+    async def capabilities_now(
+        self, *, names: bool = False, waiting: Callable[[], None] | None = None
+    ) -> Capabilities:
         """What the org supports, found out now where not known yet (one finding at a time);
-        the name filters only when `names` asks for them."""
+        the name filters only when `names` asks for them. `waiting` is called before finding
+        out (it takes a few requests)."""
+        caps = self._caps or Capabilities()
+        if waiting is not None and (
+            self._lock.locked()
+            or self._unsure(caps.q, caps.checked_at)
+            or (names and self._unsure(caps.names, caps.names_checked_at))
+        ):
+            waiting()
         async with self._lock:
             caps = self._caps or Capabilities()
             found = caps
@@ -488,6 +504,7 @@ class ProspectSearch:
         region: str = "US",
         limit: int = 20,
         superseded: Callable[[], bool] | None = None,
+        waiting: Callable[[], None] | None = None,
     ) -> list[Match]:
         """Prospects matching `text` in Outreach, checked and ranked; no request when none is
         worth sending.
@@ -495,35 +512,51 @@ class ProspectSearch:
         While the rep types (`superseded` says whether newer text came since), an address that
         can only be asked exactly waits until typing settles (`SETTLE`), and is not asked at all
         when newer text came meanwhile.
+
+        `waiting` is called once there is nothing left to do here but wait: when the request is
+        on its way (its last byte written), or before waiting for something else first (typing
+        to settle, finding out what the org's filters do). A caller does its own work then,
+        while Outreach thinks, and never delays the request. It may be called more than once.
         """
         query = classify(text, region)
         if query.kind in ("empty", "partial phone"):
             return []
         if query.kind == "phone":
-            return rank(query, await self.by_number(query.e164, limit=limit), limit)
+            found = await self.by_number(query.e164, limit=limit, waiting=waiting)
+            return rank(query, found, limit)
         if query.kind == "email" and not query.complete_email:
             caps = self._caps
             if caps is None or not caps.q_works:
                 return []  # an unfinished address: nothing worth asking but a prefix search
         try:
-            return await self._attempt(query, limit, superseded, last=False)
+            return await self._attempt(query, limit, superseded, waiting, last=False)
         except _FindOutAgain:
             self.forget()  # a filter was refused or ignored after all, or the org changed
-        return await self._attempt(query, limit, superseded, last=True)
+        return await self._attempt(query, limit, superseded, waiting, last=True)
 
     async def _attempt(
-        self, query: Query, limit: int, superseded: Callable[[], bool] | None, *, last: bool
+        self,
+        query: Query,
+        limit: int,
+        superseded: Callable[[], bool] | None,
+        waiting: Callable[[], None] | None,
+        *,
+        last: bool,
     ) -> list[Match]:
         """One try with what is known of the org; unless `last`, `_FindOutAgain` when the answer
         says the finding is wrong: a refusal (400), q ignored on a finding older than
         `RECHECK_AFTER`, or nothing found on such a finding."""
-        caps = await self.capabilities_now()
+        caps = await self.capabilities_now(waiting=waiting)
         if query.kind == "email" and not caps.q_works and superseded is not None:
+            if waiting is not None:
+                waiting()
             await self._settle()
             if superseded():
                 return []
         try:
-            found = await self._ask(query, caps, limit, recheck=not last and self._old(caps))
+            found = await self._ask(
+                query, caps, limit, recheck=not last and self._old(caps), waiting=waiting
+            )
         except e.HttpError as exc:
             if exc.status != 400 or last:
                 raise
@@ -537,10 +570,16 @@ class ProspectSearch:
         return bool(made) and self._now() - min(made) >= RECHECK_AFTER
 
     async def _ask(
-        self, query: Query, caps: Capabilities, limit: int, *, recheck: bool
+        self,
+        query: Query,
+        caps: Capabilities,
+        limit: int,
+        *,
+        recheck: bool,
+        waiting: Callable[[], None] | None = None,
     ) -> list[Match]:
         if caps.q_works:
-            matches, ignored = await self._ask_q(query, limit)
+            matches, ignored = await self._ask_q(query, limit, waiting)
             if not ignored:
                 return matches
             if recheck:
@@ -550,33 +589,45 @@ class ProspectSearch:
             if not query.complete_email:
                 return []
             doc = await _prospects(
-                self._client, {"filter[emails]": query.text, "page[size]": limit}
+                self._client, {"filter[emails]": query.text, "page[size]": limit}, waiting
             )
             return checked(query, (Prospect.from_resource(r) for r in doc.resources()))
-        caps = await self.capabilities_now(names=True)
+        caps = await self.capabilities_now(names=True, waiting=waiting)
         if not caps.names_work:
             return []
-        return await self._ask_names(query, caps, limit)
+        return await self._ask_names(query, caps, limit, waiting)
 
-    async def _ask_q(self, query: Query, limit: int) -> tuple[list[Match], bool]:
+    async def _ask_q(
+        self, query: Query, limit: int, waiting: Callable[[], None] | None = None
+    ) -> tuple[list[Match], bool]:
         """Matches by `filter[q]`, and whether the answer looks like the filter was ignored
         (a full page, mostly of prospects that do not match)."""
-        doc = await _prospects(self._client, {"filter[q]": query.text, "page[size]": limit})
+        doc = await _prospects(
+            self._client, {"filter[q]": query.text, "page[size]": limit}, waiting
+        )
         found = [Prospect.from_resource(r) for r in doc.resources()]
         matches = checked(query, found)
         return matches, len(found) >= limit and 2 * len(matches) < len(found)
 
-    async def _ask_names(self, query: Query, caps: Capabilities, limit: int) -> list[Match]:
+    async def _ask_names(
+        self,
+        query: Query,
+        caps: Capabilities,
+        limit: int,
+        waiting: Callable[[], None] | None = None,
+    ) -> list[Match]:
         asks = name_filters(query.text, exact_case=caps.name_case != "any")
         if not asks:
             return []
         docs = await asyncio.gather(
-            *(_prospects(self._client, {**ask, "page[size]": limit}) for ask in asks)
+            *(_prospects(self._client, {**ask, "page[size]": limit}, waiting) for ask in asks)
         )
         found = [Prospect.from_resource(r) for doc in docs for r in doc.resources()]
         return checked(query, found)
 
-    async def by_number(self, e164: str, *, limit: int = 20) -> list[Match]:
+    async def by_number(
+        self, e164: str, *, limit: int = 20, waiting: Callable[[], None] | None = None
+    ) -> list[Match]:
         """Prospects with the number `e164` (`phoneNumbers?filter[number]=…&include=prospect`),
         each saying which of their numbers it is; numbers that differ are dropped."""
         doc = await self._client.read(
@@ -588,6 +639,7 @@ class ProspectSearch:
                 "fields[phoneNumber]": PHONE_FIELDS,
                 "fields[prospect]": PROSPECT_FIELDS,
             },
+            waiting=waiting,
         )
         wanted = digits_of(e164)
         out: list[Match] = []
