@@ -6,6 +6,9 @@ the highlighted match (pressed before the answer came, it opens the only match, 
 the list), Esc goes back: from the list to the box, from the box with the list open to the card.
 Matches of an earlier query are never shown as if they answered this one: they are greyed out
 at once (and cannot be opened), then taken away while Outreach keeps the rep waiting.
+
+The list grows at once to show more matches, but shrinks only once typing pauses: the card
+below it does not jump at every keystroke, and a keystroke costs no relayout of the window.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from .widgets import ValueLabel
 
 VISIBLE_ROWS = 6
 WAITING_MS = 1_500  # earlier matches greyed out this long, then taken away
+SHRINK_MS = 600  # the list fits fewer matches once typing and answers pause this long
 _NUMBER_CHARS = frozenset("+-().  /#*0123456789")
 
 
@@ -91,6 +95,10 @@ class SearchPanel(QWidget):
         self._waiting.setSingleShot(True)
         self._waiting.setInterval(WAITING_MS)
         self._waiting.timeout.connect(self._on_waiting_timeout)
+        self._shrink = QTimer(self)
+        self._shrink.setSingleShot(True)
+        self._shrink.setInterval(SHRINK_MS)
+        self._shrink.timeout.connect(self._on_shrink_timeout)
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -107,13 +115,26 @@ class SearchPanel(QWidget):
         moved = self.results.hasFocus() or self.results.currentIndex().row() > 0
         kept = self._highlighted_id() if self._answered == query and moved else None
         self._answered = query
+        listed = self.results.isVisible()
         self.model.set_matches(shown, query)
-        self.results.setVisible(bool(shown))
-        self._fit_results()
-        self.shapeChanged.emit()
         if shown:
             row = next((r for r, m in enumerate(shown) if m.prospect.id == kept), 0)
-            self.results.setCurrentIndex(self.model.index(row, 0))
+            if self.results.currentIndex().row() != row:
+                self.results.setCurrentIndex(self.model.index(row, 0))
+        if bool(shown) != listed:
+            self.results.setVisible(bool(shown))
+            self._fit_results()
+            self.shapeChanged.emit()
+        elif shown:
+            self._fit_results(grow_only=True)  # fewer rows: the list shrinks once typing pauses
+        if self._enter_pending and shown:
+            self._enter_pending = False
+            if len(shown) == 1:
+                self._choose(0)
+                return
+            self._enter_list(0)
+        if self.results.isVisible():  # the rows first, now, not after the next loop pass
+            self.results.viewport().repaint()
         if not query:
             self._say("")
         elif not shown and _numberish(query):
@@ -141,14 +162,6 @@ class SearchPanel(QWidget):
                 f"{len(shown)} matches — Enter opens the highlighted one; ↓ picks another.",
                 aloud=True,
             )
-        if self._enter_pending and shown:
-            self._enter_pending = False
-            if len(shown) == 1:
-                self._choose(0)
-                return
-            self._enter_list(0)
-        if self.results.isVisible():  # paint the answer now, not after the next loop pass
-            self.results.viewport().repaint()
 
     def show_error(self, query: str, message: str) -> None:
         if query != self.box.text().strip():
@@ -193,10 +206,16 @@ class SearchPanel(QWidget):
     def _clear_rows(self) -> None:
         self.model.set_matches([], "")
         self._answered = ""
+        self._shrink.stop()
         self.results.hide()
         self.shapeChanged.emit()
 
-    def _fit_results(self) -> None:
+    def _fit_results(self, *, grow_only: bool = False) -> None:
+        """The list as tall as its rows (at most `VISIBLE_ROWS`, within the room it has).
+
+        `grow_only` (an answer while the rep types): taller at once when there are more rows,
+        but shorter only once typing pauses (`SHRINK_MS`).
+        """
         rows = min(self.model.rowCount(), VISIBLE_ROWS)
         if not rows:
             return
@@ -204,9 +223,18 @@ class SearchPanel(QWidget):
         frame = 2 * self.results.frameWidth()
         fitting = max((self._room - frame) // row, 2)
         height = min(rows, fitting) * row + frame
-        if height != self.results.height() or self.results.minimumHeight() != height:
+        current = self.results.minimumHeight()
+        if grow_only and height < current:
+            self._shrink.start()  # (again): until the rep pauses
+            return
+        self._shrink.stop()
+        if height != self.results.height() or current != height:
             self.results.setFixedHeight(height)
             self.shapeChanged.emit()
+
+    def _on_shrink_timeout(self) -> None:
+        if self.results.isVisible():
+            self._fit_results()
 
     # -- keys -------------------------------------------------------------------------------
 
@@ -256,6 +284,8 @@ class SearchPanel(QWidget):
     def _on_box_text_edited(self, text: str) -> None:
         self._open = True
         self._enter_pending = False
+        if self._shrink.isActive():
+            self._shrink.start()  # still typing: the list keeps its height
         query = text.strip()
         if not query:
             self._waiting.stop()
@@ -264,6 +294,7 @@ class SearchPanel(QWidget):
         elif query != self._answered and self.model.rowCount():
             self.model.set_stale(True)  # never shown as if they answered the new text
             self.results.setCurrentIndex(QModelIndex())
+            self.results.clearSelection()
             self._waiting.start()
             self._say(f"Searching for “{neutralise(query)}”…")
         else:

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -385,3 +386,78 @@ def test_outreachs_answer_keeps_the_match_the_rep_moved_to(qtbot) -> None:
     with qtbot.waitSignal(panel.matchChosen) as chosen:
         qtbot.keyClick(panel.results, Qt.Key.Key_Return)
     assert chosen.args[0].prospect.id == 2  # Enter opens the one highlighted
+
+
+def _people(*ids: int, reason: str = "name") -> list[Match]:
+    return [Match(Prospect(i, f"Ana{i}", "Silva", company="Acme"), reason) for i in ids]
+
+
+def test_the_list_grows_at_once_and_shrinks_once_typing_pauses(qtbot) -> None:
+    """While the rep types, fewer matches do not shrink the list (the card below would jump
+    at every keystroke, and the window be laid out again); once typing pauses it fits them.
+    More matches show at once."""
+    from dialer_app.ui.search_panel import SearchPanel
+
+    panel = SearchPanel()
+    qtbot.addWidget(panel)
+    panel.resize(460, 700)
+    panel.show()
+    results = panel.results
+    qtbot.keyClicks(panel.box, "An")
+    panel.show_results("An", _people(*range(1, 9)))
+    tall = results.height()
+    qtbot.keyClicks(panel.box, "a")
+    panel.show_results("Ana", _people(1))  # one match, right after typing
+    assert results.height() == tall
+    assert panel.model.rowCount() == 1
+    qtbot.keyClicks(panel.box, "1")
+    panel.show_results("Ana1", _people(1))
+    assert results.height() == tall  # still typing
+    row = results.sizeHintForRow(0)
+    qtbot.waitUntil(lambda: results.height() == row + 2 * results.frameWidth(), timeout=5000)
+    qtbot.keyClick(panel.box, Qt.Key.Key_Backspace)
+    panel.show_results("Ana", _people(1, 2, 3))
+    assert results.height() == 3 * row + 2 * results.frameWidth()  # more: at once
+
+
+def test_outreachs_answer_confirming_the_rows_updates_them_in_place(qtbot) -> None:
+    """The local matches, then Outreach's answer with the same prospects: the rows are
+    updated, not replaced (a screen reader on a row stays on it), the highlight stays."""
+    from dialer_app.ui.search_panel import SearchPanel
+
+    panel = SearchPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.keyClicks(panel.box, "Ana")
+    panel.show_results("Ana", _people(1, 2, 3))
+    qtbot.keyClick(panel.box, Qt.Key.Key_Down)
+    assert panel.results.currentIndex().row() == 1
+    with qtbot.assertNotEmitted(panel.model.modelReset):
+        panel.show_results("Ana", _people(1, 2, 3, reason="name and company"))
+    assert panel.results.currentIndex().row() == 1
+    assert panel.results.selectionModel().isRowSelected(1)
+    assert "matched on name and company" in panel.model.index(1, 0).data()
+    qtbot.keyClick(panel.results, Qt.Key.Key_Escape)
+    qtbot.keyClicks(panel.box, "x")  # a new query: the rows are greyed, nothing highlighted
+    assert panel.model.stale
+    assert not panel.results.selectionModel().hasSelection()
+    assert not panel.results.currentIndex().isValid()
+
+
+def test_a_name_that_looks_like_markup_is_drawn_as_typed(qtbot) -> None:
+    """Rows are drawn as plain text: "<b>Zed</b>" shows its angle brackets, it is not "Zed"
+    in bold."""
+    from dialer_app.ui.search_panel import SearchPanel
+
+    def drawn(first: str) -> Any:
+        panel = SearchPanel()
+        qtbot.addWidget(panel)
+        panel.resize(460, 300)
+        panel.show()
+        panel.box.setText("z")
+        panel.show_results("z", [Match(Prospect(1, first, ""), "name")])
+        panel.results.clearSelection()
+        return panel.results.viewport().grab().toImage()
+
+    assert drawn("<b>Zed</b>") != drawn("Zed")
+    assert drawn("Zed") == drawn("Zed")
