@@ -922,7 +922,12 @@ class MainWindow(QMainWindow):
         self.search.box.selectAll()
 
     def _on_search_text_edited(self, text: str) -> None:
-        self._apply(self.desk.search_edited(text))
+        revision = self.desk.revision
+        reply = self.desk.search_edited(text)
+        if self.desk.revision == revision and not (reply.say or reply.error or reply.effects):
+            self.call.error.clear_error()  # as any input does; the rest is as it was
+            return
+        self._apply(reply)
 
     def _on_search_match_chosen(self, match: Match) -> None:
         opened = self.queue.current() if self.queue is not None else None
