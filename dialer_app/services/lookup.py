@@ -43,6 +43,7 @@ class Lookup(QObject):
         searchFinished(str, list): the query and its `Match`es: Outreach's answer merged with
             the local index's, checked and ranked (possibly empty).
         recentFound(str, list): at once, before Outreach answers: the local index's matches
+            (possibly none: the window then knows that only Outreach's answer is to come)
             (the rep's own prospects, those with open call tasks, those seen lately).
         searchFailed(str, str): the query and what went wrong.
         tagsLoaded(list): tags to suggest in the wrap-up (the rep's recent, then the org's).
@@ -311,9 +312,7 @@ class Lookup(QObject):
         if query != self._wanted or query in (self._answered, self._local_shown):
             return  # typing moved on, Outreach already answered, or they are shown already
         self._local_shown = query
-        local = self.local_matches(query)
-        if local:
-            self.recentFound.emit(query, local)
+        self.recentFound.emit(query, self.local_matches(query))
 
     def _prospect_search(self) -> ProspectSearch:
         client = self._connection.require_client()

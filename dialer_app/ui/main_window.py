@@ -541,7 +541,7 @@ class MainWindow(QMainWindow):
         lookup.searchFailed.connect(self.search.show_error)
         lookup.searchFinished.connect(self._on_service_search_finished)
         lookup.searchFailed.connect(self._on_service_search_failed)
-        lookup.recentFound.connect(self.search.show_results)
+        lookup.recentFound.connect(self.search.show_local)
         lookup.numberFound.connect(self._on_service_number_found)
         lookup.numberFailed.connect(self._on_service_number_failed)
         lookup.prospectLoaded.connect(self._on_service_prospect_loaded)

@@ -62,10 +62,17 @@ class MatchListModel(QAbstractListModel):
         else:
             self.dataChanged.emit(self.index(0, 0), self.index(len(matches) - 1, 0))
 
-    def set_stale(self, stale: bool) -> None:
-        """Greyed out (and not pickable): the rows answer an earlier query."""
+    def set_stale(self, stale: bool, *, drawn: bool = True) -> None:
+        """Greyed out (and not pickable): the rows answer an earlier query. With `drawn=False`
+        they cannot be picked from now on, and are drawn greyed out by `draw_stale`."""
         if stale != self.stale and self._matches:
             self.stale = stale
+            if drawn:
+                self.draw_stale()
+
+    def draw_stale(self) -> None:
+        """Views draw the rows as they are now (greyed out while `stale`)."""
+        if self._matches:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._matches) - 1, 0))
 
     def match_at(self, row: int) -> Match | None:

@@ -4,8 +4,9 @@ why it matched (name, company, which email, which number).
 Keys: ↓ in the box goes into the list of matches (↑ on its first row comes back), Enter opens
 the highlighted match (pressed before the answer came, it opens the only match, or goes into
 the list), Esc goes back: from the list to the box, from the box with the list open to the card.
-Matches of an earlier query are never shown as if they answered this one: they are greyed out
-at once (and cannot be opened), then taken away while Outreach keeps the rep waiting.
+Matches of an earlier query are never shown as if they answered this one: they cannot be opened
+from the keystroke on, are greyed out as soon as the lookup is under way (unless matches kept on
+this computer replace them first), and are taken away while Outreach keeps the rep waiting.
 
 The list grows at once to show more matches, but shrinks only once typing pauses: the card
 below it does not jump at every keystroke, and a keystroke costs no relayout of the window.
@@ -163,6 +164,21 @@ class SearchPanel(QWidget):
                 aloud=True,
             )
 
+    def show_local(self, query: str, matches: list[Match]) -> None:
+        """The matches kept on this computer for `query`, at once while Outreach is asked:
+        shown; none — the earlier rows stay, greyed out, until Outreach answers."""
+        if matches:
+            self.show_results(query, matches)
+        elif query == self.box.text().strip() and self._open:
+            self._grey_out()
+
+    def _grey_out(self) -> None:
+        """The earlier rows drawn as such: greyed out, none highlighted."""
+        if self.model.stale:
+            self.model.draw_stale()
+            self.results.setCurrentIndex(QModelIndex())
+            self.results.clearSelection()
+
     def show_error(self, query: str, message: str) -> None:
         if query != self.box.text().strip():
             return
@@ -292,9 +308,9 @@ class SearchPanel(QWidget):
             self._clear_rows()
             self._say("")
         elif query != self._answered and self.model.rowCount():
-            self.model.set_stale(True)  # never shown as if they answered the new text
-            self.results.setCurrentIndex(QModelIndex())
-            self.results.clearSelection()
+            # Never picked as if they answered the new text; drawn greyed out once the lookup
+            # is under way (`show_local`): this keystroke's request leaves first.
+            self.model.set_stale(True, drawn=False)
             self._waiting.start()
             self._say(f"Searching for “{neutralise(query)}”…")
         else:

@@ -438,10 +438,13 @@ def test_outreachs_answer_confirming_the_rows_updates_them_in_place(qtbot) -> No
     assert panel.results.selectionModel().isRowSelected(1)
     assert "matched on name and company" in panel.model.index(1, 0).data()
     qtbot.keyClick(panel.results, Qt.Key.Key_Escape)
-    qtbot.keyClicks(panel.box, "x")  # a new query: the rows are greyed, nothing highlighted
+    qtbot.keyClicks(panel.box, "x")  # a new query: the rows cannot be picked from now on…
     assert panel.model.stale
+    assert not panel.model.flags(panel.model.index(1, 0)) & Qt.ItemFlag.ItemIsEnabled
+    panel.show_local("Anax", [])  # …and once it is asked (none kept here), look it
     assert not panel.results.selectionModel().hasSelection()
     assert not panel.results.currentIndex().isValid()
+    assert panel.model.rowCount() == 3  # still there, greyed out, until Outreach answers
 
 
 def test_a_name_that_looks_like_markup_is_drawn_as_typed(qtbot) -> None:
