@@ -8,8 +8,9 @@ Matches of an earlier query are never shown as if they answered this one: they c
 from the keystroke on, are greyed out as soon as the lookup is under way (unless matches kept on
 this computer replace them first), and are taken away while Outreach keeps the rep waiting.
 
-The list grows at once to show more matches, but shrinks only once typing pauses: the card
-below it does not jump at every keystroke, and a keystroke costs no relayout of the window.
+While the rep types, the list and the status line under the box grow at once but shrink only
+once typing pauses (`SETTLE_MS`): the card below them does not jump at every keystroke, and a
+keystroke costs no relayout of the window.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .widgets import ValueLabel
 
 VISIBLE_ROWS = 6
 WAITING_MS = 1_500  # earlier matches greyed out this long, then taken away
-SHRINK_MS = 600  # the list fits fewer matches once typing and answers pause this long
+SETTLE_MS = 600  # the list and the status line fit what they show once typing pauses this long
 _NUMBER_CHARS = frozenset("+-().  /#*0123456789")
 
 
@@ -75,6 +76,7 @@ class SearchPanel(QWidget):
         self.results.hide()
         self.state = ValueLabel("Search status", self, object_name="search-state")
         self.state.setWordWrap(True)
+        self.state.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.state.hide()
 
         layout = QVBoxLayout(self)
@@ -96,10 +98,10 @@ class SearchPanel(QWidget):
         self._waiting.setSingleShot(True)
         self._waiting.setInterval(WAITING_MS)
         self._waiting.timeout.connect(self._on_waiting_timeout)
-        self._shrink = QTimer(self)
-        self._shrink.setSingleShot(True)
-        self._shrink.setInterval(SHRINK_MS)
-        self._shrink.timeout.connect(self._on_shrink_timeout)
+        self._typing = QTimer(self)  # running while the rep types and answers come
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(SETTLE_MS)
+        self._typing.timeout.connect(self._on_typing_timeout)
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -128,6 +130,7 @@ class SearchPanel(QWidget):
             self.shapeChanged.emit()
         elif shown:
             self._fit_results(grow_only=True)  # fewer rows: the list shrinks once typing pauses
+        self._typing.start()
         if self._enter_pending and shown:
             self._enter_pending = False
             if len(shown) == 1:
@@ -213,6 +216,10 @@ class SearchPanel(QWidget):
         """The line under the box; `aloud`: a screen reader says it too (an answer, not the
         "Searching…" of every keystroke)."""
         changed = text != self.state.text()
+        if not text:
+            self.state.setMinimumHeight(0)
+        elif self._typing.isActive() and self.state.isVisible():
+            self.state.setMinimumHeight(self.state.height())  # no shorter while the rep types
         self.state.setVisible(bool(text))
         self.state.setText(text)
         if aloud and changed and text:
@@ -222,15 +229,14 @@ class SearchPanel(QWidget):
     def _clear_rows(self) -> None:
         self.model.set_matches([], "")
         self._answered = ""
-        self._shrink.stop()
         self.results.hide()
         self.shapeChanged.emit()
 
     def _fit_results(self, *, grow_only: bool = False) -> None:
         """The list as tall as its rows (at most `VISIBLE_ROWS`, within the room it has).
 
-        `grow_only` (an answer while the rep types): taller at once when there are more rows,
-        but shorter only once typing pauses (`SHRINK_MS`).
+        `grow_only` (an answer to the list shown): while the rep types, taller at once when
+        there are more rows, shorter only once typing pauses.
         """
         rows = min(self.model.rowCount(), VISIBLE_ROWS)
         if not rows:
@@ -240,15 +246,15 @@ class SearchPanel(QWidget):
         fitting = max((self._room - frame) // row, 2)
         height = min(rows, fitting) * row + frame
         current = self.results.minimumHeight()
-        if grow_only and height < current:
-            self._shrink.start()  # (again): until the rep pauses
+        if grow_only and height < current and self._typing.isActive():
             return
-        self._shrink.stop()
         if height != self.results.height() or current != height:
             self.results.setFixedHeight(height)
             self.shapeChanged.emit()
 
-    def _on_shrink_timeout(self) -> None:
+    def _on_typing_timeout(self) -> None:
+        """Typing paused: the list and the status line fit what they show."""
+        self.state.setMinimumHeight(0)
         if self.results.isVisible():
             self._fit_results()
 
@@ -300,22 +306,20 @@ class SearchPanel(QWidget):
     def _on_box_text_edited(self, text: str) -> None:
         self._open = True
         self._enter_pending = False
-        if self._shrink.isActive():
-            self._shrink.start()  # still typing: the list keeps its height
         query = text.strip()
         if not query:
+            self._typing.stop()
             self._waiting.stop()
             self._clear_rows()
             self._say("")
-        elif query != self._answered and self.model.rowCount():
-            # Never picked as if they answered the new text; drawn greyed out once the lookup
-            # is under way (`show_local`): this keystroke's request leaves first.
-            self.model.set_stale(True, drawn=False)
-            self._waiting.start()
-            self._say(f"Searching for “{neutralise(query)}”…")
         else:
-            self._say(f"Searching for “{neutralise(query)}”…")
+            self._typing.start()  # the list and the status line keep their height meanwhile
+            if query != self._answered and self.model.rowCount():
+                # Never picked as if they answered the new text; drawn greyed out once the
+                # lookup is under way (`show_local`): this keystroke's request leaves first.
+                self.model.set_stale(True, drawn=False)
             self._waiting.start()
+            self._say(f"Searching for “{neutralise(query)}”…")
         self.queryChanged.emit(query)
 
     def _on_waiting_timeout(self) -> None:

@@ -14,7 +14,15 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QApplication, QFrame, QLabel, QLineEdit, QListView, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dialer_app.core.outreach.models import Match, Prospect
 from dialer_app.core.phone import pretty
@@ -392,29 +400,39 @@ def _people(*ids: int, reason: str = "name") -> list[Match]:
     return [Match(Prospect(i, f"Ana{i}", "Silva", company="Acme"), reason) for i in ids]
 
 
-def test_the_list_grows_at_once_and_shrinks_once_typing_pauses(qtbot) -> None:
-    """While the rep types, fewer matches do not shrink the list (the card below would jump
-    at every keystroke, and the window be laid out again); once typing pauses it fits them.
-    More matches show at once."""
+def test_the_list_and_the_status_grow_at_once_and_shrink_once_typing_pauses(qtbot) -> None:
+    """While the rep types, fewer matches or a shorter status line do not shrink the panel (the
+    card below would jump at every keystroke, and the window be laid out again); once typing
+    pauses it fits them. More matches show at once."""
     from dialer_app.ui.search_panel import SearchPanel
 
-    panel = SearchPanel()
-    qtbot.addWidget(panel)
-    panel.resize(460, 700)
-    panel.show()
-    results = panel.results
+    window = QWidget()  # the panel above room to spare, as in the window
+    qtbot.addWidget(window)
+    panel = SearchPanel(window)
+    layout = QVBoxLayout(window)
+    layout.addWidget(panel)
+    layout.addStretch(1)
+    window.resize(460, 700)
+    window.show()
+    results, state = panel.results, panel.state
     qtbot.keyClicks(panel.box, "An")
-    panel.show_results("An", _people(*range(1, 9)))
-    tall = results.height()
-    qtbot.keyClicks(panel.box, "a")
+    panel.show_results("An", _people(*range(1, 26)))  # "More than 20 matches; …": lines
+    QApplication.processEvents()
+    tall, said = results.height(), state.height()
+    qtbot.keyClicks(panel.box, "a")  # "Searching for “Ana”…": one line
+    QApplication.processEvents()
+    assert state.height() == said
     panel.show_results("Ana", _people(1))  # one match, right after typing
-    assert results.height() == tall
+    QApplication.processEvents()
+    assert (results.height(), state.height()) == (tall, said)
     assert panel.model.rowCount() == 1
     qtbot.keyClicks(panel.box, "1")
     panel.show_results("Ana1", _people(1))
-    assert results.height() == tall  # still typing
+    QApplication.processEvents()
+    assert (results.height(), state.height()) == (tall, said)  # still typing
     row = results.sizeHintForRow(0)
     qtbot.waitUntil(lambda: results.height() == row + 2 * results.frameWidth(), timeout=5000)
+    qtbot.waitUntil(lambda: state.height() < said, timeout=5000)
     qtbot.keyClick(panel.box, Qt.Key.Key_Backspace)
     panel.show_results("Ana", _people(1, 2, 3))
     assert results.height() == 3 * row + 2 * results.frameWidth()  # more: at once
