@@ -112,6 +112,7 @@ class Query:
         return digits_of(self.text)
 
 
+@functools.lru_cache(maxsize=128)  # read again by the local index and the merge, per keystroke
 def classify(text: str, region: str = "US") -> Query:
     """Read the rep's text: a name, an email, a number (possible or not yet), or nothing."""
     text = text.strip()
