@@ -173,6 +173,54 @@ def test_what_a_match_says_is_true(p: Prospect, data: st.DataObject) -> None:
         assert set(reason.split(" and ")) <= {"name", "company", "email"}
 
 
+def _reason_by_definition(tokens: tuple[str, ...], p: Prospect) -> str | None:
+    """Each token starts a word of the name, the company or an address; the reason names the
+    fewest places: the name, the company, both, one address, else every kind of place used."""
+    places = {"name": words(f"{p.first_name} {p.last_name}"), "company": words(p.company)}
+    addresses = {x: words(x) for x in p.emails}
+
+    def starts(t: str, ws: list[str]) -> bool:
+        return any(w.startswith(t) for w in ws)
+
+    hits = []
+    for t in tokens:
+        found = {label for label, ws in places.items() if starts(t, ws)}
+        if any(starts(t, ws) for ws in addresses.values()):
+            found.add("email")
+        if not found:
+            return None
+        hits.append(found)
+    for label in ("name", "company"):
+        if all(label in h for h in hits):
+            return label
+    if all(h & {"name", "company"} for h in hits):
+        return "name and company"
+    for x, ws in addresses.items():
+        if all(starts(t, ws) for t in tokens):
+            return f"email {x}"
+    kinds = [k for k in ("name", "company", "email") if any(k in h for h in hits)]
+    return ", ".join(kinds[:-1]) + " and " + kinds[-1]
+
+
+@given(p=person, data=st.data())
+def test_the_reason_for_typed_words_is_the_definitions(p: Prospect, data: st.DataObject) -> None:
+    pieces = words(f"{p.first_name} {p.last_name} {p.company} {' '.join(p.emails)}")
+    typed = " ".join(
+        data.draw(
+            st.lists(
+                st.sampled_from(pieces).map(lambda w: w[: data.draw(st.integers(1, len(w)))])
+                | st.text("abcnoszäöß", min_size=1, max_size=4),
+                min_size=1,
+                max_size=4,
+            )
+        )
+    )
+    query = classify(typed)
+    if query.kind != "name":
+        return
+    assert reason_for(query, p) == _reason_by_definition(query.tokens, p)
+
+
 @pytest.mark.parametrize(
     ("typed", "reason"),
     [

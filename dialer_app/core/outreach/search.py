@@ -141,19 +141,30 @@ class _Fields:
     name_words: tuple[str, ...]
     company_words: tuple[str, ...]
     emails: tuple[tuple[str, str], ...]  # (folded, as Outreach has it)
+    # The words of the name, the company and each address as one line " w1 w2 …": a token
+    # (word characters only) starts one of the words exactly when " token" is in the line.
+    name_line: str
+    company_line: str
+    email_lines: tuple[tuple[str, str], ...]  # (line, the address as Outreach has it)
 
     @classmethod
     @functools.lru_cache(maxsize=256)  # the same prospects come back keystroke after keystroke
     def of(cls, p: Prospect) -> _Fields:
+        name_words = tuple(words(f"{p.first_name} {p.last_name}"))
+        company_words = tuple(words(p.company))
+        emails = tuple((fold(x), x) for x in p.emails)
         return cls(
-            name_words=tuple(words(f"{p.first_name} {p.last_name}")),
-            company_words=tuple(words(p.company)),
-            emails=tuple((fold(x), x) for x in p.emails),
+            name_words=name_words,
+            company_words=company_words,
+            emails=emails,
+            name_line=_line(name_words),
+            company_line=_line(company_words),
+            email_lines=tuple((_line(_WORD.findall(folded)), x) for folded, x in emails),
         )
 
 
-def _prefix_of_any(token: str, candidates: Iterable[str]) -> bool:
-    return any(c.startswith(token) for c in candidates)
+def _line(ws: Iterable[str]) -> str:
+    return "".join(f" {w}" for w in ws)
 
 
 def number_reason(number: str, phone_type: str) -> str:
@@ -220,12 +231,16 @@ def _words_reason(tokens: Sequence[str], f: _Fields) -> str | None:
     """Each token must start a word of the name, the company or an email address. The reason
     names the fewest places: the name alone, the company alone, name and company, one address,
     else every kind of place used."""
-    emails = {original: tuple(_WORD.findall(folded)) for folded, original in f.emails}
-    places = {"name": f.name_words, "company": f.company_words}
     hits = []
     for token in tokens:
-        found = {label for label, ws in places.items() if _prefix_of_any(token, ws)}
-        found |= {"email"} if any(_prefix_of_any(token, ws) for ws in emails.values()) else set()
+        starts = f" {token}"
+        found = set()
+        if starts in f.name_line:
+            found.add("name")
+        if starts in f.company_line:
+            found.add("company")
+        if any(starts in line for line, _ in f.email_lines):
+            found.add("email")
         if not found:
             return None
         hits.append(found)
@@ -234,8 +249,8 @@ def _words_reason(tokens: Sequence[str], f: _Fields) -> str | None:
             return label
     if all(h & {"name", "company"} for h in hits):
         return "name and company"
-    for original, ws in emails.items():
-        if all(_prefix_of_any(t, ws) for t in tokens):
+    for line, original in f.email_lines:
+        if all(f" {t}" in line for t in tokens):
             return f"email {original}"
     kinds = [k for k in ("name", "company", "email") if any(k in h for h in hits)]
     return ", ".join(kinds[:-1]) + " and " + kinds[-1]
