@@ -279,11 +279,16 @@ class Lookup(QObject):
     def _start_search(self, query: str) -> None:
         self._in_flight = query
         self._runner.run(
-            self._search(query, waiting=lambda: self._show_local_soon(query)),
+            self._typed_search(query),
             key="search",
-            on_success=lambda matches: self._on_search_done(query, matches, None),
             on_error=lambda exc: self._on_search_done(query, [], exc),
         )
+
+    async def _typed_search(self, query: str) -> None:
+        """Outreach's answer to typed text, shown as soon as it is read: in the same pass of
+        the event loop, ahead of whatever else waits (a pass later, it would wait for that)."""
+        matches = await self._search(query, waiting=lambda: self._show_local_soon(query))
+        self._on_search_done(query, matches, None)
 
     def _on_search_done(self, query: str, matches: list[Match], exc: BaseException | None) -> None:
         self._in_flight = None
