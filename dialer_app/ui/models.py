@@ -40,8 +40,8 @@ class MatchListModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._matches: list[Match] = []
-        self._lines: list[tuple[str, str, str]] = []  # name, why, title · company
-        self._texts: list[tuple[str, str]] = []  # accessible, tooltip
+        self._query = ""
+        self._rows: list[_Row | None] = []  # each made when first asked for (views ask often)
         self.stale = False
 
     def set_matches(self, matches: list[Match], query: str = "") -> None:
@@ -49,14 +49,11 @@ class MatchListModel(QAbstractListModel):
         the local matches) are updated in place, keeping the view's current row; others
         replace the rows."""
         matches = list(matches)
-        rows = [_row(m, query) for m in matches]  # views ask many times
-        lines = [line for line, _ in rows]
-        texts = [text for _, text in rows]
         same = [m.prospect.id for m in matches] == [m.prospect.id for m in self._matches]
         if not same or not matches:
             self.beginResetModel()
         self.stale = False
-        self._matches, self._lines, self._texts = matches, lines, texts
+        self._matches, self._query, self._rows = matches, query, [None] * len(matches)
         if not same or not matches:
             self.endResetModel()
         else:
@@ -90,19 +87,25 @@ class MatchListModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._matches):
             return None
         row = index.row()
-        if role == Qt.ItemDataRole.DisplayRole:
-            name, why, detail = self._lines[row]
-            return f"{name}\n{detail + ' — ' if detail else ''}{why}"
         if role == LinesRole:
-            return self._lines[row]
+            return self._row(row).lines
+        if role == Qt.ItemDataRole.DisplayRole:
+            name, why, detail = self._row(row).lines
+            return f"{name}\n{detail + ' — ' if detail else ''}{why}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            text = self._texts[row][0]
+            text = self._row(row).accessible
             return f"Earlier match, still searching: {text}" if self.stale else text
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._texts[row][1]
+            return self._row(row).tooltip
         if role == MatchRole:
             return self._matches[row]
         return None
+
+    def _row(self, row: int) -> _Row:
+        made = self._rows[row]
+        if made is None:
+            made = self._rows[row] = _row(self._matches[row], self._query)
+        return made
 
 
 def fold(text: str) -> str:
@@ -135,11 +138,19 @@ def why(match: Match, query: str) -> str:
     return f"matched on {reason}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """What a row shows and says."""
+
+    lines: tuple[str, str, str]  # name, why, title · company
+    accessible: str
+    tooltip: str
+
+
 @functools.lru_cache(maxsize=512)  # the same matches come back: local, then Outreach's answer
-def _row(match: Match, query: str) -> tuple[tuple[str, str, str], tuple[str, str]]:
-    """A row's lines and its accessible and tooltip texts."""
+def _row(match: Match, query: str) -> _Row:
     lines = _lines(match, query)
-    return lines, _texts(match, lines)
+    return _Row(lines, *_texts(match, lines))
 
 
 def _lines(match: Match, query: str) -> tuple[str, str, str]:
