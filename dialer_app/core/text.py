@@ -15,6 +15,7 @@ also loses what could make it lie about itself:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 BIDI_CONTROLS = frozenset(
@@ -22,22 +23,28 @@ BIDI_CONTROLS = frozenset(
 )
 _DROP = dict.fromkeys(map(ord, BIDI_CONTROLS))
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+# Control characters (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) and line breaks become
+# spaces, bidi controls go: one `str.translate`, and only for text that holds any (names are
+# drawn keystroke after keystroke; nearly all hold none).
+_ONE_LINE: dict[int, str | None] = {
+    **dict.fromkeys([*range(0x20), *range(0x7F, 0xA0), *map(ord, LINE_BREAKS)], " "),
+    **_DROP,
+}
+_ANY_BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
+_ANY_UNSAFE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_ONE_LINE)) + "]")
 MAX_NAME = 300
 FSI, PDI = "\u2068", "\u2069"
 
 
 def neutralise(text: str) -> str:
     """`text` without bidi control characters (multi-line text keeps its lines)."""
-    return text.translate(_DROP)
+    return text.translate(_DROP) if _ANY_BIDI.search(text) else text
 
 
 def one_line(text: str, limit: int = MAX_NAME) -> str:
     """A name or a label from outside: bidi controls removed, line breaks and other control
     characters turned into spaces, at most `limit` characters (cut with "…")."""
-    out = "".join(
-        " " if (ch in LINE_BREAKS or unicodedata.category(ch) == "Cc") else ch
-        for ch in neutralise(text)
-    )
+    out = text.translate(_ONE_LINE) if _ANY_UNSAFE.search(text) else text
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 

@@ -43,6 +43,7 @@ class Lookup(QObject):
         searchFinished(str, list): the query and its `Match`es: Outreach's answer merged with
             the local index's, checked and ranked (possibly empty).
         recentFound(str, list): at once, before Outreach answers: the local index's matches
+            (possibly none: the window then knows that only Outreach's answer is to come)
             (the rep's own prospects, those with open call tasks, those seen lately).
         searchFailed(str, str): the query and what went wrong.
         tagsLoaded(list): tags to suggest in the wrap-up (the rep's recent, then the org's).
@@ -90,6 +91,7 @@ class Lookup(QObject):
         self._wanted = ""  # the newest text typed
         self._in_flight: str | None = None  # the query whose request is out
         self._answered = ""
+        self._local_shown = ""  # the query whose local matches were shown (or found none)
         self._local: tuple[str, list[Match]] = ("", [])
         self._capabilities = CapabilityFile(index_path.with_name(index_path.stem + ".search.json"))
         self.index = _open_index(index_path)
@@ -107,10 +109,13 @@ class Lookup(QObject):
         At most one lookup is in flight; while it runs only the newest text is kept, so typing
         fast costs one request per answer, and the answer to the last keystroke comes one round
         trip after the previous answer at worst. Matches from the local index (and prospects
-        seen recently) are shown at once; Outreach's answer is merged with them.
+        seen recently) are shown at once — once the request is on its way, so that the local
+        search and its painting overlap Outreach's work instead of delaying the request; at
+        once when the request waits its turn. Outreach's answer is merged with them.
         """
         query = text.strip()
         self._wanted = query
+        self._answered = self._local_shown = ""  # the window shows neither for this text yet
         if not query:
             self._searches.cancel()
             self.searchFinished.emit("", [])
@@ -119,10 +124,9 @@ class Lookup(QObject):
             self._searches.cancel()  # the answer on its way is the one wanted
         else:
             self._searches(query)
-        try:  # after the request is on its way: the local search overlaps the network wait
-            asyncio.get_running_loop().call_soon(self._show_local, query)
-        except RuntimeError:  # no loop running (a script driving the service directly)
-            self._show_local(query)
+            if self._in_flight == query:
+                return  # sent now: its local matches follow once it is on its way
+        self._show_local_soon(query)
 
     def local_matches(self, text: str) -> list[Match]:
         """Matches from the local index and the recently seen prospects, checked and ranked."""
@@ -275,15 +279,21 @@ class Lookup(QObject):
     def _start_search(self, query: str) -> None:
         self._in_flight = query
         self._runner.run(
-            self._search(query),
+            self._typed_search(query),
             key="search",
-            on_success=lambda matches: self._on_search_done(query, matches, None),
             on_error=lambda exc: self._on_search_done(query, [], exc),
         )
+
+    async def _typed_search(self, query: str) -> None:
+        """Outreach's answer to typed text, shown as soon as it is read: in the same pass of
+        the event loop, ahead of whatever else waits (a pass later, it would wait for that)."""
+        matches = await self._search(query, waiting=lambda: self._show_local_soon(query))
+        self._on_search_done(query, matches, None)
 
     def _on_search_done(self, query: str, matches: list[Match], exc: BaseException | None) -> None:
         self._in_flight = None
         if exc is not None:
+            self._show_local(query)  # not shown yet if the request never left: now, then why
             self.searchFailed.emit(query, message(exc))
         else:
             self._answered = query
@@ -295,12 +305,19 @@ class Lookup(QObject):
                 self.searchFailed.emit(query, parsed.problem)
         self._searches.done()  # the newest text typed meanwhile goes now
 
+    def _show_local_soon(self, query: str) -> None:
+        """The local matches of `query`, in the next pass of the event loop (a request that
+        was just written goes on waiting for its answer meanwhile)."""
+        try:
+            asyncio.get_running_loop().call_soon(self._show_local, query)
+        except RuntimeError:  # no loop running (a script driving the service directly)
+            self._show_local(query)
+
     def _show_local(self, query: str) -> None:
-        if query != self._wanted or query == self._answered:
-            return  # typing moved on, or Outreach already answered this query
-        local = self.local_matches(query)
-        if local:
-            self.recentFound.emit(query, local)
+        if query != self._wanted or query in (self._answered, self._local_shown):
+            return  # typing moved on, Outreach already answered, or they are shown already
+        self._local_shown = query
+        self.recentFound.emit(query, self.local_matches(query))
 
     def _prospect_search(self) -> ProspectSearch:
         client = self._connection.require_client()
@@ -310,13 +327,16 @@ class Lookup(QObject):
             self._searched_with = client
         return self.prospect_search
 
-    async def _search(self, query: str, *, typed: bool = True) -> list[Match]:
+    async def _search(
+        self, query: str, *, typed: bool = True, waiting: Callable[[], None] | None = None
+    ) -> list[Match]:
         search = self._prospect_search()
         return await search.search(
             query,
             region=self._region,
             limit=SEARCH_LIMIT,
             superseded=(lambda: self._wanted != query) if typed else None,
+            waiting=waiting,
         )
 
     async def _load_prospect(self, prospect_id: int) -> ProspectDetail:

@@ -575,7 +575,7 @@ class MainWindow(QMainWindow):
         lookup.searchFailed.connect(self.search.show_error)
         lookup.searchFinished.connect(self._on_service_search_finished)
         lookup.searchFailed.connect(self._on_service_search_failed)
-        lookup.recentFound.connect(self.search.show_results)
+        lookup.recentFound.connect(self.search.show_local)
         lookup.numberFound.connect(self._on_service_number_found)
         lookup.numberFailed.connect(self._on_service_number_failed)
         lookup.prospectLoaded.connect(self._on_service_prospect_loaded)
@@ -1000,7 +1000,12 @@ class MainWindow(QMainWindow):
         self.search.box.selectAll()
 
     def _on_search_text_edited(self, text: str) -> None:
-        self._apply(self.desk.search_edited(text))
+        revision = self.desk.revision
+        reply = self.desk.search_edited(text)
+        if self.desk.revision == revision and not (reply.say or reply.error or reply.effects):
+            self.call.error.clear_error()  # as any input does; the rest is as it was
+            return
+        self._apply(reply)
 
     def _on_search_match_chosen(self, match: Match) -> None:
         opened = self.queue.current() if self.queue is not None else None

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QFont, QPainter, QPalette
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette, QStaticText
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from ..core.outreach.models import Match, Prospect
@@ -31,25 +40,37 @@ class MatchListModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._matches: list[Match] = []
-        self._lines: list[tuple[str, str, str]] = []  # name, why, title · company
-        self._texts: list[tuple[str, str]] = []  # accessible, tooltip
+        self._query = ""
+        self._rows: list[_Row | None] = []  # each made when first asked for (views ask often)
         self.stale = False
 
     def set_matches(self, matches: list[Match], query: str = "") -> None:
-        self.beginResetModel()
-        self.stale = False
-        self._matches = list(matches)
-        self._lines = [_lines(m, query) for m in self._matches]  # views ask many times
-        self._texts = [
-            _texts(m, lines) for m, lines in zip(self._matches, self._lines, strict=True)
-        ]
-        self.endResetModel()
-
-    def set_stale(self, stale: bool) -> None:
-        if stale != self.stale and self._matches:
+        """Show `matches`: the same prospects in the same order (Outreach's answer confirming
+        the local matches) are updated in place, keeping the view's current row; others
+        replace the rows."""
+        matches = list(matches)
+        same = [m.prospect.id for m in matches] == [m.prospect.id for m in self._matches]
+        if not same or not matches:
             self.beginResetModel()
-            self.stale = stale
+        self.stale = False
+        self._matches, self._query, self._rows = matches, query, [None] * len(matches)
+        if not same or not matches:
             self.endResetModel()
+        else:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(matches) - 1, 0))
+
+    def set_stale(self, stale: bool, *, drawn: bool = True) -> None:
+        """Greyed out (and not pickable): the rows answer an earlier query. With `drawn=False`
+        they cannot be picked from now on, and are drawn greyed out by `draw_stale`."""
+        if stale != self.stale and self._matches:
+            self.stale = stale
+            if drawn:
+                self.draw_stale()
+
+    def draw_stale(self) -> None:
+        """Views draw the rows as they are now (greyed out while `stale`)."""
+        if self._matches:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._matches) - 1, 0))
 
     def match_at(self, row: int) -> Match | None:
         return self._matches[row] if 0 <= row < len(self._matches) else None
@@ -66,23 +87,31 @@ class MatchListModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._matches):
             return None
         row = index.row()
-        if role == Qt.ItemDataRole.DisplayRole:
-            name, why, detail = self._lines[row]
-            return f"{name}\n{detail + ' — ' if detail else ''}{why}"
         if role == LinesRole:
-            return self._lines[row]
+            return self._row(row).lines
+        if role == Qt.ItemDataRole.DisplayRole:
+            name, why, detail = self._row(row).lines
+            return f"{name}\n{detail + ' — ' if detail else ''}{why}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            text = self._texts[row][0]
+            text = self._row(row).accessible
             return f"Earlier match, still searching: {text}" if self.stale else text
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._texts[row][1]
+            return self._row(row).tooltip
         if role == MatchRole:
             return self._matches[row]
         return None
 
+    def _row(self, row: int) -> _Row:
+        made = self._rows[row]
+        if made is None:
+            made = self._rows[row] = _row(self._matches[row], self._query)
+        return made
+
 
 def fold(text: str) -> str:
     """Lower case without accents: "Zoë" → "zoe"."""
+    if text.isascii():
+        return text.lower()  # the same, at once: ASCII has no accents, and casefolds to lower
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -109,6 +138,21 @@ def why(match: Match, query: str) -> str:
     return f"matched on {reason}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """What a row shows and says."""
+
+    lines: tuple[str, str, str]  # name, why, title · company
+    accessible: str
+    tooltip: str
+
+
+@functools.lru_cache(maxsize=512)  # the same matches come back: local, then Outreach's answer
+def _row(match: Match, query: str) -> _Row:
+    lines = _lines(match, query)
+    return _Row(lines, *_texts(match, lines))
+
+
 def _lines(match: Match, query: str) -> tuple[str, str, str]:
     p = match.prospect
     detail = " · ".join(x for x in (one_line(p.title), one_line(p.company)) if x)
@@ -128,68 +172,124 @@ def _texts(match: Match, lines: tuple[str, str, str]) -> tuple[str, str]:
 
 class MatchDelegate(QStyledItemDelegate):
     """Two lines a row, each cut with … to the row's width (never scrolled sideways): the name
-    with why it matched at its right, then title and company."""
+    with why it matched at its right, then title and company.
+
+    A row's lines are cut and laid out once for a width and font (`QStaticText`, plain text)
+    and kept: painting a row again (a keystroke greying it out, Outreach's answer confirming
+    it, the highlight moving) only draws.
+    """
 
     PAD = 4
+    GAP = 12  # between the name and why it matched
+    CUT_KEPT = 512  # rows' cut lines kept (widths × rows), then forgotten all at once
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._font: QFont | None = None
+        self._bold = QFont()
+        self._metrics: tuple[QFontMetrics, QFontMetrics] | None = None  # plain, bold
+        self._cut: dict[tuple[tuple[str, str, str], int], _Cut] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         height = option.fontMetrics.height()
         return QSize(1, 2 * height + 2 * self.PAD + 2)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        widget: QWidget | None = opt.widget
+        widget: QWidget | None = option.widget
         style = widget.style() if widget is not None else None
-        if style is None:
+        if widget is None or style is None:
             return
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        # The row's background, highlight and focus frame as the style draws them (no text).
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, widget)
         lines = index.data(LinesRole)
         if not lines:
             return
-        name, reason, detail = lines
-        rect = opt.rect.adjusted(6, self.PAD, -6, -self.PAD)
-        palette: QPalette = opt.palette
-        enabled = bool(opt.state & QStyle.StateFlag.State_Enabled)
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        font: QFont = option.font
+        plain, bold = self._metrics_for(font, widget)
+        rect = option.rect.adjusted(6, self.PAD, -6, -self.PAD)
+        cut = self._cut_lines(lines, rect.width(), plain, bold)
+        palette: QPalette = option.palette
+        state = option.state
+        enabled = bool(state & QStyle.StateFlag.State_Enabled)
+        selected = bool(state & QStyle.StateFlag.State_Selected)
         group = QPalette.ColorGroup.Normal if enabled else QPalette.ColorGroup.Disabled
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         text_colour = palette.color(group, role)
         muted = (
             text_colour if selected else palette.color(group, QPalette.ColorRole.PlaceholderText)
         )
+        line = plain.height()
+        left, top = rect.left(), rect.top()
         painter.save()
-        bold = QFont(opt.font)
-        bold.setBold(True)
-        plain_metrics = opt.fontMetrics
-        line = plain_metrics.height()
-        gap, width = 12, rect.width()
-        painter.setFont(bold)
-        name_natural = painter.fontMetrics().horizontalAdvance(name)
-        reason_natural = plain_metrics.horizontalAdvance(reason)
-        if name_natural + gap + reason_natural <= width:
+        painter.setFont(self._bold)
+        painter.setPen(text_colour)
+        painter.drawStaticText(QPointF(left, top + (line - bold.height()) / 2), cut.name)
+        painter.setFont(font)
+        painter.setPen(muted)
+        painter.drawStaticText(QPointF(left + rect.width() - cut.reason_width, top), cut.reason)
+        painter.setPen(text_colour)
+        painter.drawStaticText(QPointF(left, top + line + 2), cut.detail)
+        painter.restore()
+
+    def _metrics_for(self, font: QFont, widget: QWidget) -> tuple[QFontMetrics, QFontMetrics]:
+        """The plain and bold metrics of the view's font (made again when it changes)."""
+        if self._metrics is None or self._font != font:
+            self._font = QFont(font)
+            self._bold = QFont(font)
+            self._bold.setBold(True)
+            self._metrics = (QFontMetrics(font, widget), QFontMetrics(self._bold, widget))
+            self._cut.clear()
+        return self._metrics
+
+    def _cut_lines(
+        self,
+        lines: tuple[str, str, str],
+        width: int,
+        plain: QFontMetrics,
+        bold: QFontMetrics,
+    ) -> _Cut:
+        """The name, why and detail cut to `width`: the name and why share the first line (when
+        both do not fit, the name keeps at least 45 % of it)."""
+        key = (lines, width)
+        cut = self._cut.get(key)
+        if cut is not None:
+            return cut
+        name, reason, detail = lines
+        name_natural = bold.horizontalAdvance(name)
+        reason_natural = plain.horizontalAdvance(reason)
+        if name_natural + self.GAP + reason_natural <= width:
             name_width = name_natural
         else:  # both cut: the name keeps at least 45 % of the row
-            name_width = max(min(name_natural, int(width * 0.45)), width - gap - reason_natural)
-        reason_width = max(width - gap - name_width, 0)
-        painter.setPen(text_colour)
-        shown = painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, name_width)
-        top = rect.adjusted(0, 0, 0, -(rect.height() - line))
-        painter.drawText(
-            top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown
+            name_width = max(
+                min(name_natural, int(width * 0.45)), width - self.GAP - reason_natural
+            )
+        reason_width = max(width - self.GAP - name_width, 0)
+        elide = Qt.TextElideMode.ElideRight
+        reason_shown = _static(plain.elidedText(reason, elide, reason_width))
+        cut = _Cut(
+            _static(bold.elidedText(name, elide, name_width)),
+            reason_shown,
+            reason_shown.size().width(),
+            _static(plain.elidedText(detail, elide, width)),
         )
-        painter.setFont(opt.font)
-        painter.setPen(muted)
-        why_text = plain_metrics.elidedText(reason, Qt.TextElideMode.ElideRight, reason_width)
-        painter.drawText(
-            top, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), why_text
-        )
-        painter.setPen(text_colour)
-        bottom = rect.adjusted(0, line + 2, 0, 0)
-        painter.drawText(
-            bottom,
-            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),
-            plain_metrics.elidedText(detail, Qt.TextElideMode.ElideRight, rect.width()),
-        )
-        painter.restore()
+        if len(self._cut) >= self.CUT_KEPT:
+            self._cut.clear()
+        self._cut[key] = cut
+        return cut
+
+
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    """A row's lines as drawn at one width: laid out once, drawn as often as the row paints."""
+
+    name: QStaticText
+    reason: QStaticText
+    reason_width: float  # drawn flush right
+    detail: QStaticText
+
+
+def _static(text: str) -> QStaticText:
+    """`text` laid out once, always as plain text (never rich text, whatever it holds)."""
+    static = QStaticText(text)
+    static.setTextFormat(Qt.TextFormat.PlainText)
+    return static

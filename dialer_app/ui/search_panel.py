@@ -4,8 +4,13 @@ why it matched (name, company, which email, which number).
 Keys: ↓ in the box goes into the list of matches (↑ on its first row comes back), Enter opens
 the highlighted match (pressed before the answer came, it opens the only match, or goes into
 the list), Esc goes back: from the list to the box, from the box with the list open to the card.
-Matches of an earlier query are never shown as if they answered this one: they are greyed out
-at once (and cannot be opened), then taken away while Outreach keeps the rep waiting.
+Matches of an earlier query are never shown as if they answered this one: they cannot be opened
+from the keystroke on, are greyed out as soon as the lookup is under way (unless matches kept on
+this computer replace them first), and are taken away while Outreach keeps the rep waiting.
+
+While the rep types, the list and the status line under the box grow at once but shrink only
+once typing pauses (`SETTLE_MS`): the card below them does not jump at every keystroke, and a
+keystroke costs no relayout of the window.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ if TYPE_CHECKING:  # the box is painted before these load (see `add_results`)
 
 VISIBLE_ROWS = 6
 WAITING_MS = 1_500  # earlier matches greyed out this long, then taken away
+SETTLE_MS = 600  # the list and the status line fit what they show once typing pauses this long
 _NUMBER_CHARS = frozenset("+-().  /#*0123456789")
 
 
@@ -103,6 +109,7 @@ class SearchPanel(QWidget):
         self.results.hide()
         self.state = ValueLabel("Search status", self, object_name="search-state")
         self.state.setWordWrap(True)
+        self.state.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.state.hide()
         self._layout.addWidget(self.state)
         self._layout.addWidget(self.results)
@@ -113,6 +120,10 @@ class SearchPanel(QWidget):
         self.results.installEventFilter(self)
         self.results.clicked.connect(self._on_results_clicked)
         self._listing = True
+        self._typing = QTimer(self)  # running while the rep types and answers come
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(SETTLE_MS)
+        self._typing.timeout.connect(self._on_typing_timeout)
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -131,13 +142,27 @@ class SearchPanel(QWidget):
         moved = self.results.hasFocus() or self.results.currentIndex().row() > 0
         kept = self._highlighted_id() if self._answered == query and moved else None
         self._answered = query
+        listed = self.results.isVisible()
         self.model.set_matches(shown, query)
-        self.results.setVisible(bool(shown))
-        self._fit_results()
-        self.shapeChanged.emit()
         if shown:
             row = next((r for r, m in enumerate(shown) if m.prospect.id == kept), 0)
-            self.results.setCurrentIndex(self.model.index(row, 0))
+            if self.results.currentIndex().row() != row:
+                self.results.setCurrentIndex(self.model.index(row, 0))
+        if bool(shown) != listed:
+            self.results.setVisible(bool(shown))
+            self._fit_results()
+            self.shapeChanged.emit()
+        elif shown:
+            self._fit_results(grow_only=True)  # fewer rows: the list shrinks once typing pauses
+        self._typing.start()
+        if self._enter_pending and shown:
+            self._enter_pending = False
+            if len(shown) == 1:
+                self._choose(0)
+                return
+            self._enter_list(0)
+        if self.results.isVisible():  # the rows first, now, not after the next loop pass
+            self.results.viewport().repaint()
         if not query:
             self._say("")
         elif not shown and _numberish(query):
@@ -165,14 +190,21 @@ class SearchPanel(QWidget):
                 f"{len(shown)} matches — Enter opens the highlighted one; ↓ picks another.",
                 aloud=True,
             )
-        if self._enter_pending and shown:
-            self._enter_pending = False
-            if len(shown) == 1:
-                self._choose(0)
-                return
-            self._enter_list(0)
-        if self.results.isVisible():  # paint the answer now, not after the next loop pass
-            self.results.viewport().repaint()
+
+    def show_local(self, query: str, matches: list[Match]) -> None:
+        """The matches kept on this computer for `query`, at once while Outreach is asked:
+        shown; none — the earlier rows stay, greyed out, until Outreach answers."""
+        if matches:
+            self.show_results(query, matches)
+        elif query == self.box.text().strip() and self._open:
+            self._grey_out()
+
+    def _grey_out(self) -> None:
+        """The earlier rows drawn as such: greyed out, none highlighted."""
+        if self.model.stale:
+            self.model.draw_stale()
+            self.results.setCurrentIndex(QModelIndex())
+            self.results.clearSelection()
 
     def show_error(self, query: str, message: str) -> None:
         if query != self.box.text().strip():
@@ -208,6 +240,10 @@ class SearchPanel(QWidget):
         """The line under the box; `aloud`: a screen reader says it too (an answer, not the
         "Searching…" of every keystroke)."""
         changed = text != self.state.text()
+        if not text:
+            self.state.setMinimumHeight(0)
+        elif self._typing.isActive() and self.state.isVisible():
+            self.state.setMinimumHeight(self.state.height())  # no shorter while the rep types
         self.state.setVisible(bool(text))
         self.state.setText(text)
         if aloud and changed and text:
@@ -222,7 +258,12 @@ class SearchPanel(QWidget):
         self.results.hide()
         self.shapeChanged.emit()
 
-    def _fit_results(self) -> None:
+    def _fit_results(self, *, grow_only: bool = False) -> None:
+        """The list as tall as its rows (at most `VISIBLE_ROWS`, within the room it has).
+
+        `grow_only` (an answer to the list shown): while the rep types, taller at once when
+        there are more rows, shorter only once typing pauses.
+        """
         if not self._listing:
             return
         rows = min(self.model.rowCount(), VISIBLE_ROWS)
@@ -232,9 +273,18 @@ class SearchPanel(QWidget):
         frame = 2 * self.results.frameWidth()
         fitting = max((self._room - frame) // row, 2)
         height = min(rows, fitting) * row + frame
-        if height != self.results.height() or self.results.minimumHeight() != height:
+        current = self.results.minimumHeight()
+        if grow_only and height < current and self._typing.isActive():
+            return
+        if height != self.results.height() or current != height:
             self.results.setFixedHeight(height)
             self.shapeChanged.emit()
+
+    def _on_typing_timeout(self) -> None:
+        """Typing paused: the list and the status line fit what they show."""
+        self.state.setMinimumHeight(0)
+        if self.results.isVisible():
+            self._fit_results()
 
     # -- keys -------------------------------------------------------------------------------
 
@@ -293,17 +343,18 @@ class SearchPanel(QWidget):
         self._enter_pending = False
         query = text.strip()
         if not query:
+            self._typing.stop()
             self._waiting.stop()
             self._clear_rows()
             self._say("")
-        elif query != self._answered and self.model.rowCount():
-            self.model.set_stale(True)  # never shown as if they answered the new text
-            self.results.setCurrentIndex(QModelIndex())
-            self._waiting.start()
-            self._say(f"Searching for “{neutralise(query)}”…")
         else:
-            self._say(f"Searching for “{neutralise(query)}”…")
+            self._typing.start()  # the list and the status line keep their height meanwhile
+            if query != self._answered and self.model.rowCount():
+                # Never picked as if they answered the new text; drawn greyed out once the
+                # lookup is under way (`show_local`): this keystroke's request leaves first.
+                self.model.set_stale(True, drawn=False)
             self._waiting.start()
+            self._say(f"Searching for “{neutralise(query)}”…")
         self.queryChanged.emit(query)
 
     def _on_waiting_timeout(self) -> None:

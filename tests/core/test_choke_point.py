@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dialer_app.core.calls import NewCall
 from dialer_app.core.outreach import errors as e
@@ -186,6 +188,35 @@ def test_json_within_the_depth_limit_is_read() -> None:
     with pytest.raises(e.MalformedResponse):
         parse_json(b"[" * 65 + b"]" * 65, 64)
     assert parse_json(b"3", 1) == 3
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3)
+    ),
+    max_leaves=40,
+)
+
+
+def _depth(value: Any) -> int:
+    """How deep objects and arrays nest in `value` (the definition, recursively)."""
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_values, st.integers(min_value=1, max_value=8))
+def test_the_depth_limit_holds_for_any_json(value: Any, limit: int) -> None:
+    raw = json.dumps(value).encode()
+    if _depth(value) > limit:
+        with pytest.raises(e.MalformedResponse, match=f"nested deeper than {limit}"):
+            parse_json(raw, limit)
+    else:
+        assert parse_json(raw, limit) == value
 
 
 def _nest(depth: int) -> list[Any]:

@@ -173,6 +173,54 @@ def test_what_a_match_says_is_true(p: Prospect, data: st.DataObject) -> None:
         assert set(reason.split(" and ")) <= {"name", "company", "email"}
 
 
+def _reason_by_definition(tokens: tuple[str, ...], p: Prospect) -> str | None:
+    """Each token starts a word of the name, the company or an address; the reason names the
+    fewest places: the name, the company, both, one address, else every kind of place used."""
+    places = {"name": words(f"{p.first_name} {p.last_name}"), "company": words(p.company)}
+    addresses = {x: words(x) for x in p.emails}
+
+    def starts(t: str, ws: list[str]) -> bool:
+        return any(w.startswith(t) for w in ws)
+
+    hits = []
+    for t in tokens:
+        found = {label for label, ws in places.items() if starts(t, ws)}
+        if any(starts(t, ws) for ws in addresses.values()):
+            found.add("email")
+        if not found:
+            return None
+        hits.append(found)
+    for label in ("name", "company"):
+        if all(label in h for h in hits):
+            return label
+    if all(h & {"name", "company"} for h in hits):
+        return "name and company"
+    for x, ws in addresses.items():
+        if all(starts(t, ws) for t in tokens):
+            return f"email {x}"
+    kinds = [k for k in ("name", "company", "email") if any(k in h for h in hits)]
+    return ", ".join(kinds[:-1]) + " and " + kinds[-1]
+
+
+@given(p=person, data=st.data())
+def test_the_reason_for_typed_words_is_the_definitions(p: Prospect, data: st.DataObject) -> None:
+    pieces = words(f"{p.first_name} {p.last_name} {p.company} {' '.join(p.emails)}")
+    typed = " ".join(
+        data.draw(
+            st.lists(
+                st.sampled_from(pieces).map(lambda w: w[: data.draw(st.integers(1, len(w)))])
+                | st.text("abcnoszäöß", min_size=1, max_size=4),
+                min_size=1,
+                max_size=4,
+            )
+        )
+    )
+    query = classify(typed)
+    if query.kind != "name":
+        return
+    assert reason_for(query, p) == _reason_by_definition(query.tokens, p)
+
+
 @pytest.mark.parametrize(
     ("typed", "reason"),
     [
@@ -383,6 +431,44 @@ def test_an_email_is_asked_exactly_once_complete_and_typing_settles(
         assert exact == [typed]  # never "zoe@", "zoe@nordlys.ex", "zoe@nordlys.exa", …
         assert all("filter[q]" not in p for p in asked)
     assert [m.reason for m in found] == ["email zoe@nordlys.example"]
+
+
+def test_a_search_says_it_waits_before_waiting_for_anything(org: InProcessOrg) -> None:
+    """`waiting` (the window shows its local matches then) comes before a search finds out
+    what the org's filters do or waits for typing to settle, and never for text that asks
+    Outreach nothing. (The in-process org reports no network waits of its own.)"""
+    org.speak(unknown_filters="reject")  # no prefix search: an address waits for typing to settle
+    events: list[tuple[str, int]] = []
+
+    def waiting() -> None:
+        events.append(("waiting", len(org.requests)))
+
+    async def work(client: Any) -> None:
+        async def settle() -> None:
+            events.append(("settling", len(org.requests)))
+
+        search = ProspectSearch(client, settle=settle)  # nothing found out about the org yet
+        org.requests.clear()
+        await search.search("Zo", waiting=waiting)
+        events.append(("answered", len(org.requests)))
+        await search.search("zoe@nordlys.example", superseded=lambda: False, waiting=waiting)
+        events.append(("answered", len(org.requests)))
+        await search.search("+1 (", waiting=waiting)  # a number still being typed: not asked
+        events.append(("answered", len(org.requests)))
+
+    org.run(work)
+    assert [kind for kind, _ in events] == [
+        "waiting",  # before finding out what filter[q] does
+        "waiting",  # before finding out the name filters (filter[q] is refused)
+        "answered",
+        "waiting",  # before waiting for typing to settle on a whole address
+        "settling",
+        "answered",
+        "answered",  # nothing asked, nothing waited for
+    ]
+    assert events[0] == ("waiting", 0)
+    assert events[3][1] == events[4][1] == events[2][1]  # nothing asked before settling
+    assert events[6][1] == events[5][1]
 
 
 def test_names_that_match_case_exactly_are_asked_as_typed_and_capitalised() -> None:

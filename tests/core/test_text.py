@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from dialer_app.core.text import (
     BIDI_CONTROLS,
     FSI,
+    LINE_BREAKS,
     MAX_NAME,
     PDI,
     is_rtl,
@@ -46,6 +47,18 @@ def test_a_name_is_one_bounded_line_of_the_same_characters(text: str) -> None:
     assert one_line(out) == out
     if len(neutralise(text)) <= MAX_NAME:
         assert len(out) == len(neutralise(text))  # characters replaced, never dropped
+
+
+@given(hostile)
+def test_a_name_keeps_every_character_but_controls_and_line_breaks(text: str) -> None:
+    """Character by character: bidi controls go, line breaks and other control characters
+    (category Cc) become spaces, everything else stays."""
+    expected = "".join(
+        " " if ch in LINE_BREAKS or unicodedata.category(ch) == "Cc" else ch
+        for ch in text
+        if ch not in BIDI_CONTROLS
+    )
+    assert one_line(text, limit=1_000) == expected
 
 
 def test_a_reversed_title_reads_as_typed() -> None:

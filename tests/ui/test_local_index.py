@@ -71,3 +71,46 @@ def test_a_damaged_index_is_set_aside_and_the_window_still_finds(
     box = by_name(opened.win, "Prospect search", QLineEdit)
     type_query(qtbot, opened, box, "a")
     assert opened.win.search.model.rowCount() > 0
+
+
+def test_the_local_search_waits_until_the_request_is_on_its_way(
+    qtbot: Any, make_sandbox: Any, make_window: Any, monkeypatch: Any
+) -> None:
+    """Typing: Outreach is asked first, and the local index searched while it thinks — the
+    local matches never delay the request (they are on screen a few milliseconds later)."""
+    from dialer_app.core.outreach import client as client_module
+
+    server = make_sandbox("--prospects", "60", "--latency-ms", "300")
+    with server.client() as api:
+        own = api.get("/prospects", params={"filter[owner][id]": 1, "page[size]": 50}).json()
+    someone = next(  # QTest types ASCII letters faithfully
+        p["attributes"] for p in own["data"] if p["attributes"]["lastName"][-1:].isascii()
+    )
+    events: list[str] = []
+    traced = client_module._trace_waits
+
+    def trace_waits(waiting: Any) -> Any:
+        return traced(lambda: (events.append("asked"), waiting()))
+
+    monkeypatch.setattr(client_module, "_trace_waits", trace_waits)
+    opened = make_window(server)
+    win, service = opened.win, opened
+    qtbot.waitUntil(lambda: service.lookup.index.meta("synced_at") is not None, timeout=20_000)
+    index = service.lookup.index
+    searched = index.search
+    monkeypatch.setattr(index, "search", lambda query: (events.append("local"), searched(query))[1])
+    service.lookup.searchFinished.connect(lambda *_: events.append("answered"))
+    service.lookup.recentFound.connect(lambda *_: events.append("shown"))
+    box = by_name(win, "Prospect search", QLineEdit)
+    type_query(qtbot, service, box, "zq")  # the first search finds out what the org supports
+    name = someone["lastName"]
+    box.setText(name[:-1])
+    events.clear()
+    with qtbot.waitSignal(
+        service.lookup.searchFinished, timeout=10_000, check_params_cb=lambda q, _m: q == name
+    ):
+        qtbot.keyClick(box, name[-1])  # the keystroke that makes the name
+    first = events.index("local")
+    assert "asked" in events[:first]  # the request left before the local search began
+    assert events.index("shown") < events.index("answered")  # on screen while Outreach thinks
+    assert any(m.prospect.last_name == someone["lastName"] for m in _matches(win))

@@ -10,10 +10,19 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QApplication, QFrame, QLabel, QLineEdit, QListView, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dialer_app.core.outreach.models import Match, Prospect
 from dialer_app.core.phone import pretty
@@ -385,3 +394,91 @@ def test_outreachs_answer_keeps_the_match_the_rep_moved_to(qtbot) -> None:
     with qtbot.waitSignal(panel.matchChosen) as chosen:
         qtbot.keyClick(panel.results, Qt.Key.Key_Return)
     assert chosen.args[0].prospect.id == 2  # Enter opens the one highlighted
+
+
+def _people(*ids: int, reason: str = "name") -> list[Match]:
+    return [Match(Prospect(i, f"Ana{i}", "Silva", company="Acme"), reason) for i in ids]
+
+
+def test_the_list_and_the_status_grow_at_once_and_shrink_once_typing_pauses(qtbot) -> None:
+    """While the rep types, fewer matches or a shorter status line do not shrink the panel (the
+    card below would jump at every keystroke, and the window be laid out again); once typing
+    pauses it fits them. More matches show at once."""
+    from dialer_app.ui.search_panel import SearchPanel
+
+    window = QWidget()  # the panel above room to spare, as in the window
+    qtbot.addWidget(window)
+    panel = SearchPanel(window)
+    layout = QVBoxLayout(window)
+    layout.addWidget(panel)
+    layout.addStretch(1)
+    window.resize(460, 700)
+    window.show()
+    results, state = panel.results, panel.state
+    qtbot.keyClicks(panel.box, "An")
+    panel.show_results("An", _people(*range(1, 26)))  # "More than 20 matches; …": lines
+    QApplication.processEvents()
+    tall, said = results.height(), state.height()
+    qtbot.keyClicks(panel.box, "a")  # "Searching for “Ana”…": one line
+    QApplication.processEvents()
+    assert state.height() == said
+    panel.show_results("Ana", _people(1))  # one match, right after typing
+    QApplication.processEvents()
+    assert (results.height(), state.height()) == (tall, said)
+    assert panel.model.rowCount() == 1
+    qtbot.keyClicks(panel.box, "1")
+    panel.show_results("Ana1", _people(1))
+    QApplication.processEvents()
+    assert (results.height(), state.height()) == (tall, said)  # still typing
+    row = results.sizeHintForRow(0)
+    qtbot.waitUntil(lambda: results.height() == row + 2 * results.frameWidth(), timeout=5000)
+    qtbot.waitUntil(lambda: state.height() < said, timeout=5000)
+    qtbot.keyClick(panel.box, Qt.Key.Key_Backspace)
+    panel.show_results("Ana", _people(1, 2, 3))
+    assert results.height() == 3 * row + 2 * results.frameWidth()  # more: at once
+
+
+def test_outreachs_answer_confirming_the_rows_updates_them_in_place(qtbot) -> None:
+    """The local matches, then Outreach's answer with the same prospects: the rows are
+    updated, not replaced (a screen reader on a row stays on it), the highlight stays."""
+    from dialer_app.ui.search_panel import SearchPanel
+
+    panel = SearchPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.keyClicks(panel.box, "Ana")
+    panel.show_results("Ana", _people(1, 2, 3))
+    qtbot.keyClick(panel.box, Qt.Key.Key_Down)
+    assert panel.results.currentIndex().row() == 1
+    with qtbot.assertNotEmitted(panel.model.modelReset):
+        panel.show_results("Ana", _people(1, 2, 3, reason="name and company"))
+    assert panel.results.currentIndex().row() == 1
+    assert panel.results.selectionModel().isRowSelected(1)
+    assert "matched on name and company" in panel.model.index(1, 0).data()
+    qtbot.keyClick(panel.results, Qt.Key.Key_Escape)
+    qtbot.keyClicks(panel.box, "x")  # a new query: the rows cannot be picked from now on…
+    assert panel.model.stale
+    assert not panel.model.flags(panel.model.index(1, 0)) & Qt.ItemFlag.ItemIsEnabled
+    panel.show_local("Anax", [])  # …and once it is asked (none kept here), look it
+    assert not panel.results.selectionModel().hasSelection()
+    assert not panel.results.currentIndex().isValid()
+    assert panel.model.rowCount() == 3  # still there, greyed out, until Outreach answers
+
+
+def test_a_name_that_looks_like_markup_is_drawn_as_typed(qtbot) -> None:
+    """Rows are drawn as plain text: "<b>Zed</b>" shows its angle brackets, it is not "Zed"
+    in bold."""
+    from dialer_app.ui.search_panel import SearchPanel
+
+    def drawn(first: str) -> Any:
+        panel = SearchPanel()
+        qtbot.addWidget(panel)
+        panel.resize(460, 300)
+        panel.show()
+        panel.box.setText("z")
+        panel.show_results("z", [Match(Prospect(1, first, ""), "name")])
+        panel.results.clearSelection()
+        return panel.results.viewport().grab().toImage()
+
+    assert drawn("<b>Zed</b>") != drawn("Zed")
+    assert drawn("Zed") == drawn("Zed")

@@ -54,6 +54,10 @@ PROSPECT_FIELDS = "firstName,lastName,title,company,emails,timeZone,callOptedOut
 PHONE_FIELDS = "number,phoneType,extension,status,prospect"
 
 Params = Mapping[str, str | int]
+Waiting = Callable[[], None]  # told that a request has nothing to do but wait
+# httpcore's trace events after which an exchange waits on the network: a new connection being
+# made (name lookup, TCP, TLS take round trips), or the request written.
+_WAITS = (".connect_tcp.started", ".connect_unix_socket.started", ".send_request_body.complete")
 
 
 # The name earlier code gave the read policy: `RetryPolicy(attempts=1)` is `read_policy(1)`.
@@ -216,9 +220,18 @@ class OutreachClient:
         )
         return [self._parse_call(r) for r in doc.resources()]
 
-    async def read(self, path: str, params: Params | None = None) -> Document:
-        """Any JSON:API read (`/sequenceStates`, `/tasks/7`, …), with the read retry policy."""
-        return await self._get_document(path, params)
+    async def read(
+        self, path: str, params: Params | None = None, *, waiting: Waiting | None = None
+    ) -> Document:
+        """Any JSON:API read (`/sequenceStates`, `/tasks/7`, …), with the read retry policy.
+
+        `waiting` is called each time the read has nothing to do but wait: its request written
+        (or a new connection being made first), or a retry's delay begun. A caller does its own
+        work then, while Outreach thinks, and never delays the request by it.
+        """
+        return await self._send_document(
+            "GET", path, params=params, retry=self._retry, waiting=waiting
+        )
 
     async def find_call(self, vendor_call_id: str, prospect_id: int | None) -> int | None:
         """The Outreach id of the call carrying `vendor_call_id`, or None when reads do not
@@ -322,8 +335,9 @@ class OutreachClient:
         params: Params | None = None,
         body: dict[str, Any] | None = None,
         retry: Policy,
+        waiting: Waiting | None = None,
     ) -> Document:
-        raw = await self._send(method, path, params=params, body=body, retry=retry)
+        raw = await self._send(method, path, params=params, body=body, retry=retry, waiting=waiting)
         return _document(raw)
 
     async def _send(
@@ -334,13 +348,14 @@ class OutreachClient:
         params: Params | None = None,
         body: dict[str, Any] | None = None,
         retry: Policy,
+        waiting: Waiting | None = None,
     ) -> dict[str, Any]:
         url = self._url(path)
         attempt = 0
         while True:
             attempt += 1
             try:
-                return await self._exchange(method, url, params, body)
+                return await self._exchange(method, url, params, body, waiting)
             except e.OutreachError as err:
                 decision = retry(err, attempt)
                 if not decision.retry:
@@ -352,6 +367,8 @@ class OutreachClient:
                     decision.reason,
                     decision.delay,
                 )
+                if waiting is not None:
+                    waiting()
                 await self._sleep(decision.delay)
 
     async def _exchange(
@@ -360,6 +377,7 @@ class OutreachClient:
         url: httpx.URL,
         params: Params | None,
         body: dict[str, Any] | None,
+        waiting: Waiting | None = None,
     ) -> dict[str, Any]:
         """One request and its whole answer, within the deadline; the error tree or a dict."""
         deadline = self.limits.deadline
@@ -371,6 +389,7 @@ class OutreachClient:
                     params=dict(params) if params else None,
                     headers={"Content-Type": MEDIA_TYPE} if body is not None else None,
                     content=json.dumps(body).encode() if body is not None else None,
+                    extensions={"trace": _trace_waits(waiting)} if waiting else None,
                 )
                 response = await self._http.send(request, stream=True)
                 try:
@@ -409,6 +428,17 @@ class OutreachClient:
         if not isinstance(parsed, dict):
             raise e.MalformedResponse("Outreach answered with JSON that is not an object.")
         return parsed
+
+
+def _trace_waits(waiting: Waiting) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """An httpcore trace hook (a request's `trace` extension) that calls `waiting` when the
+    exchange starts waiting on the network."""
+
+    async def trace(event: str, _info: dict[str, Any]) -> None:
+        if event.endswith(_WAITS):
+            waiting()
+
+    return trace
 
 
 def _document(raw: dict[str, Any]) -> Document:

@@ -207,15 +207,18 @@ def _too_deep(limit: int) -> e.MalformedResponse:
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether objects and arrays in `value` nest deeper than `limit` (without recursion)."""
-    if not isinstance(value, dict | list):
-        return False
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        for child in item.values() if isinstance(item, dict) else item:
-            if isinstance(child, dict | list):
-                if depth + 1 > limit:
-                    return True
-                stack.append((child, depth + 1))
+    """Whether objects and arrays in `value` (as `json.loads` makes them: plain dicts and
+    lists) nest deeper than `limit`: level by level, without recursion."""
+    level = [value] if type(value) is dict or type(value) is list else []
+    depth = 1
+    while level:
+        if depth > limit:
+            return True
+        inner: list[Any] = []
+        for item in level:
+            for child in item.values() if type(item) is dict else item:
+                if type(child) is dict or type(child) is list:
+                    inner.append(child)
+        level = inner
+        depth += 1
     return False

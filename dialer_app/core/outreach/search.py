@@ -112,6 +112,7 @@ class Query:
         return digits_of(self.text)
 
 
+@functools.lru_cache(maxsize=128)  # read again by the local index and the merge, per keystroke
 def classify(text: str, region: str = "US") -> Query:
     """Read the rep's text: a name, an email, a number (possible or not yet), or nothing."""
     text = text.strip()
@@ -140,19 +141,30 @@ class _Fields:
     name_words: tuple[str, ...]
     company_words: tuple[str, ...]
     emails: tuple[tuple[str, str], ...]  # (folded, as Outreach has it)
+    # The words of the name, the company and each address as one line " w1 w2 …": a token
+    # (word characters only) starts one of the words exactly when " token" is in the line.
+    name_line: str
+    company_line: str
+    email_lines: tuple[tuple[str, str], ...]  # (line, the address as Outreach has it)
 
     @classmethod
     @functools.lru_cache(maxsize=256)  # the same prospects come back keystroke after keystroke
     def of(cls, p: Prospect) -> _Fields:
+        name_words = tuple(words(f"{p.first_name} {p.last_name}"))
+        company_words = tuple(words(p.company))
+        emails = tuple((fold(x), x) for x in p.emails)
         return cls(
-            name_words=tuple(words(f"{p.first_name} {p.last_name}")),
-            company_words=tuple(words(p.company)),
-            emails=tuple((fold(x), x) for x in p.emails),
+            name_words=name_words,
+            company_words=company_words,
+            emails=emails,
+            name_line=_line(name_words),
+            company_line=_line(company_words),
+            email_lines=tuple((_line(_WORD.findall(folded)), x) for folded, x in emails),
         )
 
 
-def _prefix_of_any(token: str, candidates: Iterable[str]) -> bool:
-    return any(c.startswith(token) for c in candidates)
+def _line(ws: Iterable[str]) -> str:
+    return "".join(f" {w}" for w in ws)
 
 
 def number_reason(number: str, phone_type: str) -> str:
@@ -219,12 +231,16 @@ def _words_reason(tokens: Sequence[str], f: _Fields) -> str | None:
     """Each token must start a word of the name, the company or an email address. The reason
     names the fewest places: the name alone, the company alone, name and company, one address,
     else every kind of place used."""
-    emails = {original: tuple(_WORD.findall(folded)) for folded, original in f.emails}
-    places = {"name": f.name_words, "company": f.company_words}
     hits = []
     for token in tokens:
-        found = {label for label, ws in places.items() if _prefix_of_any(token, ws)}
-        found |= {"email"} if any(_prefix_of_any(token, ws) for ws in emails.values()) else set()
+        starts = f" {token}"
+        found = set()
+        if starts in f.name_line:
+            found.add("name")
+        if starts in f.company_line:
+            found.add("company")
+        if any(starts in line for line, _ in f.email_lines):
+            found.add("email")
         if not found:
             return None
         hits.append(found)
@@ -233,8 +249,8 @@ def _words_reason(tokens: Sequence[str], f: _Fields) -> str | None:
             return label
     if all(h & {"name", "company"} for h in hits):
         return "name and company"
-    for original, ws in emails.items():
-        if all(_prefix_of_any(t, ws) for t in tokens):
+    for line, original in f.email_lines:
+        if all(f" {t}" in line for t in tokens):
             return f"email {original}"
     kinds = [k for k in ("name", "company", "email") if any(k in h for h in hits)]
     return ", ".join(kinds[:-1]) + " and " + kinds[-1]
@@ -337,8 +353,14 @@ class CapabilityFile:
             raise
 
 
-async def _prospects(client: OutreachClient, params: Mapping[str, str | int]) -> Document:
-    return await client.read("/prospects", {"fields[prospect]": PROSPECT_FIELDS, **params})
+async def _prospects(
+    client: OutreachClient,
+    params: Mapping[str, str | int],
+    waiting: Callable[[], None] | None = None,
+) -> Document:
+    return await client.read(
+        "/prospects", {"fields[prospect]": PROSPECT_FIELDS, **params}, waiting=waiting
+    )
 
 
 async def _applied(client: OutreachClient, name: str) -> FilterState | None:
@@ -455,9 +477,19 @@ class ProspectSearch:
             return True
         return state == "unknown" and self._now() - checked_at >= RECHECK_AFTER
 
-    async def capabilities_now(self, *, names: bool = False) -> Capabilities:
+    async def capabilities_now(
+        self, *, names: bool = False, waiting: Callable[[], None] | None = None
+    ) -> Capabilities:
         """What the org supports, found out now where not known yet (one finding at a time);
-        the name filters only when `names` asks for them."""
+        the name filters only when `names` asks for them. `waiting` is called before finding
+        out (it takes a few requests)."""
+        caps = self._caps or Capabilities()
+        if waiting is not None and (
+            self._lock.locked()
+            or self._unsure(caps.q, caps.checked_at)
+            or (names and self._unsure(caps.names, caps.names_checked_at))
+        ):
+            waiting()
         async with self._lock:
             caps = self._caps or Capabilities()
             found = caps
@@ -488,6 +520,7 @@ class ProspectSearch:
         region: str = "US",
         limit: int = 20,
         superseded: Callable[[], bool] | None = None,
+        waiting: Callable[[], None] | None = None,
     ) -> list[Match]:
         """Prospects matching `text` in Outreach, checked and ranked; no request when none is
         worth sending.
@@ -495,35 +528,51 @@ class ProspectSearch:
         While the rep types (`superseded` says whether newer text came since), an address that
         can only be asked exactly waits until typing settles (`SETTLE`), and is not asked at all
         when newer text came meanwhile.
+
+        `waiting` is called once there is nothing left to do here but wait: when the request is
+        on its way (its last byte written), or before waiting for something else first (typing
+        to settle, finding out what the org's filters do). A caller does its own work then,
+        while Outreach thinks, and never delays the request. It may be called more than once.
         """
         query = classify(text, region)
         if query.kind in ("empty", "partial phone"):
             return []
         if query.kind == "phone":
-            return rank(query, await self.by_number(query.e164, limit=limit), limit)
+            found = await self.by_number(query.e164, limit=limit, waiting=waiting)
+            return rank(query, found, limit)
         if query.kind == "email" and not query.complete_email:
             caps = self._caps
             if caps is None or not caps.q_works:
                 return []  # an unfinished address: nothing worth asking but a prefix search
         try:
-            return await self._attempt(query, limit, superseded, last=False)
+            return await self._attempt(query, limit, superseded, waiting, last=False)
         except _FindOutAgain:
             self.forget()  # a filter was refused or ignored after all, or the org changed
-        return await self._attempt(query, limit, superseded, last=True)
+        return await self._attempt(query, limit, superseded, waiting, last=True)
 
     async def _attempt(
-        self, query: Query, limit: int, superseded: Callable[[], bool] | None, *, last: bool
+        self,
+        query: Query,
+        limit: int,
+        superseded: Callable[[], bool] | None,
+        waiting: Callable[[], None] | None,
+        *,
+        last: bool,
     ) -> list[Match]:
         """One try with what is known of the org; unless `last`, `_FindOutAgain` when the answer
         says the finding is wrong: a refusal (400), q ignored on a finding older than
         `RECHECK_AFTER`, or nothing found on such a finding."""
-        caps = await self.capabilities_now()
+        caps = await self.capabilities_now(waiting=waiting)
         if query.kind == "email" and not caps.q_works and superseded is not None:
+            if waiting is not None:
+                waiting()
             await self._settle()
             if superseded():
                 return []
         try:
-            found = await self._ask(query, caps, limit, recheck=not last and self._old(caps))
+            found = await self._ask(
+                query, caps, limit, recheck=not last and self._old(caps), waiting=waiting
+            )
         except e.HttpError as exc:
             if exc.status != 400 or last:
                 raise
@@ -537,10 +586,16 @@ class ProspectSearch:
         return bool(made) and self._now() - min(made) >= RECHECK_AFTER
 
     async def _ask(
-        self, query: Query, caps: Capabilities, limit: int, *, recheck: bool
+        self,
+        query: Query,
+        caps: Capabilities,
+        limit: int,
+        *,
+        recheck: bool,
+        waiting: Callable[[], None] | None = None,
     ) -> list[Match]:
         if caps.q_works:
-            matches, ignored = await self._ask_q(query, limit)
+            matches, ignored = await self._ask_q(query, limit, waiting)
             if not ignored:
                 return matches
             if recheck:
@@ -550,33 +605,45 @@ class ProspectSearch:
             if not query.complete_email:
                 return []
             doc = await _prospects(
-                self._client, {"filter[emails]": query.text, "page[size]": limit}
+                self._client, {"filter[emails]": query.text, "page[size]": limit}, waiting
             )
             return checked(query, (Prospect.from_resource(r) for r in doc.resources()))
-        caps = await self.capabilities_now(names=True)
+        caps = await self.capabilities_now(names=True, waiting=waiting)
         if not caps.names_work:
             return []
-        return await self._ask_names(query, caps, limit)
+        return await self._ask_names(query, caps, limit, waiting)
 
-    async def _ask_q(self, query: Query, limit: int) -> tuple[list[Match], bool]:
+    async def _ask_q(
+        self, query: Query, limit: int, waiting: Callable[[], None] | None = None
+    ) -> tuple[list[Match], bool]:
         """Matches by `filter[q]`, and whether the answer looks like the filter was ignored
         (a full page, mostly of prospects that do not match)."""
-        doc = await _prospects(self._client, {"filter[q]": query.text, "page[size]": limit})
+        doc = await _prospects(
+            self._client, {"filter[q]": query.text, "page[size]": limit}, waiting
+        )
         found = [Prospect.from_resource(r) for r in doc.resources()]
         matches = checked(query, found)
         return matches, len(found) >= limit and 2 * len(matches) < len(found)
 
-    async def _ask_names(self, query: Query, caps: Capabilities, limit: int) -> list[Match]:
+    async def _ask_names(
+        self,
+        query: Query,
+        caps: Capabilities,
+        limit: int,
+        waiting: Callable[[], None] | None = None,
+    ) -> list[Match]:
         asks = name_filters(query.text, exact_case=caps.name_case != "any")
         if not asks:
             return []
         docs = await asyncio.gather(
-            *(_prospects(self._client, {**ask, "page[size]": limit}) for ask in asks)
+            *(_prospects(self._client, {**ask, "page[size]": limit}, waiting) for ask in asks)
         )
         found = [Prospect.from_resource(r) for doc in docs for r in doc.resources()]
         return checked(query, found)
 
-    async def by_number(self, e164: str, *, limit: int = 20) -> list[Match]:
+    async def by_number(
+        self, e164: str, *, limit: int = 20, waiting: Callable[[], None] | None = None
+    ) -> list[Match]:
         """Prospects with the number `e164` (`phoneNumbers?filter[number]=…&include=prospect`),
         each saying which of their numbers it is; numbers that differ are dropped."""
         doc = await self._client.read(
@@ -588,6 +655,7 @@ class ProspectSearch:
                 "fields[phoneNumber]": PHONE_FIELDS,
                 "fields[prospect]": PROSPECT_FIELDS,
             },
+            waiting=waiting,
         )
         wanted = digits_of(e164)
         out: list[Match] = []
