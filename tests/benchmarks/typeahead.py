@@ -102,8 +102,9 @@ class _LocalAnswers(QObject):
         service.recentFound.connect(self._on_recent_found)
         service.searchFinished.connect(self._on_search_finished)
 
-    def _on_recent_found(self, query: str, _matches: list[Any]) -> None:
-        self.at.setdefault(query, time.perf_counter())
+    def _on_recent_found(self, query: str, matches: list[Any]) -> None:
+        if matches:  # (none: the window only greys out the earlier rows)
+            self.at.setdefault(query, time.perf_counter())
 
     def _on_search_finished(self, query: str, _matches: list[Any]) -> None:
         future = self.finished.get(query)
