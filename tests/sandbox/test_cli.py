@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialer_app.sandbox.cli import build_parser, main
-from tests.support.sandbox import JSONAPI, SandboxServer
+from tests.support.sandbox import JSONAPI, SandboxServer, reap_stopped
 
 MakeSandbox = Callable[..., SandboxServer]
 
@@ -52,6 +52,16 @@ def test_the_ready_line_names_the_port_and_sigterm_stops_cleanly(
     with server.client() as api:
         assert api.get("").status_code == 200
     assert server.stop() == 0
+
+
+def test_a_server_a_fixture_stops_has_ended_once_reaped(make_sandbox: MakeSandbox) -> None:
+    """A fixture's teardown only asks its servers to stop; each is gone once reaped."""
+    server = make_sandbox("--prospects", "5")
+    pid = server.pid
+    server.stop_later()
+    assert server.pid is None
+    reap_stopped()
+    assert not Path(f"/proc/{pid}").exists()
 
 
 @pytest.mark.slow

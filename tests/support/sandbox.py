@@ -6,6 +6,11 @@
   the test's own; each is stopped at teardown. `server.restart()` stops and starts it again on the
   same data directory.
 
+A server a test stops itself (`server.stop()`) is gone when the call returns. A fixture's
+teardown only asks its servers to stop (`stop_later()`) and goes on to the next test; they are
+waited for (and killed if they linger) as others are stopped, and all of them when the session
+ends (`reap_stopped()`).
+
 Each server exposes `base_url` (`http://127.0.0.1:PORT/api/v2`), `token`, `data_dir`, `pid`,
 `log_path` and `client()` (an `httpx.Client` with the token and JSON:API headers; close it).
 
@@ -180,6 +185,19 @@ class SandboxServer:
             self._log = None
         return code
 
+    def stop_later(self) -> None:
+        """Ask the child to stop (SIGTERM) without waiting for its graceful exit (a few tenths
+        of a second): `reap_stopped()` waits for it, killing it if it lingers."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            if proc.poll() is None:
+                proc.terminate()
+            _stopping.append(proc)
+        if self._log is not None:
+            self._log.close()  # the child writes through its own descriptor until it ends
+            self._log = None
+        reap_stopped(only_ended=True)
+
     def restart(self) -> SandboxServer:
         self.stop()
         return self.start()
@@ -239,6 +257,32 @@ class SandboxServer:
         return int(self.admin("calls/count")["count"])
 
 
+_stopping: list[subprocess.Popen[str]] = []  # asked to stop, not yet waited for
+
+
+def reap_stopped(*, only_ended: bool = False, timeout: float = 10.0) -> None:
+    """Wait for every server asked to stop (kill one that lingers); `only_ended`: collect just
+    those that have ended already."""
+    for proc in list(_stopping):
+        if only_ended and proc.poll() is None:
+            continue
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout)
+        if proc.stdout is not None:
+            proc.stdout.close()
+        _stopping.remove(proc)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _stopped_sandboxes_reaped() -> Iterator[None]:
+    """Every server a fixture stopped has ended when the session does."""
+    yield
+    reap_stopped()
+
+
 def serve_for(
     tmp_path_factory: pytest.TempPathFactory, name: str, *extra_args: str
 ) -> Iterator[SandboxServer]:
@@ -247,7 +291,7 @@ def serve_for(
     try:
         yield server
     finally:
-        server.stop()
+        server.stop_later()
 
 
 @pytest.fixture(scope="session")
@@ -281,4 +325,4 @@ def make_sandbox(
 
     yield make
     for server in servers:
-        server.stop()
+        server.stop_later()
