@@ -43,17 +43,36 @@ log = logging.getLogger(__name__)
 CHANGE_INTERVAL_MS = 100
 
 
-@dataclass(frozen=True, slots=True)
 class OutboxChange:
-    """What changed in the outbox: those operations as they are now, and the new counts.
+    """What changed in the outbox: which operations, and the new counts.
 
-    `budget_wait`: seconds writes wait for Outreach's hourly budget to reset, so that lookups
-    keep working (None when they do not wait for it).
+    `entries`: those operations as they are when first asked, read then (only a view that
+    lists them asks: a backlog of a thousand calls announced at once costs nobody else a
+    read of a thousand rows). `budget_wait`: seconds writes wait for Outreach's hourly budget
+    to reset, so that lookups keep working (None when they do not wait for it).
     """
 
-    entries: tuple[Entry, ...]
-    counts: Counts
-    budget_wait: float | None = None
+    __slots__ = ("_entries", "_read", "budget_wait", "counts", "ids")
+
+    def __init__(
+        self,
+        ids: frozenset[int],
+        counts: Counts,
+        budget_wait: float | None = None,
+        read: Callable[[frozenset[int]], list[Entry]] | None = None,
+    ) -> None:
+        self.ids = ids
+        self.counts = counts
+        self.budget_wait = budget_wait
+        self._read = read
+        self._entries: tuple[Entry, ...] | None = None
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        if self._entries is None:
+            read = self._read
+            self._entries = tuple(read(self.ids)) if read is not None and self.ids else ()
+        return self._entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,10 +396,9 @@ class Logbook(QObject):
         self._announce.flush()
 
     def _emit_change(self) -> None:
-        ids = self._outbox.touched() | self._sender.touched()
-        entries = tuple(self._outbox.get_many(ids))
+        ids = frozenset(self._outbox.touched() | self._sender.touched())
         counts = self._outbox.counts()
-        self.changed.emit(OutboxChange(entries, counts, self.budget_wait))
+        self.changed.emit(OutboxChange(ids, counts, self.budget_wait, self._outbox.get_many))
         if self._sent_since_trim and not counts.unsent:
             self._sent_since_trim = 0  # a burst is over: what it took goes back to the system
             memory.trim()

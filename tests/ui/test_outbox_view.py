@@ -220,3 +220,36 @@ def test_discarding_in_the_dialog_updates_the_window_s_status_bar(
     assert dialog.summary.text().endswith(" 0 need attention")
     assert win.outbox_label.text() == "All calls synced"
     assert win.outbox_label.property("attention") is False
+
+
+def test_a_change_is_read_only_by_an_open_outbox_view(
+    qtbot, dialog: OutboxDialog, outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst announced while the view is closed costs no read of what changed; the open view
+    reads it once, however many listen."""
+    reads: list[frozenset[int]] = []
+    real = Outbox.get_many
+
+    def get_many(box: Outbox, ids) -> list:
+        reads.append(frozenset(ids))
+        return real(box, ids)
+
+    monkeypatch.setattr(Outbox, "get_many", get_many)
+    parked = next(e for e in outbox.entries() if e.summary == "Bo Parked")
+    dialog.hide()
+    with qtbot.waitSignal(dialog.logbook.changed, timeout=1000) as told:
+        dialog.logbook.resend(parked.id)
+    assert told.args[0].counts.unsent == 2
+    assert reads == []
+    dialog.refresh()  # as the window opens it
+    dialog.show()
+    reads.clear()
+    assert _rows(dialog)["Bo Parked"][0] == "Waiting to sync"
+    outbox.claim_next("t")  # Outreach refuses it again
+    outbox.mark_attention(parked.id, "refused", [FieldError("/data/attributes/note", "note", "no")])
+    with qtbot.waitSignal(dialog.logbook.changed, timeout=1000) as told:
+        dialog.logbook.resend(parked.id)
+    assert reads == [frozenset({parked.id})]
+    assert [e.summary for e in told.args[0].entries] == ["Bo Parked"]  # read once, kept
+    assert len(reads) == 1
+    assert _rows(dialog)["Bo Parked"][0] == "Waiting to sync"
