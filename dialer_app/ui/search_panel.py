@@ -7,6 +7,8 @@ the list), Esc goes back: from the list to the box, from the box with the list o
 Matches of an earlier query are never shown as if they answered this one: they cannot be opened
 from the keystroke on, are greyed out as soon as the lookup is under way (unless matches kept on
 this computer replace them first), and are taken away while Outreach keeps the rep waiting.
+A keystroke changes only the box: the line under it says "Searching for …" once an answer is
+late enough to notice (`SEARCHING_MS`); most answers come first and say what they found.
 
 While the rep types, the list and the status line under the box grow at once but shrink only
 once typing pauses (`SETTLE_MS`): the card below them does not jump at every keystroke, and a
@@ -31,6 +33,7 @@ if TYPE_CHECKING:  # the box is painted before these load (see `add_results`)
 
 VISIBLE_ROWS = 6
 WAITING_MS = 1_500  # earlier matches greyed out this long, then taken away
+SEARCHING_MS = 150  # "Searching for …" only once a lookup keeps the rep waiting this long
 SETTLE_MS = 600  # the list and the status line fit what they show once typing pauses this long
 _NUMBER_CHARS = frozenset("+-().  /#*0123456789")
 
@@ -80,6 +83,12 @@ class SearchPanel(QWidget):
         self._waiting.setSingleShot(True)
         self._waiting.setInterval(WAITING_MS)
         self._waiting.timeout.connect(self._on_waiting_timeout)
+        # A keystroke changes only the box: the status line says "Searching for …" once the
+        # answer is late enough to be noticed (most come first, and say what they found).
+        self._searching = QTimer(self)
+        self._searching.setSingleShot(True)
+        self._searching.setInterval(SEARCHING_MS)
+        self._searching.timeout.connect(self._on_searching_timeout)
         self._listing = False  # until add_results()
         if not box_only:
             self.add_results()
@@ -134,6 +143,7 @@ class SearchPanel(QWidget):
         from .models import MAX_SHOWN
 
         self._waiting.stop()
+        self._searching.stop()
         more = len(matches) > MAX_SHOWN
         shown = matches[:MAX_SHOWN]
         # Outreach's answer to the query the rows already answer (those kept on this computer
@@ -210,6 +220,7 @@ class SearchPanel(QWidget):
         if query != self.box.text().strip():
             return
         self._waiting.stop()
+        self._searching.stop()
         self._enter_pending = False
         fresh = self.model.rowCount() and self._answered == query
         if fresh and self.results.isVisible():
@@ -345,6 +356,7 @@ class SearchPanel(QWidget):
         if not query:
             self._typing.stop()
             self._waiting.stop()
+            self._searching.stop()
             self._clear_rows()
             self._say("")
         else:
@@ -354,8 +366,13 @@ class SearchPanel(QWidget):
                 # lookup is under way (`show_local`): this keystroke's request leaves first.
                 self.model.set_stale(True, drawn=False)
             self._waiting.start()
-            self._say(f"Searching for “{neutralise(query)}”…")
+            self._searching.start()
         self.queryChanged.emit(query)
+
+    def _on_searching_timeout(self) -> None:
+        query = self.box.text().strip()
+        if query and not self.fresh and self._open:
+            self._say(f"Searching for “{neutralise(query)}”…")
 
     def _on_waiting_timeout(self) -> None:
         """Outreach is slow to answer: take earlier matches away and say so."""
