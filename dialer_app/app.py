@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .services.hotkeys import GlobalHotkeys
     from .services.instance import InstanceServer
     from .services.logbook import Logbook
+    from .services.quiet import QuietCollector
     from .services.session import Services
     from .services.softphone import BaresipBridge
     from .services.tasks import TaskRunner
@@ -408,7 +409,13 @@ async def _session(
     wiring = AccountsWiring(window, services.connection, accounts, settings, switch)
     services.on_failure(window.say)
     window.set_hotkeys(_hotkeys())
-    services.lookup.referenceLoaded.connect(settle_memory, Qt.ConnectionType.SingleShotConnection)
+    quiet: list[object] = []  # the collector's full passes, once settled
+
+    def settle() -> None:
+        settle_memory()
+        quiet.append(collect_when_quiet(window, services))
+
+    services.lookup.referenceLoaded.connect(settle, Qt.ConnectionType.SingleShotConnection)
     services.start()
     if baresip is not None:
         baresip.start()
@@ -470,17 +477,26 @@ def _show_outbox_unopened(window: MainWindow, logbook: Logbook) -> None:
 
 
 def settle_memory() -> None:
-    """Take what start-up built (modules, classes, the window, the client) out of the cyclic
-    garbage collector's full passes.
+    """Once connected: start-up's objects out of the collector's full passes, which wait for
+    quiet moments from now on (`core.memory`)."""
+    from .core import memory
 
-    A full pass walks every tracked object; with Qt's wrappers and the models loaded that took
-    40–65 ms here, a visible hitch in the middle of typing. Frozen objects stay alive for good —
-    they are the app's long-lived ones anyway — and later passes walk only what came after.
-    """
-    import gc
+    memory.settle()
 
-    gc.collect()  # what start-up already dropped goes first, not into the frozen set
-    gc.freeze()
+
+def collect_when_quiet(
+    window: MainWindow, services: Services, quiet_ms: int | None = None
+) -> QuietCollector:
+    """The collector's full pass once the rep and the outbox have been quiet a while
+    (`quiet_ms`; `services.quiet.QUIET_MS` when not given)."""
+    from .services.quiet import QUIET_MS, QuietCollector
+
+    quiet = QuietCollector(QUIET_MS if quiet_ms is None else quiet_ms, parent=window)
+    window.search.queryChanged.connect(quiet.activity)
+    services.lookup.recentFound.connect(quiet.activity)
+    services.lookup.searchFinished.connect(quiet.activity)
+    services.logbook.changed.connect(quiet.activity)
+    return quiet
 
 
 def apply_request(window: MainWindow, request: Request) -> None:

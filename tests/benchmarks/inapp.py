@@ -216,7 +216,7 @@ async def measure(base_url: str, token: str, *, queries: int, calls: int) -> InA
         services.start()
         await asyncio.wait_for(loaded, 60)
         await asyncio.wait_for(synced, 300)  # its own first pass: then the index is quiet
-        settle_memory()  # as the app does once connected
+        settle_memory()  # as the app does once connected (its full passes wait for quiet)
         result.rss_after_start_mb = rss_mb()
         partials = partial_queries(index_path, queries * 2)
         result.typeahead_ms = await typeahead(win, service, partials)

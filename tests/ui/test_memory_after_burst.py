@@ -70,3 +70,32 @@ def test_a_drained_backlog_is_said_in_a_few_lines_that_count_every_call(
     assert len(said) < backlog / 2  # not once a call
     last = opened.outbox.get(max(e.id for e in opened.outbox.entries(limit=backlog)))
     assert f"call {last.outreach_id})" in said[-1]  # the last line names the last call sent
+
+
+def test_the_collectors_full_pass_waits_for_the_rep_and_the_outbox_to_be_quiet(
+    qtbot: Any, make_sandbox: Any, make_window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from dialer_app.app import collect_when_quiet
+
+    server = make_sandbox("--prospects", "10")
+    passes: list[int] = []
+    monkeypatch.setattr(memory, "collect", lambda: passes.append(1) or 0)
+    opened = make_window(server)
+    quiet = collect_when_quiet(opened.win, opened.services, quiet_ms=300)
+    assert not quiet.waiting  # nothing happened yet: no pass is due
+    box = opened.win.search.box
+    box.setFocus()
+    with qtbot.waitSignal(opened.services.lookup.searchFinished, timeout=10_000):
+        qtbot.keyClicks(box, "ab")
+    assert quiet.waiting  # the rep is typing: it waits
+    assert passes == []
+    qtbot.waitUntil(lambda: passes == [1], timeout=5_000)
+    assert not quiet.waiting  # one pass per quiet spell
+    with qtbot.waitSignal(opened.services.logbook.changed, timeout=10_000):
+        opened.services.logbook.log_call(_call(), "Quiet Test")
+    assert quiet.waiting  # the outbox changed: another pass once it is quiet again
+    qtbot.keyClick(box, Qt.Key.Key_Backspace)
+    assert passes == [1]
+    qtbot.waitUntil(lambda: passes == [1, 1], timeout=5_000)
