@@ -50,6 +50,9 @@ INFO: dict[str, str] = {
     "index_sync_s": "local index: first sync of every prospect (s)",
     "index_size_mb": "local index: file size (MB)",
     "index_prospects": "local index: prospects in it",
+    "lookup_ratio_at_wan_latency": (
+        f"lookup_ratio, the sandbox answering {inapp.WAN_LATENCY_MS} ms later (a real round trip)"
+    ),
 }
 
 
@@ -82,6 +85,7 @@ def run(quick: bool, prospects: int) -> dict[str, float]:
                     server.token,
                     queries=10 if quick else 30,
                     calls=1000,
+                    set_latency=lambda ms: server.faults(latency_ms=ms),
                 )
             )
         finally:

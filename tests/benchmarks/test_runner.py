@@ -15,6 +15,7 @@ KEYS = {
     "startup_ratio",
     "lookup_p95_ms",
     "lookup_ratio",
+    "lookup_ratio_at_wan_latency",
     "sandbox_search_p95_ms",
     "max_loop_stall_ms",
     "max_loop_stall_busy_ms",
