@@ -5,7 +5,10 @@ the rep. Work that blocks — sending the outbox over HTTP, SQLite commits that 
 `LoopThread` instead: `submit` hands it a coroutine (a `concurrent.futures.Future` comes back),
 `call` a plain function; `await thread.run(coro)` waits for a result from another loop without
 blocking it. `stop` cancels what still runs there, lets it finish its `finally` blocks, and
-joins the thread.
+joins the thread; `start` may then run it again, on a new loop.
+
+While it is not running (before `start`, after `stop`), `submit` and `run` raise RuntimeError
+(the coroutine is closed, never left unawaited) and `call` does nothing.
 """
 
 from __future__ import annotations
@@ -52,14 +55,27 @@ class LoopThread:
         it does not within `STOP_SECONDS`)."""
         if self._thread is not None:
             return
+        self._loop = None  # the last run's, closed: nothing is handed to it while this starts
+        self._ready.clear()
         self._thread = threading.Thread(target=self._main, name=self.name, daemon=True)
         self._thread.start()
         if not self._ready.wait(STOP_SECONDS):
             raise RuntimeError(f"the {self.name} thread's loop did not start")
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        """Run `coro` on the thread's loop; its future (cancel it to cancel the task)."""
-        return asyncio.run_coroutine_threadsafe(self._root(coro), self.loop)
+        """Run `coro` on the thread's loop; its future (cancel it to cancel the task).
+        RuntimeError when the thread is not running (`coro` is closed then)."""
+        loop = self._loop
+        if loop is None or loop.is_closed() or not self.running:
+            coro.close()
+            raise RuntimeError(f"the {self.name} thread is not running")
+        root = self._root(coro)
+        try:
+            return asyncio.run_coroutine_threadsafe(root, loop)
+        except RuntimeError:  # closed meanwhile
+            root.close()
+            coro.close()
+            raise RuntimeError(f"the {self.name} thread is not running") from None
 
     async def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Await `coro` run on the thread's loop, from another loop, without blocking it."""
@@ -88,6 +104,7 @@ class LoopThread:
                 log.warning("the %s thread did not stop within %.0f s", self.name, timeout)
                 return
         self._thread = None
+        self._loop = None
 
     async def aclose(self) -> None:
         """`stop`, awaited from another loop: that loop goes on while the tasks here end

@@ -136,7 +136,7 @@ class Logbook(QObject):
         self._sender.changed.connect(self._on_sender_change)
         self._sender.sent.connect(self._on_sender_sent)
         self._sender.parked.connect(self._on_sender_parked)
-        self._sender.problem.connect(self.syncProblem.emit)
+        self._sender.problem.connect(self._on_sender_problem)
         self._announce = Throttle(self._emit_change, CHANGE_INTERVAL_MS, parent=self)
         outbox.touched()  # what changed before: whoever shows the outbox reads it fresh
         connection.connected.connect(self._on_connection_connected)
@@ -245,7 +245,7 @@ class Logbook(QObject):
     def announce(self, entry: Entry) -> None:
         """Say what became of a prospect write (its signal), as when the sender settles it."""
         if entry.state == "sent":
-            self._on_sender_sent(entry, entry.outreach_id)
+            self._announce_sent(entry, entry.outreach_id)
         elif entry.state == "attention":
             self._announce_refusal(entry)
         elif entry.state == "discarded" and entry.kind in PROSPECT_WRITES:
@@ -366,7 +366,18 @@ class Logbook(QObject):
         if not self._closed:
             self._announce()
 
+    # What the sender said last may reach this thread after `aclose()` (queued signals): a
+    # closed logbook says nothing of it.
+
     def _on_sender_sent(self, entry: Entry, outreach_id: int | None) -> None:
+        if not self._closed:
+            self._announce_sent(entry, outreach_id)
+
+    def _on_sender_problem(self, text: str) -> None:
+        if not self._closed:
+            self.syncProblem.emit(text)
+
+    def _announce_sent(self, entry: Entry, outreach_id: int | None) -> None:
         self._sent_since_trim += 1
         if entry.kind == "call" and outreach_id is not None:
             self.callSent.emit(entry, outreach_id)
@@ -378,6 +389,8 @@ class Logbook(QObject):
             self.writeDone.emit(entry.ref)
 
     def _on_sender_parked(self, entry: Entry) -> None:
+        if self._closed:
+            return
         if entry.kind == "call":
             self.callParked.emit(entry)
         elif entry.kind in PROSPECT_WRITES:

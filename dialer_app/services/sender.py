@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
@@ -30,6 +31,7 @@ from ..core.outreach.auth import TokenSource, on_loop
 from ..core.sync import SyncWorker, sender_id
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Sender(QObject):
@@ -72,11 +74,11 @@ class Sender(QObject):
 
     def wake(self) -> None:
         """Something changed (a call was logged, the rep pressed retry): look again now."""
-        self._thread.call(self._on_thread, "wake")
+        self._thread.call(self._wake_worker)
 
     def resume(self) -> None:
         """The rep signed in again: release a held queue."""
-        self._thread.call(self._on_thread, "resume")
+        self._thread.call(self._resume_worker)
 
     async def aclose(self) -> None:
         """Stop sending: the run ends (claims not yet used are given back), the thread too."""
@@ -95,30 +97,34 @@ class Sender(QObject):
 
     @property
     def held(self) -> str | None:
-        worker = self._worker
-        return worker.held if worker is not None else None
+        return self._of_worker(lambda worker: worker.held, None)
 
     @property
     def problem_text(self) -> str:
-        worker = self._worker
-        return worker.problem if worker is not None else ""
+        return self._of_worker(lambda worker: worker.problem, "")
 
     @property
     def crashes(self) -> int:
-        worker = self._worker
-        return worker.crashes if worker is not None else 0
+        return self._of_worker(lambda worker: worker.crashes, 0)
 
     @property
     def saving_budget_for(self) -> float | None:
+        return self._of_worker(lambda worker: worker.saving_budget_for, None)
+
+    def _of_worker(self, read: Callable[[SyncWorker], T], idle: T) -> T:
+        """What `read` says of the running worker; `idle` while none runs."""
         worker = self._worker
-        return worker.saving_budget_for if worker is not None else None
+        return read(worker) if worker is not None else idle
 
     # -- the thread ----------------------------------------------------------------------------
 
-    def _on_thread(self, command: str) -> None:
-        worker = self._worker
-        if worker is not None:
-            getattr(worker, command)()
+    def _wake_worker(self) -> None:
+        if (worker := self._worker) is not None:
+            worker.wake()
+
+    def _resume_worker(self) -> None:
+        if (worker := self._worker) is not None:
+            worker.resume()
 
     async def _restart(self, base_url: str, source: TokenSource) -> None:
         self._starts += 1

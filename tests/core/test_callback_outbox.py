@@ -13,22 +13,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.outbox import Outbox
 from dialer_app.core.outbox.followups import CallbackKind, callback_step
 from dialer_app.core.outreach.bodies import NewTask, ref_of, without_ref
+from tests.support.calls import new_call
 from tests.support.drain import drain
 from tests.support.openapi import request_schema, validator
 
 PROSPECT = 3
 WHEN = datetime(2031, 3, 6, 15, 0, tzinfo=UTC)
-
-
-def _call() -> NewCall:
-    return NewCall(
-        attributes=CallAttributes(outcome="Not Answered", vendorCallId=str(uuid.uuid4())),
-        relationships=CallRelationships.link(prospect=PROSPECT),
-    )
 
 
 def _drain(server: Any, outbox: Outbox, done: Any, checks: tuple[float, ...]) -> list[bool]:
@@ -83,7 +76,7 @@ def test_a_callback_is_created_once_after_its_call(
         server.faults(drop_after_commit=1, drop_only="/tasks")
     outbox = Outbox(tmp_path / "outbox.sqlite3")
     try:
-        call = _call()
+        call = new_call(PROSPECT, outcome="Not Answered")
         step = callback_step(
             PROSPECT, WHEN, "Wants the quote first", owner_id=owner, zone="America/Chicago"
         )
@@ -120,7 +113,9 @@ def test_a_callback_waits_for_its_call_and_goes_with_it(make_sandbox: Any, tmp_p
     server = make_sandbox("--prospects", "10")
     outbox = Outbox(tmp_path / "outbox.sqlite3")
     try:
-        entry = outbox.enqueue(_call(), then=[callback_step(PROSPECT, WHEN)])
+        entry = outbox.enqueue(
+            new_call(PROSPECT, outcome="Not Answered"), then=[callback_step(PROSPECT, WHEN)]
+        )
         (callback,) = outbox.followers(entry.id)
         server.faults(error_rate=1.0, error_statuses=[503])
         _drain(server, outbox, lambda: outbox.get(entry.id).attempts >= 1, checks=(0.2,))

@@ -112,3 +112,41 @@ def test_the_thread_runs_the_platform_loop_under_qasync(make_sandbox: Any, qapp:
             await worker.aclose()
 
     assert qasync.run(main()) == 200
+
+
+def test_started_again_after_stop_it_runs_what_it_is_given() -> None:
+    worker = LoopThread("test-again")
+    for _ in range(3):
+        worker.start()
+        ran = threading.Event()
+        worker.call(ran.set)
+        assert ran.wait(5)  # on the new loop, not the last run's closed one
+
+        async def where() -> str:
+            return threading.current_thread().name
+
+        assert worker.submit(where()).result(5) == "test-again"
+        worker.stop()
+        assert not any(t.name == "test-again" for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("when", ["before start", "after stop"])
+def test_work_given_while_it_is_not_running_is_refused_and_never_left_unawaited(
+    when: str,
+) -> None:
+    worker = LoopThread("test-refused")
+    if when == "after stop":
+        worker.start()
+        worker.stop()
+    began: list[int] = []
+
+    async def work() -> None:
+        began.append(1)
+
+    coro = work()
+    with pytest.raises(RuntimeError, match="test-refused thread is not running"):
+        worker.submit(coro)
+    assert coro.cr_frame is None  # closed: no "never awaited" warning when it is collected
+    with pytest.raises(RuntimeError, match="not running"):
+        asyncio.run(worker.run(work()))
+    assert began == []

@@ -5,23 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import random
-import uuid
 from pathlib import Path
 from typing import Any
 
-from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.outbox import Outbox
 from dialer_app.core.outreach.client import OutreachClient, RetryPolicy, StaticToken
 from dialer_app.core.sync import Backoff, SyncWorker
+from tests.support.calls import new_call
 
 PROSPECT = 4
-
-
-def _call() -> NewCall:
-    return NewCall(
-        attributes=CallAttributes(outcome="Answered", vendorCallId=str(uuid.uuid4())),
-        relationships=CallRelationships.link(prospect=PROSPECT),
-    )
 
 
 def _stored(server: Any, ids: set[str]) -> list[str]:
@@ -43,7 +35,7 @@ def test_a_stalled_sender_leaves_calls_taken_back_to_the_new_owner(
     now = [1_000.0]
     path = tmp_path / "outbox.sqlite3"
     first, second = (Outbox(path, clock=lambda: now[0], lease=30) for _ in range(2))
-    ids = {first.enqueue(_call()).vendor_call_id for _ in range(3)}
+    ids = {first.enqueue(new_call(PROSPECT, outcome="Answered")).vendor_call_id for _ in range(3)}
 
     async def go() -> tuple[list[str], list[str]]:
         client = OutreachClient(server.base_url, StaticToken(server.token), retry=RetryPolicy(1))

@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import re
 import sys
-import uuid
 from typing import Any
 
 import pytest
 
 from dialer_app.core import memory
-from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
-
-
-def _call() -> NewCall:
-    return NewCall(
-        attributes=CallAttributes(vendorCallId=str(uuid.uuid4())),
-        relationships=CallRelationships.link(prospect=2),
-    )
+from tests.support.calls import new_call
 
 
 def test_a_drained_backlog_is_followed_by_one_trim(
@@ -29,7 +21,7 @@ def test_a_drained_backlog_is_followed_by_one_trim(
     monkeypatch.setattr(memory, "trim", lambda: trims.append(1) is None)
     opened = make_window(server)
     for _ in range(6):  # calls logged while offline: a backlog
-        opened.outbox.enqueue(_call())
+        opened.outbox.enqueue(new_call())
     assert trims == []
     opened.services.logbook.wake()
     qtbot.waitUntil(lambda: opened.outbox.counts().sent == 6, timeout=15_000)
@@ -55,7 +47,7 @@ def test_a_drained_backlog_is_said_in_a_few_lines_that_count_every_call(
     monkeypatch.setattr(win, "say", lambda text: (said.append(text), real_say(text)))
     backlog = 40
     for _ in range(backlog):
-        opened.outbox.enqueue(_call())
+        opened.outbox.enqueue(new_call())
     opened.services.logbook.wake()
     qtbot.waitUntil(lambda: opened.outbox.counts().sent == backlog, timeout=30_000)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
 
-from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
+from tests.support.calls import new_call
 
 
 def test_a_sender_that_crashes_is_restarted_and_the_rep_is_told(
@@ -37,13 +36,7 @@ def test_a_sender_that_crashes_is_restarted_and_the_rep_is_told(
     service.logbook.syncProblem.connect(on_problem)
     # The sender claims through a connection of its own, on its own thread.
     monkeypatch.setattr(type(outbox), "claim_batch", claim_batch)
-    entry = service.logbook.log_call(
-        NewCall(
-            attributes=CallAttributes(vendorCallId=str(uuid.uuid4())),
-            relationships=CallRelationships.link(prospect=2),
-        ),
-        "Crash Test",
-    )
+    entry = service.logbook.log_call(new_call(), "Crash Test")
     qtbot.waitUntil(lambda: bool(told), timeout=10_000)
     assert entry is not None
     assert told[0].startswith("Sending stopped on an unexpected error (RuntimeError)")

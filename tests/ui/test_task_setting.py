@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
 from dialer_app.core import settings as s
-from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.outbox import Outbox
 from dialer_app.services.connection import Backend
 from dialer_app.services.session import build_services
-
-
-def _call() -> NewCall:
-    return NewCall(
-        attributes=CallAttributes(
-            sequenceAction="Finish - No Reply", vendorCallId=str(uuid.uuid4())
-        ),
-        relationships=CallRelationships.link(prospect=3, task=7),
-    )
+from tests.support.calls import new_call
 
 
 def test_the_setting_is_off_by_default() -> None:
@@ -40,9 +30,9 @@ def test_each_logged_call_keeps_the_setting_it_was_logged_under(
     )
     logbook = services.logbook
     try:
-        before = logbook.log_call(_call(), "Off")
+        before = logbook.log_call(new_call(3, task=7, sequenceAction="Finish - No Reply"), "Off")
         settings.set(s.COMPLETE_CALL_TASK, True)
-        after = logbook.log_call(_call(), "On")
+        after = logbook.log_call(new_call(3, task=7, sequenceAction="Finish - No Reply"), "On")
         assert before is not None
         assert after is not None
         assert logbook.followers(before.id) == []

@@ -5,7 +5,6 @@ ends with the app), and the draft's flush to the disk is made off the window's t
 from __future__ import annotations
 
 import threading
-import uuid
 from typing import Any
 
 import pytest
@@ -13,17 +12,10 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QPushButton
 
 from dialer_app.core import files
-from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.drafts import DraftStore
+from tests.support.calls import new_call
 from tests.support.qt import by_name, type_query
 from tests.ui.conftest import close
-
-
-def _call() -> NewCall:
-    return NewCall(
-        attributes=CallAttributes(vendorCallId=str(uuid.uuid4())),
-        relationships=CallRelationships.link(prospect=2),
-    )
 
 
 def test_a_sender_stuck_in_a_disk_write_leaves_the_window_answering(
@@ -44,7 +36,7 @@ def test_a_sender_stuck_in_a_disk_write_leaves_the_window_answering(
         real(queue, entry_id, outreach_id)
 
     monkeypatch.setattr(type(outbox), "mark_sent", mark_sent)
-    entry = opened.services.logbook.log_call(_call(), "Stuck Test")
+    entry = opened.services.logbook.log_call(new_call(), "Stuck Test")
     assert entry is not None  # safe on disk when `log_call` returned, on the window's thread
     qtbot.waitUntil(stuck.is_set, timeout=10_000)
     try:
@@ -66,7 +58,7 @@ def test_the_sender_thread_ends_with_the_services(
 ) -> None:
     server = make_sandbox("--prospects", "10")
     opened = make_window(server)
-    entry = opened.services.logbook.log_call(_call(), "Ends Test")
+    entry = opened.services.logbook.log_call(new_call(), "Ends Test")
     assert entry is not None
     outbox = opened.outbox
     qtbot.waitUntil(lambda: outbox.get(entry.id).state == "sent", timeout=10_000)
