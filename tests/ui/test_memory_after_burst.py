@@ -86,7 +86,7 @@ def test_the_collectors_full_pass_waits_for_the_rep_and_the_outbox_to_be_quiet(
     qtbot.waitUntil(lambda: passes == [1], timeout=5_000)
     assert not quiet.waiting  # one pass per quiet spell
     with qtbot.waitSignal(opened.services.logbook.changed, timeout=10_000):
-        opened.services.logbook.log_call(_call(), "Quiet Test")
+        opened.services.logbook.log_call(new_call(), "Quiet Test")
     assert quiet.waiting  # the outbox changed: another pass once it is quiet again
     qtbot.keyClick(box, Qt.Key.Key_Backspace)
     assert passes == [1]
