@@ -41,11 +41,11 @@ def neutralise(text: str) -> str:
     return text.translate(_DROP) if _ANY_BIDI.search(text) else text
 
 
-def one_line(text: str, limit: int = MAX_NAME) -> str:
+def one_line(text: str, limit: int | None = MAX_NAME) -> str:
     """A name or a label from outside: bidi controls removed, line breaks and other control
-    characters turned into spaces, at most `limit` characters (cut with "…")."""
+    characters turned into spaces, at most `limit` characters (cut with "…"; None: not cut)."""
     out = text.translate(_ONE_LINE) if _ANY_UNSAFE.search(text) else text
-    return out if len(out) <= limit else out[: limit - 1] + "…"
+    return out if limit is None or len(out) <= limit else out[: limit - 1] + "…"
 
 
 def is_rtl(text: str) -> bool:

@@ -160,7 +160,7 @@ class TagsEdit(QWidget):
 
     def commit(self) -> None:
         """Turn what is typed into chips."""
-        typed = _split(self.input.text())
+        typed = _unique(_split(self.input.text()))
         self.input.clear()
         for tag in typed:
             if tag.lower() not in (t.lower() for t in self._tags):
@@ -248,11 +248,17 @@ def _split(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
+def _clean(tag: str) -> str:
+    """A tag as it is shown, suggested and logged: one line, without bidi controls (an org's
+    tag, or one pasted, cannot draw itself reversed here or in Outreach), blanks collapsed."""
+    return " ".join(one_line(tag, None).split())
+
+
 def _unique(tags: Iterable[str]) -> list[str]:
     seen: set[str] = set()
     out: list[str] = []
     for tag in tags:
-        tag = tag.strip()
+        tag = _clean(tag)
         if tag and tag.lower() not in seen:
             seen.add(tag.lower())
             out.append(tag)

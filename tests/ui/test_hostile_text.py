@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtGui import Qt as Qt  # QtGui's Qt also has mightBeRichText
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QToolButton, QWidget
 
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
 from dialer_app.core.jsonapi import FieldError
@@ -28,6 +28,7 @@ from dialer_app.core.text import BIDI_CONTROLS, MAX_NAME, isolate, neutralise, o
 from dialer_app.sandbox.resources import PROSPECT, USER
 from dialer_app.sandbox.store import Store
 from dialer_app.ui.outbox_view import OutboxDialog
+from dialer_app.ui.tags import TagsEdit
 from dialer_app.ui.text import literal
 from dialer_app.ui.toast import Toast
 from tests.support.sandbox import SandboxServer
@@ -316,3 +317,41 @@ def test_the_calls_on_the_desk_name_their_prospects_literally(
     win.discard_button.click()
     assert win.undo_label.text().startswith(f"Call with {raw} discarded.")
     no_markup_drawn(win)
+
+
+def _plain_tag(tag: str) -> bool:
+    """One line, no bidi control, no blank at either end or twice in a row, not empty."""
+    return (
+        bool(tag)
+        and not any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in tag)
+        and not BIDI_CONTROLS & set(tag)
+        and " ".join(tag.split()) == tag
+    )
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(org=st.lists(hostile, max_size=6), typed=hostile)
+def test_tags_from_the_org_or_pasted_are_shown_suggested_and_logged_as_plain_lines(
+    qtbot: Any, org: list[str], typed: str
+) -> None:
+    """Whatever the org's calls hold as tags (a hostile server's) and whatever the rep pastes,
+    the suggestions, the chips and the tags logged are plain lines: no bidi control that could
+    draw them reversed here or in Outreach, no line break; none is lost, none is there twice."""
+    tags = TagsEdit()
+    qtbot.addWidget(tags)
+    tags.set_suggestions(org)
+    tags.set_tags(org)  # a draft restored, as the org's tags were picked
+    tags.input.setText(typed)
+    tags.commit()
+    logged = tags.tags()
+    for tag in [*tags.suggestions(), *logged]:
+        assert _plain_tag(tag), repr(tag)
+    assert len({t.lower() for t in logged}) == len(logged)
+    wanted = [" ".join(one_line(t, None).split()) for t in [*org, *typed.split(",")]]
+    assert {t.lower() for t in wanted if t} == {t.lower() for t in logged}
+    shown = [b.text() for b in tags.findChildren(QToolButton, "tag-chip")]
+    assert shown == [f"{one_line(t, 80)}  ×" for t in logged]
