@@ -65,7 +65,10 @@ _numbers = st.builds(
     st.integers(0, 9999),
 ).filter(phonenumbers.is_valid_number)
 _token = st.text(TOKEN_CHARS, min_size=20, max_size=60)
-_word = st.text(string.ascii_letters + "éüß", min_size=3, max_size=10)
+# A note's words start with "zq", which nothing the bundle says of itself holds: a line of
+# the note can then be found only where the note leaked (a generated "profiles" was found in
+# the manifest's own file names, and masked the profiles file's own key).
+_word = st.text(string.ascii_letters + "éüß", min_size=1, max_size=8).map(lambda w: "zq" + w)
 _note = st.lists(_word, min_size=3, max_size=10).flatmap(
     lambda words: st.sampled_from([" ", "\n"]).map(lambda sep: sep.join(words))
 )
