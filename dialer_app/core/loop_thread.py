@@ -21,6 +21,8 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+import sniffio
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 STOP_SECONDS = 10.0
@@ -140,6 +142,10 @@ class LoopThread:
         # The platform's own loop, whatever the policy (qasync's makes loops for Qt's thread).
         loop = asyncio.DefaultEventLoopPolicy().new_event_loop()
         asyncio.set_event_loop(loop)
+        # This thread runs nothing but asyncio: httpx and anyio, which ask which library runs
+        # several times per request, are told so at once instead of sniffing (an import each
+        # time, through PySide's import hook once Qt is loaded).
+        sniffio.thread_local.name = "asyncio"
         self._loop = loop
         loop.call_soon(self._ready.set)
         try:

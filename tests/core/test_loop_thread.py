@@ -11,6 +11,7 @@ import anyio
 import httpx
 import pytest
 import qasync
+import sniffio
 
 from dialer_app.core.loop_thread import LoopThread
 
@@ -45,6 +46,34 @@ def test_an_error_there_is_raised_here(worker: LoopThread) -> None:
 
     with pytest.raises(ValueError, match="from the worker"):
         asyncio.run(main())
+
+
+def test_httpx_there_is_told_it_runs_asyncio_without_sniffing(worker: LoopThread) -> None:
+    """httpx and anyio ask which async library runs several times per request; on the thread
+    the answer is set once (sniffing imports asyncio each time, through PySide's import hook
+    once Qt is loaded), and the caller's thread is left as it was."""
+
+    def library() -> str:
+        return sniffio.current_async_library()  # outside any task: only a set answer holds
+
+    assert worker.submit(_plain_call(library)).result(5) == "asyncio"
+    with pytest.raises(sniffio.AsyncLibraryNotFoundError):
+        library()
+
+
+async def _plain_call(fn: Any) -> Any:
+    """`fn()` called from a plain callback of the running loop, outside any task."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[Any] = loop.create_future()
+
+    def call() -> None:
+        try:
+            done.set_result(fn())
+        except Exception as exc:
+            done.set_exception(exc)
+
+    loop.call_soon(call)
+    return await done
 
 
 def test_call_runs_a_function_there(worker: LoopThread) -> None:
