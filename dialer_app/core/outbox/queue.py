@@ -232,6 +232,7 @@ class Queue:
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            self._synchronous = "FULL"  # what every transaction gets unless it says otherwise
             schema.prepare(self._db, self._clock())
         except schema.NewerVersion as exc:
             raise OutboxError(f"Cannot open the outbox at {path}: {exc}") from None
@@ -266,15 +267,17 @@ class Queue:
     @contextmanager
     def _tx(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction; `durable=False` skips the fsync (safe only where losing the
-        change in a power cut leads back to a safe state — see `mark_sent`)."""
-        if not durable:
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        try:
-            with self._tx_inner() as db:
-                yield db
-        finally:
-            if not durable:
-                self._db.execute("PRAGMA synchronous=FULL")
+        change in a power cut leads back to a safe state — see `mark_sent`).
+
+        The connection keeps the mode of its last transaction and changes it only when the
+        next one needs the other: a sender marking calls sent one after the other sets it once,
+        not twice per call."""
+        mode = "FULL" if durable else "NORMAL"
+        if self._synchronous != mode:
+            self._db.execute(f"PRAGMA synchronous={mode}")
+            self._synchronous = mode
+        with self._tx_inner() as db:
+            yield db
 
     @contextmanager
     def _tx_inner(self) -> Iterator[sqlite3.Connection]:
