@@ -64,6 +64,7 @@ _WAITS = (".connect_tcp.started", ".connect_unix_socket.started", ".send_request
 RetryPolicy = read_policy
 TEXT_MAX = 300  # characters of a server's error text shown to the rep
 ERRORS_MAX = 20  # error objects of one answer kept
+PATHS_KEPT = 64  # checked API paths kept (`/tasks/{id}` varies: the set is cleared when full)
 
 
 @dataclass(slots=True)
@@ -123,6 +124,7 @@ class OutreachClient:
         self._sleep = sleep
         self.budget = RateBudget()
         self.prospect_search: ProspectSearch | None = None  # made by the first `search`
+        self._paths: dict[str, httpx.URL] = {}  # API paths already checked, by path
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -301,7 +303,21 @@ class OutreachClient:
             raise e.MalformedResponse(_plain("a call", exc)) from None
 
     def _url(self, target: str | httpx.URL, *, relative_to: httpx.URL | None = None) -> httpx.URL:
-        """The absolute URL of an API path or a link; `ForeignLink` off the API origin."""
+        """The absolute URL of an API path or a link; `ForeignLink` off the API origin.
+
+        The app's own paths (`/calls`, `/prospects`, …) are parsed and checked once and kept;
+        links from an answer are checked every time."""
+        own = relative_to is None and isinstance(target, str) and target.startswith("/")
+        if own and (known := self._paths.get(str(target))) is not None:
+            return known
+        url = self._checked_url(target, relative_to)
+        if own:
+            if len(self._paths) >= PATHS_KEPT:
+                self._paths.clear()
+            self._paths[str(target)] = url
+        return url
+
+    def _checked_url(self, target: str | httpx.URL, relative_to: httpx.URL | None) -> httpx.URL:
         try:
             if isinstance(target, httpx.URL):
                 url = target
