@@ -59,7 +59,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question("calls_complete_tasks", (False, True)),
     Question("phone_match", ("exact", "normalised")),
     # seconds before a POSTed call shows in reads (the fact sheet: data may appear late)
-    Question("read_lag", (0, 3), apply=_set_read_lag),
+    Question("read_lag", (0, 1), apply=_set_read_lag),
 )
 SERVED = tuple(q for q in QUESTIONS if q.apply is None)  # the ones `/_admin/dialect` holds
 
