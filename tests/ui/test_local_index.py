@@ -80,7 +80,7 @@ def test_the_local_search_waits_until_the_request_is_on_its_way(
     local matches never delay the request (they are on screen a few milliseconds later)."""
     from dialer_app.core.outreach import client as client_module
 
-    server = make_sandbox("--prospects", "60", "--latency-ms", "300")
+    server = make_sandbox("--prospects", "60")
     with server.client() as api:
         own = api.get("/prospects", params={"filter[owner][id]": 1, "page[size]": 50}).json()
     someone = next(  # QTest types ASCII letters faithfully
@@ -105,6 +105,7 @@ def test_the_local_search_waits_until_the_request_is_on_its_way(
     type_query(qtbot, service, box, "zq")  # the first search finds out what the org supports
     name = someone["lastName"]
     box.setText(name[:-1])
+    server.faults(latency_ms=300)  # Outreach thinks a while over the next request
     events.clear()
     with qtbot.waitSignal(
         service.lookup.searchFinished, timeout=10_000, check_params_cb=lambda q, _m: q == name
