@@ -157,7 +157,7 @@ def test_an_error_next_to_a_field_is_announced_at_once(
 def _readme_names() -> set[str]:
     """The names the README's "Names a screen reader hears" gives (in italics)."""
     text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    start = text.index("**Names a screen reader hears.**")
+    start = text.index("**Names a screen reader hears**")
     paragraph = text[start : text.index("\n\n", start)].replace("**", "")
     return {" ".join(name.split()) for name in re.findall(r"\*([^*]+)\*", paragraph)}
 
