@@ -46,10 +46,10 @@ class HygieneBar(QWidget):
         self._shown: tuple[DeskCall | None, Standing] = (None, Standing())
         self.refer_button = QPushButton("Wrong person — log to…", self)
         self.refer_button.setAccessibleName("Wrong person, log to")
+        # These two read the other way round once used ("Not a bad number"): a screen reader
+        # names them by the words they show (`show_call`).
         self.bad_button = QPushButton(self)
-        self.bad_button.setAccessibleName("Bad number")
         self.opt_out_button = QPushButton(self)
-        self.opt_out_button.setAccessibleName("Asked not to be called")
         self.state = QLabel(self)
         self.state.setObjectName("hygiene-state")
         self.state.setAccessibleName("Number and opt-out")
@@ -90,6 +90,7 @@ class HygieneBar(QWidget):
         number = standing.number
         bad = number is not None and number.is_bad
         self.bad_button.setText("Not a bad number" if bad else "Bad number")
+        self.bad_button.setAccessibleName(self.bad_button.text())
         self.bad_button.setAccessibleDescription(self._keys["bad"])
         self.bad_button.setEnabled(call is not None and number is not None)
         self.bad_button.setToolTip(
@@ -103,6 +104,7 @@ class HygieneBar(QWidget):
         self.bad_button.setToolTip(f"{self.bad_button.toolTip()} ({self._keys['bad']})")
         opted = standing.opted_out is True
         self.opt_out_button.setText("May be called again" if opted else "Asked not to be called")
+        self.opt_out_button.setAccessibleName(self.opt_out_button.text())
         self.opt_out_button.setAccessibleDescription(self._keys["opt_out"])
         self.opt_out_button.setEnabled(
             call is not None and call.prospect is not None and standing.opted_out is not None

@@ -179,7 +179,9 @@ class WrapUpForm(QWidget):
         ):
             if label:
                 lbl = QLabel(label, self)
-                lbl.setBuddy(widget)
+                # The field that takes the focus: a label's Alt+letter moves the focus only to
+                # a buddy that accepts it, never through a focus proxy (Tags, Recording).
+                lbl.setBuddy(widget.focusProxy() or widget)
                 form.addRow(lbl, widget)
             else:
                 form.addRow("", widget)

@@ -5,6 +5,8 @@ through AT-SPI, as Orca does.)"""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,17 +14,21 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
     QComboBox,
+    QDialog,
     QKeySequenceEdit,
     QLabel,
     QLineEdit,
     QListView,
+    QMessageBox,
     QPlainTextEdit,
     QWidget,
 )
 
+from dialer_app.core.softphone.events import make_event
 from dialer_app.ui import widgets
 from dialer_app.ui.widgets import ValueLabel
 from tests.support.qt import by_name, end_a_call, type_query
+from tests.support.recorded_writes import RecordedWrites
 
 CONTROLS = (QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit, QListView, QAbstractSpinBox)
 
@@ -146,3 +152,48 @@ def test_an_error_next_to_a_field_is_announced_at_once(
     shown = win.wrapup.general_error.text()
     assert "assign the call" in shown  # the refusal, next to the form
     assert shown in errors, said  # and said at once, word for word
+
+
+def _readme_names() -> set[str]:
+    """The names the README's "Names a screen reader hears" gives (in italics)."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = text.index("**Names a screen reader hears**")
+    paragraph = text[start : text.index("\n\n", start)].replace("**", "")
+    return {" ".join(name.split()) for name in re.findall(r"\*([^*]+)\*", paragraph)}
+
+
+def test_every_name_the_readme_gives_is_one_a_screen_reader_finds(
+    qtbot, sandbox, make_window, monkeypatch
+) -> None:
+    opened = make_window(sandbox)
+    win = opened.win
+    win.prospect_actions.attach(RecordedWrites())
+    monkeypatch.setattr(QMessageBox, "question", lambda *_: QMessageBox.StandardButton.Yes)
+    found: set[str] = set()
+
+    def look() -> None:
+        for widget in win.findChildren(QWidget):
+            found.add(widget.accessibleName())
+
+    look()  # idle
+    end_a_call(qtbot, win, opened)  # a card, a call in the wrap-up
+    look()
+    numbers = [b.accessibleName() for b in win.card.number_buttons]
+    assert numbers
+    assert all(name.startswith("Call ") for name in numbers)
+    win.discard_button.click()
+    win.card.number_buttons[0].click()  # a call to a number of the card
+    win.call.hang_up.click()
+    win.prospect_actions.bad_number()  # the button reads the other way now
+    win.prospect_actions.refer()  # the picker
+    look()
+    for dialog in win.findChildren(QDialog):
+        dialog.reject()
+    win.discard_button.click()  # the undo bar
+    look()
+    win.apply_call_event(make_event("incoming", "+12025550198", call_id="unknown"))
+    qtbot.waitUntil(lambda: win.prospect_actions.unknown_bar.isVisible(), timeout=10_000)
+    look()
+    names = _readme_names() - {"Call"}  # "Call" begins each number's name (above)
+    assert len(names) > 30
+    assert names - found == set()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
 
 from dialer_app.core.uri import dial_uri
-from tests.support.qt import by_name, phase, type_query
+from dialer_app.ui import shortcuts as keys
+from tests.support.qt import by_name, end_a_call, phase, type_query
 
 
 def _key(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
@@ -61,3 +63,32 @@ def test_the_whole_path_with_keys_alone(qtbot, sandbox, make_window) -> None:
     assert attrs.outcome == "Answered"
     assert entry.call.relationships.callPurpose is not None
     assert QApplication.focusWidget() is box  # ready for the next call
+
+
+# The wrap-up fields the shortcut table's Alt+letters go to, in the table's order (by the names
+# a screen reader gives them).
+FIELD_NAMES = ("Disposition", "Call purpose", "Tags", "Notes", "Sequence action", "Recording link")
+
+
+def test_each_wrap_up_field_s_alt_key_goes_to_it_from_every_other_field(
+    qtbot, sandbox, make_window
+) -> None:
+    opened = make_window(sandbox)
+    win = opened.win
+    win.activateWindow()
+    end_a_call(qtbot, win, opened)
+    assert phase(win) == "wrapping"
+    assert len(keys.FIELDS.keys) == len(FIELD_NAMES)
+    fields = {name: by_name(win, name) for name in FIELD_NAMES}
+    missed = []
+    for shortcut, name in zip(keys.FIELDS.keys, FIELD_NAMES, strict=True):
+        combination = QKeySequence(shortcut)[0]
+        for start, widget in fields.items():
+            if start == name:
+                continue
+            widget.setFocus()
+            qtbot.waitUntil(lambda widget=widget: QApplication.focusWidget() is widget)
+            qtbot.keyClick(widget, combination.key(), combination.keyboardModifiers())
+            if QApplication.focusWidget() is not fields[name]:
+                missed.append(f"{shortcut} from {start}")
+    assert missed == []
