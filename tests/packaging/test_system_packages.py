@@ -117,6 +117,43 @@ def test_the_bootstrap_installs_every_group_but_what_a_new_user_has(tmp_path: Pa
     ] in calls
 
 
+def test_the_bootstrap_refuses_a_python_older_than_3_11_before_installing_anything(
+    tmp_path: Path,
+) -> None:
+    """Ubuntu 22.04's python3 is 3.10: the bootstrap says which Python it needs and how to name
+    one, and installs nothing, makes no .venv."""
+    project = tmp_path / "project"
+    (project / ".ci").mkdir(parents=True)
+    (project / "packaging" / "linux").mkdir(parents=True)
+    shutil.copy(ROOT / ".ci" / "bootstrap", project / ".ci" / "bootstrap")
+    shutil.copy(system_packages.LIST, project / "packaging" / "linux" / "debian-packages")
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    (stubs / "dpkg-query").write_text("#!/bin/sh\nexit 1\n")  # nothing is installed
+    (stubs / "dpkg-query").chmod(0o755)
+    _stub(stubs, "apt-get")
+    _stub(stubs, "sudo", "os.execvp(sys.argv[1], sys.argv[1:])\n")
+    _stub(
+        stubs,
+        "python3",
+        "if sys.argv[1:] == ['-V']:\n    print('Python 3.10.12')\n    sys.exit(0)\nsys.exit(1)\n",
+    )
+    log = tmp_path / "calls.jsonl"
+    result = subprocess.run(
+        ["sh", str(project / ".ci" / "bootstrap")],
+        env={"PATH": f"{stubs}:/usr/bin:/bin", "STUB_LOG": str(log)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "needs Python 3.11 or newer; python3 is: Python 3.10.12" in result.stderr
+    assert "PYTHON=python3.11 sh .ci/bootstrap" in result.stderr
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [c[0] for c in calls] == ["python3", "python3"]  # the check and -V: nothing else
+    assert not (project / ".venv").exists()
+
+
 def test_the_project_qt_finds_every_library_it_links_in_a_listed_package() -> None:
     """Running from source (the quick start) uses the project's PySide6: the xcb platform plugin,
     its library and Qt Gui load with what the bootstrap installs, nothing else."""
