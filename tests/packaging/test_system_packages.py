@@ -154,6 +154,46 @@ def test_the_bootstrap_refuses_a_python_older_than_3_11_before_installing_anythi
     assert not (project / ".venv").exists()
 
 
+@pytest.mark.parametrize("name", ["python", "python3", "python3.11"])
+def test_the_bootstrap_installs_the_venv_of_the_python_it_uses(tmp_path: Path, name: str) -> None:
+    """A Python without its venv module (Debian splits it out) gets the package of its own
+    version, whatever the command is called (`python` on python-is-python3, `python3.11`)."""
+    project = tmp_path / "project"
+    (project / ".ci").mkdir(parents=True)
+    (project / "packaging" / "linux").mkdir(parents=True)
+    shutil.copy(ROOT / ".ci" / "bootstrap", project / ".ci" / "bootstrap")
+    shutil.copy(system_packages.LIST, project / "packaging" / "linux" / "debian-packages")
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    (stubs / "dpkg-query").write_text("#!/bin/sh\necho 'install ok installed'\n")
+    (stubs / "dpkg-query").chmod(0o755)  # every listed package is there
+    _stub(stubs, "apt-get")
+    _stub(stubs, "sudo", "os.execvp(sys.argv[1], sys.argv[1:])\n")
+    _stub(  # Python 3.11 without ensurepip
+        stubs,
+        name,
+        "code = sys.argv[2] if sys.argv[1:2] == ['-c'] else ''\n"
+        "if 'ensurepip' in code:\n    sys.exit(1)\n"
+        "if 'venv' in code:\n    print('python3.11-venv')\n",
+    )
+    venv = project / ".venv" / "bin"
+    venv.mkdir(parents=True)
+    _stub(venv, "python")
+    _stub(venv, "uv")
+    log = tmp_path / "calls.jsonl"
+    result = subprocess.run(
+        ["sh", str(project / ".ci" / "bootstrap")],
+        env={"PATH": f"{stubs}:/usr/bin:/bin", "STUB_LOG": str(log), "PYTHON": name},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    installs = [c for c in calls if c[:2] == ["apt-get", "install"]]
+    assert [[a for a in c[2:] if not a.startswith("-")] for c in installs] == [["python3.11-venv"]]
+
+
 def test_the_project_qt_finds_every_library_it_links_in_a_listed_package() -> None:
     """Running from source (the quick start) uses the project's PySide6: the xcb platform plugin,
     its library and Qt Gui load with what the bootstrap installs, nothing else."""
