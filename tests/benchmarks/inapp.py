@@ -29,7 +29,7 @@ from dialer_app.core.outbox import Outbox
 from dialer_app.core.outreach.client import PHONE_FIELDS, PROSPECT_FIELDS
 from dialer_app.core.phone import pretty
 from dialer_app.services.connection import Backend
-from dialer_app.services.logbook import Logbook
+from dialer_app.services.logbook import Logbook, OutboxChange
 from dialer_app.services.lookup import Lookup
 from dialer_app.services.session import build_services
 from dialer_app.ui.main_window import MainWindow
@@ -320,8 +320,11 @@ async def _bare_posts(api: httpx.AsyncClient, calls: int) -> float:
 async def _drain(outbox: Outbox, logbook: Logbook) -> float:
     """Calls per second the app's own sender (its thread) delivers of what waits in `outbox`:
     from the wake to the last of them told sent on the window's thread (`callSent`; the
-    outbox's change that follows is coalesced, up to `CHANGE_INTERVAL_MS` later)."""
+    outbox's change that follows is coalesced, up to `CHANGE_INTERVAL_MS` later). A change
+    saying nothing is left to send ends it too (a call parked instead): RuntimeError then."""
     waiting = outbox.counts().unsent
+    if not waiting:
+        return 0.0
     told = 0
     done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -331,7 +334,12 @@ async def _drain(outbox: Outbox, logbook: Logbook) -> float:
         if told >= waiting and not done.done():
             done.set_result(None)
 
+    def on_change(change: OutboxChange) -> None:
+        if change.counts.unsent == 0 and not done.done():
+            done.set_result(None)
+
     logbook.callSent.connect(on_sent)
+    logbook.changed.connect(on_change)
     try:
         started = time.perf_counter()
         logbook.wake()
@@ -339,6 +347,9 @@ async def _drain(outbox: Outbox, logbook: Logbook) -> float:
         elapsed = time.perf_counter() - started
     finally:
         logbook.callSent.disconnect(on_sent)
+        logbook.changed.disconnect(on_change)
+    if told < waiting:
+        raise RuntimeError(f"only {told} of {waiting} calls were sent: {outbox.counts()}")
     return waiting / elapsed
 
 
