@@ -34,6 +34,7 @@ class Durability(RuleBasedStateMachine):
         self.doing = "open"
         self.commits: list[tuple[str, str]] = []  # (operation, synchronous mode at COMMIT)
         self.claimed: list[int] = []
+        self.logged: list[int] = []
         self.outbox._db.set_trace_callback(self._traced)
 
     def _traced(self, statement: str) -> None:
@@ -49,7 +50,7 @@ class Durability(RuleBasedStateMachine):
     def log_calls(self, n: int) -> None:
         self._do("enqueue")
         for _ in range(n):
-            self.outbox.enqueue(new_call())
+            self.logged.append(self.outbox.enqueue(new_call()).id)
 
     @rule(limit=st.integers(1, 4))
     def claim(self, limit: int) -> None:
@@ -67,7 +68,7 @@ class Durability(RuleBasedStateMachine):
         self.claimed.remove(entry)
 
     @precondition(lambda self: bool(self.claimed))
-    @rule(data=st.data(), outcome=st.sampled_from(["retry", "attention", "unclaim"]))
+    @rule(data=st.data(), outcome=st.sampled_from(["retry", "attention", "checking", "unclaim"]))
     def post_and_fail(self, data: st.DataObject, outcome: str) -> None:
         entry = data.draw(st.sampled_from(self.claimed))
         self._do("confirm_claim")
@@ -78,6 +79,9 @@ class Durability(RuleBasedStateMachine):
         elif outcome == "attention":
             self._do("mark_attention")
             self.outbox.mark_attention(entry, "Outreach refused it", [])
+        elif outcome == "checking":
+            self._do("mark_checking")
+            self.outbox.mark_checking(entry, delay=0, note="not in Outreach yet")
         else:
             self._do("unclaim")
             self.outbox.unclaim([entry])
@@ -88,6 +92,13 @@ class Durability(RuleBasedStateMachine):
         self._do("release_claims")
         self.outbox.release_claims(OWNER)
         self.claimed.clear()
+
+    @precondition(lambda self: bool(self.logged))
+    @rule(data=st.data())
+    def discard(self, data: st.DataObject) -> None:
+        self._do("discard")
+        gone = self.outbox.discard(data.draw(st.sampled_from(self.logged)))
+        self.claimed = [entry for entry in self.claimed if entry not in gone]
 
     @rule()
     def retry_now(self) -> None:

@@ -274,6 +274,7 @@ class Queue:
         not twice per call."""
         mode = "FULL" if durable else "NORMAL"
         if self._synchronous != mode:
+            self._synchronous = ""  # unknown until the PRAGMA has run
             self._db.execute(f"PRAGMA synchronous={mode}")
             self._synchronous = mode
         with self._tx_inner() as db:
