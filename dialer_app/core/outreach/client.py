@@ -305,8 +305,9 @@ class OutreachClient:
     def _url(self, target: str | httpx.URL, *, relative_to: httpx.URL | None = None) -> httpx.URL:
         """The absolute URL of an API path or a link; `ForeignLink` off the API origin.
 
-        The app's own paths (`/calls`, `/prospects`, …) are parsed and checked once and kept;
-        links from an answer are checked every time."""
+        A path (`/calls`, `/prospects`, …) is parsed and checked once and kept (the check
+        depends only on the path); a full URL, or a link relative to another, is checked every
+        time."""
         own = relative_to is None and isinstance(target, str) and target.startswith("/")
         if own and (known := self._paths.get(str(target))) is not None:
             return known
