@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -72,10 +73,38 @@ def _stub(folder: Path, name: str, body: str = "") -> None:
     path.chmod(0o755)
 
 
-def test_the_bootstrap_installs_every_group_but_what_a_new_user_has(tmp_path: Path) -> None:
-    """`.ci/bootstrap` run on a machine where no package is installed (dpkg-query and apt-get
-    stubbed, the virtualenv's tools too): it asks apt for every listed package once, and for
-    nothing a new user already has."""
+@dataclass
+class _Bootstrap:
+    """`.ci/bootstrap` in a project of its own, on a machine of stubs: dpkg-query (nothing or
+    everything installed), apt-get and sudo, and the virtualenv's python and uv. Every stub
+    writes its command line to `log`."""
+
+    project: Path
+    stubs: Path
+    log: Path
+
+    def run(self, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["sh", str(self.project / ".ci" / "bootstrap")],
+            env={"PATH": f"{self.stubs}:/usr/bin:/bin", "STUB_LOG": str(self.log), **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    def calls(self) -> list[list[str]]:
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+    def installs(self) -> list[list[str]]:
+        """The packages of each `apt-get install`."""
+        return [
+            [a for a in c[2:] if not a.startswith("-")]
+            for c in self.calls()
+            if c[:2] == ["apt-get", "install"]
+        ]
+
+
+def _bootstrap(tmp_path: Path, *, installed: bool, venv: bool = True) -> _Bootstrap:
     project = tmp_path / "project"
     (project / ".ci").mkdir(parents=True)
     (project / "packaging" / "linux").mkdir(parents=True)
@@ -83,28 +112,29 @@ def test_the_bootstrap_installs_every_group_but_what_a_new_user_has(tmp_path: Pa
     shutil.copy(system_packages.LIST, project / "packaging" / "linux" / "debian-packages")
     stubs = tmp_path / "bin"
     stubs.mkdir()
-    (stubs / "dpkg-query").write_text("#!/bin/sh\nexit 1\n")  # nothing is installed
+    answer = "echo 'install ok installed'" if installed else "exit 1"
+    (stubs / "dpkg-query").write_text(f"#!/bin/sh\n{answer}\n")
     (stubs / "dpkg-query").chmod(0o755)
     _stub(stubs, "apt-get")
     _stub(stubs, "sudo", "os.execvp(sys.argv[1], sys.argv[1:])\n")
-    venv = project / ".venv" / "bin"
-    venv.mkdir(parents=True)
-    _stub(venv, "python")
-    _stub(venv, "uv")
-    log = tmp_path / "calls.jsonl"
-    result = subprocess.run(
-        ["sh", str(project / ".ci" / "bootstrap")],
-        env={"PATH": f"{stubs}:/usr/bin:/bin", "STUB_LOG": str(log), "PYTHON": sys.executable},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    if venv:
+        tools = project / ".venv" / "bin"
+        tools.mkdir(parents=True)
+        _stub(tools, "python")
+        _stub(tools, "uv")
+    return _Bootstrap(project, stubs, tmp_path / "calls.jsonl")
+
+
+def test_the_bootstrap_installs_every_group_but_what_a_new_user_has(tmp_path: Path) -> None:
+    """`.ci/bootstrap` run on a machine where no package is installed (dpkg-query and apt-get
+    stubbed, the virtualenv's tools too): it asks apt for every listed package once, and for
+    nothing a new user already has."""
+    boot = _bootstrap(tmp_path, installed=False)
+    result = boot.run(PYTHON=sys.executable)
     assert result.returncode == 0, result.stdout + result.stderr
-    calls = [json.loads(line) for line in log.read_text().splitlines()]
-    installs = [c for c in calls if c[:2] == ["apt-get", "install"]]
+    installs = boot.installs()
     assert len(installs) == 1
-    asked = [a for a in installs[0][2:] if not a.startswith("-")]
-    assert sorted(asked) == sorted(p for g in BOOTSTRAPPED for p in GROUPS[g])
+    assert sorted(installs[0]) == sorted(p for g in BOOTSTRAPPED for p in GROUPS[g])
     assert [
         "uv",
         "sync",
@@ -114,7 +144,7 @@ def test_the_bootstrap_installs_every_group_but_what_a_new_user_has(tmp_path: Pa
         "--compile-bytecode",
         "--python",
         ".venv/bin/python",
-    ] in calls
+    ] in boot.calls()
 
 
 def test_the_bootstrap_refuses_a_python_older_than_3_11_before_installing_anything(
@@ -122,76 +152,35 @@ def test_the_bootstrap_refuses_a_python_older_than_3_11_before_installing_anythi
 ) -> None:
     """Ubuntu 22.04's python3 is 3.10: the bootstrap says which Python it needs and how to name
     one, and installs nothing, makes no .venv."""
-    project = tmp_path / "project"
-    (project / ".ci").mkdir(parents=True)
-    (project / "packaging" / "linux").mkdir(parents=True)
-    shutil.copy(ROOT / ".ci" / "bootstrap", project / ".ci" / "bootstrap")
-    shutil.copy(system_packages.LIST, project / "packaging" / "linux" / "debian-packages")
-    stubs = tmp_path / "bin"
-    stubs.mkdir()
-    (stubs / "dpkg-query").write_text("#!/bin/sh\nexit 1\n")  # nothing is installed
-    (stubs / "dpkg-query").chmod(0o755)
-    _stub(stubs, "apt-get")
-    _stub(stubs, "sudo", "os.execvp(sys.argv[1], sys.argv[1:])\n")
+    boot = _bootstrap(tmp_path, installed=False, venv=False)
     _stub(
-        stubs,
+        boot.stubs,
         "python3",
         "if sys.argv[1:] == ['-V']:\n    print('Python 3.10.12')\n    sys.exit(0)\nsys.exit(1)\n",
     )
-    log = tmp_path / "calls.jsonl"
-    result = subprocess.run(
-        ["sh", str(project / ".ci" / "bootstrap")],
-        env={"PATH": f"{stubs}:/usr/bin:/bin", "STUB_LOG": str(log)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = boot.run()
     assert result.returncode == 1
     assert "needs Python 3.11 or newer; python3 is: Python 3.10.12" in result.stderr
     assert "PYTHON=python3.11 sh .ci/bootstrap" in result.stderr
-    calls = [json.loads(line) for line in log.read_text().splitlines()]
-    assert [c[0] for c in calls] == ["python3", "python3"]  # the check and -V: nothing else
-    assert not (project / ".venv").exists()
+    assert [c[0] for c in boot.calls()] == ["python3", "python3"]  # the check and -V: nothing else
+    assert not (boot.project / ".venv").exists()
 
 
 @pytest.mark.parametrize("name", ["python", "python3", "python3.11"])
 def test_the_bootstrap_installs_the_venv_of_the_python_it_uses(tmp_path: Path, name: str) -> None:
     """A Python without its venv module (Debian splits it out) gets the package of its own
     version, whatever the command is called (`python` on python-is-python3, `python3.11`)."""
-    project = tmp_path / "project"
-    (project / ".ci").mkdir(parents=True)
-    (project / "packaging" / "linux").mkdir(parents=True)
-    shutil.copy(ROOT / ".ci" / "bootstrap", project / ".ci" / "bootstrap")
-    shutil.copy(system_packages.LIST, project / "packaging" / "linux" / "debian-packages")
-    stubs = tmp_path / "bin"
-    stubs.mkdir()
-    (stubs / "dpkg-query").write_text("#!/bin/sh\necho 'install ok installed'\n")
-    (stubs / "dpkg-query").chmod(0o755)  # every listed package is there
-    _stub(stubs, "apt-get")
-    _stub(stubs, "sudo", "os.execvp(sys.argv[1], sys.argv[1:])\n")
+    boot = _bootstrap(tmp_path, installed=True)  # every listed package is there
     _stub(  # Python 3.11 without ensurepip
-        stubs,
+        boot.stubs,
         name,
         "code = sys.argv[2] if sys.argv[1:2] == ['-c'] else ''\n"
         "if 'ensurepip' in code:\n    sys.exit(1)\n"
         "if 'venv' in code:\n    print('python3.11-venv')\n",
     )
-    venv = project / ".venv" / "bin"
-    venv.mkdir(parents=True)
-    _stub(venv, "python")
-    _stub(venv, "uv")
-    log = tmp_path / "calls.jsonl"
-    result = subprocess.run(
-        ["sh", str(project / ".ci" / "bootstrap")],
-        env={"PATH": f"{stubs}:/usr/bin:/bin", "STUB_LOG": str(log), "PYTHON": name},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = boot.run(PYTHON=name)
     assert result.returncode == 0, result.stdout + result.stderr
-    calls = [json.loads(line) for line in log.read_text().splitlines()]
-    installs = [c for c in calls if c[:2] == ["apt-get", "install"]]
-    assert [[a for a in c[2:] if not a.startswith("-")] for c in installs] == [["python3.11-venv"]]
+    assert boot.installs() == [["python3.11-venv"]]
 
 
 def test_the_project_qt_finds_every_library_it_links_in_a_listed_package() -> None:
