@@ -13,6 +13,7 @@ and stop at a page they have seen or after `Limits.max_pages`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import random
@@ -64,7 +65,7 @@ _WAITS = (".connect_tcp.started", ".connect_unix_socket.started", ".send_request
 RetryPolicy = read_policy
 TEXT_MAX = 300  # characters of a server's error text shown to the rep
 ERRORS_MAX = 20  # error objects of one answer kept
-PATHS_KEPT = 64  # checked API paths kept (`/tasks/{id}` varies: the set is cleared when full)
+PATHS_KEPT = 64  # checked API paths kept, the least recently used dropped first
 
 
 @dataclass(slots=True)
@@ -124,7 +125,6 @@ class OutreachClient:
         self._sleep = sleep
         self.budget = RateBudget()
         self.prospect_search: ProspectSearch | None = None  # made by the first `search`
-        self._paths: dict[str, httpx.URL] = {}  # API paths already checked, by path
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -305,38 +305,11 @@ class OutreachClient:
     def _url(self, target: str | httpx.URL, *, relative_to: httpx.URL | None = None) -> httpx.URL:
         """The absolute URL of an API path or a link; `ForeignLink` off the API origin.
 
-        A path (`/calls`, `/prospects`, …) is parsed and checked once and kept (the check
-        depends only on the path); a full URL, or a link relative to another, is checked every
-        time."""
-        own = relative_to is None and isinstance(target, str) and target.startswith("/")
-        if own and (known := self._paths.get(str(target))) is not None:
-            return known
-        url = self._checked_url(target, relative_to)
-        if own:
-            if len(self._paths) >= PATHS_KEPT:
-                self._paths.clear()
-            self._paths[str(target)] = url
-        return url
-
-    def _checked_url(self, target: str | httpx.URL, relative_to: httpx.URL | None) -> httpx.URL:
-        try:
-            if isinstance(target, httpx.URL):
-                url = target
-            elif relative_to is not None:
-                url = relative_to.join(target)
-            elif target.startswith(("http://", "https://")):
-                url = httpx.URL(target)
-            else:
-                url = httpx.URL(self.base_url + target)
-            origin = origin_of(url)
-        except (httpx.InvalidURL, ValueError, TypeError):
-            raise e.MalformedResponse("Outreach gave a link that is not a URL.") from None
-        if origin != self.origin or not (url.path + "/").startswith(self._base.path + "/"):
-            raise e.ForeignLink(
-                f"Outreach pointed to another address ({url.host}:{origin[2]}); "
-                "the app only talks to its own Outreach API and did not follow it."
-            )
-        return url
+        A path (`/calls`, `/prospects`, …) is parsed and checked once per base URL and kept
+        (`_path_url`); a full URL, or a link relative to another, is checked every time."""
+        if relative_to is None and isinstance(target, str) and target.startswith("/"):
+            return _path_url(self.base_url, target)
+        return _checked_url(self.base_url, target, relative_to)
 
     async def _get_json(self, path: str, params: Params | None = None) -> dict[str, Any]:
         return await self._send("GET", path, params=params, retry=self._retry)
@@ -445,6 +418,39 @@ class OutreachClient:
         if not isinstance(parsed, dict):
             raise e.MalformedResponse("Outreach answered with JSON that is not an object.")
         return parsed
+
+
+@functools.lru_cache(maxsize=PATHS_KEPT)
+def _path_url(base_url: str, path: str) -> httpx.URL:
+    """`_checked_url` of an API path: the same for every request under `base_url`, so made
+    once (an error is raised each time, never kept)."""
+    return _checked_url(base_url, path, None)
+
+
+def _checked_url(
+    base_url: str, target: str | httpx.URL, relative_to: httpx.URL | None
+) -> httpx.URL:
+    """`target` (a path under `base_url`, a full URL, or a link relative to `relative_to`) as an
+    absolute URL, refused unless it is on `base_url`'s origin and under its path."""
+    base = httpx.URL(base_url)
+    try:
+        if isinstance(target, httpx.URL):
+            url = target
+        elif relative_to is not None:
+            url = relative_to.join(target)
+        elif target.startswith(("http://", "https://")):
+            url = httpx.URL(target)
+        else:
+            url = httpx.URL(base_url + target)
+        origin = origin_of(url)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        raise e.MalformedResponse("Outreach gave a link that is not a URL.") from None
+    if origin != origin_of(base) or not (url.path + "/").startswith(base.path + "/"):
+        raise e.ForeignLink(
+            f"Outreach pointed to another address ({url.host}:{origin[2]}); "
+            "the app only talks to its own Outreach API and did not follow it."
+        )
+    return url
 
 
 def _trace_waits(waiting: Waiting) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
