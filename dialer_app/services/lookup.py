@@ -285,9 +285,12 @@ class Lookup(QObject):
         )
 
     async def _typed_search(self, query: str) -> None:
-        """Outreach's answer to typed text, shown as soon as it is read: in the same pass of
-        the event loop, ahead of whatever else waits (a pass later, it would wait for that)."""
+        """Outreach's answer to typed text: read in one pass of the event loop, merged and
+        shown in the next. Reading and showing at once is the longest piece of work the
+        window's thread does while the rep types; in two, a timer or a keystroke due between
+        them is not kept waiting behind both (measured: the longest stall with a busy core)."""
         matches = await self._search(query, waiting=lambda: self._show_local_soon(query))
+        await asyncio.sleep(0)  # the pass after this one
         self._on_search_done(query, matches, None)
 
     def _on_search_done(self, query: str, matches: list[Match], exc: BaseException | None) -> None:
@@ -306,18 +309,28 @@ class Lookup(QObject):
         self._searches.done()  # the newest text typed meanwhile goes now
 
     def _show_local_soon(self, query: str) -> None:
-        """The local matches of `query`, in the next pass of the event loop (a request that
-        was just written goes on waiting for its answer meanwhile)."""
+        """The local matches of `query`: searched in the next pass of the event loop (a request
+        that was just written goes on waiting for its answer meanwhile), shown in the pass
+        after. Each half is a short piece of work; whatever came in between (a timer, another
+        keystroke, Outreach's answer) is not kept waiting behind both."""
         try:
-            asyncio.get_running_loop().call_soon(self._show_local, query)
+            asyncio.get_running_loop().call_soon(self._search_local, query)
         except RuntimeError:  # no loop running (a script driving the service directly)
             self._show_local(query)
 
+    def _search_local(self, query: str) -> None:
+        if self._local_wanted(query):
+            self.local_matches(query)  # kept (`self._local`) for the pass that shows them
+            asyncio.get_running_loop().call_soon(self._show_local, query)
+
     def _show_local(self, query: str) -> None:
-        if query != self._wanted or query in (self._answered, self._local_shown):
-            return  # typing moved on, Outreach already answered, or they are shown already
-        self._local_shown = query
-        self.recentFound.emit(query, self.local_matches(query))
+        if self._local_wanted(query):
+            self._local_shown = query
+            self.recentFound.emit(query, self.local_matches(query))
+
+    def _local_wanted(self, query: str) -> bool:
+        """False once typing moved on, Outreach answered, or they are shown already."""
+        return query == self._wanted and query not in (self._answered, self._local_shown)
 
     def _prospect_search(self) -> ProspectSearch:
         client = self._connection.require_client()
