@@ -12,7 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from dialer_app.core.calls import CallAttributes, NewCall
 from dialer_app.core.outreach import errors as e
 from dialer_app.core.outreach.client import OutreachClient, RateBudget, RetryPolicy, StaticToken
 
@@ -159,3 +162,73 @@ def test_a_name_search_asks_by_name() -> None:
     matches = _run(handler, lambda c: c.search(" Jane Doe "))
     assert [(m.prospect.id, m.reason) for m in matches] == [(3, "name")]  # P9 X is no match
     assert seen[-1].params["filter[q]"] == "Jane Doe"
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_CREATED = st.one_of(
+    _JSON,
+    st.fixed_dictionaries(
+        {
+            "data": st.one_of(
+                _JSON,
+                st.fixed_dictionaries(
+                    {
+                        "type": st.sampled_from(["call", "prospect", "Call"]) | _JSON,
+                        "id": st.integers(min_value=-2, max_value=2**40) | _JSON,
+                    },
+                    optional={
+                        "attributes": st.fixed_dictionaries(
+                            {}, optional={"outcome": st.sampled_from(["Answered", "Maybe"])}
+                        )
+                        | _JSON,
+                        "relationships": _JSON,
+                    },
+                ),
+            )
+        },
+        optional={"included": _JSON, "meta": _JSON},
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=_CREATED)
+def test_the_sender_s_post_reads_the_new_call_s_id_as_strictly_as_the_full_read(
+    body: Any,
+) -> None:
+    """`post_call` (the sender's) reads only the id, as strictly as `create_call` does:
+    whenever the full read gives a call, the same id, and an id only from a `call` resource
+    with an integer id; any other answer is a `MalformedResponse`, never a crash."""
+    answer = _created(body)
+    call = NewCall(attributes=CallAttributes(vendorCallId="v-1"))
+    try:
+        full: Any = _run(answer, lambda c: c.create_call(call)).id
+    except e.MalformedResponse:
+        full = None
+    try:
+        lean: Any = _run(answer, lambda c: c.post_call(call))
+    except e.MalformedResponse:
+        lean = None
+    if full is not None:
+        assert lean == full
+    data = body.get("data") if isinstance(body, dict) else None
+    for read in (full, lean):
+        if read is not None:
+            assert isinstance(data, dict)
+            assert data["type"] == "call"
+            assert type(data["id"]) is int
+            assert read == data["id"]
+
+
+def _created(body: Any) -> Handler:
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert (request.method, request.url.path) == ("POST", "/api/v2/calls")
+        return httpx.Response(201, json=body)
+
+    return answer

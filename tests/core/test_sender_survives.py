@@ -159,18 +159,18 @@ def _run_until(
 
 
 class Crashing(OutreachClient):
-    """A client whose `create_call` raises what no client should, for the calls it is told."""
+    """A client whose `post_call` raises what no client should, for the calls it is told."""
 
     def __init__(self, *args: Any, crash: Callable[[NewCall], bool], **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.crash = crash
         self.crashed = 0
 
-    async def create_call(self, call: NewCall) -> Any:
+    async def post_call(self, call: NewCall) -> Any:
         if self.crash(call):
             self.crashed += 1
             raise RuntimeError("a bug in the sender")
-        return await super().create_call(call)
+        return await super().post_call(call)
 
 
 def test_an_unexpected_error_restarts_the_sender_and_says_so(

@@ -327,6 +327,7 @@ OPERATIONS: dict[str, Callable[[OutreachClient], Any]] = {
     "search_email": lambda c: c.search("jane@acme.test"),
     "search_phone": lambda c: c.search("(415) 555-0123"),
     "create_call": lambda c: c.create_call(NewCall(attributes=CallAttributes(vendorCallId="v-1"))),
+    "post_call": lambda c: c.post_call(NewCall(attributes=CallAttributes(vendorCallId="v-1"))),
     "find_call": lambda c: c.find_call("v-1", 5),
     "prospect": lambda c: c.prospect(5),
 }

@@ -299,9 +299,9 @@ def _sender_threads() -> list[threading.Thread]:
 @pytest.fixture
 def witnessed(monkeypatch: pytest.MonkeyPatch) -> None:
     """Record the threads that post calls and mark them sent; crash a claim when armed."""
-    post, mark, claim = OutreachClient.create_call, Outbox.mark_sent, Outbox.claim_batch
+    post, mark, claim = OutreachClient.post_call, Outbox.mark_sent, Outbox.claim_batch
 
-    async def create_call(client: OutreachClient, call: Any) -> Any:
+    async def post_call(client: OutreachClient, call: Any) -> Any:
         Witness.posted_on.append(threading.current_thread().name)
         return await post(client, call)
 
@@ -319,7 +319,7 @@ def witnessed(monkeypatch: pytest.MonkeyPatch) -> None:
     # lag its writes) before any resend: a minute in the app, a second here (the sandbox does
     # not lag unless told to).
     monkeypatch.setitem(SyncWorker.__init__.__kwdefaults__, "checks", (0.3, 1.0))
-    monkeypatch.setattr(OutreachClient, "create_call", create_call)
+    monkeypatch.setattr(OutreachClient, "post_call", post_call)
     monkeypatch.setattr(Outbox, "mark_sent", mark_sent)
     monkeypatch.setattr(Outbox, "claim_batch", claim_batch)
 

@@ -30,8 +30,7 @@ class CallKind(Kind[NewCall]):
         return NewCall.from_document(body)
 
     async def send(self, client: OutreachClient, entry: Entry, given: Given) -> Delivered:
-        created = await client.create_call(linked(entry.call, given))
-        return Delivered(created.id)
+        return Delivered(await client.post_call(linked(entry.call, given)))
 
     async def look(self, client: OutreachClient, entry: Entry, given: Given) -> Delivered | None:
         found = await client.find_call(entry.vendor_call_id, prospect_of(entry, given))

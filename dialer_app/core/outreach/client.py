@@ -28,7 +28,15 @@ import httpx
 from pydantic import ValidationError
 
 from ..calls import Call, NewCall
-from ..jsonapi import MEDIA_TYPE, Document, ErrorDocument, ErrorObject, FieldError, Resource
+from ..jsonapi import (
+    MEDIA_TYPE,
+    Document,
+    ErrorDocument,
+    ErrorObject,
+    FieldError,
+    Resource,
+    ResourceIdentifier,
+)
 from . import errors as e
 from . import headers as h
 from .auth import BearerAuth, StaticToken, TokenSource, origin_of
@@ -186,6 +194,13 @@ class OutreachClient:
         doc = await self._send_document("POST", "/calls", body=call.to_document(), retry=NO_RETRY)
         return self._one_call(doc)
 
+    async def post_call(self, call: NewCall) -> int:
+        """`POST /calls`, never retried here: the new call's id, all the sender keeps of the
+        answer. Only `data`'s `type` and `id` are read (as strictly as `create_call` reads
+        them); the rest of the answer is not parsed, as nobody reads it."""
+        raw = await self._send("POST", "/calls", body=call.to_document(), retry=NO_RETRY)
+        return _created_id(raw, "call")
+
     async def task_state(self, task_id: int) -> str:
         """A task's `state` (`incomplete`, `complete`, …); not retried here: the sender asks
         and decides (its policy waits longer, and counts every request)."""
@@ -293,6 +308,10 @@ class OutreachClient:
         resources = doc.resources()
         if len(resources) != 1:
             raise e.MalformedResponse("Outreach answered without the call.")
+        if resources[0].type != "call":
+            raise e.MalformedResponse(
+                f"Outreach answered with a {resources[0].type[:40]}, not the call."
+            )
         return self._parse_call(resources[0])
 
     @staticmethod
@@ -492,6 +511,21 @@ def _document(raw: dict[str, Any]) -> Document:
     )
     data: Resource | list[Resource] | None = kept if isinstance(doc.data, list) else doc.data
     return doc.model_copy(update={"data": data, "included": included})
+
+
+def _created_id(raw: dict[str, Any], kind: str) -> int:
+    """The id of the `kind` resource a create answered with (its `data`); `MalformedResponse`
+    when the answer does not hold one."""
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        raise e.MalformedResponse(f"Outreach answered without the {kind}.")
+    try:
+        ident = ResourceIdentifier.model_validate({"type": data.get("type"), "id": data.get("id")})
+    except ValidationError as exc:
+        raise e.MalformedResponse(_plain(f"a {kind}", exc)) from None
+    if ident.type != kind:
+        raise e.MalformedResponse(f"Outreach answered with a {ident.type[:40]}, not the {kind}.")
+    return ident.id
 
 
 def _unreadable_link(res: Resource) -> tuple[str, ValidationError] | None:
