@@ -112,7 +112,9 @@ class SyncWorker:
     `clock` is wall time (budget resets); `monotonic` measures the worker's own pauses (by
     default `time.monotonic`, or `clock` when a test gives a clock of its own). `checks` is the
     look-up window after an uncertain POST. `on_problem(text)` tells, in plain words, that the
-    sender met an unexpected error and restarted ('' once it runs cleanly again).
+    sender met an unexpected error and restarted ('' once it runs cleanly again). `on_pause()`
+    is called each time the worker has nothing to send for now and is about to wait: whoever
+    gathers what it says tells it now.
     """
 
     def __init__(
@@ -127,6 +129,7 @@ class SyncWorker:
         on_sent: Callable[[Entry, int], None] = lambda entry, outreach_id: None,
         on_parked: Callable[[Entry], None] = lambda entry: None,
         on_problem: Callable[[str], None] = lambda text: None,
+        on_pause: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] | None = None,
         reserve: RateReserve | None = None,
@@ -149,6 +152,7 @@ class SyncWorker:
         self._on_sent = on_sent
         self._on_parked = on_parked
         self._on_problem = on_problem
+        self._on_pause = on_pause
         self._clock = clock
         self._monotonic = monotonic or (time.monotonic if clock is time.time else clock)
         self._reserve = reserve or RateReserve()
@@ -206,6 +210,7 @@ class SyncWorker:
             await self._pause(wait)
 
     async def _pause(self, seconds: float | None) -> None:
+        self._notify(self._on_pause)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
 

@@ -7,11 +7,13 @@ several senders: claims, leases, waits checked against what is stored) and its o
 `OutreachClient`. It shares the window's sign-in: the token is asked of the window's token
 source, on the window's loop (`auth.on_loop`), so one refresh at a time is made and saved.
 
-What the sender says comes back to the window's thread as queued signals (`sent`, `parked`,
-`changed`, `problem`); which operations it changed the window asks when it reads them
-(`touched()`). Logging a
-call stays on the window's thread and durable before it returns; `wake()` then tells the
-sender.
+What the sender says comes back to the window's thread as signals (`sent`, `parked`, `changed`,
+`problem`), gathered on the sender's thread and handed over together: when the sender pauses
+(nothing more to send for now), and otherwise at most `TELL_EVERY_S` after the first of them.
+A drain of hundreds of calls wakes the window's thread a few times a second, not twice a call
+(each wake took the window's thread about 0.3 ms, while the sender waited its turn at Python).
+Which operations it changed the window asks when it reads them (`touched()`). Logging a call
+stays on the window's thread and durable before it returns; `wake()` then tells the sender.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from ..core.sync import SyncWorker, sender_id
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+TELL_EVERY_S = 0.05  # what the sender says waits at most this long for the window to hear it
+
 
 class Sender(QObject):
     """Sends the outbox from a worker thread; tells the window's thread by signals.
@@ -49,6 +53,7 @@ class Sender(QObject):
     sent = Signal(object, object)
     parked = Signal(object)
     problem = Signal(str)
+    _told = Signal(object)  # what the sender said, in order: [(signal name, args), …]
 
     def __init__(self, outbox: Queue, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +65,9 @@ class Sender(QObject):
         self._ended: set[int] = set()  # touched by a run that ended, not yet read
         self._lock = threading.Lock()
         self._starts = 0
+        self._said: list[tuple[str, tuple[object, ...]]] = []  # the sender's thread's alone
+        self._telling: asyncio.TimerHandle | None = None
+        self._told.connect(self._on_told)
 
     # -- commands (window's thread) -----------------------------------------------------------
 
@@ -143,16 +151,18 @@ class Sender(QObject):
             queue,
             lambda: client,
             owner=sender_id(),
-            on_change=self.changed.emit,
-            on_sent=self.sent.emit,
-            on_parked=self.parked.emit,
-            on_problem=self.problem.emit,
+            on_change=lambda: self._say("changed"),
+            on_sent=lambda entry, outreach_id: self._say("sent", entry, outreach_id),
+            on_parked=lambda entry: self._say("parked", entry),
+            on_problem=lambda text: self._say("problem", text),
+            on_pause=self._tell,
         )
         with self._lock:
             self._worker, self._queue = worker, queue
         try:
             await worker.run()
         finally:
+            self._tell()
             if self._worker is worker:
                 self._worker = None
             try:
@@ -163,3 +173,31 @@ class Sender(QObject):
                     if self._queue is queue:
                         self._queue = None
                 queue.close()
+
+    # -- what the sender says -----------------------------------------------------------------
+
+    def _say(self, name: str, *args: object) -> None:
+        """On the sender's thread: kept, to reach the window with what follows it."""
+        self._said.append((name, args))
+        if self._telling is None:
+            self._telling = asyncio.get_running_loop().call_later(TELL_EVERY_S, self._tell)
+
+    def _tell(self) -> None:
+        """On the sender's thread: what it said since it last told, handed to the window."""
+        if self._telling is not None:
+            self._telling.cancel()
+            self._telling = None
+        said, self._said = self._said, []
+        if said:
+            self._told.emit(said)
+
+    def _on_told(self, said: list[tuple[str, tuple[object, ...]]]) -> None:
+        """On the window's thread: each said in order; `changed` once, after the rest."""
+        changed = False
+        for name, args in said:
+            if name == "changed":
+                changed = True
+            else:
+                getattr(self, name).emit(*args)
+        if changed:
+            self.changed.emit()

@@ -1,0 +1,48 @@
+"""What the sender says reaches the window's thread gathered, never late: against the real
+sandbox, over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from dialer_app.core.outbox import Outbox
+from dialer_app.core.outreach.client import StaticToken
+from dialer_app.services.sender import Sender
+from tests.support.calls import new_call
+
+HOLD_MS = 800  # Outreach holds every answer this long (far longer than `TELL_EVERY_S`)
+
+
+def test_a_call_sent_is_heard_while_the_next_one_is_still_on_its_way(
+    qtbot: Any, aio: asyncio.AbstractEventLoop, make_sandbox: Any, tmp_path: Path
+) -> None:
+    """Two calls wait; Outreach is slow to answer each. The window hears the first one sent
+    while the second is still being sent — not once the sender has nothing left to do — and
+    hears each once, in the order they went."""
+    server = make_sandbox("--prospects", "10", "--rate-limit", "1000000")
+    server.faults(hold_ms=HOLD_MS)
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    first = outbox.enqueue(new_call(5), summary="First")
+    second = outbox.enqueue(new_call(5), summary="Second")
+    heard: list[tuple[int, int, str | None]] = []  # (id, Outreach's id, the other one's state)
+    changes: list[int] = []
+    sender = Sender(outbox)
+    sender.sent.connect(
+        lambda entry, outreach_id: heard.append((entry.id, outreach_id, outbox.state_of(second.id)))
+    )
+    sender.changed.connect(lambda: changes.append(len(heard)))
+    try:
+        sender.start(server.base_url, StaticToken(server.token))
+        qtbot.waitUntil(lambda: len(heard) == 2, timeout=20_000)
+        assert [h[0] for h in heard] == [first.id, second.id]
+        assert heard[0][2] == "sending"  # the second was still on its way
+        assert heard[1][2] == "sent"
+        assert [h[1] for h in heard] == [outbox.get(e.id).outreach_id for e in (first, second)]
+        qtbot.waitUntil(lambda: bool(changes) and changes[-1] == 2, timeout=5_000)
+        assert server.calls_count() == 2
+    finally:
+        closing = aio.create_task(sender.aclose())
+        qtbot.waitUntil(closing.done, timeout=10_000)
+        outbox.close()
