@@ -10,8 +10,9 @@ source, on the window's loop (`auth.on_loop`), so one refresh at a time is made 
 What the sender says comes back to the window's thread as signals (`sent`, `parked`, `changed`,
 `problem`), gathered on the sender's thread and handed over together: when the sender pauses
 (nothing more to send for now), and otherwise at most `TELL_EVERY_S` after the first of them.
-A drain of hundreds of calls wakes the window's thread a few times a second, not twice a call
-(each wake took the window's thread about 0.3 ms, while the sender waited its turn at Python).
+A drain of hundreds of calls wakes the window's thread at most 20 times a second, not twice a
+call (each wake took the window's thread about 0.3 ms, while the sender waited its turn at
+Python).
 Which operations it changed the window asks when it reads them (`touched()`). Logging a call
 stays on the window's thread and durable before it returns; `wake()` then tells the sender.
 """
@@ -19,6 +20,7 @@ stays on the window's thread and durable before it returns; `wake()` then tells 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -162,7 +164,6 @@ class Sender(QObject):
         try:
             await worker.run()
         finally:
-            self._tell()
             if self._worker is worker:
                 self._worker = None
             try:
@@ -173,6 +174,8 @@ class Sender(QObject):
                     if self._queue is queue:
                         self._queue = None
                 queue.close()
+                with contextlib.suppress(RuntimeError):  # the window's side may be gone
+                    self._tell()  # what this run said last, and its timer cancelled
 
     # -- what the sender says -----------------------------------------------------------------
 

@@ -517,6 +517,8 @@ def _created_id(raw: dict[str, Any], kind: str) -> int:
     """The id of the `kind` resource a create answered with (its `data`); `MalformedResponse`
     when the answer does not hold one."""
     data = raw.get("data")
+    if isinstance(data, list) and len(data) == 1:  # read as the full read reads it
+        data = data[0]
     if not isinstance(data, dict):
         raise e.MalformedResponse(f"Outreach answered without the {kind}.")
     try:
