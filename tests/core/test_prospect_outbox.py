@@ -407,8 +407,10 @@ def test_the_chain_survives_any_order_of_faults(server: Any, tmp_path: Path) -> 
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner),
-    max_leaves=12,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=3)
+    ),
+    max_leaves=6,
 )
 _fields = st.sampled_from(
     [
@@ -432,7 +434,9 @@ _fields = st.sampled_from(
 @pytest.mark.parametrize(
     "kind", ["create_prospect", "add_phone_number", "phone_status", "call_opt_out"]
 )
-@given(body=st.dictionaries(_fields, _json | st.dictionaries(_fields, _json), max_size=6))
+@given(
+    body=st.dictionaries(_fields, _json | st.dictionaries(_fields, _json, max_size=4), max_size=6)
+)
 def test_a_damaged_body_is_refused_by_check_and_still_described(kind: str, body: Any) -> None:
     """Whatever the file holds, `check` accepts it or raises a ValueError (the operation is set
     aside with the reason), and the Outbox view can always say what it is."""

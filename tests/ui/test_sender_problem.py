@@ -42,5 +42,8 @@ def test_a_sender_that_crashes_is_restarted_and_the_rep_is_told(
     assert told[0].startswith("Sending stopped on an unexpected error (RuntimeError)")
     assert shown[0] == told[0]
     qtbot.waitUntil(lambda: outbox.get(entry.id).state == "sent", timeout=15_000)
+    # The problem is over once the pass that sent the call ends, a moment after it is marked
+    # sent; the window is told so.
+    qtbot.waitUntil(lambda: told[-1] == "", timeout=5_000)
     assert service.logbook.crashes == 1
     assert service.logbook.problem == ""

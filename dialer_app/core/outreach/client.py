@@ -308,10 +308,7 @@ class OutreachClient:
         resources = doc.resources()
         if len(resources) != 1:
             raise e.MalformedResponse("Outreach answered without the call.")
-        if resources[0].type != "call":
-            raise e.MalformedResponse(
-                f"Outreach answered with a {resources[0].type[:40]}, not the call."
-            )
+        _expect_kind(resources[0].type, "call")
         return self._parse_call(resources[0])
 
     @staticmethod
@@ -525,9 +522,14 @@ def _created_id(raw: dict[str, Any], kind: str) -> int:
         ident = ResourceIdentifier.model_validate({"type": data.get("type"), "id": data.get("id")})
     except ValidationError as exc:
         raise e.MalformedResponse(_plain(f"a {kind}", exc)) from None
-    if ident.type != kind:
-        raise e.MalformedResponse(f"Outreach answered with a {ident.type[:40]}, not the {kind}.")
+    _expect_kind(ident.type, kind)
     return ident.id
+
+
+def _expect_kind(found: str, kind: str) -> None:
+    """`MalformedResponse` unless Outreach answered with a resource of the `kind` asked for."""
+    if found != kind:
+        raise e.MalformedResponse(f"Outreach answered with a {found[:40]}, not the {kind}.")
 
 
 def _unreadable_link(res: Resource) -> tuple[str, ValidationError] | None:
