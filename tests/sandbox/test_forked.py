@@ -1,0 +1,69 @@
+"""A sandbox forked from the test process's forker behaves as one started as a new process:
+the same ready line and answers, the same exit codes, the same refusal of a bad flag."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+
+from dialer_app.sandbox.cli import TOKEN_ENV
+from tests.support import forker
+from tests.support.sandbox import SandboxServer, SandboxStartError
+
+pytestmark = pytest.mark.skipif(not forker.available(), reason="sandboxes are not forked here")
+
+
+@pytest.fixture(params=["forked", pytest.param("started", marks=pytest.mark.slow)])
+def how(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test runs on a forked sandbox and on one started as a new process (the whole
+    suite's way before the forker; a second or so each)."""
+    monkeypatch.setenv("SANDBOX_FORK", "1" if request.param == "forked" else "0")
+    return str(request.param)
+
+
+def test_it_answers_and_stops_cleanly_on_sigterm(how: str, tmp_path: Path) -> None:
+    server = SandboxServer(tmp_path / "data", extra_args=("--prospects", "5")).start()
+    try:
+        assert isinstance(server._proc, forker.Forked) == (how == "forked")
+        with server.client() as api:
+            assert len(api.get("/prospects").json()["data"]) == 5
+        pid = server.pid
+    finally:
+        code = server.stop()
+    assert code == 0
+    assert not Path(f"/proc/{pid}").exists()  # reaped, not left a zombie
+
+
+def test_a_killed_one_says_the_signal(how: str, tmp_path: Path) -> None:
+    server = SandboxServer(tmp_path / "data", extra_args=("--prospects", "5")).start()
+    proc = server._proc
+    assert proc is not None
+    proc.kill()
+    assert proc.wait(10) == -signal.SIGKILL
+    assert server.stop() == -signal.SIGKILL
+
+
+def test_a_refused_flag_ends_it_with_argparses_reason(how: str, tmp_path: Path) -> None:
+    server = SandboxServer(tmp_path / "data", extra_args=("--prospects", "-1"))
+    with pytest.raises(SandboxStartError) as refused:
+        server.start()
+    assert "(exit code 2)" in str(refused.value)
+    assert "--prospects" in str(refused.value)
+
+
+def test_the_environment_is_the_test_processs_own(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sandbox reads its token from the environment of the moment it is asked for."""
+    monkeypatch.setenv(TOKEN_ENV, "from-the-environment")
+    server = SandboxServer(tmp_path / "data", token="", extra_args=("--prospects", "5")).start()
+    try:
+        with server.client() as api:
+            denied = api.get("/prospects").status_code
+            api.headers["Authorization"] = "Bearer from-the-environment"
+            allowed = api.get("/prospects").status_code
+    finally:
+        server.stop()
+    assert (denied, allowed) == (401, 200)
