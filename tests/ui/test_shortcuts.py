@@ -189,3 +189,33 @@ def test_the_readme_lists_every_shortcut() -> None:
         for key in sc.keys:
             assert key in row, (sc.id, key)
     assert not re.search(r"\bF8\b.*(next|previous) one into the wrap-up", text)
+
+
+# Where each row of the README's table of dialog keys is built.
+_DIALOG_SOURCES = {
+    "Outbox": "outbox_view.py",
+    "Adding the number to a prospect": "pick_prospect.py",
+    "New prospect": "new_prospect.py",
+    "Settings": "settings_dialog.py",
+    "Compact mode's wrap-up": "compact.py",
+}
+
+
+def test_the_readme_says_the_dialogs_keys_as_qt_reads_them(qapp) -> None:
+    """Each `Alt+X *Label*` of the README is a label or button of that dialog whose text Qt
+    gives that key (`QKeySequence.mnemonic`), and every such text there is listed."""
+    text = README.read_text(encoding="utf-8")
+    table = text[text.index("In the dialogs and in compact mode") :]
+    table = table[: table.index("\n\n", table.index("| where |"))]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "Alt+" in line]
+    ui = Path(keys.__file__).parent
+    assert {row.split(" | ")[0][2:].split(" (")[0] for row in rows} == set(_DIALOG_SOURCES)
+    for row in rows:
+        where, said = row[2:].split(" | ", 1)
+        source = (ui / _DIALOG_SOURCES[where.split(" (")[0]]).read_text(encoding="utf-8")
+        literals = {
+            t for t in re.findall(r'"([^"\n]*&[^"\n]*)"', source) if t.strip("&") and "&&" not in t
+        }
+        documented = dict(re.findall(r"(Alt\+\w) \*([^*]+)\*", said))
+        given_keys = {QKeySequence.mnemonic(t).toString(): t.replace("&", "") for t in literals}
+        assert given_keys == documented, where
