@@ -93,6 +93,7 @@ class Lookup(QObject):
         self._answered = ""
         self._local_shown = ""  # the query whose local matches were shown (or found none)
         self._local: tuple[str, list[Match]] = ("", [])
+        self._closed = False
         self._capabilities = CapabilityFile(index_path.with_name(index_path.stem + ".search.json"))
         self.index = _open_index(index_path)
         self._index_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-writer")
@@ -113,6 +114,8 @@ class Lookup(QObject):
         search and its painting overlap Outreach's work instead of delaying the request; at
         once when the request waits its turn. Outreach's answer is merged with them.
         """
+        if self._closed:
+            return
         query = text.strip()
         self._wanted = query
         self._answered = self._local_shown = ""  # the window shows neither for this text yet
@@ -223,7 +226,9 @@ class Lookup(QObject):
         self._save_recent()
 
     async def aclose(self) -> None:
-        """Stop the lookups and the index sync; close the local index."""
+        """Stop the lookups and the index sync; close the local index. A local search asked
+        for and not yet run (it runs in a later pass of the event loop) shows nothing."""
+        self._closed = True
         self._searches.cancel()
         await self._runner.cancel_all()
         if self.index is not None:
@@ -329,8 +334,13 @@ class Lookup(QObject):
             self.recentFound.emit(query, self.local_matches(query))
 
     def _local_wanted(self, query: str) -> bool:
-        """False once typing moved on, Outreach answered, or they are shown already."""
-        return query == self._wanted and query not in (self._answered, self._local_shown)
+        """False once typing moved on, Outreach answered, they are shown already, or the
+        lookups are closed."""
+        return (
+            not self._closed
+            and query == self._wanted
+            and query not in (self._answered, self._local_shown)
+        )
 
     def _prospect_search(self) -> ProspectSearch:
         client = self._connection.require_client()

@@ -115,3 +115,28 @@ def test_the_local_search_waits_until_the_request_is_on_its_way(
     assert "asked" in events[:first]  # the request left before the local search began
     assert events.index("shown") < events.index("answered")  # on screen while Outreach thinks
     assert any(m.prospect.last_name == someone["lastName"] for m in _matches(win))
+
+
+def test_a_lookup_closed_while_its_local_search_waits_says_nothing_after(
+    qtbot: Any, aio: Any, sandbox: Any, make_window: Any
+) -> None:
+    """Closing (the window going away) right after a keystroke: the local search that was to
+    run in the next pass of the event loop runs no more, and shows nothing."""
+    opened = make_window(sandbox)
+    lookup = opened.lookup
+    qtbot.waitUntil(lambda: lookup.index.meta("synced_at") is not None, timeout=20_000)
+    shown: list[str] = []
+    lookup.recentFound.connect(lambda query, _matches: shown.append(query))
+    with qtbot.waitSignal(lookup.recentFound, timeout=10_000):
+        lookup.search("Smi")  # while open, its local matches are shown
+    assert shown == ["Smi"]
+    closing = aio.create_task(lookup.aclose())
+    lookup.search("Smith")  # the keystroke the closing window took last
+    qtbot.waitUntil(closing.done, timeout=10_000)
+    # Three more passes of the event loop: the local search, asked for before the closing
+    # ended, would have been searched and shown by then.
+    passes = aio.create_future()
+    aio.call_soon(aio.call_soon, aio.call_soon, passes.set_result, None)
+    qtbot.waitUntil(passes.done, timeout=5_000)
+    assert closing.exception() is None
+    assert shown == ["Smi"]
