@@ -274,6 +274,27 @@ def test_extensions_reach_the_softphone_and_the_logged_call(desk) -> None:
     assert rels.task.id == 7
 
 
+@pytest.mark.parametrize("scheme", ["callto", "sip"])
+def test_a_link_that_cannot_carry_the_extension_says_to_dial_it(desk, scheme: str) -> None:
+    desk.open_prospect(ADA)
+    desk.prospect_loaded(ADA, [ADA_PHONE], Links())
+    reply = desk.dial(ADA_PHONE, scheme=scheme)
+    assert HandOff(f"{scheme}:+12125550115") in reply.effects
+    assert reply.say.startswith("Extension 571: dial it on the softphone")
+    desk.hang_up()
+    assert desk.compose().attributes.to == "+12125550115;ext=571"  # logged with it still
+
+
+def test_a_number_without_an_extension_is_handed_over_without_a_word(desk) -> None:
+    desk.open_prospect(ADA)
+    plain = Phone(ADA_PHONE.id, ADA_PHONE.number, "")
+    desk.prospect_loaded(ADA, [plain], Links())
+    for scheme in ("tel", "callto", "sip"):
+        reply = desk.dial(plain, scheme=scheme)
+        assert (reply.effects[0], reply.say) == (HandOff(f"{scheme}:+12125550115"), "")
+        desk.hang_up()
+
+
 def test_a_softphone_number_with_an_extension_finds_the_card_s_number(desk) -> None:
     desk.open_prospect(ADA)
     desk.prospect_loaded(ADA, [ADA_PHONE], Links())

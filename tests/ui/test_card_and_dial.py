@@ -52,6 +52,36 @@ def test_clicking_a_number_hands_it_over_and_starts_the_timer(opened, sandbox, s
     assert phase(win) == "ringing"
 
 
+@pytest.mark.parametrize("scheme", ["tel", "callto", "sip"])
+def test_an_extension_a_link_cannot_carry_is_left_to_the_rep_to_dial(
+    opened, sandbox, scheme
+) -> None:
+    with sandbox.client() as api:
+        phones = api.get("/phoneNumbers", params={"page[size]": 1000}).json()["data"]
+    with_extension = {
+        ph["relationships"]["prospect"]["data"]["id"]
+        for ph in phones
+        if ph["attributes"]["extension"] and ph["relationships"]["prospect"]["data"]
+    }
+    prospect = next(
+        p
+        for p in _prospects(sandbox)
+        if not p["attributes"]["callOptedOut"] and p["id"] in with_extension
+    )
+    win, handed = opened(prospect, scheme=scheme)
+    numbers = win.card.detail.prospect.phone_numbers
+    at = next(i for i, n in enumerate(numbers) if n.extension)
+    number = numbers[at]
+    win.card.number_buttons[at].click()
+    said = by_name(win, "Messages", QLabel).text()
+    if scheme == "tel":
+        assert handed == [f"tel:{number.number};ext={number.extension}"]
+        assert "Extension" not in said
+    else:
+        assert handed == [f"{scheme}:{number.number}"]
+        assert said.startswith(f"Extension {number.extension}: dial it on the softphone")
+
+
 def test_with_no_softphone_scheme_the_timer_still_starts(opened, sandbox) -> None:
     prospect = next(p for p in _prospects(sandbox) if p["attributes"]["workPhones"])
     win, handed = opened(prospect, scheme="none")
