@@ -67,3 +67,20 @@ def test_the_environment_is_the_test_processs_own(
     finally:
         server.stop()
     assert (denied, allowed) == (401, 200)
+
+
+def test_a_forker_that_ended_is_replaced_by_the_next_start(tmp_path: Path) -> None:
+    from tests.support import sandbox as harness
+
+    first = SandboxServer(tmp_path / "one", extra_args=("--prospects", "5")).start()
+    first.stop()
+    gone = harness._forker()
+    gone._process.kill()
+    gone._process.wait()
+    second = SandboxServer(tmp_path / "two", extra_args=("--prospects", "5")).start()
+    try:
+        assert harness._forker() is not gone
+        with second.client() as api:
+            assert api.get("/prospects").status_code == 200
+    finally:
+        assert second.stop() == 0

@@ -79,6 +79,9 @@ class Forker:
         """The exit status of an ended child (negative: the signal that ended it)."""
         return int(self._ask({"reap": pid})["code"])
 
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
     def close(self) -> None:
         """End the forker (the sandboxes it started run on until they are stopped)."""
         self._socket.close()

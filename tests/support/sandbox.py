@@ -155,10 +155,11 @@ class SandboxServer:
                 text=True,
                 env=env,
             )
+        parent = _forker()
         read, write = os.pipe()
         try:
             with open(os.devnull, "rb") as nothing:
-                pid = _forker().spawn(
+                pid = parent.spawn(
                     self.command()[3:],
                     env,
                     stdin=nothing.fileno(),
@@ -170,7 +171,7 @@ class SandboxServer:
             raise
         finally:
             os.close(write)
-        return forker.Forked(_forker(), pid, open(read, encoding="utf-8"))
+        return forker.Forked(parent, pid, open(read, encoding="utf-8"))
 
     def _read_ready(self, timeout: float) -> str:
         assert self._proc is not None
@@ -293,9 +294,14 @@ _forkers: dict[int, forker.Forker] = {}  # this process's forker (by pid: a fork
 
 
 def _forker() -> forker.Forker:
-    if os.getpid() not in _forkers:
-        _forkers[os.getpid()] = forker.Forker()
-    return _forkers[os.getpid()]
+    """This process's forker: started at the first sandbox, and again if it has ended."""
+    found = _forkers.get(os.getpid())
+    if found is not None and not found.alive():
+        found.close()
+        found = None
+    if found is None:
+        found = _forkers[os.getpid()] = forker.Forker()
+    return found
 
 
 def close_forker() -> None:
