@@ -103,6 +103,9 @@ def test_a_bomb_behind_a_401_is_bounded_too() -> None:
         async def refresh_after_rejection(self, rejected: str) -> bool:
             return True
 
+        def fresh_token(self) -> str | None:
+            return None
+
     bomb = gzip_bomb(100)
     with (
         HostileServer(Reply(401, [("Content-Encoding", "gzip")], bomb)) as server,

@@ -37,6 +37,9 @@ class Rotating:
         self.n += 1
         return True
 
+    def fresh_token(self) -> str | None:
+        return None
+
 
 def _post(token: Any, accept: set[str]) -> tuple[Any, list[str]]:
     seen: list[str] = []

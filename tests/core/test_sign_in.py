@@ -21,7 +21,9 @@ from dialer_app.core.auth.flow import CALLBACK_PATH, SignInFlow
 from dialer_app.core.auth.profiles import Profile
 from dialer_app.core.auth.secrets import MemoryStore
 from dialer_app.core.auth.tokens import OAuthToken, TokenSet
+from dialer_app.core.loop_thread import LoopThread
 from dialer_app.core.outreach import errors as e
+from dialer_app.core.outreach.auth import on_loop
 from dialer_app.core.outreach.client import OutreachClient, RetryPolicy
 from dialer_app.core.outreach.errors import SignInError
 from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, SandboxServer
@@ -324,6 +326,50 @@ def test_the_token_is_refreshed_before_it_expires(server: SandboxServer) -> None
     assert source.tokens.refresh_token != first.refresh_token
     assert TokenSet.loads(store.get(source.profile.tokens_key) or "") == source.tokens
     assert "token valid 120 min" in source.health()
+
+
+def test_a_worker_threads_client_asks_the_windows_loop_only_to_refresh(
+    server: SandboxServer,
+) -> None:
+    """The sender's client (another thread, another loop) sends a token far from expiring
+    without asking the window's loop — which may be busy, here not running at all — and has
+    the token refreshed there, where the sign-in lives, once it is about to expire."""
+    clock = Clock()
+    source, _store = _signed_in(server, clock)
+    refreshed_on: list[asyncio.AbstractEventLoop] = []
+    refresh = source._refresh
+
+    async def recorded(tokens: TokenSet) -> TokenSet:
+        refreshed_on.append(asyncio.get_running_loop())
+        return await refresh(tokens)
+
+    source._refresh = recorded  # type: ignore[method-assign]
+    window = LoopThread("window")  # the window's loop, not running yet
+
+    async def worker() -> int:
+        async with asyncio.timeout(10):
+            client = OutreachClient(
+                source.profile.api_base_url, on_loop(source, window_loop), retry=RetryPolicy(1)
+            )
+            try:
+                return (await client.current_user()).id
+            finally:
+                await client.aclose()
+
+    window_loop = asyncio.new_event_loop()
+    try:
+        assert _run(worker()) == 1  # fresh: answered with the window's loop standing still
+        assert (refreshed_on, source.mints) == ([], 0)
+    finally:
+        window_loop.close()
+    window.start()
+    try:
+        window_loop = window.loop
+        clock.t += 7200 - 60  # one minute left: under the refresh margin
+        assert _run(worker()) == 1
+        assert (refreshed_on, source.mints) == ([window.loop], 1)
+    finally:
+        window.stop()
 
 
 def test_a_401_refreshes_once_and_repeats_the_request(server: SandboxServer) -> None:

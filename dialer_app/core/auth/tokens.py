@@ -198,9 +198,9 @@ class OAuthToken:
     # -- TokenSource ------------------------------------------------------------------------
 
     async def access_token(self) -> str:
-        tokens = self._require()
-        if tokens.expires_at - self._now() > self._margin:
-            return tokens.access_token
+        fresh = self.fresh_token()
+        if fresh is not None:
+            return fresh
         async with self._lock:
             tokens = self._require()
             since_mint = self._now() - tokens.minted_at
@@ -209,6 +209,12 @@ class OAuthToken:
             if since_mint < self._mint_interval and tokens.expires_at > self._now():
                 return tokens.access_token  # still valid: do not mint twice in a minute
             return (await self._refresh(tokens)).access_token
+
+    def fresh_token(self) -> str | None:
+        tokens = self.tokens  # one read: a refresh on another thread replaces it whole
+        if tokens is not None and tokens.expires_at - self._now() > self._margin:
+            return tokens.access_token
+        return None
 
     async def refresh_after_rejection(self, rejected: str) -> bool:
         async with self._lock:

@@ -42,6 +42,11 @@ class TokenSource(Protocol):
         """
         ...
 
+    def fresh_token(self) -> str | None:
+        """The token when it can be sent as it is, far from expiring (no refresh, no lock, no
+        I/O: safe from any thread); None when only `access_token` can say."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class StaticToken:
@@ -55,21 +60,33 @@ class StaticToken:
     async def refresh_after_rejection(self, rejected: str) -> bool:
         return False
 
+    def fresh_token(self) -> str | None:
+        return self.token
+
 
 @dataclass(frozen=True, slots=True)
 class OnLoop:
     """A token source of another loop (the window's), asked there: a client on a worker
     thread's loop shares the window's sign-in — one refresh at a time, one place that saves
-    it — without touching its locks or its HTTP client from the wrong loop."""
+    it — without touching its locks or its HTTP client from the wrong loop.
+
+    A token far from expiring (`fresh_token`) is read here, at once: the window's loop is asked
+    only when it may have to be refreshed, so a busy window never holds a request up."""
 
     source: TokenSource
     loop: asyncio.AbstractEventLoop
 
     async def access_token(self) -> str:
+        token = self.source.fresh_token()
+        if token is not None:
+            return token
         return await self._there(self.source.access_token())
 
     async def refresh_after_rejection(self, rejected: str) -> bool:
         return await self._there(self.source.refresh_after_rejection(rejected))
+
+    def fresh_token(self) -> str | None:
+        return self.source.fresh_token()
 
     async def _there(self, coro: Coroutine[Any, Any, T]) -> T:
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
