@@ -69,9 +69,13 @@ def test_the_environment_is_the_test_processs_own(
     assert (denied, allowed) == (401, 200)
 
 
-def test_a_forker_that_ended_is_replaced_by_the_next_start(tmp_path: Path) -> None:
+def test_a_forker_that_ended_is_replaced_by_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.support import sandbox as harness
 
+    # A forker of this test's own: the process's forker still reaps the sandboxes it forked.
+    monkeypatch.setattr(harness, "_forkers", {})
     first = SandboxServer(tmp_path / "one", extra_args=("--prospects", "5")).start()
     first.stop()
     gone = harness._forker()
@@ -84,3 +88,4 @@ def test_a_forker_that_ended_is_replaced_by_the_next_start(tmp_path: Path) -> No
             assert api.get("/prospects").status_code == 200
     finally:
         assert second.stop() == 0
+        harness.close_forker()
