@@ -187,7 +187,7 @@ class SandboxServer:
                     return line[len(READY_PREFIX) :].strip()
                 if not line:  # EOF: the process is ending; its exit code says how
                     with contextlib.suppress(subprocess.TimeoutExpired):
-                        self._proc.wait(10)
+                        self._proc.wait(min(10.0, max(0.0, deadline - time.monotonic())))
                     break
         code = self._proc.poll()
         raise SandboxStartError(
