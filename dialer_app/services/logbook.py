@@ -41,6 +41,10 @@ from .throttle import Throttle
 
 log = logging.getLogger(__name__)
 CHANGE_INTERVAL_MS = 100
+# A drained burst gives its memory back this long after the last change that found nothing left
+# to send: the sender tells what it sent in batches, so "nothing left" can come a batch before
+# the last calls are told — one trim per burst, not one per batch.
+TRIM_AFTER_MS = 500
 
 
 class OutboxChange:
@@ -138,6 +142,7 @@ class Logbook(QObject):
         self._sender.parked.connect(self._on_sender_parked)
         self._sender.problem.connect(self._on_sender_problem)
         self._announce = Throttle(self._emit_change, CHANGE_INTERVAL_MS, parent=self)
+        self._trim_soon = Throttle(self._trim_if_drained, TRIM_AFTER_MS, leading=False, parent=self)
         outbox.touched()  # what changed before: whoever shows the outbox reads it fresh
         connection.connected.connect(self._on_connection_connected)
         connection.signedIn.connect(self._sender.resume)
@@ -296,6 +301,7 @@ class Logbook(QObject):
         await self._sender.aclose()
         self._closed = True  # what the sender said last, still on its way, is not announced
         self._announce.cancel()
+        self._trim_soon.cancel()
         await self._runner.cancel_all()
 
     # -- reading ----------------------------------------------------------------------------
@@ -413,8 +419,14 @@ class Logbook(QObject):
         counts = self._outbox.counts()
         self.changed.emit(OutboxChange(ids, counts, self.budget_wait, self._outbox.get_many))
         if self._sent_since_trim and not counts.unsent:
-            self._sent_since_trim = 0  # a burst is over: what it took goes back to the system
-            memory.trim()
+            self._trim_soon()
+
+    def _trim_if_drained(self) -> None:
+        """A burst is over: what it took goes back to the system."""
+        if self._closed or not self._sent_since_trim or self._outbox.counts().unsent:
+            return
+        self._sent_since_trim = 0
+        memory.trim()
 
 
 PROSPECT_WRITES = frozenset({"create_prospect", "add_phone_number", "phone_status", "call_opt_out"})

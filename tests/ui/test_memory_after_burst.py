@@ -31,6 +31,30 @@ def test_a_drained_backlog_is_followed_by_one_trim(
     assert trims == [1]  # no second trim
 
 
+def test_a_backlog_told_in_two_batches_is_followed_by_one_trim(
+    qtbot: Any, make_sandbox: Any, make_window: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sender tells what it sent in batches: the first batch's change may already find
+    nothing left to send (the rest is sent, not yet told). Still one trim, after the last."""
+    server = make_sandbox("--prospects", "10")
+    trims: list[int] = []
+    monkeypatch.setattr(memory, "trim", lambda: trims.append(1) is None)
+    opened = make_window(server)
+    entries = [opened.outbox.enqueue(new_call()) for _ in range(6)]
+    for n, entry in enumerate(entries):  # all of them sent (as the sender's thread records it)
+        opened.outbox.mark_sent(entry.id, 100 + n)
+    logbook = opened.services.logbook
+    announced: list[object] = []
+    logbook.changed.connect(announced.append)
+    for batch in (entries[:3], entries[3:]):  # told in two batches, each with its change
+        for entry in batch:
+            logbook._sender.sent.emit(entry, 100)
+        logbook._sender.changed.emit()
+    # Both changes announced (the second up to CHANGE_INTERVAL_MS later), and a trim made.
+    qtbot.waitUntil(lambda: len(announced) >= 2 and bool(trims), timeout=5_000)
+    assert trims == [1]
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
 def test_trim_asks_the_c_library() -> None:
     assert memory.trim() is True
