@@ -347,7 +347,7 @@ def test_a_worker_threads_client_asks_the_windows_loop_only_to_refresh(
     window = LoopThread("window")  # the window's loop, not running yet
 
     async def worker() -> int:
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(5):
             client = OutreachClient(
                 source.profile.api_base_url, on_loop(source, window_loop), retry=RetryPolicy(1)
             )
