@@ -4,7 +4,9 @@ the same ready line and answers, the same exit codes, the same refusal of a bad 
 from __future__ import annotations
 
 import signal
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,63 +74,55 @@ def test_the_environment_is_the_test_processs_own(
     assert (denied, allowed) == (401, 200)
 
 
-def test_a_forker_that_ended_is_replaced_by_the_next_start(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def own_forker(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The sandbox harness with forkers of the test's own (ended after it): the process's
+    forker goes on reaping the sandboxes other tests forked, whatever this test does."""
     from tests.support import sandbox as harness
 
-    # A forker of this test's own: the process's forker still reaps the sandboxes it forked.
     monkeypatch.setattr(harness, "_forkers", {})
+    try:
+        yield harness
+    finally:
+        harness.close_forker()
+
+
+def _killed(proc: Any) -> None:
+    proc.kill()
+    proc.wait()
+
+
+def test_a_forker_that_ended_is_replaced_by_the_next_start(tmp_path: Path, own_forker: Any) -> None:
     first = SandboxServer(tmp_path / "one", extra_args=("--prospects", "5")).start()
     first.stop()
-    gone = harness._forker()
-    gone._process.kill()
-    gone._process.wait()
+    gone = own_forker._forker()
+    _killed(gone._process)
     second = SandboxServer(tmp_path / "two", extra_args=("--prospects", "5")).start()
     try:
-        assert harness._forker() is not gone
+        assert own_forker._forker() is not gone
         with second.client() as api:
             assert api.get("/prospects").status_code == 200
     finally:
-        try:
-            assert second.stop() == 0
-        finally:
-            harness.close_forker()
+        assert second.stop() == 0
 
 
-def test_a_bad_request_is_answered_and_the_forker_goes_on(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from tests.support import sandbox as harness
-
-    monkeypatch.setattr(harness, "_forkers", {})
-    try:
-        own = harness._forker()
-        with pytest.raises(OSError, match="could not reap 1"):
-            own.reap(1)  # not its child
-        server = SandboxServer(tmp_path / "data", extra_args=("--prospects", "5")).start()
-        assert harness._forker() is own
-        assert server.stop() == 0
-    finally:
-        harness.close_forker()
+def test_a_bad_request_is_answered_and_the_forker_goes_on(tmp_path: Path, own_forker: Any) -> None:
+    own = own_forker._forker()
+    with pytest.raises(OSError, match="could not reap 1"):
+        own.reap(1)  # not its child
+    server = SandboxServer(tmp_path / "data", extra_args=("--prospects", "5")).start()
+    assert own_forker._forker() is own
+    assert server.stop() == 0
 
 
-def test_a_sandbox_whose_forker_ended_still_stops(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_sandbox_whose_forker_ended_still_stops(tmp_path: Path, own_forker: Any) -> None:
     """Its exit status is unknown then (the system reaped it), never an error at teardown."""
-    from tests.support import sandbox as harness
-
-    monkeypatch.setattr(harness, "_forkers", {})
     server = SandboxServer(tmp_path / "data", extra_args=("--prospects", "5")).start()
     try:
         pid = server.pid
-        own = harness._forker()
-        own._process.kill()
-        own._process.wait()
+        _killed(own_forker._forker()._process)
     finally:
         code = server.stop()
-        harness.close_forker()
     assert code == forker.UNKNOWN_EXIT
     assert _ended(pid)
 

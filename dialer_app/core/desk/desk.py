@@ -163,11 +163,8 @@ class CallDesk:
             call.phone_number_id = phone.id if who is not None else None
             if scheme != "none":
                 reply.effects.append(HandOff(dial_uri(scheme, phone.number, call.extension)))
-                if call.extension and scheme != "tel":
-                    reply.say = (
-                        f"Extension {call.extension}: dial it on the softphone once the line"
-                        f" answers ({scheme}: links cannot carry one)."
-                    )
+                if call.extension and scheme != "tel":  # callto:/sip: links cannot carry one
+                    reply.say = f"Dial extension {call.extension} yourself once the line answers."
         if who is not None:
             self._identify(call, who, reply)
         else:
