@@ -521,7 +521,9 @@ class MainWindow(QMainWindow):
             self.bring_to_front(activate=False)  # something to read: in sight, focus left alone
 
     def say(self, text: str) -> None:
-        """Tell the rep something (read out by screen readers): the message area."""
+        """Tell the rep something (read out by screen readers): the message area. Every message
+        goes through here: a compact window grows by the message's lines instead of squeezing
+        the call above it."""
         self.log_message.setText(text)
         if self.compact:
             self._fit_compact()
@@ -1134,7 +1136,7 @@ class MainWindow(QMainWindow):
         set_tooltip(self.today_label, today.sentence)
 
     def _on_queue_told(self, text: str) -> None:
-        self.log_message.setText(neutralise(text))
+        self.say(neutralise(text))
 
     def _zone_of_current(self) -> str:
         """The time zone of the prospect the call in the wrap-up is with ("" when unknown)."""
@@ -1385,9 +1387,7 @@ class MainWindow(QMainWindow):
         entry = self.logbook.log_call(call, summary=current.who, needs=current.needs, then=then)
         if entry is not None and callback is not None:
             when = describe_callback(callback.at, zone)
-            self.log_message.setText(
-                f"Call with {_who(entry.summary)} saved, and a callback {when}; syncing…"
-            )
+            self.say(f"Call with {_who(entry.summary)} saved, and a callback {when}; syncing…")
         return entry is not None
 
     def _show_errors(self, errors: list[FieldError]) -> None:

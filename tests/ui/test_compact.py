@@ -175,3 +175,27 @@ def test_a_note_of_several_lines_is_shown_not_flattened_in_compact_mode(
     with qtbot.waitSignal(service.logbook.callQueued, timeout=10_000) as queued:
         by_name(win, "Log call", QPushButton).click()
     assert queued.args[0].call.attributes.note == "first line\nsecond line"  # kept as typed
+
+
+def test_a_message_of_two_lines_grows_the_compact_window_instead_of_squeezing_the_call(
+    qtbot, sandbox, make_window
+) -> None:
+    opened = make_window(sandbox)
+    win, service = opened.win, opened
+    _open_first(qtbot, win, service)
+    win.set_compact(True)
+    by_name(win, "Dial", QPushButton).click()
+    call_state = by_name(win, "Call status", QLabel)  # "Dialing…", the lowest line of the call
+    assert _fits(win, call_state)
+    before = win.height()
+    # What the call tasks say reaches the window as a signal; this one takes two lines.
+    opened.queue.told.emit(
+        "Not connected to Outreach: the task with Jacob Johnson of Lange Media SE in Berlin"
+        " stays as it is until the connection is back."
+    )
+    message = by_name(win, "Messages", QLabel)
+    assert message.height() >= 2 * message.fontMetrics().lineSpacing()
+    assert _fits(win, message)
+    assert _fits(win, call_state)  # the call above is not squeezed to make room
+    assert win.body_scroll.verticalScrollBar().maximum() == 0
+    assert win.height() >= before + message.height()
