@@ -323,7 +323,7 @@ class _Sessions:
     async def close(self) -> None:
         if self.instance is not None:
             self.instance.close()
-        await self.accounts_runner.cancel_all()  # a sign-in still waiting for the browser
+        await self.accounts_runner.close()  # a sign-in still waiting for the browser
 
 
 async def _run(

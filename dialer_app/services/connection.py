@@ -133,7 +133,7 @@ class Connection(QObject):
     async def aclose(self) -> None:
         """Stop: the connection attempt, the client, the demo sandbox."""
         self._health_timer.stop()
-        await self._runner.cancel_all()
+        await self._runner.close()
         if self.client is not None:
             await self.client.aclose()
             self.client = None

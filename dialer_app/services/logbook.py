@@ -302,7 +302,7 @@ class Logbook(QObject):
         self._closed = True  # what the sender said last, still on its way, is not announced
         self._announce.cancel()
         self._trim_soon.cancel()
-        await self._runner.cancel_all()
+        await self._runner.close()
 
     # -- reading ----------------------------------------------------------------------------
 

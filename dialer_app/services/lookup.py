@@ -178,7 +178,10 @@ class Lookup(QObject):
     ) -> None:
         """A search of its own (a picker's, not the search box's): `done` at once with the
         local index's matches, then again with Outreach's merged in; `failed` when Outreach
-        could not answer. A newer pick search cancels the one in flight."""
+        could not answer. A newer pick search cancels the one in flight. Closed, it says
+        nothing."""
+        if self._closed:
+            return
         query = text.strip()
         local = self.local_matches(query) if query else []
         done(query, local)
@@ -227,10 +230,11 @@ class Lookup(QObject):
 
     async def aclose(self) -> None:
         """Stop the lookups and the index sync; close the local index. A local search asked
-        for and not yet run (it runs in a later pass of the event loop) shows nothing."""
+        for and not yet run (it runs in a later pass of the event loop) shows nothing; a lookup
+        asked for after this asks Outreach nothing and says nothing."""
         self._closed = True
         self._searches.cancel()
-        await self._runner.cancel_all()
+        await self._runner.close()
         if self.index is not None:
             index, self.index = self.index, None
             await asyncio.get_running_loop().run_in_executor(self._index_writer, index.close_writer)

@@ -55,7 +55,7 @@ class BaresipBridge(QObject):
 
     async def aclose(self) -> None:
         """Stop following Baresip (and any exchange still running)."""
-        await self._runner.cancel_all()
+        await self._runner.close()
 
     def run(self, command: Coroutine[Any, Any, str]) -> asyncio.Task[str]:
         """Run one more exchange with Baresip (e.g. `client.hang_up()`) on the app's runner."""

@@ -28,6 +28,7 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._keyed: dict[str, asyncio.Task[Any]] = {}
+        self._closed = False
 
     def run(
         self,
@@ -37,7 +38,14 @@ class TaskRunner(QObject):
         on_success: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> asyncio.Task[T]:
-        """Start `coro`. A new task with the same `key` cancels the previous one (type-ahead)."""
+        """Start `coro`. A new task with the same `key` cancels the previous one (type-ahead).
+
+        Once the runner is closed, `coro` never runs: its task comes back cancelled, and no
+        callback is called (a click or a timer that arrives while the app shuts down)."""
+        if self._closed:
+            refused = asyncio.ensure_future(coro)
+            refused.cancel()  # cancelled before its first step: not a line of `coro` runs
+            return refused
         if key is not None and (old := self._keyed.get(key)) is not None and not old.done():
             old.cancel()
         task = asyncio.ensure_future(coro)
@@ -54,8 +62,9 @@ class TaskRunner(QObject):
     def pending(self) -> int:
         return len(self._tasks)
 
-    async def cancel_all(self) -> None:
-        """Cancel every running task and wait until they are gone (on quit)."""
+    async def close(self) -> None:
+        """Cancel every running task, wait until they are gone, and start no more (on quit)."""
+        self._closed = True
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

@@ -53,7 +53,7 @@ def test_links_become_dial_commands(qtbot, aio, link, sent) -> None:
         assert received[0]["params"] == sent
         assert failures == []
     finally:
-        stopping = aio.create_task(runner.cancel_all())
+        stopping = aio.create_task(runner.close())
         qtbot.waitUntil(stopping.done, timeout=5000)
         for writer in connections:
             writer.close()

@@ -63,7 +63,7 @@ def call_rig(qtbot, aio, sandbox, make_window, phones):
     bridge.start()
     qtbot.waitUntil(lambda: bridge.client.connected, timeout=10_000)
     yield opened, bridge, control, seen
-    stopping = aio.create_task(runner.cancel_all())
+    stopping = aio.create_task(runner.close())
     qtbot.waitUntil(stopping.done, timeout=5000)
 
 

@@ -140,3 +140,46 @@ def test_a_lookup_closed_while_its_local_search_waits_says_nothing_after(
     qtbot.waitUntil(passes.done, timeout=5_000)
     assert closing.exception() is None
     assert shown == ["Smi"]
+
+
+def test_a_closed_lookup_asks_outreach_nothing_more(
+    qtbot: Any, aio: Any, sandbox: Any, make_window: Any, monkeypatch: Any
+) -> None:
+    """A link or an incoming call that arrives while the window closes: the closed lookups
+    neither ask Outreach nor say anything, though the connection is still open then."""
+    opened = make_window(sandbox)
+    lookup = opened.lookup
+    client = opened.services.connection.client
+    asked: list[object] = []
+    send = client._send
+
+    async def recorded(*args: Any, **kwargs: Any) -> Any:
+        asked.append(args[:2])
+        return await send(*args, **kwargs)
+
+    said: list[str] = []
+    for name in (
+        "numberFound",
+        "numberFailed",
+        "prospectLoaded",
+        "prospectFailed",
+        "referenceLoaded",
+        "searchFinished",
+        "searchFailed",
+    ):
+        getattr(lookup, name).connect(lambda *_args, name=name: said.append(name))
+    closing = aio.create_task(lookup.aclose())
+    qtbot.waitUntil(closing.done, timeout=10_000)
+    monkeypatch.setattr(client, "_send", recorded)  # what started before the close is not ours
+    lookup.find_number("+14155550123")
+    lookup.open_prospect(1)
+    lookup.refresh_reference()
+    picked: list[str] = []
+    lookup.find_prospects("Smith", lambda q, _m: picked.append(q), lambda q, _e: picked.append(q))
+    # Had any of them started, its request would be written in the next pass of the loop.
+    passes = aio.create_future()
+    aio.call_soon(aio.call_soon, aio.call_soon, passes.set_result, None)
+    qtbot.waitUntil(passes.done, timeout=5_000)
+    assert asked == []
+    assert said == []
+    assert picked == []

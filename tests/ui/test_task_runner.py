@@ -55,12 +55,31 @@ def test_an_unhandled_failure_is_shown_not_swallowed(qtbot, runner: TaskRunner) 
     assert failed.args == ["the sandbox is on fire"]
 
 
-def test_cancel_all_leaves_nothing_running(qtbot, aio, runner: TaskRunner) -> None:
+def test_close_leaves_nothing_running(qtbot, aio, runner: TaskRunner) -> None:
     async def forever() -> None:
         await asyncio.Event().wait()
 
     tasks = [runner.run(forever()) for _ in range(3)]
-    done = aio.create_task(runner.cancel_all())
+    done = aio.create_task(runner.close())
     qtbot.waitUntil(done.done)
     assert all(t.cancelled() for t in tasks)
+    assert runner.pending == 0
+
+
+def test_after_close_a_task_asked_for_never_runs(qtbot, aio, runner: TaskRunner) -> None:
+    ran: list[str] = []
+    told: list[object] = []
+
+    async def work() -> str:
+        ran.append("ran")
+        return "answer"
+
+    closing = aio.create_task(runner.close())
+    qtbot.waitUntil(closing.done)
+    task = runner.run(work(), key="search", on_success=told.append, on_error=told.append)
+    waited = aio.create_task(asyncio.wait([task]))
+    qtbot.waitUntil(waited.done)
+    assert task.cancelled()
+    assert ran == []
+    assert told == []  # neither callback: nobody is left to tell
     assert runner.pending == 0
