@@ -12,7 +12,7 @@ os.environ.setdefault("QT_API", "pyside6")
 
 import pytest
 
-pytest_plugins = ["tests.support.sandbox", "tests.support.dialects"]
+pytest_plugins = ["tests.support.sandbox_fixtures", "tests.support.dialects"]
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -1,5 +1,7 @@
-"""Sandbox fixtures: the real sandbox server as a child process on 127.0.0.1.
+"""The real sandbox server as a child process on 127.0.0.1, for tests and benchmarks alike
+(pytest is not loaded here: a benchmark measures the app's memory, not pytest's).
 
+The fixtures (`tests/support/sandbox_fixtures.py`):
 - `sandbox` (session): one shared server with the default 300 prospects (seed 1). Tests may add
   calls but must not rely on being alone in it.
 - `make_sandbox` (function): `make_sandbox("--prospects", "50", data_dir=...)` starts a server of
@@ -41,12 +43,14 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import httpx
-import pytest
 
 from tests.support import forker
+
+if TYPE_CHECKING:  # the benchmarks start sandboxes too, without loading pytest
+    import pytest
 
 READY_PREFIX = "Sandbox listening on "
 CLIENT_ID = "dialer-demo-client"
@@ -327,14 +331,6 @@ def reap_stopped(*, only_ended: bool = False, timeout: float = 10.0) -> None:
         _stopping.remove(proc)
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _stopped_sandboxes_reaped() -> Iterator[None]:
-    """Every server a fixture stopped has ended when the session does."""
-    yield
-    reap_stopped()
-    close_forker()
-
-
 def serve_for(
     tmp_path_factory: pytest.TempPathFactory, name: str, *extra_args: str
 ) -> Iterator[SandboxServer]:
@@ -343,38 +339,4 @@ def serve_for(
     try:
         yield server
     finally:
-        server.stop_later()
-
-
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    """A sandbox shared by the whole session (seed 1, 300 prospects)."""
-    yield from serve_for(tmp_path_factory, "sandbox")
-
-
-@pytest.fixture
-def make_sandbox(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Callable[..., SandboxServer]]:
-    """Start sandboxes of the test's own.
-
-    `make_sandbox(*extra_args, data_dir=None, token=None, admin_token=None)`.
-    """
-    servers: list[SandboxServer] = []
-
-    def make(
-        *extra_args: str,
-        data_dir: Path | None = None,
-        token: str | None = None,
-        admin_token: str | None = None,
-    ) -> SandboxServer:
-        directory = data_dir or tmp_path_factory.mktemp("own-sandbox") / "data"
-        server = SandboxServer(
-            directory, token=token, extra_args=extra_args, admin_token=admin_token
-        )
-        servers.append(server)
-        return server.start()
-
-    yield make
-    for server in servers:
         server.stop_later()
