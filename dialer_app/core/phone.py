@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
+import re
 
 MAX_INPUT = 64
+
+# An extension written after a number, as people, signatures and this app write it:
+# `ext. 12`, `ext 12`, `extension 12`, `x12`, `#12`, or RFC 3966's `;ext=12` (the form logged).
+_EXTENSION = re.compile(
+    r"(?:\s*;\s*ext\s*=\s*|\s*(?:extension|ext\.?|x|#)\s*)(\d{1,20})\s*$", re.IGNORECASE
+)
 
 
 class PhoneNumberError(ValueError):
     """The text is not a phone number this app can call; the message says why."""
 
 
+def split_extension(text: str) -> tuple[str, str]:
+    """(the number, its extension) of a number written with one (`+1 415 555 0123 ext. 12` →
+    `+1 415 555 0123`, `12`); `(text, "")` for text without one."""
+    found = _EXTENSION.search(text)
+    if found is None or not any(ch.isdigit() for ch in text[: found.start()]):
+        return text, ""
+    return text[: found.start()].rstrip(), found.group(1)
+
+
 def looks_like_phone(query: str) -> bool:
-    """Whether a lookup is a phone number (digits and the separators people type) or a name."""
-    digits = sum(ch.isdigit() for ch in query)
-    return digits >= 3 and all(ch.isdigit() or ch in "+-().  /x#" or ch.isspace() for ch in query)
+    """Whether a lookup is a phone number (digits and the separators people type, an extension
+    after it) or a name."""
+    number, _extension = split_extension(query)
+    digits = sum(ch.isdigit() for ch in number)
+    return digits >= 3 and all(ch.isdigit() or ch in "+-().  /x#" or ch.isspace() for ch in number)
 
 
 def to_e164(text: str, region: str = "US") -> str:

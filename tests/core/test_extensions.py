@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialer_app.core.phone import clean_extension, with_extension
+from dialer_app.core.outreach.models import PhoneNumber, Prospect
+from dialer_app.core.outreach.search import checked, classify, digits_of, rank
+from dialer_app.core.phone import clean_extension, pretty, with_extension
 from dialer_app.core.remote import parse_request
 from dialer_app.core.softphone.events import make_event, read_party
 from dialer_app.core.uri import dial_uri, parse_uri
@@ -75,3 +77,80 @@ def test_an_extension_keeps_only_what_can_be_dialled() -> None:
     assert clean_extension("x12#") == "12#"
     assert clean_extension("٣٤") == ""  # digits, but not ones a phone dials
     assert clean_extension("9" * 40) == "9" * 20
+
+
+# How people, signatures and this app write an extension after a number.
+EXTENSION_MARKS = (
+    " ext. ",
+    " ext ",
+    "ext.",
+    " Ext. ",
+    " EXT ",
+    " extension ",
+    " x",
+    "x",
+    " #",
+    ";ext=",
+)
+
+
+@settings(max_examples=200)
+@given(
+    number=numbers(),
+    ext=st.from_regex(r"[0-9]{1,6}", fullmatch=True),
+    mark=st.sampled_from(EXTENSION_MARKS),
+    style=st.integers(0, 1),
+)
+def test_a_number_typed_with_its_extension_is_looked_up_as_that_number(
+    number: tuple[str, str], ext: str, mark: str, style: int
+) -> None:
+    """Pasted from a signature or from the app's own card, a number with its extension is a
+    number to look up (not a name), and the extension is kept to rank its owner first."""
+    e164, _ = number
+    parsed = phonenumbers.parse(e164, None)
+    shown = (phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL), e164)
+    text = f"{shown[style]}{mark}{ext}"
+    query = classify(text, "US")
+    assert (query.kind, query.e164, query.extension) == ("phone", e164, ext)
+    assert query.digits == digits_of(e164)
+
+
+@settings(max_examples=200)
+@given(
+    name=st.from_regex(
+        r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ' -]{0,20}( (ext\.?|x|#) ?[0-9]{1,4})?", fullmatch=True
+    )
+)
+def test_a_name_ending_in_an_extension_like_word_stays_a_name(name: str) -> None:
+    """`Rex 12`, `Max #4`, `Alex ext 3`: no digits before the extension, so not a number."""
+    assert classify(name, "US").kind == "name"
+
+
+@settings(max_examples=100)
+@given(
+    number=numbers(),
+    extensions=st.lists(
+        st.from_regex(r"[1-9][0-9]{0,4}", fullmatch=True), min_size=2, max_size=5, unique=True
+    ),
+    pick=st.integers(0, 4),
+)
+def test_among_people_sharing_a_main_line_the_one_with_the_extension_typed_comes_first(
+    number: tuple[str, str], extensions: list[str], pick: int
+) -> None:
+    e164, _ = number
+    wanted = extensions[pick % len(extensions)]
+    people = [
+        Prospect(
+            id=i + 1,
+            first_name=f"P{i}",
+            last_name="Shared",
+            phone_numbers=(PhoneNumber(id=i + 1, number=e164, phone_type="work", extension=ext),),
+        )
+        for i, ext in enumerate(extensions)
+    ]
+    query = classify(f"{pretty(e164)} ext. {wanted}", "US")
+    ranked = rank(query, checked(query, people))
+    assert len(ranked) == len(people)  # everyone on that line, each once
+    first = ranked[0]
+    assert first.prospect.phone_numbers[0].extension == wanted
+    assert first.reason.endswith(f" ext. {wanted}")

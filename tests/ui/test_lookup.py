@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLineEdit
 
+from dialer_app.core.phone import pretty
 from tests.support.qt import by_name, type_query
 
 
@@ -59,3 +60,28 @@ def test_the_matches_model_is_a_well_behaved_qt_model(qtmodeltester, qtbot, sand
     type_query(qtbot, opened, box, "zzqxj")
     assert win.search.model.rowCount() == 0
     qtmodeltester.check(win.search.model)  # and empty
+
+
+def test_a_number_pasted_with_its_extension_finds_whose_it_is(qtbot, sandbox, make_window):
+    """As the card shows it (`+1 212-555-0115 ext. 571`), from a signature or the card itself:
+    the number is looked up, and the prospect whose number has that extension is listed first."""
+    with sandbox.client() as api:
+        phones = api.get("/phoneNumbers", params={"page[size]": 1000}).json()["data"]
+    phone = next(
+        ph
+        for ph in phones
+        if ph["attributes"]["extension"] and ph["relationships"]["prospect"]["data"]
+    )
+    number, extension = phone["attributes"]["number"], phone["attributes"]["extension"]
+    owner = int(phone["relationships"]["prospect"]["data"]["id"])
+    opened = make_window(sandbox)
+    win, service = opened.win, opened
+    type_query(
+        qtbot,
+        service,
+        by_name(win, "Prospect search", QLineEdit),
+        f"{pretty(number)} ext. {extension}",
+    )
+    first = win.search.model.match_at(0)
+    assert first.prospect.id == owner
+    assert first.reason.endswith(f"{pretty(number)} ext. {extension}")

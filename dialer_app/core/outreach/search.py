@@ -45,7 +45,13 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ..phone import PhoneNumberError, looks_like_phone, pretty, to_e164
+from ..phone import (
+    PhoneNumberError,
+    looks_like_phone,
+    pretty_with_extension,
+    split_extension,
+    to_e164,
+)
 from . import errors as e
 from .models import Match, Prospect
 
@@ -106,10 +112,12 @@ class Query:
     e164: str = ""  # a possible phone number, in E.164
     problem: str = ""  # why a number-like text is not looked up
     complete_email: bool = False
+    extension: str = ""  # written after the number (`ext. 12`): its number comes first
 
     @property
     def digits(self) -> str:
-        return digits_of(self.text)
+        """The digits of the number typed, an extension after it left out."""
+        return digits_of(split_extension(self.text)[0])
 
 
 @functools.lru_cache(maxsize=128)  # read again by the local index and the merge, per keystroke
@@ -124,8 +132,10 @@ def classify(text: str, region: str = "US") -> Query:
         return Query(text, "email", folded, tokens, complete_email=bool(_EMAIL.match(text)))
     numberish = all(ch in _PHONE_CHARS or ch.isspace() for ch in text)
     if numberish or looks_like_phone(text):
+        extension = split_extension(text)[1]
         try:
-            return Query(text, "phone", folded, tokens, e164=to_e164(text, region))
+            e164 = to_e164(text, region)
+            return Query(text, "phone", folded, tokens, e164=e164, extension=extension)
         except PhoneNumberError as exc:
             return Query(text, "partial phone", folded, tokens, problem=str(exc))
     return Query(text, "name", folded, tokens)
@@ -167,10 +177,11 @@ def _line(ws: Iterable[str]) -> str:
     return "".join(f" {w}" for w in ws)
 
 
-def number_reason(number: str, phone_type: str) -> str:
-    """`mobile number +1 415-555-0123`: which number matched."""
+def number_reason(number: str, phone_type: str, extension: str = "") -> str:
+    """`mobile number +1 415-555-0123` (`work number +1 415-555-0100 ext. 12`): which number
+    matched."""
     kind = f"{phone_type} number" if phone_type else "number"
-    return f"{kind} {pretty(number)}"
+    return f"{kind} {pretty_with_extension(number, extension)}"
 
 
 _CODES: frozenset[str] | None = None
@@ -210,10 +221,11 @@ def _partial_number(query: Query, number: str) -> bool:
 def reason_for(query: Query, prospect: Prospect) -> str | None:
     """Why `prospect` matches `query`, or None when it does not (whatever a server said)."""
     if query.kind in ("phone", "partial phone"):
-        for n in prospect.phone_numbers:
+        numbers = sorted(prospect.phone_numbers, key=lambda n: n.extension != query.extension)
+        for n in numbers:  # the number with the extension typed first, when it has one
             same = digits_of(n.number) == digits_of(query.e164)
             if same if query.kind == "phone" else _partial_number(query, n.number):
-                return number_reason(n.number, n.phone_type)
+                return number_reason(n.number, n.phone_type, n.extension)
         if query.kind == "phone":
             return None
     f = _Fields.of(prospect)
@@ -262,6 +274,8 @@ def tier(query: Query, match: Match) -> int:
     reason = match.reason
     if query.kind == "partial phone":
         return 0 if "number" in reason else 1
+    if query.kind == "phone" and query.extension:  # whose number has that extension first
+        return 0 if reason.endswith(f" ext. {query.extension}") else 1
     if query.kind != "name":
         return 0
     if reason == "name":
@@ -667,7 +681,12 @@ class ProspectSearch:
             if prospect is None:
                 continue
             kind = res.attributes.get("phoneType")
-            reason = number_reason(number, kind if isinstance(kind, str) else "")
+            extension = res.attributes.get("extension")
+            reason = number_reason(
+                number,
+                kind if isinstance(kind, str) else "",
+                extension if isinstance(extension, str) else "",
+            )
             out.append(Match(Prospect.from_resource(prospect), reason))
         return out
 
