@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 MAX_INPUT = 64
 
-# An extension written after a number, as people, signatures and this app write it:
-# `ext. 12`, `ext 12`, `extension 12`, `x12`, `#12`, or RFC 3966's `;ext=12` (the form logged).
-_EXTENSION = re.compile(
-    r"(?:\s*;\s*ext\s*=\s*|\s*(?:extension|ext\.?|x|#)\s*)(\d{1,20})\s*$", re.IGNORECASE
-)
+# How an extension is written after a number: by people and signatures (`ext. 12`, `Ext: 12`,
+# `extn 12`, `extension 12`, `x12`, `#12`, `(ext. 12)`, `, ext 12`) and by this app (RFC 3966's
+# `;ext=12`, the form logged). Compared without blanks, case-folded.
+_MARKS = ("ext", "ext.", "ext:", "ext#", "extn", "extn.", "extension", "x", "#", ";ext=")
+_MARK_CHARS = frozenset(".:;=#(,")  # besides letters and blanks
 
 
 class PhoneNumberError(ValueError):
@@ -19,11 +17,35 @@ class PhoneNumberError(ValueError):
 
 def split_extension(text: str) -> tuple[str, str]:
     """(the number, its extension) of a number written with one (`+1 415 555 0123 ext. 12` →
-    `+1 415 555 0123`, `12`); `(text, "")` for text without one."""
-    found = _EXTENSION.search(text)
-    if found is None or not any(ch.isdigit() for ch in text[: found.start()]):
+    `+1 415 555 0123`, `12`), `(text, "")` for text without one.
+
+    A mark still being typed after a number (`… e`, `… ext`, `…;ext=`) gives the number with no
+    extension yet: key by key, the text stays that number instead of turning into a name.
+    One pass from the end, without backtracking, whatever the text's length."""
+    if len(text) > 2 * MAX_INPUT:
         return text, ""
-    return text[: found.start()].rstrip(), found.group(1)
+    body = text.rstrip()
+    if body.endswith(")"):  # `(ext. 12)`
+        body = body[:-1].rstrip()
+    end = len(body)
+    while end and body[end - 1].isascii() and body[end - 1].isdigit():
+        end -= 1
+    extension = body[end:]
+    start = end
+    while start and (
+        body[start - 1].isalpha() or body[start - 1].isspace() or body[start - 1] in _MARK_CHARS
+    ):
+        start -= 1
+    written = "".join(body[start:end].split()).casefold()
+    mark = written.lstrip("(,")
+    number = body[:start].rstrip()
+    if not written or not any(ch.isdigit() for ch in number):
+        return text, ""
+    if extension and mark in _MARKS:
+        return number, extension
+    if not extension and any(m.startswith(mark) for m in _MARKS):
+        return number, ""  # a mark on its way (`… e`, `…,`); its digits come next
+    return text, ""
 
 
 def looks_like_phone(query: str) -> bool:

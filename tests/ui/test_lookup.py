@@ -62,9 +62,10 @@ def test_the_matches_model_is_a_well_behaved_qt_model(qtmodeltester, qtbot, sand
     qtmodeltester.check(win.search.model)  # and empty
 
 
-def test_a_number_pasted_with_its_extension_finds_whose_it_is(qtbot, sandbox, make_window):
-    """As the card shows it (`+1 212-555-0115 ext. 571`), from a signature or the card itself:
-    the number is looked up, and the prospect whose number has that extension is listed first."""
+def test_a_number_typed_with_its_extension_finds_whose_it_is(qtbot, sandbox, make_window):
+    """As the card shows it (`+1 212-555-0115 ext. 571`), typed key by key after the number:
+    every answer on the way lists the number's people (the list never empties, as it would
+    for a name search of `… ext`), and at the end whoever's number has that extension is first."""
     with sandbox.client() as api:
         phones = api.get("/phoneNumbers", params={"page[size]": 1000}).json()["data"]
     phone = next(
@@ -76,12 +77,22 @@ def test_a_number_pasted_with_its_extension_finds_whose_it_is(qtbot, sandbox, ma
     owner = int(phone["relationships"]["prospect"]["data"]["id"])
     opened = make_window(sandbox)
     win, service = opened.win, opened
-    type_query(
-        qtbot,
-        service,
-        by_name(win, "Prospect search", QLineEdit),
-        f"{pretty(number)} ext. {extension}",
+    box = by_name(win, "Prospect search", QLineEdit)
+    type_query(qtbot, service, box, pretty(number))
+    answers: list[tuple[str, list[int]]] = []
+    service.lookup.searchFinished.connect(
+        lambda query, matches: answers.append((query, [m.prospect.id for m in matches]))
     )
+    for key in f" ext. {extension}":  # a key at a time, each answered before the next
+        typed = f"{box.text()}{key}".strip()
+        with qtbot.waitSignal(
+            service.lookup.searchFinished,
+            timeout=10_000,
+            check_params_cb=lambda q, _m, typed=typed: q == typed,
+        ):
+            qtbot.keyClick(box, key)
+    assert answers
+    assert all(owner in ids for _query, ids in answers), answers
     first = win.search.model.match_at(0)
     assert first.prospect.id == owner
     assert first.reason.endswith(f"{pretty(number)} ext. {extension}")

@@ -47,13 +47,14 @@ from typing import TYPE_CHECKING, Literal
 
 from ..phone import (
     PhoneNumberError,
+    clean_extension,
     looks_like_phone,
     pretty_with_extension,
     split_extension,
     to_e164,
 )
 from . import errors as e
-from .models import Match, Prospect
+from .models import Match, PhoneNumber, Prospect
 
 if TYPE_CHECKING:
     from ..jsonapi import Document
@@ -73,6 +74,7 @@ QueryKind = Literal["empty", "name", "email", "phone", "partial phone"]
 FilterState = Literal["works", "ignored", "refused", "unusable", "unknown"]
 NameCase = Literal["any", "exact", "unknown"]
 
+EXTENSION_PAGE = 100  # people sharing a main line asked for when an extension is typed
 _PHONE_CHARS = frozenset("+-().  /#*0123456789")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)*\.[^@\s.\d]{2,}$")
 _WORD = re.compile(r"\w+")
@@ -132,9 +134,9 @@ def classify(text: str, region: str = "US") -> Query:
         return Query(text, "email", folded, tokens, complete_email=bool(_EMAIL.match(text)))
     numberish = all(ch in _PHONE_CHARS or ch.isspace() for ch in text)
     if numberish or looks_like_phone(text):
-        extension = split_extension(text)[1]
+        number, extension = split_extension(text)
         try:
-            e164 = to_e164(text, region)
+            e164 = to_e164(number, region)
             return Query(text, "phone", folded, tokens, e164=e164, extension=extension)
         except PhoneNumberError as exc:
             return Query(text, "partial phone", folded, tokens, problem=str(exc))
@@ -179,9 +181,14 @@ def _line(ws: Iterable[str]) -> str:
 
 def number_reason(number: str, phone_type: str, extension: str = "") -> str:
     """`mobile number +1 415-555-0123` (`work number +1 415-555-0100 ext. 12`): which number
-    matched."""
+    matched. The extension as dialled: Outreach keeps what was typed (`x571`, `571 `)."""
     kind = f"{phone_type} number" if phone_type else "number"
-    return f"{kind} {pretty_with_extension(number, extension)}"
+    return f"{kind} {pretty_with_extension(number, clean_extension(extension))}"
+
+
+def same_extension(number: PhoneNumber, query: Query) -> bool:
+    """Whether `number` has the extension typed after the number (`ext. 12`)."""
+    return bool(query.extension) and clean_extension(number.extension) == query.extension
 
 
 _CODES: frozenset[str] | None = None
@@ -221,8 +228,10 @@ def _partial_number(query: Query, number: str) -> bool:
 def reason_for(query: Query, prospect: Prospect) -> str | None:
     """Why `prospect` matches `query`, or None when it does not (whatever a server said)."""
     if query.kind in ("phone", "partial phone"):
-        numbers = sorted(prospect.phone_numbers, key=lambda n: n.extension != query.extension)
-        for n in numbers:  # the number with the extension typed first, when it has one
+        numbers = prospect.phone_numbers
+        if query.extension:  # the number with the extension typed first
+            numbers = tuple(sorted(numbers, key=lambda n: not same_extension(n, query)))
+        for n in numbers:
             same = digits_of(n.number) == digits_of(query.e164)
             if same if query.kind == "phone" else _partial_number(query, n.number):
                 return number_reason(n.number, n.phone_type, n.extension)
@@ -275,7 +284,7 @@ def tier(query: Query, match: Match) -> int:
     if query.kind == "partial phone":
         return 0 if "number" in reason else 1
     if query.kind == "phone" and query.extension:  # whose number has that extension first
-        return 0 if reason.endswith(f" ext. {query.extension}") else 1
+        return 0 if reason.endswith(f" ext. {query.extension}") else 1  # (`number_reason`)
     if query.kind != "name":
         return 0
     if reason == "name":
@@ -288,11 +297,14 @@ def tier(query: Query, match: Match) -> int:
 
 
 def rank(query: Query, matches: Iterable[Match], limit: int = 20) -> list[Match]:
-    """Each prospect once (the first reason given), closest first, then in the order given."""
+    """Each prospect once (its closest reason, the first given on a tie), closest first, then
+    in the order given."""
     seen: dict[int, tuple[int, int, Match]] = {}
     for order, match in enumerate(matches):
-        if match.prospect.id not in seen:
-            seen[match.prospect.id] = (tier(query, match), order, match)
+        fit = tier(query, match)
+        known = seen.get(match.prospect.id)
+        if known is None or fit < known[0]:
+            seen[match.prospect.id] = (fit, known[1] if known else order, match)
     ordered = sorted(seen.values(), key=lambda item: (item[0], item[1]))
     return [match for _, _, match in ordered[:limit]]
 
@@ -552,7 +564,9 @@ class ProspectSearch:
         if query.kind in ("empty", "partial phone"):
             return []
         if query.kind == "phone":
-            found = await self.by_number(query.e164, limit=limit, waiting=waiting)
+            # With an extension, more of a switchboard's people: its owner is ranked first.
+            asked = max(limit, EXTENSION_PAGE) if query.extension else limit
+            found = await self.by_number(query.e164, limit=asked, waiting=waiting)
             return rank(query, found, limit)
         if query.kind == "email" and not query.complete_email:
             caps = self._caps
