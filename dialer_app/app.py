@@ -426,7 +426,7 @@ async def _session(
     if tray is not None:
         tray.hide()
     wiring.disconnect()
-    queue.stop()
+    await queue.aclose()
     if baresip is not None:
         await baresip.aclose()
     await services.aclose()

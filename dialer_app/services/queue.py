@@ -283,9 +283,12 @@ class CallQueue(QObject):
         self.refresh()
         self._timer.start()
 
-    def stop(self) -> None:
+    async def aclose(self) -> None:
+        """Stop: no more reads, and the read or action in flight is cancelled (on quit, or
+        before another account's session)."""
         self._timer.stop()
         self._soon.stop()
+        await self._runner.close()
 
     def refresh(self) -> None:
         """Read the list and the day's calls again (now, or right after the read in flight)."""

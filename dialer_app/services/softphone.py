@@ -57,7 +57,7 @@ class BaresipBridge(QObject):
         """Stop following Baresip (and any exchange still running)."""
         await self._runner.close()
 
-    def run(self, command: Coroutine[Any, Any, str]) -> asyncio.Task[str]:
+    def run(self, command: Coroutine[Any, Any, str]) -> asyncio.Future[str]:
         """Run one more exchange with Baresip (e.g. `client.hang_up()`) on the app's runner."""
         return self._runner.run(command, on_error=self._on_dial_error)
 

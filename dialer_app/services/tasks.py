@@ -37,14 +37,17 @@ class TaskRunner(QObject):
         key: str | None = None,
         on_success: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
-    ) -> asyncio.Task[T]:
-        """Start `coro`. A new task with the same `key` cancels the previous one (type-ahead).
+    ) -> asyncio.Future[T]:
+        """Start `coro`; its task comes back. A new task with the same `key` cancels the
+        previous one (type-ahead).
 
-        Once the runner is closed, `coro` never runs: its task comes back cancelled, and no
-        callback is called (a click or a timer that arrives while the app shuts down)."""
+        Once the runner is closed, `coro` never runs: it is closed, a future already cancelled
+        comes back, and no callback is called (a click or a timer that arrives while the app
+        shuts down)."""
         if self._closed:
-            refused = asyncio.ensure_future(coro)
-            refused.cancel()  # cancelled before its first step: not a line of `coro` runs
+            coro.close()
+            refused: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+            refused.cancel()
             return refused
         if key is not None and (old := self._keyed.get(key)) is not None and not old.done():
             old.cancel()

@@ -175,7 +175,8 @@ def close(qtbot: Any, aio: Any, opened: Opened) -> None:
     if opened.outbox is None:
         return
     if opened.queue is not None:
-        opened.queue.stop()
+        stopping = aio.create_task(opened.queue.aclose())
+        qtbot.waitUntil(stopping.done, timeout=5000)
     closing = aio.create_task(opened.services.aclose())
     qtbot.waitUntil(closing.done, timeout=5000)
     opened.outbox.close()

@@ -142,13 +142,15 @@ def test_a_lookup_closed_while_its_local_search_waits_says_nothing_after(
     assert shown == ["Smi"]
 
 
-def test_a_closed_lookup_asks_outreach_nothing_more(
+def test_a_closed_lookup_and_call_list_ask_outreach_nothing_more(
     qtbot: Any, aio: Any, sandbox: Any, make_window: Any, monkeypatch: Any
 ) -> None:
-    """A link or an incoming call that arrives while the window closes: the closed lookups
-    neither ask Outreach nor say anything, though the connection is still open then."""
+    """A link, an incoming call or the call list's timer that fires while the window closes:
+    the closed lookups and call list neither ask Outreach nor say anything, though the
+    connection is still open then."""
     opened = make_window(sandbox)
-    lookup = opened.lookup
+    lookup, queue = opened.lookup, opened.queue
+    qtbot.waitUntil(lambda: queue.loaded and not queue.reading, timeout=15_000)
     client = opened.services.connection.client
     asked: list[object] = []
     send = client._send
@@ -170,7 +172,10 @@ def test_a_closed_lookup_asks_outreach_nothing_more(
         getattr(lookup, name).connect(lambda *_args, name=name: said.append(name))
     closing = aio.create_task(lookup.aclose())
     qtbot.waitUntil(closing.done, timeout=10_000)
+    stopping = aio.create_task(queue.aclose())
+    qtbot.waitUntil(stopping.done, timeout=10_000)
     monkeypatch.setattr(client, "_send", recorded)  # what started before the close is not ours
+    queue.refresh()
     lookup.find_number("+14155550123")
     lookup.open_prospect(1)
     lookup.refresh_reference()
