@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         self._loads: list[int] = []  # cards to read, one at a time
         self._loading: int | None = None
         self._lookups: list[str] = []  # numbers to look up, one at a time
+        self._extensions: dict[str, str] = {}  # a number's extension, where a lookup had one
         self._looking_up: str | None = None
         self._link_number = ""  # a number a link opened: say how to call it once found
         self._form_call: str | None = "?"  # the call whose form the widgets show
@@ -1414,7 +1415,7 @@ class MainWindow(QMainWindow):
             return False
         self.bring_to_front(activate=True)
         self._link_number = target.number
-        self._apply(self.desk.open_number(target.number))
+        self._apply(self.desk.open_number(target.number, target.extension))
         return True
 
     def bring_to_front(self, *, activate: bool) -> None:
@@ -1458,6 +1459,8 @@ class MainWindow(QMainWindow):
             if isinstance(effect, LookUp):
                 if effect.number not in self._lookups and effect.number != self._looking_up:
                     self._lookups.append(effect.number)
+                if effect.extension:
+                    self._extensions[effect.number] = effect.extension
             elif isinstance(effect, Load):
                 self._details.pop(effect.prospect_id, None)
                 if effect.prospect_id not in self._loads and effect.prospect_id != self._loading:
@@ -1493,7 +1496,7 @@ class MainWindow(QMainWindow):
         if not self._connected or self._looking_up is not None or not self._lookups:
             return
         self._looking_up = self._lookups.pop(0)
-        self.lookup.find_number(self._looking_up)
+        self.lookup.find_number(self._looking_up, self._extensions.pop(self._looking_up, ""))
 
     def render(self) -> None:  # type: ignore[override]  # QWidget.render (into a device): unused
         """Show the desk as it is: the phone, the calls, the wrap-up, the card."""

@@ -494,3 +494,11 @@ def test_a_prospect_being_created_survives_a_restart(desk, clock) -> None:
     assert again.resume().effects == []  # nothing to look up: the outbox is creating them
     again.prospect_created("op-1", DEV)
     assert call.prospect == DEV
+
+
+def test_a_number_s_extension_goes_with_its_lookup(desk) -> None:
+    """A link or a softphone call naming an extension asks who has the number *and* that
+    extension (one person among those sharing a switchboard)."""
+    assert desk.open_number(NUMBER, "571").effects == [LookUp(NUMBER, "571")]
+    reply = desk.softphone(CallEvent("dialing", NUMBER, "c-1", "outbound", "", "2528"))
+    assert LookUp(NUMBER, "2528") in reply.effects

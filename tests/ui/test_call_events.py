@@ -203,3 +203,47 @@ def test_incoming_call_shows_a_hidden_window_without_taking_focus(
     _loaded(qtbot, opened, who.prospect_id)
     assert QApplication.focusWindow() is other.windowHandle()
     assert QApplication.focusWidget() is other
+
+
+def _shared_line(server) -> tuple[str, str, int, int]:
+    """(number, extension, its owner, another person on the same line) from the sandbox: a
+    switchboard number several prospects share, one of them with an extension of their own."""
+    with server.client() as api:
+        phones = api.get("/phoneNumbers", params={"page[size]": 1000}).json()["data"]
+    people: dict[str, list[tuple[str, int]]] = {}
+    for ph in phones:
+        if ph["relationships"]["prospect"]["data"]:
+            people.setdefault(ph["attributes"]["number"], []).append(
+                (
+                    ph["attributes"]["extension"] or "",
+                    int(ph["relationships"]["prospect"]["data"]["id"]),
+                )
+            )
+    for number, on_line in people.items():
+        owners = {pid for _ext, pid in on_line}
+        for ext, pid in on_line:
+            if ext and [e for e, _p in on_line].count(ext) == 1 and len(owners) > 1:
+                return number, ext, pid, next(p for p in owners if p != pid)
+    raise AssertionError("the sandbox has no shared line with an extension")
+
+
+def test_a_link_with_an_extension_opens_whose_extension_it_is(qtbot, sandbox, make_window):
+    """`tel:+4930…;ext=2528` names one person of a switchboard: the card opens them, where the
+    number alone would ask the rep to pick among everyone on that line."""
+    number, extension, owner, _other = _shared_line(sandbox)
+    opened = make_window(sandbox)
+    assert opened.win.open_uri(f"tel:{number};ext={extension}")
+    _loaded(qtbot, opened, owner)
+    assert opened.win.desk.card is not None
+    assert opened.win.desk.card.id == owner
+
+
+def test_a_link_to_a_shared_line_without_its_extension_asks_which_person(
+    qtbot, sandbox, make_window
+):
+    number, _extension, _owner, _other = _shared_line(sandbox)
+    opened = make_window(sandbox)
+    assert opened.win.open_uri(f"tel:{number}")
+    qtbot.waitUntil(lambda: "pick one" in opened.win.card.subtitle.text(), timeout=10_000)
+    assert "prospects have the number" in opened.win.card.subtitle.text()
+    assert opened.win.desk.card is None

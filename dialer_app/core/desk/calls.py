@@ -90,9 +90,11 @@ class Links:
 
 @dataclass(frozen=True, slots=True)
 class LookUp:
-    """Find who has this number (E.164); answer with `number_found`."""
+    """Find who has this number (E.164); answer with `number_found`. With an extension, the
+    one person whose number has it among those sharing the line is who has it."""
 
     number: str
+    extension: str = ""
 
 
 @dataclass(frozen=True, slots=True)

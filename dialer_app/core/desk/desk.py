@@ -212,11 +212,11 @@ class CallDesk:
             reply.say = f"The call in progress is with {isolate(who.name)}."
         return self._changed(reply)
 
-    def open_number(self, number: str) -> Reply:
+    def open_number(self, number: str, extension: str = "") -> Reply:
         """A link to a number was opened: look it up for the card (no call starts)."""
         self._expire()
         self.card, self.card_armed, self.card_number = None, True, number
-        return self._changed(Reply(effects=[LookUp(number)]))
+        return self._changed(Reply(effects=[LookUp(number, extension)]))
 
     def search_edited(self, text: str) -> Reply:
         """The rep is typing a search: until they pick someone, Dial calls no one on the card."""
@@ -680,7 +680,7 @@ class CallDesk:
         wanted: list[Effect] = []
         for call in self.open_calls:
             if not call.has_prospect and call.number:
-                wanted.append(LookUp(call.number))
+                wanted.append(LookUp(call.number, call.extension))
             elif call.prospect is not None and call.links is None:
                 wanted.append(Load(call.prospect.id))
         if self.card is not None:
@@ -758,7 +758,7 @@ class CallDesk:
         if card is not None and any(p.number == call.number for p in self._phones.get(card.id, ())):
             self._identify(call, card, reply)
             return
-        reply.effects.append(LookUp(call.number))
+        reply.effects.append(LookUp(call.number, call.extension))
         if pop or call is self.phone_call:
             self.card, self.card_number = None, call.number
 

@@ -186,6 +186,12 @@ def number_reason(number: str, phone_type: str, extension: str = "") -> str:
     return f"{kind} {pretty_with_extension(number, clean_extension(extension))}"
 
 
+def has_extension(match: Match, extension: str) -> bool:
+    """Whether `match` matched on a number with `extension` (as dialled): its reason, from
+    `number_reason`, ends with it."""
+    return bool(extension) and match.reason.endswith(f" ext. {extension}")
+
+
 def same_extension(number: PhoneNumber, query: Query) -> bool:
     """Whether `number` has the extension typed after the number (`ext. 12`)."""
     return bool(query.extension) and clean_extension(number.extension) == query.extension
@@ -284,7 +290,7 @@ def tier(query: Query, match: Match) -> int:
     if query.kind == "partial phone":
         return 0 if "number" in reason else 1
     if query.kind == "phone" and query.extension:  # whose number has that extension first
-        return 0 if reason.endswith(f" ext. {query.extension}") else 1  # (`number_reason`)
+        return 0 if has_extension(match, query.extension) else 1
     if query.kind != "name":
         return 0
     if reason == "name":
