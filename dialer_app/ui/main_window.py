@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QResizeEvent, QShortcut
 
     from ..core import settings as s
-    from ..core.desk import CallDesk, Links, Reply, Who
+    from ..core.desk import CallDesk, Links, LookUp, Reply, Who
     from ..core.drafts import DraftStore
     from ..core.outbox import Counts, Entry, Step
     from ..core.outreach.detail import ProspectDetail
@@ -203,8 +203,7 @@ class MainWindow(QMainWindow):
         self._details: dict[int, ProspectDetail] = {}  # the cards read so far, by prospect
         self._loads: list[int] = []  # cards to read, one at a time
         self._loading: int | None = None
-        self._lookups: list[str] = []  # numbers to look up, one at a time
-        self._extensions: dict[str, str] = {}  # a number's extension, where a lookup had one
+        self._lookups: list[LookUp] = []  # numbers (and extensions) to look up, one at a time
         self._looking_up: str | None = None
         self._link_number = ""  # a number a link opened: say how to call it once found
         self._form_call: str | None = "?"  # the call whose form the widgets show
@@ -1293,7 +1292,7 @@ class MainWindow(QMainWindow):
         self._apply_to_wrap_up(reply)
 
     def is_looking_up(self, number: str) -> bool:
-        return number == self._looking_up or number in self._lookups
+        return number == self._looking_up or any(e.number == number for e in self._lookups)
 
     def detail_of(self, prospect_id: int) -> ProspectDetail | None:
         """The card's data read for this prospect, if it was."""
@@ -1457,10 +1456,8 @@ class MainWindow(QMainWindow):
         wrap_up = False
         for effect in reply.effects:
             if isinstance(effect, LookUp):
-                if effect.number not in self._lookups and effect.number != self._looking_up:
-                    self._lookups.append(effect.number)
-                if effect.extension:
-                    self._extensions[effect.number] = effect.extension
+                if effect not in self._lookups and effect.number != self._looking_up:
+                    self._lookups.append(effect)
             elif isinstance(effect, Load):
                 self._details.pop(effect.prospect_id, None)
                 if effect.prospect_id not in self._loads and effect.prospect_id != self._loading:
@@ -1495,8 +1492,9 @@ class MainWindow(QMainWindow):
     def _next_lookup(self) -> None:
         if not self._connected or self._looking_up is not None or not self._lookups:
             return
-        self._looking_up = self._lookups.pop(0)
-        self.lookup.find_number(self._looking_up, self._extensions.pop(self._looking_up, ""))
+        wanted = self._lookups.pop(0)
+        self._looking_up = wanted.number
+        self.lookup.find_number(wanted.number, wanted.extension)
 
     def render(self) -> None:  # type: ignore[override]  # QWidget.render (into a device): unused
         """Show the desk as it is: the phone, the calls, the wrap-up, the card."""
