@@ -22,16 +22,9 @@ from ..core.outreach import OutreachClient
 from ..core.outreach.detail import ProspectDetail, load_prospect_detail
 from ..core.outreach.models import Match, User
 from ..core.outreach.reference import ReferenceCache
-from ..core.outreach.search import (
-    CapabilityFile,
-    ProspectSearch,
-    checked,
-    classify,
-    has_extension,
-    rank,
-)
+from ..core.outreach.search import CapabilityFile, ProspectSearch, checked, classify, rank
 from ..core.outreach.tags import org_call_tags
-from ..core.phone import clean_extension, with_extension
+from ..core.phone import with_extension
 from ..core.recent import RecentProspects
 from .connection import Connection, message
 from .tasks import TaskRunner
@@ -162,24 +155,24 @@ class Lookup(QObject):
 
     def find_number(self, number: str, extension: str = "") -> None:
         """Who has this number (a link opened, a call coming in); emits numberFound — from the
-        local index when Outreach cannot be asked. With an extension (`tel:…;ext=571`), of
-        the people sharing the line the one whose number has it is who has it, if only one
-        does."""
-        text = with_extension(number, clean_extension(extension))
-
-        def found(matches: list[Match]) -> None:
-            owners = [m for m in matches if has_extension(m, clean_extension(extension))]
-            self.numberFound.emit(number, owners if len(owners) == 1 else matches)
+        local index when Outreach cannot be asked. With an extension (`tel:…;ext=571`), the
+        one whose number has it comes first among the people sharing the line; the rep still
+        picks (one of them may have the extension in Outreach and not yet here)."""
+        digits = "".join(ch for ch in extension if ch.isascii() and ch.isdigit())
+        text = with_extension(number, digits)
 
         def on_error(exc: BaseException) -> None:
             local = self.local_matches(text)
             if local:
-                found(local)
+                self.numberFound.emit(number, local)
             else:
                 self.numberFailed.emit(number, message(exc))
 
         self._runner.run(
-            self._search(text, typed=False), key="number", on_success=found, on_error=on_error
+            self._search(text, typed=False),
+            key="number",
+            on_success=lambda matches: self.numberFound.emit(number, matches),
+            on_error=on_error,
         )
 
     def find_prospects(

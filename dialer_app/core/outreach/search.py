@@ -309,8 +309,10 @@ def rank(query: Query, matches: Iterable[Match], limit: int = 20) -> list[Match]
     for order, match in enumerate(matches):
         fit = tier(query, match)
         known = seen.get(match.prospect.id)
-        if known is None or fit < known[0]:
-            seen[match.prospect.id] = (fit, known[1] if known else order, match)
+        if known is None:
+            seen[match.prospect.id] = (fit, order, match)
+        elif fit < known[0]:  # the first copy of the prospect, with the closer reason
+            seen[match.prospect.id] = (fit, known[1], Match(known[2].prospect, match.reason))
     ordered = sorted(seen.values(), key=lambda item: (item[0], item[1]))
     return [match for _, _, match in ordered[:limit]]
 
