@@ -23,7 +23,7 @@ from dialer_app.core.auth.secrets import MemoryStore
 from dialer_app.core.auth.tokens import OAuthToken, TokenSet
 from dialer_app.core.loop_thread import LoopThread
 from dialer_app.core.outreach import errors as e
-from dialer_app.core.outreach.auth import on_loop
+from dialer_app.core.outreach.auth import OnLoop, StaticToken, on_loop
 from dialer_app.core.outreach.client import OutreachClient, RetryPolicy
 from dialer_app.core.outreach.errors import SignInError
 from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, SandboxServer
@@ -486,3 +486,17 @@ def test_a_redirect_without_a_code_and_a_late_second_one_are_answered(
 def test_finish_before_start_is_a_programming_error(server: SandboxServer) -> None:
     with pytest.raises(RuntimeError, match="start"):
         _run(SignInFlow(_profile(server), CLIENT_SECRET).finish())
+
+
+def test_a_token_that_needs_no_refresh_is_read_without_the_other_loop() -> None:
+    """Any source through `OnLoop`: a token that cannot expire is read on the asking loop at
+    once; the window's loop (here never running) is not asked."""
+    window_loop = asyncio.new_event_loop()
+    try:
+        static = StaticToken("demo-token")
+        assert static.fresh_token() == "demo-token"
+        across = OnLoop(static, window_loop)
+        assert across.fresh_token() == "demo-token"
+        assert asyncio.run(asyncio.wait_for(across.access_token(), 5)) == "demo-token"
+    finally:
+        window_loop.close()
