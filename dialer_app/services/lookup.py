@@ -22,7 +22,14 @@ from ..core.outreach import OutreachClient
 from ..core.outreach.detail import ProspectDetail, load_prospect_detail
 from ..core.outreach.models import Match, User
 from ..core.outreach.reference import ReferenceCache
-from ..core.outreach.search import CapabilityFile, ProspectSearch, checked, classify, rank
+from ..core.outreach.search import (
+    CapabilityFile,
+    ProspectSearch,
+    checked,
+    classify,
+    digits_of,
+    rank,
+)
 from ..core.outreach.tags import org_call_tags
 from ..core.phone import with_extension
 from ..core.recent import RecentProspects
@@ -158,8 +165,7 @@ class Lookup(QObject):
         local index when Outreach cannot be asked. With an extension (`tel:…;ext=571`), the
         one whose number has it comes first among the people sharing the line; the rep still
         picks (one of them may have the extension in Outreach and not yet here)."""
-        digits = "".join(ch for ch in extension if ch.isascii() and ch.isdigit())
-        text = with_extension(number, digits)
+        text = with_extension(number, digits_of(extension))  # `*`, `#` would make it a name
 
         def on_error(exc: BaseException) -> None:
             local = self.local_matches(text)

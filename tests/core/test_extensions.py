@@ -98,19 +98,23 @@ EXTENSION_MARKS = (
 )
 
 
+@st.composite
+def typed_with_extension(draw: st.DrawFn) -> tuple[str, str, str, int]:
+    """(E.164, extension, the mark written before it, 0: as the card shows the number, 1: as
+    E.164) of a real number typed with an extension."""
+    e164, _ = draw(numbers())
+    ext = draw(st.from_regex(r"[0-9]{1,6}", fullmatch=True))
+    return e164, ext, draw(st.sampled_from(EXTENSION_MARKS)), draw(st.integers(0, 1))
+
+
 @settings(max_examples=200)
-@given(
-    number=numbers(),
-    ext=st.from_regex(r"[0-9]{1,6}", fullmatch=True),
-    mark=st.sampled_from(EXTENSION_MARKS),
-    style=st.integers(0, 1),
-)
+@given(typed=typed_with_extension())
 def test_a_number_typed_with_its_extension_is_looked_up_as_that_number(
-    number: tuple[str, str], ext: str, mark: str, style: int
+    typed: tuple[str, str, str, int],
 ) -> None:
     """Pasted from a signature or from the app's own card, a number with its extension is a
     number to look up (not a name), and the extension is kept to rank its owner first."""
-    e164, _ = number
+    e164, ext, mark, style = typed
     text = f"{_shown(e164, style)}{mark}{ext}"
     query = classify(text, "US")
     assert (query.kind, query.e164, query.extension) == ("phone", e164, ext)
@@ -120,18 +124,13 @@ def test_a_number_typed_with_its_extension_is_looked_up_as_that_number(
 
 
 @settings(max_examples=100)
-@given(
-    number=numbers(),
-    ext=st.from_regex(r"[0-9]{1,6}", fullmatch=True),
-    mark=st.sampled_from(EXTENSION_MARKS),
-    style=st.integers(0, 1),
-)
+@given(typed=typed_with_extension())
 def test_typed_key_by_key_an_extension_never_turns_the_number_into_a_name(
-    number: tuple[str, str], ext: str, mark: str, style: int
+    typed: tuple[str, str, str, int],
 ) -> None:
     """From the whole number on, every keystroke of the extension's mark and digits still
     looks up that number: the matches stay, and no name search goes out meanwhile."""
-    e164, _ = number
+    e164, ext, mark, style = typed
     shown = _shown(e164, style)
     text = f"{shown}{mark}{ext}"
     for end in range(len(shown), len(text) + 1):

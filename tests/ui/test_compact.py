@@ -69,6 +69,14 @@ def _open_first(qtbot, win, service, query: str = "a") -> None:
         win.search._choose(0)
 
 
+def _compact_with_a_prospect(qtbot, sandbox, make_window):
+    """(opened, its window): the first prospect matching "a" on the card, in compact mode."""
+    opened = make_window(sandbox)
+    _open_first(qtbot, opened.win, opened)
+    opened.win.set_compact(True)
+    return opened, opened.win
+
+
 def _fits(win, widget) -> bool:
     """`widget` shows whole inside the window (nothing to scroll to)."""
     top_left = widget.mapTo(win, widget.rect().topLeft())
@@ -109,10 +117,8 @@ def test_compact_shows_who_their_local_time_and_the_numbers_alt_keys_call(
 def test_compact_wrap_up_grows_the_window_logs_and_shrinks_back(
     qtbot, sandbox, make_window
 ) -> None:
-    opened = make_window(sandbox)
-    win, service = opened.win, opened
-    _open_first(qtbot, win, service)
-    win.set_compact(True)
+    opened, win = _compact_with_a_prospect(qtbot, sandbox, make_window)
+    service = opened
     win.activateWindow()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
     idle_height = win.height()
@@ -180,10 +186,7 @@ def test_a_note_of_several_lines_is_shown_not_flattened_in_compact_mode(
 def test_a_message_of_two_lines_grows_the_compact_window_instead_of_squeezing_the_call(
     qtbot, sandbox, make_window
 ) -> None:
-    opened = make_window(sandbox)
-    win, service = opened.win, opened
-    _open_first(qtbot, win, service)
-    win.set_compact(True)
+    opened, win = _compact_with_a_prospect(qtbot, sandbox, make_window)
     by_name(win, "Dial", QPushButton).click()
     call_state = by_name(win, "Call status", QLabel)  # "Dialing…", the lowest line of the call
     assert _fits(win, call_state)
