@@ -204,7 +204,12 @@ class ProspectCard(QFrame):
             w.hide()
 
     def show_error(self, message: str) -> None:
-        self.subtitle.setText(f"Could not load the prospect: {neutralise(message)}")
+        self.show_message(f"Could not load the prospect: {message}")
+
+    def show_message(self, message: str) -> None:
+        """What the card has to say instead of a prospect (a number nobody has, several
+        people to pick from, a lookup that failed), under the card's title."""
+        self.subtitle.setText(neutralise(message))
 
     def clear_prospect(self) -> None:
         self.detail = None

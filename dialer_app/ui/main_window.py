@@ -737,12 +737,12 @@ class MainWindow(QMainWindow):
         card_asked = bool(reply.say) or any(isinstance(e, Load) for e in reply.effects)
         self._apply(reply)
         if card_asked and len(matches) > 1:
-            self.card.show_error(reply.say)
+            self.card.show_message(reply.say)
             if not self.search.box.hasFocus():  # never rewrite what the rep is typing
                 self.search.box.setText(number)
                 self.search.show_results(number, matches)
         elif card_asked and not matches:
-            self.card.show_error(reply.say)
+            self.card.show_message(reply.say)
         if len(matches) == 1:
             who = isolate(matches[0].prospect.name)
             if self.toast is not None and self.toast.isVisible():
@@ -757,7 +757,7 @@ class MainWindow(QMainWindow):
         if number == self._looking_up:
             self._looking_up = None
         if self.desk.card_number == number:
-            self.card.show_error(f"Could not look up {pretty(number)}: {message}")
+            self.card.show_message(f"Could not look up {pretty(number)}: {message}")
         self.desk.number_failed(number)
         self._next_lookup()
 
