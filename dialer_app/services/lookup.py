@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import statistics
+import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -40,6 +43,12 @@ from .throttle import Throttle
 log = logging.getLogger(__name__)
 INDEX_INTERVAL_S = 300.0  # the local index is brought up to date this often
 SEARCH_LIMIT = 21  # one more than the window shows, so that it can say "more than 20"
+# When Outreach answers this fast (a server nearby: the demo's), the local matches wait for its
+# answer up to this long after the keystroke, so that the list is drawn once, with them merged
+# in, not the local rows and then the whole list again a moment later (half a frame at most).
+# Across a network Outreach takes far longer, and they show at once.
+LOCAL_GRACE_S = 0.008
+ROUND_TRIPS_KEPT = 5  # Outreach's last answers to typed text, for how fast it answers
 
 
 class Lookup(QObject):
@@ -50,9 +59,9 @@ class Lookup(QObject):
         referenceFailed(str): they could not be read; the text says why.
         searchFinished(str, list): the query and its `Match`es: Outreach's answer merged with
             the local index's, checked and ranked (possibly empty).
-        recentFound(str, list): at once, before Outreach answers: the local index's matches
-            (possibly none: the window then knows that only Outreach's answer is to come)
-            (the rep's own prospects, those with open call tasks, those seen lately).
+        recentFound(str, list): the local index's matches, before Outreach answers (see
+            `local_wait`; possibly none: the window then knows that only Outreach's answer is
+            to come) (the rep's own prospects, those with open call tasks, those seen lately).
         searchFailed(str, str): the query and what went wrong.
         tagsLoaded(list): tags to suggest in the wrap-up (the rep's recent, then the org's).
         numberFound(str, list): an E.164 number looked up by `find_number`, and its `Match`es.
@@ -101,6 +110,9 @@ class Lookup(QObject):
         self._answered = ""
         self._local_shown = ""  # the query whose local matches were shown (or found none)
         self._local: tuple[str, list[Match]] = ("", [])
+        self._typed_at = 0.0  # when the newest text was typed (time.monotonic)
+        self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)  # seconds
+        self._local_due: asyncio.TimerHandle | None = None  # the local matches' paint
         self._closed = False
         self._capabilities = CapabilityFile(index_path.with_name(index_path.stem + ".search.json"))
         self.index = _open_index(index_path)
@@ -118,13 +130,15 @@ class Lookup(QObject):
         At most one lookup is in flight; while it runs only the newest text is kept, so typing
         fast costs one request per answer, and the answer to the last keystroke comes one round
         trip after the previous answer at worst. Matches from the local index (and prospects
-        seen recently) are shown at once — once the request is on its way, so that the local
-        search and its painting overlap Outreach's work instead of delaying the request; at
-        once when the request waits its turn. Outreach's answer is merged with them.
+        seen recently) are searched once the request is on its way (at once when it waits its
+        turn), so that the search overlaps Outreach's work instead of delaying the request,
+        and shown as soon as `local_wait` says unless Outreach answered by then. Outreach's
+        answer is merged with them.
         """
         if self._closed:
             return
         query = text.strip()
+        self._typed_at = time.monotonic()
         self._wanted = query
         self._answered = self._local_shown = ""  # the window shows neither for this text yet
         if not query:
@@ -245,6 +259,8 @@ class Lookup(QObject):
         asked for after this asks Outreach nothing and says nothing."""
         self._closed = True
         self._searches.cancel()
+        if self._local_due is not None:
+            self._local_due.cancel()
         await self._runner.close()
         if self.index is not None:
             index, self.index = self.index, None
@@ -309,7 +325,15 @@ class Lookup(QObject):
         shown in the next. Reading and showing at once is the longest piece of work the
         window's thread does while the rep types; in two, a timer or a keystroke due between
         them is not kept waiting behind both (measured: the longest stall with a busy core)."""
-        matches = await self._search(query, waiting=lambda: self._show_local_soon(query))
+        asked: list[float] = []  # when the request went (none went: nothing worth asking)
+
+        def on_its_way() -> None:
+            asked.append(time.monotonic())
+            self._show_local_soon(query)
+
+        matches = await self._search(query, waiting=on_its_way)
+        if asked:
+            self._round_trips.append(time.monotonic() - asked[0])
         await asyncio.sleep(0)  # the pass after this one
         self._on_search_done(query, matches, None)
 
@@ -330,8 +354,9 @@ class Lookup(QObject):
 
     def _show_local_soon(self, query: str) -> None:
         """The local matches of `query`: searched in the next pass of the event loop (a request
-        that was just written goes on waiting for its answer meanwhile), shown in the pass
-        after. Each half is a short piece of work; whatever came in between (a timer, another
+        that was just written goes on waiting for its answer meanwhile), shown in a later pass
+        (`local_wait`) — not at all when Outreach answered by then (its answer has them merged
+        in). Each half is a short piece of work; whatever came in between (a timer, another
         keystroke, Outreach's answer) is not kept waiting behind both."""
         try:
             asyncio.get_running_loop().call_soon(self._search_local, query)
@@ -339,9 +364,13 @@ class Lookup(QObject):
             self._show_local(query)
 
     def _search_local(self, query: str) -> None:
-        if self._local_wanted(query):
-            self.local_matches(query)  # kept (`self._local`) for the pass that shows them
-            asyncio.get_running_loop().call_soon(self._show_local, query)
+        if not self._local_wanted(query):
+            return
+        self.local_matches(query)  # kept (`self._local`) for the pass that shows them
+        if self._local_due is not None:
+            self._local_due.cancel()  # an earlier keystroke's: never shown now
+        wait = local_wait(self._round_trips, self._typed_at, time.monotonic())
+        self._local_due = asyncio.get_running_loop().call_later(wait, self._show_local, query)
 
     def _show_local(self, query: str) -> None:
         if self._local_wanted(query):
@@ -420,6 +449,16 @@ class Lookup(QObject):
             self.recent.save()
         except OSError as exc:  # only a slower first lookup next time: say so in the log
             log.warning("could not save recently seen prospects: %s", exc)
+
+
+def local_wait(round_trips: Iterable[float], typed_at: float, now: float) -> float:
+    """Seconds the local matches of text typed at `typed_at` wait for Outreach's answer, at
+    `now`: until `LOCAL_GRACE_S` after the keystroke when Outreach's last answers to typed text
+    (`round_trips`, seconds) came within it, by their median; else none."""
+    trips = list(round_trips)
+    if not trips or statistics.median(trips) > LOCAL_GRACE_S:
+        return 0.0
+    return min(LOCAL_GRACE_S, max(0.0, typed_at + LOCAL_GRACE_S - now))
 
 
 def _open_index(path: Path) -> ProspectIndex | None:

@@ -5,7 +5,8 @@ gives the seconds it took and the file's size; `build_index_aside` does it in a 
 own, so that the app measured next starts on an index already on disk (as it does after its
 first day) and its memory is the app's, not the bulk sync's. `typeahead` types the last letter
 of partial names, companies and addresses into the real window and times keystroke → the local
-matches painted (the window repaints its results in the slot, so a slot connected after the window's
+matches painted: on their own while Outreach thinks, or merged into its answer when that came
+first (the window repaints its results in the slot, so a slot connected after the window's
 runs once the paint is done).
 """
 
@@ -93,12 +94,14 @@ def partial_queries(index_path: Path, n: int, seed: int = 7) -> list[str]:
 
 
 class _LocalAnswers(QObject):
-    """When the local matches of each query were painted (connected after the window)."""
+    """When the local matches of each query were painted (connected after the window): alone,
+    or in Outreach's answer when it came first."""
 
     def __init__(self, service: Lookup) -> None:
         super().__init__()
         self.at: dict[str, float] = {}
         self.finished: dict[str, asyncio.Future[bool]] = {}
+        self._service = service
         service.recentFound.connect(self._on_recent_found)
         service.searchFinished.connect(self._on_search_finished)
 
@@ -106,7 +109,11 @@ class _LocalAnswers(QObject):
         if matches:  # (none: the window only greys out the earlier rows)
             self.at.setdefault(query, time.perf_counter())
 
-    def _on_search_finished(self, query: str, _matches: list[Any]) -> None:
+    def _on_search_finished(self, query: str, matches: list[Any]) -> None:
+        now = time.perf_counter()
+        local = {m.prospect.id for m in self._service.local_matches(query)}
+        if local & {m.prospect.id for m in matches}:
+            self.at.setdefault(query, now)
         future = self.finished.get(query)
         if future is not None and not future.done():
             future.set_result(True)

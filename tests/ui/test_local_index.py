@@ -117,6 +117,36 @@ def test_the_local_search_waits_until_the_request_is_on_its_way(
     assert any(m.prospect.last_name == someone["lastName"] for m in _matches(win))
 
 
+def test_an_answer_before_the_local_matches_are_due_paints_once_with_them_merged(
+    qtbot: Any, make_sandbox: Any, make_window: Any, monkeypatch: Any
+) -> None:
+    """Outreach answering within the grace the local matches wait for a server that answers
+    fast (made long here): the list is drawn from the answer alone, and the prospect the local
+    index finds is in it."""
+    from dialer_app.services import lookup as lookup_module
+
+    monkeypatch.setattr(lookup_module, "LOCAL_GRACE_S", 60.0)
+    server = make_sandbox("--prospects", "60", "--unknown-filters", "reject")
+    with server.client() as api:
+        own = api.get("/prospects", params={"filter[owner][id]": 1, "page[size]": 50}).json()
+    someone = next(p for p in own["data"] if len(p["attributes"]["lastName"]) >= 4)
+    partial = someone["attributes"]["lastName"][:3]  # no name filter of Outreach finds it
+    opened = make_window(server)
+    win, lookup = opened.win, opened.lookup
+    qtbot.waitUntil(lambda: lookup.index.meta("synced_at") is not None, timeout=20_000)
+    box = by_name(win, "Prospect search", QLineEdit)
+    type_query(qtbot, opened, box, "zq")  # an answer first: how fast Outreach answers
+    shown: list[str] = []
+    lookup.recentFound.connect(lambda query, _matches: shown.append(query))
+    box.setText(partial[:-1])
+    with qtbot.waitSignal(
+        lookup.searchFinished, timeout=10_000, check_params_cb=lambda q, _m: q == partial
+    ):
+        qtbot.keyClick(box, partial[-1])
+    assert shown == []  # no rows of the local index alone, redrawn a moment later
+    assert someone["id"] in {m.prospect.id for m in _matches(win)}
+
+
 def test_a_lookup_closed_while_its_local_search_waits_says_nothing_after(
     qtbot: Any, aio: Any, sandbox: Any, make_window: Any
 ) -> None:
@@ -127,8 +157,12 @@ def test_a_lookup_closed_while_its_local_search_waits_says_nothing_after(
     qtbot.waitUntil(lambda: lookup.index.meta("synced_at") is not None, timeout=20_000)
     shown: list[str] = []
     lookup.recentFound.connect(lambda query, _matches: shown.append(query))
-    with qtbot.waitSignal(lookup.recentFound, timeout=10_000):
-        lookup.search("Smi")  # while open, its local matches are shown
+    sandbox.faults(latency_ms=300)  # Outreach thinks a while: the local matches show meanwhile
+    try:
+        with qtbot.waitSignal(lookup.recentFound, timeout=10_000):
+            lookup.search("Smi")  # while open, its local matches are shown
+    finally:
+        sandbox.faults(latency_ms=0)
     assert shown == ["Smi"]
     closing = aio.create_task(lookup.aclose())
     lookup.search("Smith")  # the keystroke the closing window took last
