@@ -16,6 +16,12 @@ Each due operation is sent by its kind (`core.outbox.kinds`: a call, a task comp
   ceiling (15 min). The wait is measured on a monotonic clock (`Outbox`). While it runs nothing
   else is sent either: the queue is in order, and a failing server sees one request at a time,
   ever fewer;
+- while Outreach answers every request, up to `LANES` operations of a kind that may go
+  `together` (logged calls) are in flight at once, each its own POST: the next one's request
+  goes out while Outreach stores the one before, so a backlog drains up to that many times as
+  fast across a network. They are claimed together, so none needs another (a claim stops
+  before one that waits for a claimed one); the first failure since Outreach last answered
+  cleanly sends one at a time again, in order, until one goes through;
 - when Outreach reports the hourly budget down to the reserve (`RateReserve`), sending waits for
   the reset so that the rep's lookups keep working.
 
@@ -68,6 +74,7 @@ CRASH_LIMIT = 3  # crashes with the same call in flight before it is set aside
 CRASH_PAUSE_CAP = 60.0
 EARLY = 0.05  # a look this close to its time counts as on time
 BATCH = 20  # calls claimed per durable transaction
+LANES = 2  # operations in flight at once while Outreach answers each (kinds that go together)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +145,7 @@ class SyncWorker:
         ceiling: float = RETRY_CEILING,
         crash_limit: int = CRASH_LIMIT,
         crash_pause: float = 1.0,
+        lanes: int = LANES,
     ) -> None:
         self._outbox = outbox
         self._client = client
@@ -160,6 +168,7 @@ class SyncWorker:
         self._checks = tuple(window) or (0.0,)
         self._crash_limit = max(1, crash_limit)
         self._crash_pause = crash_pause
+        self._lanes = max(1, lanes)
         self.saving_budget_for: float | None = None  # seconds, while lookups get the budget
         self._wake = asyncio.Event()
         self.held: str | None = None
@@ -168,7 +177,7 @@ class SyncWorker:
         self.crashes = 0  # unexpected errors survived since start
         self._claimed: list[Entry] = []
         self._quiet_until: float | None = None  # monotonic: nothing is sent before
-        self._in_flight: Entry | None = None
+        self._in_flight: dict[int, Entry] = {}  # by id: what is being sent right now
         self._crashes_of: dict[int, int] = {}
         self._crashes_in_a_row = 0
         self._failures_in_a_row = 0  # retryable failures since the server last succeeded
@@ -238,12 +247,11 @@ class SyncWorker:
         self._crashes_in_a_row += 1
         log.error("the sender stopped on an unexpected error; starting it again", exc_info=exc)
         set_aside = ""
-        in_flight, self._in_flight = self._in_flight, None
-        if in_flight is not None and not isinstance(exc, OutboxError):
-            entry = in_flight
+        in_flight, self._in_flight = list(self._in_flight.values()), {}
+        for entry in in_flight if not isinstance(exc, OutboxError) else []:
             self._crashes_of[entry.id] = self._crashes_of.get(entry.id, 0) + 1
             if self._crashes_of[entry.id] >= self._crash_limit:
-                set_aside = self._set_aside(entry, exc)
+                set_aside += self._set_aside(entry, exc)
         try:
             self._give_back()
         except Exception:
@@ -321,12 +329,43 @@ class SyncWorker:
             if not self._claimed:
                 return False
             self._changed()
-        entry = self._claimed.pop(0)
-        await self._deliver(client, entry)
-        if self.held is not None or self._outbox.state_of(entry.id) == "waiting":
+        lane = [self._claimed.pop(0)]
+        while len(lane) < self._lanes and self._claimed and self._goes_together(lane, client):
+            lane.append(self._claimed.pop(0))
+        if len(lane) == 1:
+            await self._deliver(client, lane[0])
+        else:
+            await self._deliver_together(client, lane)
+        if self.held is not None or any(self._outbox.state_of(e.id) == "waiting" for e in lane):
             self._give_back()  # held, or it must be retried: the ones behind it wait too
         self._changed()
         return True
+
+    def _goes_together(self, lane: list[Entry], client: OutreachClient) -> bool:
+        """Whether the next claimed operation may be sent alongside those of `lane`: Outreach
+        answered the last request cleanly, the budget has a request to spare above what is kept
+        for lookups, and all of them are of kinds that go together and plain writes (none to be
+        looked for first)."""
+        if self._failures_in_a_row:
+            return False
+        left = client.budget.remaining
+        if left is not None and left - len(lane) <= self._reserve.keep:
+            return False
+        for entry in (*lane, self._claimed[0]):
+            kind = self._outbox.kinds.get(entry.kind)
+            if kind is None or not kind.together or kind.look_first or entry.uncertain:
+                return False
+        return True
+
+    async def _deliver_together(self, client: OutreachClient, lane: list[Entry]) -> None:
+        """Each of `lane` delivered at once; every one has ended (sent, waiting, parked) before
+        an unexpected error of one is raised, so that only what crashed is counted as such."""
+        ended = await asyncio.gather(
+            *(self._deliver(client, entry) for entry in lane), return_exceptions=True
+        )
+        for outcome in ended:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     def _give_back(self) -> None:
         """Return claimed operations not yet attempted; the one in flight (if any) is
@@ -343,16 +382,16 @@ class SyncWorker:
             log.info("%s waits for what it needs; given back", tag(entry))
             self._outbox.unclaim([entry.id])  # claiming makes sure of it: never expected
             return
-        self._in_flight = entry
+        self._in_flight[entry.id] = entry
         posted = False
         try:
             looks = (entry.uncertain and not kind.idempotent) or kind.look_first
             if looks and await self._look(client, kind, entry, given):
-                self._in_flight = None
+                self._in_flight.pop(entry.id, None)
                 return
             if not self._outbox.confirm_claim(entry.id, self._owner, posting=True):
                 log.info("%s: taken over by another sender; left to it", tag(entry))
-                self._in_flight = None
+                self._in_flight.pop(entry.id, None)
                 return  # taken back by another sender while this one was busy: theirs now
             posted = True
             delivered = await kind.send(client, entry, given)
@@ -361,7 +400,7 @@ class SyncWorker:
         else:
             self._sent(entry, delivered.outreach_id)
             log.info("%s sent: %s", tag(entry), _gave(entry, delivered.outreach_id))
-        self._in_flight = None
+        self._in_flight.pop(entry.id, None)
         self._crashes_of.pop(entry.id, None)
 
     async def _look(

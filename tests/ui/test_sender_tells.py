@@ -18,30 +18,30 @@ HOLD_MS = 300  # Outreach holds every answer this long (six times `TELL_EVERY_S`
 def test_a_call_sent_is_heard_while_the_next_one_is_still_on_its_way(
     qtbot: Any, aio: asyncio.AbstractEventLoop, make_sandbox: Any, tmp_path: Path
 ) -> None:
-    """Two calls wait; Outreach is slow to answer each. The window hears the first one sent
-    while the second is still being sent — not once the sender has nothing left to do — and
-    hears each once, in the order they went."""
+    """Three calls wait; Outreach is slow to answer each. The window hears the first two sent
+    (they go together) while the third is still being sent — not once the sender has nothing
+    left to do — and hears each once."""
     server = make_sandbox("--prospects", "10", "--rate-limit", "1000000")
     server.faults(hold_ms=HOLD_MS)
     outbox = Outbox(tmp_path / "outbox.sqlite3")
-    first = outbox.enqueue(new_call(5), summary="First")
-    second = outbox.enqueue(new_call(5), summary="Second")
-    heard: list[tuple[int, int, str | None]] = []  # (id, Outreach's id, the other one's state)
+    calls = [outbox.enqueue(new_call(5), summary=name) for name in ("First", "Second", "Third")]
+    last = calls[-1]
+    heard: list[tuple[int, int, str | None]] = []  # (id, Outreach's id, the last one's state)
     changes: list[int] = []
     sender = Sender(outbox)
     sender.sent.connect(
-        lambda entry, outreach_id: heard.append((entry.id, outreach_id, outbox.state_of(second.id)))
+        lambda entry, outreach_id: heard.append((entry.id, outreach_id, outbox.state_of(last.id)))
     )
     sender.changed.connect(lambda: changes.append(len(heard)))
     try:
         sender.start(server.base_url, StaticToken(server.token))
-        qtbot.waitUntil(lambda: len(heard) == 2, timeout=20_000)
-        assert [h[0] for h in heard] == [first.id, second.id]
-        assert heard[0][2] == "sending"  # the second was still on its way
-        assert heard[1][2] == "sent"
-        assert [h[1] for h in heard] == [outbox.get(e.id).outreach_id for e in (first, second)]
-        qtbot.waitUntil(lambda: bool(changes) and changes[-1] == 2, timeout=5_000)
-        assert server.calls_count() == 2
+        qtbot.waitUntil(lambda: len(heard) == 3, timeout=20_000)
+        assert sorted(h[0] for h in heard[:2]) == [calls[0].id, calls[1].id]
+        assert heard[2][0] == last.id
+        assert [h[2] for h in heard] == ["sending", "sending", "sent"]  # the third on its way
+        assert {h[0]: h[1] for h in heard} == {e.id: outbox.get(e.id).outreach_id for e in calls}
+        qtbot.waitUntil(lambda: bool(changes) and changes[-1] == 3, timeout=5_000)
+        assert server.calls_count() == 3
     finally:
         closing = aio.create_task(sender.aclose())
         qtbot.waitUntil(closing.done, timeout=10_000)

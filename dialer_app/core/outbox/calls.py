@@ -25,6 +25,7 @@ class CallKind(Kind[NewCall]):
     name = "call"
     label = "Call"
     roles = ROLES
+    together = True  # a call is a record of its own: another one's write touches nothing of it
 
     def check(self, body: JsonObject) -> NewCall:
         return NewCall.from_document(body)

@@ -13,7 +13,9 @@ A kind is a `Kind` subclass registered in `built_in()`. The queue stores an oper
   (`Delivered`), or None when reads do not show it (yet): the sender keeps looking over a window
   before it sends again. A kind whose write can be repeated harmlessly sets `idempotent` and is
   sent again at once; one whose write must never be repeated, even after a clean answer, sets
-  `look_first` (it is looked for before every send);
+  `look_first` (it is looked for before every send). A kind whose write neither reads nor
+  changes what another write of its kind touches sets `together`: two of them may be in flight
+  at once (logged calls; a task completion moves a sequence on, so it goes alone);
 - `describe(entry)` and `done(entry)` are what the Outbox view says: what the operation is, and
   its status once delivered.
 """
@@ -51,6 +53,7 @@ class Kind(abc.ABC, Generic[P]):
     roles: ClassVar[frozenset[str]] = frozenset()  # what it may wait for (`Step.needs` keys)
     idempotent: ClassVar[bool] = False  # sending twice does no harm: no look-up window
     look_first: ClassVar[bool] = False  # look for it before every send, not only after doubt
+    together: ClassVar[bool] = False  # may be in flight alongside another of its kind
 
     def check(self, body: JsonObject) -> P:
         """The saved body, read; raise (any exception) when it cannot be sent."""
