@@ -733,14 +733,15 @@ class MainWindow(QMainWindow):
 
         if number == self._looking_up:
             self._looking_up = None
+        label = self.desk.card_label if self.desk.card_number == number else pretty(number)
         reply = self.desk.number_found(number, [who_of(m.prospect) for m in matches])
         card_asked = bool(reply.say) or any(isinstance(e, Load) for e in reply.effects)
         self._apply(reply)
         if card_asked and len(matches) > 1:
             self.card.show_message(reply.say)
             if not self.search.box.hasFocus():  # never rewrite what the rep is typing
-                self.search.box.setText(number)
-                self.search.show_results(number, matches)
+                self.search.box.setText(label)  # with the extension the matches are ranked by
+                self.search.show_results(label, matches)
         elif card_asked and not matches:
             self.card.show_message(reply.say)
         if len(matches) == 1:
@@ -757,7 +758,7 @@ class MainWindow(QMainWindow):
         if number == self._looking_up:
             self._looking_up = None
         if self.desk.card_number == number:
-            self.card.show_message(f"Could not look up {pretty(number)}: {message}")
+            self.card.show_message(f"Could not look up {self.desk.card_label}: {message}")
         self.desk.number_failed(number)
         self._next_lookup()
 
@@ -1597,10 +1598,8 @@ class MainWindow(QMainWindow):
             return
         if card is None:
             if desk.card_number:
-                if self.card.detail is not None or self.card.name.text() != pretty(
-                    desk.card_number
-                ):
-                    self.card.show_loading(pretty(desk.card_number))
+                if self.card.detail is not None or self.card.name.text() != desk.card_label:
+                    self.card.show_loading(desk.card_label)
             elif self.card.detail is not None:
                 self.card.clear_prospect()
             return

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dialer_app.core.desk import (
     UNDO_SECONDS,
@@ -502,3 +504,30 @@ def test_a_number_s_extension_goes_with_its_lookup(desk) -> None:
     assert desk.open_number(NUMBER, "571").effects == [LookUp(NUMBER, "571")]
     reply = desk.softphone(CallEvent("dialing", NUMBER, "c-1", "outbound", "", "2528"))
     assert LookUp(NUMBER, "2528") in reply.effects
+
+
+@given(
+    extension=st.text("0123456789", min_size=1, max_size=6),
+    people=st.integers(0, 4),
+    link=st.booleans(),
+)
+def test_the_card_names_the_extension_the_link_or_the_call_asked_for(
+    extension: str, people: int, link: bool
+) -> None:
+    """Whatever the extension and however many share the line: the card's words name the
+    extension the rep was after (a link, or a call the softphone reported with one)."""
+    desk = CallDesk(FakeClock())
+    if link:
+        desk.open_number(NUMBER, f"  {extension}")
+    else:
+        desk.softphone(CallEvent("ringing", NUMBER, "c-1", "inbound", "", extension))
+    assert desk.card_label.endswith(f"ext. {extension}")
+    whos = [Who(i + 1, f"Person {i}") for i in range(people)]
+    said = desk.number_found(NUMBER, whos).say
+    if people == 1:
+        assert desk.card == whos[0]  # the only one is on the card, named by the card itself
+    elif people == 0:
+        assert said == f"No prospect has the number +1 415-555-0123 ext. {extension}."
+    else:
+        assert said.endswith(f"pick the one at ext. {extension}.")
+    assert desk.card_label == ""  # looked up: nothing is pending any more

@@ -233,13 +233,18 @@ def test_a_link_with_an_extension_lists_whose_extension_it_is_first(qtbot, sandb
     they come first, and the rep still picks (nobody is taken for the call unasked)."""
     number, extension, owner, other = _shared_line(sandbox)
     opened = make_window(sandbox)
+    opened.win.call.dial.setFocus()  # not typing in the search box: the link may fill it
     with qtbot.waitSignal(opened.lookup.numberFound, timeout=10_000) as found:
         assert opened.win.open_uri(f"tel:{number};ext={extension}")
     ids = [m.prospect.id for m in found.args[1]]
     assert ids[0] == owner
     assert other in ids
-    qtbot.waitUntil(lambda: "pick one" in opened.win.card.subtitle.text(), timeout=10_000)
+    said = f"pick the one at ext. {extension}."  # the card names the extension asked for
+    qtbot.waitUntil(lambda: opened.win.card.subtitle.text().endswith(said), timeout=10_000)
     assert opened.win.desk.card is None
+    box = opened.win.search.box.text()
+    assert box.endswith(f"ext. {extension}")  # the matches are ranked by it, and say so
+    assert opened.win.search.model.match_at(0).prospect.id == owner
 
 
 def test_a_link_to_a_shared_line_without_its_extension_asks_which_person(

@@ -57,6 +57,7 @@ class CallDesk:
         self.card: Who | None = None  # the prospect on the card: Dial calls them
         self.card_armed = True  # False while the rep searches for someone else
         self.card_number = ""  # a number being looked up for the card
+        self.card_extension = ""  # its extension, if the link or the call named one
         self.spare_form: dict[str, Any] = {}  # typed before any call: the next call takes it
         self.logged: list[Logged] = []
         self.worked_tasks: set[int] = set()
@@ -216,6 +217,7 @@ class CallDesk:
         """A link to a number was opened: look it up for the card (no call starts)."""
         self._expire()
         self.card, self.card_armed, self.card_number = None, True, number
+        self.card_extension = clean_extension(extension)
         return self._changed(Reply(effects=[LookUp(number, extension)]))
 
     def search_edited(self, text: str) -> Reply:
@@ -590,17 +592,30 @@ class CallDesk:
                 call.unknown = not whos
             self.revision += 1
         if self.card_number == number:
+            label = self.card_label
             self.card_number = ""
-            label = pretty_with_extension(number)
             if len(whos) == 1:
                 self.card, self.card_armed = whos[0], True
                 reply.effects.append(Load(whos[0].id))
             elif not whos:
                 reply.say = f"No prospect has the number {label}."
+            elif self.card_extension:  # the line's people: the one at that extension is first
+                reply.say = (
+                    f"{len(whos)} prospects have the number {pretty_with_extension(number)}:"
+                    f" pick the one at ext. {self.card_extension}."
+                )
             else:
                 reply.say = f"{len(whos)} prospects have the number {label}: pick one."
             self.revision += 1
         return reply
+
+    @property
+    def card_label(self) -> str:
+        """The number being looked up for the card as the rep reads it, with its extension
+        ('' when none is)."""
+        if not self.card_number:
+            return ""
+        return pretty_with_extension(self.card_number, self.card_extension)
 
     def number_failed(self, number: str) -> None:
         if self.card_number == number:
@@ -761,6 +776,7 @@ class CallDesk:
         reply.effects.append(LookUp(call.number, call.extension))
         if pop or call is self.phone_call:
             self.card, self.card_number = None, call.number
+            self.card_extension = call.extension
 
     def _identify(self, call: DeskCall, who: Who, reply: Reply) -> None:
         call.prospect = who
