@@ -16,12 +16,16 @@ Each due operation is sent by its kind (`core.outbox.kinds`: a call, a task comp
   ceiling (15 min). The wait is measured on a monotonic clock (`Outbox`). While it runs nothing
   else is sent either: the queue is in order, and a failing server sees one request at a time,
   ever fewer;
-- while Outreach answers every request, up to `LANES` operations of a kind that may go
-  `together` (logged calls) are in flight at once, each its own POST: the next one's request
-  goes out while Outreach stores the one before, so a backlog drains up to that many times as
-  fast across a network. They are claimed together, so none needs another (a claim stops
-  before one that waits for a claimed one); the first failure since Outreach last answered
-  cleanly sends one at a time again, in order, until one goes through;
+- while Outreach answers every request and its budget (known from its first answer) has them
+  to spare above the reserve, up to `LANES` operations of a kind that may go `together`
+  (logged calls) are in flight at once, each its own POST: the next one's request goes out
+  while Outreach stores the one before, so a backlog drains up to that many times as fast
+  across a network. They are claimed together, so none needs another (a claim stops before one
+  that waits for a claimed one). The first failure since Outreach last answered cleanly sends
+  one at a time again, in order, until one goes through; one whose request had not left when
+  the other's failure came back is given back and waits with it. Answers may come back in any
+  order: the budget kept is the lowest of its window (`RateBudget`), and a wait Outreach asked
+  for is never cut short by the other lane's shorter one;
 - when Outreach reports the hourly budget down to the reserve (`RateReserve`), sending waits for
   the reset so that the rep's lookups keep working.
 
@@ -348,8 +352,8 @@ class SyncWorker:
         looked for first)."""
         if self._failures_in_a_row:
             return False
-        left = client.budget.remaining
-        if left is not None and left - len(lane) <= self._reserve.keep:
+        left = client.budget.remaining  # unknown before Outreach's first answer: one goes
+        if left is None or left - len(lane) <= self._reserve.keep:
             return False
         for entry in (*lane, self._claimed[0]):
             kind = self._outbox.kinds.get(entry.kind)
@@ -358,14 +362,28 @@ class SyncWorker:
         return True
 
     async def _deliver_together(self, client: OutreachClient, lane: list[Entry]) -> None:
-        """Each of `lane` delivered at once; every one has ended (sent, waiting, parked) before
-        an unexpected error of one is raised, so that only what crashed is counted as such."""
+        """Each of `lane` delivered at once. Every one has ended (sent, waiting, parked) before
+        an error is raised: a crash of one's own before the outbox's (which counts nobody),
+        each other one logged with its traceback; only those that crashed stay in flight, to
+        be counted as such (`_crashed`)."""
         ended = await asyncio.gather(
             *(self._deliver(client, entry) for entry in lane), return_exceptions=True
         )
-        for outcome in ended:
-            if isinstance(outcome, BaseException):
-                raise outcome
+        failed = [(e, x) for e, x in zip(lane, ended, strict=True) if isinstance(x, BaseException)]
+        if not failed:
+            return
+        for _entry, exc in failed:
+            if not isinstance(exc, Exception):
+                raise exc  # cancelled (the sender stops), or the process is ending
+        crashed = [(e, x) for e, x in failed if not isinstance(x, OutboxError)]
+        for entry in lane:
+            if all(entry is not e for e, _x in crashed):
+                self._in_flight.pop(entry.id, None)
+        raised = (crashed or failed)[0][1]
+        for entry, exc in failed:
+            if exc is not raised:  # `_crashed` logs the one raised
+                log.error("%s: the sender failed on it too", tag(entry), exc_info=exc)
+        raise raised
 
     def _give_back(self) -> None:
         """Return claimed operations not yet attempted; the one in flight (if any) is
@@ -376,6 +394,11 @@ class SyncWorker:
         self._outbox.release_claims(self._owner)
 
     async def _deliver(self, client: OutreachClient, entry: Entry) -> None:
+        if self.held is not None or self._quiet_left() is not None:
+            # The other lane met a failure before this one's request left: it waits with it.
+            log.info("%s waits: Outreach failed the one sent with it; given back", tag(entry))
+            self._outbox.unclaim([entry.id])
+            return
         kind = self._outbox.kinds[entry.kind]
         given = self._outbox.given(entry)
         if any(op.state != "sent" for op in given.values()) or len(given) < len(entry.needs):
@@ -499,7 +522,9 @@ class SyncWorker:
         however many wait."""
         self._failures_in_a_row += 1
         growing = self._backoff.delay(self._failures_in_a_row, self._rng)
-        self._quiet_until = self._monotonic() + min(max(seconds, growing), self._ceiling)
+        until = self._monotonic() + min(max(seconds, growing), self._ceiling)
+        if self._quiet_until is None or until > self._quiet_until:  # the other lane's may be
+            self._quiet_until = until  # longer (Outreach asked for it): never cut short
 
     def _quiet_left(self) -> float | None:
         if self._quiet_until is None:

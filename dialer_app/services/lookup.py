@@ -110,9 +110,11 @@ class Lookup(QObject):
         self._answered = ""
         self._local_shown = ""  # the query whose local matches were shown (or found none)
         self._local: tuple[str, list[Match]] = ("", [])
-        self._typed_at = 0.0  # when the newest text was typed (time.monotonic)
+        # when the newest text was typed (time.perf_counter: fine-grained on every system)
+        self._typed_at = 0.0
         self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS_KEPT)  # seconds
-        self._local_due: asyncio.TimerHandle | None = None  # the local matches' paint
+        self._local_due: asyncio.TimerHandle | None = None  # the local matches' paint…
+        self._local_due_for = ""  # …of this query
         self._closed = False
         self._capabilities = CapabilityFile(index_path.with_name(index_path.stem + ".search.json"))
         self.index = _open_index(index_path)
@@ -138,7 +140,7 @@ class Lookup(QObject):
         if self._closed:
             return
         query = text.strip()
-        self._typed_at = time.monotonic()
+        self._typed_at = time.perf_counter()
         self._wanted = query
         self._answered = self._local_shown = ""  # the window shows neither for this text yet
         if not query:
@@ -274,6 +276,7 @@ class Lookup(QObject):
         client = self._connection.client
         if client is None:
             return
+        self._round_trips.clear()  # another server, maybe: how fast it answers is found anew
         self.reference = ReferenceCache(client)
         if self.index is not None:
             self._runner.run(
@@ -328,12 +331,14 @@ class Lookup(QObject):
         asked: list[float] = []  # when the request went (none went: nothing worth asking)
 
         def on_its_way() -> None:
-            asked.append(time.monotonic())
+            asked.append(time.perf_counter())
             self._show_local_soon(query)
 
         matches = await self._search(query, waiting=on_its_way)
         if asked:
-            self._round_trips.append(time.monotonic() - asked[0])
+            self._round_trips.append(time.perf_counter() - asked[0])
+        if self._local_due is not None and self._local_due_for == query:
+            self._local_due.cancel()  # answered: they are shown with the answer, next pass
         await asyncio.sleep(0)  # the pass after this one
         self._on_search_done(query, matches, None)
 
@@ -369,8 +374,9 @@ class Lookup(QObject):
         self.local_matches(query)  # kept (`self._local`) for the pass that shows them
         if self._local_due is not None:
             self._local_due.cancel()  # an earlier keystroke's: never shown now
-        wait = local_wait(self._round_trips, self._typed_at, time.monotonic())
+        wait = local_wait(self._round_trips, self._typed_at, time.perf_counter())
         self._local_due = asyncio.get_running_loop().call_later(wait, self._show_local, query)
+        self._local_due_for = query
 
     def _show_local(self, query: str) -> None:
         if self._local_wanted(query):

@@ -51,6 +51,7 @@ def test_a_stalled_sender_leaves_calls_taken_back_to_the_new_owner(
                 "rng": random.Random(1),
                 "lanes": lanes,
             }
+            await client.read("/calls", {"page[size]": 1})  # the request budget is known
             a = SyncWorker(first, lambda: client, owner="a", clock=lambda: now[0], **kw)
             b = SyncWorker(second, lambda: client, owner="b", clock=lambda: now[0], **kw)
             assert await a.send_next()  # claims them all, sends the first (`lanes` at once)

@@ -89,6 +89,11 @@ class RateBudget:
         if limit is not None:
             self.limit = limit
         if remaining is not None:
+            # Answers to requests in flight together may come back in another order: within
+            # one window (the same reset) the budget only goes down.
+            before = self.remaining
+            if before is not None and reset is not None and reset == self.reset_at:
+                remaining = min(before, remaining)
             self.remaining = remaining
         if reset is not None:
             self.reset_at = reset

@@ -110,7 +110,8 @@ class RetryServerErrors(_Kind):
 
 @dataclass(frozen=True, slots=True)
 class RetryRateLimited(_Kind):
-    """429: wait until the budget resets (`X-RateLimit-Reset`, else `Retry-After`, else 60 s)."""
+    """429: wait until the budget resets (`X-RateLimit-Reset`) and at least what `Retry-After`
+    asks (a reset already past asks nothing); neither said: 60 s."""
 
     clock: Callable[[], float] = time.time
     unknown_wait: float = 60.0
@@ -118,12 +119,11 @@ class RetryRateLimited(_Kind):
     def __call__(self, error: e.OutreachError, attempt: int) -> Decision:
         if not isinstance(error, e.RateLimited):
             return GIVE_UP
-        if error.reset_at is not None:
-            wait = error.reset_at.timestamp() - self.clock()
-        elif error.retry_after is not None:
-            wait = error.retry_after
-        else:
-            wait = self.unknown_wait
+        asked = [
+            *([error.reset_at.timestamp() - self.clock()] if error.reset_at is not None else []),
+            *([error.retry_after] if error.retry_after is not None else []),
+        ]
+        wait = max(asked) if asked else self.unknown_wait
         return self._decide(attempt, wait, "request limit reached")
 
 
