@@ -16,6 +16,7 @@ from dialer_app.core import settings as s
 from dialer_app.core.worklist import day_bounds, ordered
 from dialer_app.ui.callback import CallbackDialog
 from dialer_app.ui.queue_panel import TaskRole
+from tests.support.clock import FakeClock
 from tests.support.qt import by_name, phase
 from tests.support.writes import every_task
 
@@ -225,7 +226,10 @@ def test_todays_count_and_the_goal_in_the_status_bar(
     server = make_sandbox()
     settings = s.Settings()
     settings.set(s.DAILY_CALL_GOAL, 40)
-    opened = make_window(server, settings=settings)
+    # Midday of today: the two minutes the call takes never carry it into tomorrow (run just
+    # before midnight, "today" had moved on by the time the call was counted).
+    midday = day_bounds(datetime.now(UTC))[0] + timedelta(hours=12)
+    opened = make_window(server, settings=settings, clock=FakeClock(midday))
     win, queue = opened.win, opened.queue
     _ready(qtbot, opened)
     label = by_name(win, "Today's calls", QLabel)
