@@ -134,25 +134,38 @@ def run_loop(seconds: float, until: Any = lambda: False) -> None:
         GLib.source_remove(source)
 
 
-def listen(proc: subprocess.Popen[str], command: str, timeout: float) -> list[str]:
-    """Give the app `command`; the announcements heard until it has been done, then a moment
-    more for what follows at once."""
-    import pyatspi
+class Listener:
+    """Every announcement heard, from before the app starts: the app reads which events are
+    listened for when it starts (`GetRegisteredEvents`). Registered later, the app learns of it
+    by a signal that may come after the command it was meant for: the command's announcement
+    is then never sent."""
 
-    heard: list[str] = []
+    def __init__(self) -> None:
+        import pyatspi
 
-    def on_event(event: Any) -> None:
-        heard.append(str(event.any_data))
+        self.heard: list[str] = []
+        pyatspi.Registry.registerEventListener(self._on_event, "object:announcement")
 
-    pyatspi.Registry.registerEventListener(on_event, "object:announcement")
-    assert proc.stdin is not None
-    proc.stdin.write(command + "\n")
-    proc.stdin.flush()
-    read_line(proc, f"DONE {command}", timeout)
-    run_loop(timeout, lambda: bool(heard))
-    run_loop(0.5)
-    pyatspi.Registry.deregisterEventListener(on_event, "object:announcement")
-    return heard
+    def _on_event(self, event: Any) -> None:
+        self.heard.append(str(event.any_data))
+
+    def close(self) -> None:
+        import pyatspi
+
+        pyatspi.Registry.deregisterEventListener(self._on_event, "object:announcement")
+
+    def after(self, proc: subprocess.Popen[str], command: str, timeout: float) -> list[str]:
+        """Give the app `command`; the announcements heard until it has been done, then a
+        moment more for what follows at once (what was on its way before it, left out)."""
+        run_loop(0.5)
+        start = len(self.heard)
+        assert proc.stdin is not None
+        proc.stdin.write(command + "\n")
+        proc.stdin.flush()
+        read_line(proc, f"DONE {command}", timeout)
+        run_loop(timeout, lambda: len(self.heard) > start)
+        run_loop(0.5)
+        return self.heard[start:]
 
 
 def main() -> None:
@@ -169,6 +182,7 @@ def main() -> None:
     try:
         wait_for_name("org.a11y.Bus", 30)
         daemons.append(subprocess.Popen([REGISTRY], env=env))
+        listener = Listener()
         app_env = {
             **env,
             "QT_QPA_PLATFORM": "xcb",
@@ -182,7 +196,8 @@ def main() -> None:
         found = find_app(args.name, 30)
         tree: list[dict[str, Any]] = []
         walk(found, tree)
-        heard = {c: listen(app, c, 10) for c in args.command}
+        heard = {c: listener.after(app, c, 10) for c in args.command}
+        listener.close()
         print(json.dumps({"tree": tree, "heard": heard}), flush=True)
         assert app.stdin is not None
         app.stdin.write("quit\n")
