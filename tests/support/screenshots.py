@@ -30,6 +30,7 @@ from dialer_app.core.demo import SandboxProcess
 from dialer_app.core.desk import CallDesk
 from dialer_app.core.outbox import Outbox
 from dialer_app.services.connection import start_demo_backend
+from dialer_app.services.lookup import Lookup
 from dialer_app.services.queue import queue_for
 from dialer_app.services.session import build_services
 from dialer_app.ui.main_window import MainWindow
@@ -81,12 +82,23 @@ def _dark_palette() -> QPalette:
     return p
 
 
-async def _search(win: MainWindow, text: str) -> None:
-    box = by_name(win, "Prospect search", QLineEdit)
-    box.setFocus()
-    box.selectAll()
-    QTest.keyClicks(box, text)
-    await _until(lambda: win.search.fresh and win.search.model.rowCount() > 0)
+async def _search(win: MainWindow, lookup: Lookup, text: str) -> None:
+    """Type `text` and wait for Outreach's answer (the local matches may come first)."""
+    answered: list[str] = []
+
+    def on_finished(query: str, _matches: list[object]) -> None:
+        answered.append(query)
+
+    lookup.searchFinished.connect(on_finished)
+    try:
+        box = by_name(win, "Prospect search", QLineEdit)
+        box.setFocus()
+        box.selectAll()
+        QTest.keyClicks(box, text)
+        await _until(lambda: text in answered and win.search.fresh)
+    finally:
+        lookup.searchFinished.disconnect(on_finished)
+    await _until(lambda: win.search.model.rowCount() > 0)
 
 
 async def main() -> None:
@@ -132,7 +144,7 @@ async def main() -> None:
             clock.wall = datetime(2026, 3, 4, 10, 30, tzinfo=zone).astimezone(UTC)
             name = f"{attrs['firstName']} {attrs['lastName']}"
 
-            await _search(win, name)
+            await _search(win, services.lookup, name)
             row = next(
                 r
                 for r in range(win.search.model.rowCount())
@@ -142,7 +154,8 @@ async def main() -> None:
             QTest.keyClick(win.search.results, Qt.Key.Key_Return)
             await _until(lambda: win.card.detail is not None)
 
-            await _search(win, attrs["firstName"][:2])  # the matches above the card
+            # the matches above the card
+            await _search(win, services.lookup, attrs["firstName"][:2])
             QTest.keyClick(win.search.box, Qt.Key.Key_Down)
             await _shoot(win, "search")
             QTest.keyClick(win.search.results, Qt.Key.Key_Escape)
