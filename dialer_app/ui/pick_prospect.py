@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListView,
     QPushButton,
     QVBoxLayout,
@@ -25,25 +24,12 @@ from PySide6.QtWidgets import (
 from ..core.outreach.models import Match
 from ..core.prospect_form import PHONE_TYPE_LABELS
 from .models import MatchListModel
+from .search_panel import KeyedLineEdit
 from .text import neutralise, plain
 
 # find(text, done, failed): look `text` up; done(text, matches) may come more than once (the
 # matches kept on this computer at once, then Outreach's), failed(text, message) once.
 Finder = Callable[[str, Callable[[str, list[Match]], None], Callable[[str, str], None]], None]
-
-
-class _SearchBox(QLineEdit):
-    """↓ goes into the results."""
-
-    def __init__(self, down: Callable[[], None], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._down = down
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Down:
-            self._down()
-            return
-        super().keyPressEvent(event)
 
 
 class PickProspectDialog(QDialog):
@@ -64,7 +50,7 @@ class PickProspectDialog(QDialog):
         self.intro = QLabel(self)
         self.intro.setObjectName("pick-intro")
         self.intro.setWordWrap(True)
-        self.box = _SearchBox(self._enter_results, self)
+        self.box = KeyedLineEdit(self._on_box_key, self)
         self.box.setAccessibleName("Find the prospect")
         self.box.setPlaceholderText("Name, company, email or phone")
         self.box.setClearButtonEnabled(True)
@@ -171,6 +157,13 @@ class PickProspectDialog(QDialog):
         if query == self.box.text().strip():
             kept = " Showing the matches kept on this computer." if self.model.rowCount() else ""
             self._say(f"Lookup failed: {neutralise(message)}{kept}")
+
+    def _on_box_key(self, event: QKeyEvent) -> bool:
+        """↓ goes into the results."""
+        if event.key() != Qt.Key.Key_Down:
+            return False
+        self._enter_results()
+        return True
 
     def _enter_results(self) -> None:
         if self.model.rowCount():

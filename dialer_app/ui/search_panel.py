@@ -17,18 +17,18 @@ keystroke costs no relayout of the window.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 from ..core.text import neutralise
 
 if TYPE_CHECKING:  # the box is painted before these load (see `add_results`)
-    from PySide6.QtWidgets import QListView
-
     from ..core.outreach.models import Match
-    from .models import MatchListModel
+    from .models import MatchListModel, MatchListView
     from .widgets import ValueLabel
 
 VISIBLE_ROWS = 6
@@ -38,11 +38,35 @@ SETTLE_MS = 600  # the list and the status line fit what they show once typing p
 _NUMBER_CHARS = frozenset("+-().  /#*0123456789")
 
 
+def _plain(event: QKeyEvent) -> bool:
+    """A key pressed without Ctrl, Alt or Shift (those are the window's shortcuts)."""
+    from PySide6.QtCore import Qt
+
+    return event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+
+
 def _numberish(text: str) -> bool:
     """Digits and the separators people type in numbers, nothing else."""
     return any(ch.isdigit() for ch in text) and all(
         ch in _NUMBER_CHARS or ch.isspace() for ch in text
     )
+
+
+class KeyedLineEdit(QLineEdit):
+    """A line edit whose keys go to `keys` first (True: taken, nothing else happens). Only a
+    key press calls back into Python: an event filter would be called for every paint too, and
+    a paint that calls into Python waits for the interpreter's lock whenever another thread
+    holds it."""
+
+    def __init__(self, keys: Callable[[QKeyEvent], bool], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._keys = keys
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self._keys(event):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 class SearchPanel(QWidget):
@@ -58,14 +82,14 @@ class SearchPanel(QWidget):
     matchChosen = Signal(object)
     shapeChanged = Signal()
     model: MatchListModel  # these three from add_results()
-    results: QListView
+    results: MatchListView
     state: ValueLabel
 
     def __init__(self, parent: QWidget | None = None, *, box_only: bool = False) -> None:
         """The box, then the status line and the list of matches under it; with `box_only`,
         the box alone until `add_results()` (the window paints it first)."""
         super().__init__(parent)
-        self.box = QLineEdit(self)
+        self.box = KeyedLineEdit(self._on_box_key, self)
         self.box.setPlaceholderText("Find a prospect: name, company, email or phone")
         self.box.setAccessibleName("Prospect search")
         self.box.setAccessibleDescription(
@@ -99,18 +123,15 @@ class SearchPanel(QWidget):
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QListView, QToolButton
 
-        from .models import MatchDelegate, MatchListModel
+        from .models import MatchListModel, MatchListView
         from .widgets import ValueLabel
 
         for button in self.box.findChildren(QToolButton):  # the clear button Qt adds
             button.setAccessibleName("Clear search")
             button.setToolTip("Clear search")
         self.model = MatchListModel(self)
-        self.results = QListView(self)
+        self.results = MatchListView(self.model, self._on_results_key, self)
         self.results.setAccessibleName("Search results")
-        self.results.setModel(self.model)
-        self.results.setItemDelegate(MatchDelegate(self.results))
-        self.results.setUniformItemSizes(True)  # every row is two lines: no per-row layout
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setVerticalScrollMode(QListView.ScrollMode.ScrollPerItem)
         self.results.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
@@ -125,8 +146,6 @@ class SearchPanel(QWidget):
 
         self.box.textEdited.connect(self._on_box_text_edited)
         self.box.returnPressed.connect(self._on_box_return_pressed)
-        self.box.installEventFilter(self)
-        self.results.installEventFilter(self)
         self.results.clicked.connect(self._on_results_clicked)
         self._listing = True
         self._typing = QTimer(self)  # running while the rep types and answers come
@@ -299,37 +318,38 @@ class SearchPanel(QWidget):
 
     # -- keys -------------------------------------------------------------------------------
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.KeyPress:
-            return super().eventFilter(watched, event)
+    def _on_box_key(self, event: QKeyEvent) -> bool:
+        """↓ goes into the list, Esc closes it (the card shows again)."""
+        if not self._listing or not _plain(event):
+            return False
         from PySide6.QtCore import Qt
-        from PySide6.QtGui import QKeyEvent
 
-        if not isinstance(event, QKeyEvent):
-            return super().eventFilter(watched, event)
         key = event.key()
-        plain_key = event.modifiers() in (
-            Qt.KeyboardModifier.NoModifier,
-            Qt.KeyboardModifier.KeypadModifier,
-        )
-        if watched is self.box and plain_key:
-            if key == Qt.Key.Key_Down and self._list_ready():
-                current = self.results.currentIndex().row()
-                self._enter_list(min(max(current, 0) + 1, self.model.rowCount() - 1))
-                return True
-            if key == Qt.Key.Key_Escape and self.results.isVisible():
-                self.close_results()
-                return True
-        elif watched is self.results and plain_key:
-            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self._choose(self.results.currentIndex().row())
-                return True
-            if key == Qt.Key.Key_Escape or (
-                key == Qt.Key.Key_Up and self.results.currentIndex().row() <= 0
-            ):
-                self.box.setFocus(Qt.FocusReason.OtherFocusReason)
-                return True
-        return super().eventFilter(watched, event)
+        if key == Qt.Key.Key_Down and self._list_ready():
+            current = self.results.currentIndex().row()
+            self._enter_list(min(max(current, 0) + 1, self.model.rowCount() - 1))
+            return True
+        if key == Qt.Key.Key_Escape and self.results.isVisible():
+            self.close_results()
+            return True
+        return False
+
+    def _on_results_key(self, event: QKeyEvent) -> bool:
+        """Enter opens the highlighted match; Esc, or ↑ on the first row, goes back to the box."""
+        if not _plain(event):
+            return False
+        from PySide6.QtCore import Qt
+
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._choose(self.results.currentIndex().row())
+            return True
+        if key == Qt.Key.Key_Escape or (
+            key == Qt.Key.Key_Up and self.results.currentIndex().row() <= 0
+        ):
+            self.box.setFocus(Qt.FocusReason.OtherFocusReason)
+            return True
+        return False
 
     def close_results(self) -> None:
         """Esc: the list goes away (the card shows again); typing brings it back."""
