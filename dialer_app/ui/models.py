@@ -5,54 +5,43 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt
-from PySide6.QtGui import (
-    QBrush,
-    QFont,
-    QFontMetrics,
-    QIcon,
-    QKeyEvent,
-    QPainter,
-    QPalette,
-    QPixmap,
-    QResizeEvent,
-    QStandardItem,
-    QStandardItemModel,
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QSize,
+    Qt,
 )
-from PySide6.QtWidgets import QApplication, QListView, QStyle, QWidget
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette, QStaticText
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from ..core.outreach.models import Match, Prospect
 from ..core.phone import pretty
 from .text import literal, one_line
 
+MatchRole = Qt.ItemDataRole.UserRole + 1
+LinesRole = Qt.ItemDataRole.UserRole + 2
+Index = QModelIndex | QPersistentModelIndex
 MAX_SHOWN = 20  # rows a lookup shows; the service asks for one more to know there are more
 _NUMBER = re.compile(r"(\+\d{6,15})$")
 _WORD = re.compile(r"\w+")
 
 
-class MatchListModel(QStandardItemModel):
+class MatchListModel(QAbstractListModel):
     """Lookup results: one row a prospect, saying who it is and why it matched.
 
-    Each row holds its text — two lines (`DisplayRole`), what a screen reader says, its tooltip
-    — and, once a view draws the rows (`draw_rows_with`, the search box's list), a picture of
-    its two lines for each state. Qt then paints the list on its own: a paint that called back
-    into Python for every row and every question the view asks waits for the interpreter's lock
-    each time the sender's thread holds it (measured: a repaint of twenty rows 3 ms alone,
-    33 ms beside a busy Python thread; 0.9 and 1.7 ms drawn by Qt alone).
-
-    `stale` rows answer an earlier query: greyed out, and they cannot be picked.
+    `stale` rows answer an earlier query: drawn greyed out, and they cannot be picked.
     """
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._matches: list[Match] = []
-        self._rows: list[_Row] = []
-        self._draw: Callable[[tuple[str, str, str]], QIcon] | None = None
-        self._row_size = QSize()
+        self._query = ""
+        self._rows: list[_Row | None] = []  # each made when first asked for (views ask often)
         self.stale = False
 
     def set_matches(self, matches: list[Match], query: str = "") -> None:
@@ -60,92 +49,63 @@ class MatchListModel(QStandardItemModel):
         the local matches) are updated in place, keeping the view's current row; others
         replace the rows."""
         matches = list(matches)
-        same = bool(matches) and [m.prospect.id for m in matches] == [
-            m.prospect.id for m in self._matches
-        ]
+        same = [m.prospect.id for m in matches] == [m.prospect.id for m in self._matches]
+        if not same or not matches:
+            self.beginResetModel()
         self.stale = False
-        self._matches = matches
-        self._rows = [_row(m, query) for m in matches]
-        if same:
-            with self._quiet():
-                for number, row in enumerate(self._rows):
-                    self._fill(self._item(number), row)
-            self._changed()
-            return
-        self.beginResetModel()
-        with self._quiet():
-            self.setRowCount(0)
-            items = [QStandardItem() for _ in self._rows]
-            for item, row in zip(items, self._rows, strict=True):
-                self._fill(item, row)
-            if items:
-                self.invisibleRootItem().appendRows(items)
-        self.endResetModel()
+        self._matches, self._query, self._rows = matches, query, [None] * len(matches)
+        if not same or not matches:
+            self.endResetModel()
+        else:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(matches) - 1, 0))
 
     def set_stale(self, stale: bool, *, drawn: bool = True) -> None:
         """Greyed out (and not pickable): the rows answer an earlier query. With `drawn=False`
         they cannot be picked from now on, and are drawn greyed out by `draw_stale`."""
         if stale != self.stale and self._matches:
             self.stale = stale
-            with self._quiet():
-                for number, row in enumerate(self._rows):
-                    self._fill(self._item(number), row, texts=False)
             if drawn:
                 self.draw_stale()
 
     def draw_stale(self) -> None:
         """Views draw the rows as they are now (greyed out while `stale`)."""
-        self._changed()
-
-    def draw_rows_with(self, draw: Callable[[tuple[str, str, str]], QIcon], size: QSize) -> None:
-        """Rows drawn as pictures from now on: `draw` makes a row's (name, why, detail) into a
-        picture for each state, each row `size`; their text is left for screen readers and
-        tooltips (the view draws it in no colour). Called again when the look changes."""
-        self._draw, self._row_size = draw, QSize(size)
         if self._matches:
-            with self._quiet():
-                for number, row in enumerate(self._rows):
-                    self._fill(self._item(number), row)
-            self._changed()
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._matches) - 1, 0))
 
     def match_at(self, row: int) -> Match | None:
         return self._matches[row] if 0 <= row < len(self._matches) else None
 
-    def _item(self, row: int) -> QStandardItem:
-        item = self.item(row)
-        assert item is not None  # every row has its item
-        return item
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._matches)
 
-    def _fill(self, item: QStandardItem, row: _Row, *, texts: bool = True) -> None:
-        """The row's text, picture and state, in `item` (signals blocked by the caller)."""
-        if self.stale:
-            item.setFlags(Qt.ItemFlag.NoItemFlags)
-            item.setData(f"Earlier match, still searching: {row.accessible}", _ACCESSIBLE)
-        else:
-            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-            item.setData(row.accessible, _ACCESSIBLE)
-        if not texts:
-            return
-        name, why, detail = row.lines
-        item.setData(f"{name}\n{detail + ' — ' if detail else ''}{why}", _DISPLAY)
-        item.setData(row.tooltip, Qt.ItemDataRole.ToolTipRole)
-        if self._draw is not None:
-            item.setData(self._draw(row.lines), Qt.ItemDataRole.DecorationRole)
-            item.setData(self._row_size, Qt.ItemDataRole.SizeHintRole)
-            item.setData(_UNSEEN, Qt.ItemDataRole.ForegroundRole)
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid() or self.stale:
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
-    @contextmanager
-    def _quiet(self) -> Iterator[None]:
-        """Items changed without a signal each: views hear once, after (`_changed`)."""
-        blocked = self.blockSignals(True)
-        try:
-            yield
-        finally:
-            self.blockSignals(blocked)
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._matches):
+            return None
+        row = index.row()
+        if role == LinesRole:
+            return self._row(row).lines
+        if role == Qt.ItemDataRole.DisplayRole:
+            name, why, detail = self._row(row).lines
+            return f"{name}\n{detail + ' — ' if detail else ''}{why}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            text = self._row(row).accessible
+            return f"Earlier match, still searching: {text}" if self.stale else text
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._row(row).tooltip
+        if role == MatchRole:
+            return self._matches[row]
+        return None
 
-    def _changed(self) -> None:
-        if self._matches:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._matches) - 1, 0))
+    def _row(self, row: int) -> _Row:
+        made = self._rows[row]
+        if made is None:
+            made = self._rows[row] = _row(self._matches[row], self._query)
+        return made
 
 
 def fold(text: str) -> str:
@@ -210,190 +170,126 @@ def _texts(match: Match, lines: tuple[str, str, str]) -> tuple[str, str]:
     )
 
 
-class RowArt:
-    """Draws rows of matches into pictures, as the list shows them: two lines a row, each cut
-    with … to the row's width (never scrolled sideways) — the name in bold with why it matched
-    at its right, then title and company — in the colours of each state (normal, highlighted,
-    greyed out). Plain text always, whatever it holds. A row's pictures are kept for its lines
-    at one look (the same rows come back: the local matches, then Outreach's answer)."""
+class MatchDelegate(QStyledItemDelegate):
+    """Two lines a row, each cut with … to the row's width (never scrolled sideways): the name
+    with why it matched at its right, then title and company.
+
+    A row's lines are cut and laid out once for a width and font (`QStaticText`, plain text)
+    and kept: painting a row again (a keystroke greying it out, Outreach's answer confirming
+    it, the highlight moving) only draws.
+    """
 
     PAD = 4
     GAP = 12  # between the name and why it matched
-    INSET = 6  # from the row's edges to its text
-    KEPT = 512  # rows' pictures kept, then forgotten all at once
+    CUT_KEPT = 512  # rows' cut lines kept (widths × rows), then forgotten all at once
 
-    def __init__(self) -> None:
-        self._look: _Look | None = None
-        self._kept: dict[tuple[str, str, str], QIcon] = {}
-
-    def set_look(self, look: _Look) -> bool:
-        """Draw at this look from now on; whether it changed (the pictures kept are dropped)."""
-        if look == self._look:
-            return False
-        self._look = look
-        self._kept.clear()
-        return True
-
-    def row_size(self) -> QSize:
-        look = self._look
-        if look is None:
-            return QSize()
-        return QSize(max(look.width, 1), 2 * QFontMetrics(look.font).height() + 2 * self.PAD + 2)
-
-    def icon(self, lines: tuple[str, str, str]) -> QIcon:
-        icon = self._kept.get(lines)
-        if icon is None:
-            if len(self._kept) >= self.KEPT:
-                self._kept.clear()
-            icon = self._kept[lines] = self._draw(lines)
-        return icon
-
-    def _draw(self, lines: tuple[str, str, str]) -> QIcon:
-        icon = QIcon()
-        look = self._look
-        if look is None or look.width < 1:
-            return icon
-        font = look.font
-        bold = QFont(font)
-        bold.setBold(True)
-        plain, strong = QFontMetrics(font), QFontMetrics(bold)
-        size = self.row_size()
-        room = look.width - 2 * (self.INSET - look.margin)
-        name, reason, detail = _cut(lines, room, plain, strong, self.GAP)
-        left = self.INSET - look.margin
-        line = plain.height()
-        top = self.PAD
-        palette = look.palette
-        normal, disabled = QPalette.ColorGroup.Normal, QPalette.ColorGroup.Disabled
-        text, muted = QPalette.ColorRole.Text, QPalette.ColorRole.PlaceholderText
-        highlighted = palette.color(normal, QPalette.ColorRole.HighlightedText)
-        states = (
-            (QIcon.Mode.Normal, palette.color(normal, text), palette.color(normal, muted)),
-            (QIcon.Mode.Selected, highlighted, highlighted),
-            (QIcon.Mode.Disabled, palette.color(disabled, text), palette.color(disabled, muted)),
-        )
-        for mode, colour, reason_colour in states:
-            picture = QPixmap(size * look.ratio)
-            picture.setDevicePixelRatio(look.ratio)
-            picture.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(picture)
-            painter.setFont(bold)
-            painter.setPen(colour)
-            painter.drawText(
-                QPointF(left, top + (line - strong.height()) / 2 + strong.ascent()), name
-            )
-            painter.setFont(font)
-            painter.setPen(reason_colour)
-            reason_left = left + room - plain.horizontalAdvance(reason)
-            painter.drawText(QPointF(reason_left, top + plain.ascent()), reason)
-            painter.setPen(colour)
-            painter.drawText(QPointF(left, top + line + 2 + plain.ascent()), detail)
-            painter.end()
-            icon.addPixmap(picture, mode)
-        return icon
-
-
-@dataclass(frozen=True)
-class _Look:
-    """What a row's pictures depend on besides its lines."""
-
-    width: int  # the picture's: the row's less the style's margins on both sides
-    margin: int  # the style's, left of the picture
-    font: QFont
-    palette: QPalette
-    ratio: float  # device pixels a pixel
-
-
-def _cut(
-    lines: tuple[str, str, str], width: int, plain: QFontMetrics, bold: QFontMetrics, gap: int
-) -> tuple[str, str, str]:
-    """The name, why and detail cut to `width`: the name and why share the first line (when
-    both do not fit, the name keeps at least 45 % of it)."""
-    name, reason, detail = lines
-    name_natural = bold.horizontalAdvance(name)
-    reason_natural = plain.horizontalAdvance(reason)
-    if name_natural + gap + reason_natural <= width:
-        name_width = name_natural
-    else:  # both cut: the name keeps at least 45 % of the row
-        name_width = max(min(name_natural, int(width * 0.45)), width - gap - reason_natural)
-    reason_width = max(width - gap - name_width, 0)
-    elide = Qt.TextElideMode.ElideRight
-    return (
-        bold.elidedText(name, elide, name_width),
-        plain.elidedText(reason, elide, reason_width),
-        plain.elidedText(detail, elide, width),
-    )
-
-
-class MatchListView(QListView):
-    """The search box's list of matches, painted by Qt alone (see `MatchListModel`): its rows
-    are pictures drawn by a `RowArt`, again whenever the list's width, font, colours or
-    screen change; the text under them is drawn in no colour. Python is called back only for
-    those changes and for key presses (never an event filter: it would be called for every
-    paint)."""
-
-    def __init__(
-        self,
-        model: MatchListModel,
-        keys: Callable[[QKeyEvent], bool],
-        parent: QWidget | None = None,
-    ) -> None:
-        """`keys` has each key press first (True: taken)."""
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._art = RowArt()
-        self._model = model
-        self._keys = keys
-        palette = self.palette()
-        for group in (
-            QPalette.ColorGroup.Active,
-            QPalette.ColorGroup.Inactive,
-            QPalette.ColorGroup.Disabled,
-        ):
-            palette.setColor(group, QPalette.ColorRole.HighlightedText, _UNSEEN.color())
-        self.setPalette(palette)
-        self.setModel(model)
-        self.setUniformItemSizes(True)  # every row is two lines: no per-row layout
-        self._restyle()
+        self._font: QFont | None = None
+        self._bold = QFont()
+        self._metrics: tuple[QFontMetrics, QFontMetrics] | None = None  # plain, bold
+        self._cut: dict[tuple[tuple[str, str, str], int], _Cut] = {}
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if self._keys(event):
-            event.accept()
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        height = option.fontMetrics.height()
+        return QSize(1, 2 * height + 2 * self.PAD + 2)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        widget: QWidget | None = option.widget
+        style = widget.style() if widget is not None else None
+        if widget is None or style is None:
             return
-        super().keyPressEvent(event)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._restyle()
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() in _LOOK_EVENTS:
-            self._restyle()
-
-    def _restyle(self) -> None:
-        """The rows drawn again if their look changed."""
-        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1
-        look = _Look(
-            self.viewport().width() - 2 * margin,
-            margin,
-            QFont(self.font()),
-            QApplication.palette(self),
-            self.devicePixelRatioF(),
+        # The row's background, highlight and focus frame as the style draws them (no text).
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, widget)
+        lines = index.data(LinesRole)
+        if not lines:
+            return
+        font: QFont = option.font
+        plain, bold = self._metrics_for(font, widget)
+        rect = option.rect.adjusted(6, self.PAD, -6, -self.PAD)
+        cut = self._cut_lines(lines, rect.width(), plain, bold)
+        palette: QPalette = option.palette
+        state = option.state
+        enabled = bool(state & QStyle.StateFlag.State_Enabled)
+        selected = bool(state & QStyle.StateFlag.State_Selected)
+        group = QPalette.ColorGroup.Normal if enabled else QPalette.ColorGroup.Disabled
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        text_colour = palette.color(group, role)
+        muted = (
+            text_colour if selected else palette.color(group, QPalette.ColorRole.PlaceholderText)
         )
-        if self._art.set_look(look):
-            size = self._art.row_size()
-            self.setIconSize(size)
-            self._model.draw_rows_with(self._art.icon, QSize(1, size.height()))
+        line = plain.height()
+        left, top = rect.left(), rect.top()
+        painter.save()
+        painter.setFont(self._bold)
+        painter.setPen(text_colour)
+        painter.drawStaticText(QPointF(left, top + (line - bold.height()) / 2), cut.name)
+        painter.setFont(font)
+        painter.setPen(muted)
+        painter.drawStaticText(QPointF(left + rect.width() - cut.reason_width, top), cut.reason)
+        painter.setPen(text_colour)
+        painter.drawStaticText(QPointF(left, top + line + 2), cut.detail)
+        painter.restore()
+
+    def _metrics_for(self, font: QFont, widget: QWidget) -> tuple[QFontMetrics, QFontMetrics]:
+        """The plain and bold metrics of the view's font (made again when it changes)."""
+        if self._metrics is None or self._font != font:
+            self._font = QFont(font)
+            self._bold = QFont(font)
+            self._bold.setBold(True)
+            self._metrics = (QFontMetrics(font, widget), QFontMetrics(self._bold, widget))
+            self._cut.clear()
+        return self._metrics
+
+    def _cut_lines(
+        self,
+        lines: tuple[str, str, str],
+        width: int,
+        plain: QFontMetrics,
+        bold: QFontMetrics,
+    ) -> _Cut:
+        """The name, why and detail cut to `width`: the name and why share the first line (when
+        both do not fit, the name keeps at least 45 % of it)."""
+        key = (lines, width)
+        cut = self._cut.get(key)
+        if cut is not None:
+            return cut
+        name, reason, detail = lines
+        name_natural = bold.horizontalAdvance(name)
+        reason_natural = plain.horizontalAdvance(reason)
+        if name_natural + self.GAP + reason_natural <= width:
+            name_width = name_natural
+        else:  # both cut: the name keeps at least 45 % of the row
+            name_width = max(
+                min(name_natural, int(width * 0.45)), width - self.GAP - reason_natural
+            )
+        reason_width = max(width - self.GAP - name_width, 0)
+        elide = Qt.TextElideMode.ElideRight
+        reason_shown = _static(plain.elidedText(reason, elide, reason_width))
+        cut = _Cut(
+            _static(bold.elidedText(name, elide, name_width)),
+            reason_shown,
+            reason_shown.size().width(),
+            _static(plain.elidedText(detail, elide, width)),
+        )
+        if len(self._cut) >= self.CUT_KEPT:
+            self._cut.clear()
+        self._cut[key] = cut
+        return cut
 
 
-_LOOK_EVENTS = frozenset(
-    {
-        QEvent.Type.FontChange,
-        QEvent.Type.PaletteChange,
-        QEvent.Type.StyleChange,
-        QEvent.Type.DevicePixelRatioChange,
-    }
-)
-_DISPLAY = Qt.ItemDataRole.DisplayRole
-_ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole
-_UNSEEN = QBrush(Qt.GlobalColor.transparent)
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    """A row's lines as drawn at one width: laid out once, drawn as often as the row paints."""
+
+    name: QStaticText
+    reason: QStaticText
+    reason_width: float  # drawn flush right
+    detail: QStaticText
+
+
+def _static(text: str) -> QStaticText:
+    """`text` laid out once, always as plain text (never rich text, whatever it holds)."""
+    static = QStaticText(text)
+    static.setTextFormat(Qt.TextFormat.PlainText)
+    return static

@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QListView, QVBoxLayout, QWidget
 
 from ..core.text import neutralise
 
 if TYPE_CHECKING:  # the box is painted before these load (see `add_results`)
     from ..core.outreach.models import Match
-    from .models import MatchListModel, MatchListView
+    from .models import MatchListModel
     from .widgets import ValueLabel
 
 VISIBLE_ROWS = 6
@@ -54,9 +54,23 @@ def _numberish(text: str) -> bool:
 
 class KeyedLineEdit(QLineEdit):
     """A line edit whose keys go to `keys` first (True: taken, nothing else happens). Only a
-    key press calls back into Python: an event filter would be called for every paint too, and
-    a paint that calls into Python waits for the interpreter's lock whenever another thread
-    holds it."""
+    key press calls back into Python: an event filter would be called for every event, each
+    paint included, and a call into Python waits for the interpreter's lock whenever another
+    thread holds it."""
+
+    def __init__(self, keys: Callable[[QKeyEvent], bool], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._keys = keys
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self._keys(event):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class KeyedListView(QListView):
+    """A list view whose keys go to `keys` first, as `KeyedLineEdit`'s."""
 
     def __init__(self, keys: Callable[[QKeyEvent], bool], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,7 +96,7 @@ class SearchPanel(QWidget):
     matchChosen = Signal(object)
     shapeChanged = Signal()
     model: MatchListModel  # these three from add_results()
-    results: MatchListView
+    results: QListView
     state: ValueLabel
 
     def __init__(self, parent: QWidget | None = None, *, box_only: bool = False) -> None:
@@ -121,17 +135,20 @@ class SearchPanel(QWidget):
         """The list of matches and the status line under the box, and the name of its clear
         button (shown once there is text to clear); then the box answers keys."""
         from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QListView, QToolButton
+        from PySide6.QtWidgets import QToolButton
 
-        from .models import MatchListModel, MatchListView
+        from .models import MatchDelegate, MatchListModel
         from .widgets import ValueLabel
 
         for button in self.box.findChildren(QToolButton):  # the clear button Qt adds
             button.setAccessibleName("Clear search")
             button.setToolTip("Clear search")
         self.model = MatchListModel(self)
-        self.results = MatchListView(self.model, self._on_results_key, self)
+        self.results = KeyedListView(self._on_results_key, self)
         self.results.setAccessibleName("Search results")
+        self.results.setModel(self.model)
+        self.results.setItemDelegate(MatchDelegate(self.results))
+        self.results.setUniformItemSizes(True)  # every row is two lines: no per-row layout
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setVerticalScrollMode(QListView.ScrollMode.ScrollPerItem)
         self.results.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
