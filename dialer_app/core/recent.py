@@ -9,6 +9,7 @@ E.164 form equals one of the prospect's numbers. Only what the rep already saw i
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -96,16 +97,17 @@ class _Keys:
             numbers=frozenset(n.number for n in p.phone_numbers),
         )
 
-    def reason(self, q: str, e164: str | None) -> str | None:
-        if e164 is not None:
-            return f"phone {e164}" if e164 in self.numbers else None
-        if "@" in q:
-            return "email" if any(e.startswith(q) for e in self.emails) else None
-        if any(n.startswith(q) for n in self.names):
-            return "name"
-        if self.company and self.company.startswith(q):
-            return "company"
-        return None
+    def entries(self, pid: int) -> list[tuple[str, int, int]]:
+        """(key, prospect, kind) for the sorted list of keys."""
+        out = [(n, pid, _NAME) for n in self.names]
+        out += [(e, pid, _EMAIL) for e in self.emails]
+        if self.company:
+            out.append((self.company, pid, _COMPANY))
+        return out
+
+
+_NAME, _EMAIL, _COMPANY = 0, 1, 2
+_REASONS = {_NAME: "name", _EMAIL: "email", _COMPANY: "company"}
 
 
 class RecentProspects:
@@ -116,6 +118,12 @@ class RecentProspects:
         self.capacity = capacity
         self._prospects: dict[int, Prospect] = {}  # insertion order: oldest first
         self._keys: dict[int, _Keys] = {}
+        # Every name, address and company, sorted: those starting with what was typed are one
+        # run of it (found by bisection, not by reading every prospect, up to 500, per key).
+        self._sorted: list[tuple[str, int, int]] = []
+        self._numbers: dict[str, set[int]] = {}
+        self._order: dict[int, int] = {}  # when each was remembered: newest highest
+        self._remembered = 0
         self._tags: list[str] = []  # newest first
         if path is not None:
             self._load(path)
@@ -124,14 +132,34 @@ class RecentProspects:
         """Keep these prospects (a fuller record — with numbers — replaces a thinner one)."""
         for p in prospects:
             old = self._prospects.pop(p.id, None)
-            self._keys.pop(p.id, None)
+            self._forget_keys(p.id)
             if old is not None and old.phone_numbers and not p.phone_numbers:
                 p = Prospect(**{**_as_fields(p), "phone_numbers": old.phone_numbers})
             self._prospects[p.id] = p
-            self._keys[p.id] = _Keys.of(p)
+            keys = self._keys[p.id] = _Keys.of(p)
+            for entry in keys.entries(p.id):
+                insort(self._sorted, entry)
+            for number in keys.numbers:
+                self._numbers.setdefault(number, set()).add(p.id)
+            self._remembered += 1
+            self._order[p.id] = self._remembered
         while len(self._prospects) > self.capacity:
             oldest = next(iter(self._prospects))
-            del self._prospects[oldest], self._keys[oldest]
+            del self._prospects[oldest]
+            self._forget_keys(oldest)
+
+    def _forget_keys(self, pid: int) -> None:
+        keys = self._keys.pop(pid, None)
+        self._order.pop(pid, None)
+        if keys is None:
+            return
+        for entry in keys.entries(pid):
+            del self._sorted[bisect_left(self._sorted, entry)]
+        for number in keys.numbers:
+            owners = self._numbers[number]
+            owners.discard(pid)
+            if not owners:
+                del self._numbers[number]
 
     def search(self, query: str, region: str = "US", limit: int = 20) -> list[Match]:
         """Matches among the remembered prospects, newest first, each saying why it matched."""
@@ -144,15 +172,23 @@ class RecentProspects:
                 e164 = to_e164(query, region)
             except PhoneNumberError:
                 return []
-        q = " ".join(query.lower().split())
-        out: list[Match] = []
-        for pid in reversed(self._keys):
-            reason = self._keys[pid].reason(q, e164)
-            if reason is not None:
-                out.append(Match(self._prospects[pid], reason))
-                if len(out) == limit:
+        found: dict[int, str] = {}
+        if e164 is not None:
+            found = {pid: f"phone {e164}" for pid in self._numbers.get(e164, ())}
+        else:
+            q = " ".join(query.lower().split())
+            wanted = (_EMAIL,) if "@" in q else (_NAME, _COMPANY)
+            best: dict[int, int] = {}  # the name before the company
+            keys = self._sorted
+            for i in range(bisect_left(keys, (q,)), len(keys)):
+                key, pid, kind = keys[i]
+                if not key.startswith(q):
                     break
-        return out
+                if kind in wanted and kind < best.get(pid, 3):
+                    best[pid] = kind
+            found = {pid: _REASONS[kind] for pid, kind in best.items()}
+        newest = sorted(found, key=self._order.__getitem__, reverse=True)[:limit]
+        return [Match(self._prospects[pid], found[pid]) for pid in newest]
 
     def use_tags(self, tags: Iterable[str]) -> None:
         """The tags of a logged call: they come first in the suggestions next time."""
