@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +17,14 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from ..core.outreach.models import Match, Prospect
 from ..core.phone import pretty
@@ -168,6 +175,21 @@ def _texts(match: Match, lines: tuple[str, str, str]) -> tuple[str, str]:
         f"{name}{where}, {reason}",
         literal(f"{name}\n{detail}\n{reason}" + (f"\n{emails}" if emails else "")),
     )
+
+
+class KeyedListView(QListView):
+    """A list view whose keys go to `keys` first (True: taken), as the search box's do
+    (`search_panel.KeyedLineEdit`: no event filter, which Qt would call for every event)."""
+
+    def __init__(self, keys: Callable[[QKeyEvent], bool], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._keys = keys
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self._keys(event):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 class MatchDelegate(QStyledItemDelegate):

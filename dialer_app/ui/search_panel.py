@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLineEdit, QListView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
 from ..core.text import neutralise
 
 if TYPE_CHECKING:  # the box is painted before these load (see `add_results`)
+    from PySide6.QtWidgets import QListView
+
     from ..core.outreach.models import Match
     from .models import MatchListModel
     from .widgets import ValueLabel
@@ -57,20 +59,6 @@ class KeyedLineEdit(QLineEdit):
     key press calls back into Python: an event filter would be called for every event, each
     paint included, and a call into Python waits for the interpreter's lock whenever another
     thread holds it."""
-
-    def __init__(self, keys: Callable[[QKeyEvent], bool], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._keys = keys
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if self._keys(event):
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-
-class KeyedListView(QListView):
-    """A list view whose keys go to `keys` first, as `KeyedLineEdit`'s."""
 
     def __init__(self, keys: Callable[[QKeyEvent], bool], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -135,9 +123,9 @@ class SearchPanel(QWidget):
         """The list of matches and the status line under the box, and the name of its clear
         button (shown once there is text to clear); then the box answers keys."""
         from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QToolButton
+        from PySide6.QtWidgets import QListView, QToolButton
 
-        from .models import MatchDelegate, MatchListModel
+        from .models import KeyedListView, MatchDelegate, MatchListModel
         from .widgets import ValueLabel
 
         for button in self.box.findChildren(QToolButton):  # the clear button Qt adds
