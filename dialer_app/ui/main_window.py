@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+WARM_MS = 200  # the search list made ready this long after the window is built
 BACKLOG_SAY_MS = 250  # calls of a drained backlog: said at most this often
 DRAFT_DEBOUNCE_MS = 300
 UNDO_TICK_MS = 500
@@ -405,6 +406,10 @@ class MainWindow(QMainWindow):
         self._restore_compact()
         self.search.box.setFocus()
         self.render()
+        warm = QTimer(self)  # the list made ready before the first answer, after the paint
+        warm.setSingleShot(True)
+        warm.timeout.connect(self.search.warm)
+        warm.start(WARM_MS)
 
     # -- keys -------------------------------------------------------------------------------
 

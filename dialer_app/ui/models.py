@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QListView,
     QStyle,
@@ -249,6 +249,18 @@ class MatchDelegate(QStyledItemDelegate):
         painter.setPen(text_colour)
         painter.drawText(QPointF(left, baseline + line + 2), cut.detail)
         painter.restore()
+
+    def warm(self, view: QWidget) -> None:
+        """The view's fonts loaded and measured before the first row is drawn: a row's texts
+        drawn once, unseen."""
+        font = view.font()
+        self._metrics_for(font, view)
+        picture = QPixmap(1, 1)
+        painter = QPainter(picture)
+        for face in (self._bold, font):
+            painter.setFont(face)
+            painter.drawText(QPointF(0, 0), "Ag 0")
+        painter.end()
 
     def _metrics_for(self, font: QFont, widget: QWidget) -> tuple[QFontMetrics, QFontMetrics]:
         """The plain and bold metrics of the view's font (made again when it changes)."""
