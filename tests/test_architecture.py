@@ -237,6 +237,7 @@ OWN_BEFORE_FIRST_PAINT = frozenset(
         "dialer_app.services",
         "dialer_app.services.instance",
         "dialer_app.ui",
+        "dialer_app.ui.keyed",
         "dialer_app.ui.main_window",
         "dialer_app.ui.probe",
         "dialer_app.ui.resources",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ..core.outreach.models import Match, Prospect
 from ..core.phone import pretty
+from .keyed import Keys, offer
 from .text import literal, one_line
 
 MatchRole = Qt.ItemDataRole.UserRole + 1
@@ -178,18 +178,14 @@ def _texts(match: Match, lines: tuple[str, str, str]) -> tuple[str, str]:
 
 
 class KeyedListView(QListView):
-    """A list view whose keys go to `keys` first (True: taken), as the search box's do
-    (`search_panel.KeyedLineEdit`: no event filter, which Qt would call for every event)."""
+    """A list view whose keys go to `keys` first (`keyed`: no event filter)."""
 
-    def __init__(self, keys: Callable[[QKeyEvent], bool], parent: QWidget | None = None) -> None:
+    def __init__(self, keys: Keys, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._keys = keys
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if self._keys(event):
-            event.accept()
-            return
-        super().keyPressEvent(event)
+        offer(self._keys, event, super().keyPressEvent)
 
 
 class MatchDelegate(QStyledItemDelegate):

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 
 from ..core.outreach.models import Match
 from ..core.prospect_form import PHONE_TYPE_LABELS
+from .keyed import KeyedLineEdit
 from .models import MatchListModel
-from .search_panel import KeyedLineEdit
 from .text import neutralise, plain
 
 # find(text, done, failed): look `text` up; done(text, matches) may come more than once (the

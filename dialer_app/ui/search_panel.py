@@ -17,14 +17,14 @@ keystroke costs no relayout of the window.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ..core.text import neutralise
+from .keyed import KeyedLineEdit
 
 if TYPE_CHECKING:  # the box is painted before these load (see `add_results`)
     from PySide6.QtWidgets import QListView
@@ -52,23 +52,6 @@ def _numberish(text: str) -> bool:
     return any(ch.isdigit() for ch in text) and all(
         ch in _NUMBER_CHARS or ch.isspace() for ch in text
     )
-
-
-class KeyedLineEdit(QLineEdit):
-    """A line edit whose keys go to `keys` first (True: taken, nothing else happens). Only a
-    key press calls back into Python: an event filter would be called for every event, each
-    paint included, and a call into Python waits for the interpreter's lock whenever another
-    thread holds it."""
-
-    def __init__(self, keys: Callable[[QKeyEvent], bool], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._keys = keys
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if self._keys(event):
-            event.accept()
-            return
-        super().keyPressEvent(event)
 
 
 class SearchPanel(QWidget):
