@@ -349,10 +349,12 @@ class Lookup(QObject):
             self.searchFailed.emit(query, message(exc))
         else:
             self._answered = query
-            self.recent.remember(m.prospect for m in matches)
             parsed = classify(query, self._region)
             merged = rank(parsed, [*matches, *self.local_matches(query)], SEARCH_LIMIT)
             self.searchFinished.emit(query, merged)
+            # Kept for the next lookups once the window has drawn these (its own local
+            # matches for this text are searched already): not in the way of their paint.
+            self.recent.remember(m.prospect for m in matches)
             if parsed.kind == "partial phone" and not merged:
                 self.searchFailed.emit(query, parsed.problem)
         self._searches.done()  # the newest text typed meanwhile goes now
