@@ -53,6 +53,9 @@ INFO: dict[str, str] = {
     "lookup_ratio_at_wan_latency": (
         f"lookup_ratio, the sandbox answering {inapp.WAN_LATENCY_MS} ms later (a real round trip)"
     ),
+    "lookup_floor_ratio": (
+        "lookup_ratio of a bare PySide6 lookup (line edit → httpx → JSON → names listed), no checks"
+    ),
 }
 
 

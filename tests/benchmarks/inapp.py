@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLineEdit, QListView, QVBoxLayout, QWidget
 
 from dialer_app.app import settle_memory
 from dialer_app.core.calls import CallAttributes, CallRelationships, NewCall
@@ -72,6 +73,8 @@ class InApp:
     index_prospects: int = 0
     wan_lookup_ms: list[float] = field(default_factory=list)
     wan_raw_ms: list[float] = field(default_factory=list)
+    floor_ms: list[float] = field(default_factory=list)
+    floor_raw_ms: list[float] = field(default_factory=list)
 
 
 class _PaintWaiter(QObject):
@@ -245,6 +248,7 @@ async def measure(
         async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as api:
             cases = await _queries(api, queries)
             await _lookups(win, service, answers, api, cases, result)
+            await _floor_lookups(base_url, headers, api, cases, result)
             if set_latency is not None:
                 wan = InApp()
                 set_latency(WAN_LATENCY_MS)
@@ -394,12 +398,78 @@ async def _lookups(
             if result is None:
                 continue
             result.lookup_ms.append((painted - started) * 1000)
-            raw_started = time.perf_counter()
-            path = "/phoneNumbers" if "filter[number]" in params else "/prospects"
-            (await api.get(path, params=params)).raise_for_status()
-            result.raw_ms.append((time.perf_counter() - raw_started) * 1000)
+            result.raw_ms.append(await _raw_ms(api, params))
     finally:
         win.search.results.viewport().removeEventFilter(waiter)
+
+
+def _path_of(params: dict[str, Any]) -> str:
+    """Where a lookup's request goes: numbers are looked up on phone numbers."""
+    return "/phoneNumbers" if "filter[number]" in params else "/prospects"
+
+
+async def _raw_ms(api: httpx.AsyncClient, params: dict[str, Any]) -> float:
+    """The raw HTTP request of a lookup, in milliseconds."""
+    started = time.perf_counter()
+    (await api.get(_path_of(params), params=params)).raise_for_status()
+    return (time.perf_counter() - started) * 1000
+
+
+async def _floor_lookups(
+    base_url: str,
+    headers: dict[str, str],
+    api: httpx.AsyncClient,
+    cases: list[tuple[str, str, dict[str, Any]]],
+    result: InApp,
+) -> None:
+    """The floor of `lookup_ratio` on this machine: the least a PySide6 lookup on qasync does —
+    the key typed into a bare line edit, the same request through httpx, its JSON read and a
+    name per prospect shown in a `QStringListModel`, no checks, ranking or window around it —
+    timed as the app's lookups are (key → the list's first paint after the answer), against
+    the same raw request, alternated."""
+    box = QLineEdit()
+    listing = QListView()
+    names = QStringListModel()
+    listing.setModel(names)
+    shell = QWidget()
+    layout = QVBoxLayout(shell)
+    layout.addWidget(box)
+    layout.addWidget(listing)
+    shell.resize(360, 520)
+    shell.show()
+    waiter = _PaintWaiter()
+    listing.viewport().installEventFilter(waiter)
+    route = {text: params for _kind, text, params in cases}
+    answered: dict[str, float] = {}
+    pending: list[asyncio.Future[None]] = []
+
+    async def look_up(client: httpx.AsyncClient, text: str) -> None:
+        params = route[text]
+        doc = (await client.get(_path_of(params), params=params)).json()
+        answered[text] = time.perf_counter()
+        names.setStringList(
+            [str(r.get("attributes", {}).get("firstName", "")) for r in doc["data"]]
+        )
+
+    try:
+        async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as client:
+            box.textEdited.connect(
+                lambda text: pending.append(asyncio.ensure_future(look_up(client, text)))
+            )
+            for _kind, text, params in cases:
+                box.setText(text[:-1])
+                names.setStringList([])
+                waiter.paints.clear()
+                started = time.perf_counter()
+                QTest.keyClick(box, text[-1])
+                await pending.pop()
+                painted = await waiter.first_paint_after(answered[text])
+                result.floor_ms.append((painted - started) * 1000)
+                result.floor_raw_ms.append(await _raw_ms(api, params))
+    finally:
+        listing.viewport().removeEventFilter(waiter)
+        shell.close()
+        shell.deleteLater()
 
 
 def summarise(r: InApp) -> dict[str, float]:
@@ -412,6 +482,14 @@ def summarise(r: InApp) -> dict[str, float]:
                 / statistics.median(r.wan_raw_ms)
             }
             if r.wan_lookup_ms
+            else {}
+        ),
+        **(
+            {
+                "lookup_floor_ratio": statistics.median(r.floor_ms)
+                / statistics.median(r.floor_raw_ms)
+            }
+            if r.floor_ms
             else {}
         ),
         "sandbox_search_p95_ms": percentile(r.raw_ms, 0.95),

@@ -16,6 +16,7 @@ KEYS = {
     "lookup_p95_ms",
     "lookup_ratio",
     "lookup_ratio_at_wan_latency",
+    "lookup_floor_ratio",
     "sandbox_search_p95_ms",
     "max_loop_stall_ms",
     "max_loop_stall_busy_ms",
