@@ -429,7 +429,7 @@ async def _floor_lookups(
     the same raw request, alternated."""
     box = QLineEdit()
     listing = QListView()
-    names = QStringListModel()
+    names = QStringListModel(listing)  # goes with the list it feeds
     listing.setModel(names)
     shell = QWidget()
     layout = QVBoxLayout(shell)
