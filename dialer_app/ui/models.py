@@ -52,19 +52,32 @@ class MatchListModel(QAbstractListModel):
         self.stale = False
 
     def set_matches(self, matches: list[Match], query: str = "") -> None:
-        """Show `matches`: the same prospects in the same order (Outreach's answer confirming
-        the local matches) are updated in place, keeping the view's current row; others
-        replace the rows."""
+        """Show `matches` in the rows there are, as many as needed added or taken away: the
+        view keeps its current row, its layout when the count is the same, and a screen
+        reader on a row stays on it (Outreach's answer confirming the local matches, or a
+        keystroke's answer replacing the last one's). No match: the rows are reset."""
         matches = list(matches)
-        same = [m.prospect.id for m in matches] == [m.prospect.id for m in self._matches]
-        if not same or not matches:
+        before, after = len(self._matches), len(matches)
+        if not matches or not before:
             self.beginResetModel()
+            self._keep(matches, query)
+            self.endResetModel()
+            return
+        if after < before:
+            self.beginRemoveRows(QModelIndex(), after, before - 1)
+            self._keep(matches, query)
+            self.endRemoveRows()
+        elif after > before:
+            self.beginInsertRows(QModelIndex(), before, after - 1)
+            self._keep(matches, query)
+            self.endInsertRows()
+        else:
+            self._keep(matches, query)
+        self.dataChanged.emit(self.index(0, 0), self.index(min(before, after) - 1, 0))
+
+    def _keep(self, matches: list[Match], query: str) -> None:
         self.stale = False
         self._matches, self._query, self._rows = matches, query, [None] * len(matches)
-        if not same or not matches:
-            self.endResetModel()
-        else:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(matches) - 1, 0))
 
     def set_stale(self, stale: bool, *, drawn: bool = True) -> None:
         """Greyed out (and not pickable): the rows answer an earlier query. With `drawn=False`

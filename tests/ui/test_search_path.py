@@ -466,6 +466,35 @@ def test_outreachs_answer_confirming_the_rows_updates_them_in_place(qtbot) -> No
     assert panel.model.rowCount() == 3  # still there, greyed out, until Outreach answers
 
 
+def test_the_next_keystrokes_answer_replaces_the_rows_where_they_are(qtbot) -> None:
+    """Each keystroke's answer is written into the rows already listed, rows added or taken
+    away for the difference: the list is not rebuilt (a screen reader stays in it, the view
+    lays out only what changed), the first row is highlighted, and it shows the new people.
+    No match at all clears the list."""
+    from dialer_app.ui.search_panel import SearchPanel
+
+    panel = SearchPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.keyClicks(panel.box, "Ana")
+    panel.show_results("Ana", _people(1, 2, 3))
+    model, results = panel.model, panel.results
+    for typed, ids in (("1", (11, 12)), ("2", (21, 22, 23, 24)), ("3", (31, 32, 33, 34))):
+        qtbot.keyClicks(panel.box, typed)
+        with qtbot.assertNotEmitted(model.modelReset):
+            panel.show_results(panel.box.text(), _people(*ids))
+        shown = [model.match_at(r) for r in range(model.rowCount())]
+        assert [m.prospect.id if m else None for m in shown] == list(ids)
+        assert f"Ana{ids[0]} Silva" in model.index(0, 0).data()
+        assert results.currentIndex().row() == 0
+        assert results.selectionModel().isRowSelected(0)
+        assert model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsEnabled  # pickable again
+    qtbot.keyClicks(panel.box, "4")
+    panel.show_results(panel.box.text(), [])
+    assert model.rowCount() == 0
+    assert not results.isVisible()
+
+
 def test_a_name_that_looks_like_markup_is_drawn_as_typed(qtbot) -> None:
     """Rows are drawn as plain text: "<b>Zed</b>" shows its angle brackets, it is not "Zed"
     in bold."""
