@@ -331,9 +331,11 @@ async def _bare_posts(api: httpx.AsyncClient, calls: int) -> float:
 async def _drain(outbox: Outbox, logbook: Logbook) -> float:
     """Calls per second the app's own sender (its thread) delivers of what waits in `outbox`:
     from the wake to the last of them told sent on the window's thread (`callSent`; the
-    outbox's change that follows is coalesced, up to `CHANGE_INTERVAL_MS` later). A change
-    saying nothing is left to send ends it too (a call parked instead): RuntimeError then."""
-    waiting = outbox.counts().unsent
+    outbox's change that follows is coalesced, up to `CHANGE_INTERVAL_MS` later, and may read
+    the last calls sent before they are told). A change saying nothing is left to send while
+    one needs attention ends it too (a call parked instead): RuntimeError then."""
+    before = outbox.counts()
+    waiting, parked = before.unsent, before.attention
     if not waiting:
         return 0.0
     told = 0
@@ -346,7 +348,7 @@ async def _drain(outbox: Outbox, logbook: Logbook) -> float:
             done.set_result(None)
 
     def on_change(change: OutboxChange) -> None:
-        if change.counts.unsent == 0 and not done.done():
+        if change.counts.unsent == 0 and change.counts.attention > parked and not done.done():
             done.set_result(None)
 
     logbook.callSent.connect(on_sent)
