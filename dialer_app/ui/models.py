@@ -55,9 +55,12 @@ class MatchListModel(QAbstractListModel):
         """Show `matches` in the rows there are, as many as needed added or taken away: the
         view keeps its current row, its layout when the count is the same, and a screen
         reader on a row stays on it (Outreach's answer confirming the local matches, or a
-        keystroke's answer replacing the last one's). No match: the rows are reset."""
+        keystroke's answer replacing the last one's). No match: the rows are reset. As Qt's
+        models must, rows taken away or added are the only ones changing meanwhile: the rows
+        kept are written before rows are added, after rows are taken away."""
         matches = list(matches)
         before, after = len(self._matches), len(matches)
+        self.stale = False
         if not matches or not before:
             self.beginResetModel()
             self._keep(matches, query)
@@ -65,18 +68,17 @@ class MatchListModel(QAbstractListModel):
             return
         if after < before:
             self.beginRemoveRows(QModelIndex(), after, before - 1)
-            self._keep(matches, query)
+            self._keep(self._matches[:after], self._query)
             self.endRemoveRows()
-        elif after > before:
+        kept = min(before, after)
+        self._keep([*matches[:kept], *self._matches[kept:]], query)
+        self.dataChanged.emit(self.index(0, 0), self.index(kept - 1, 0))
+        if after > before:
             self.beginInsertRows(QModelIndex(), before, after - 1)
             self._keep(matches, query)
             self.endInsertRows()
-        else:
-            self._keep(matches, query)
-        self.dataChanged.emit(self.index(0, 0), self.index(min(before, after) - 1, 0))
 
     def _keep(self, matches: list[Match], query: str) -> None:
-        self.stale = False
         self._matches, self._query, self._rows = matches, query, [None] * len(matches)
 
     def set_stale(self, stale: bool, *, drawn: bool = True) -> None:
