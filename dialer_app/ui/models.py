@@ -71,7 +71,7 @@ class MatchListModel(QAbstractListModel):
             self._keep(self._matches[:after], self._query)
             self.endRemoveRows()
         kept = min(before, after)
-        self._keep([*matches[:kept], *self._matches[kept:]], query)
+        self._keep(matches[:kept], query)  # as many rows as there are now
         self.dataChanged.emit(self.index(0, 0), self.index(kept - 1, 0))
         if after > before:
             self.beginInsertRows(QModelIndex(), before, after - 1)
